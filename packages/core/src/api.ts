@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { Program } from "./program.ts";
+
+/** Public API v1 bodies (DESIGN.md). Every route parses with these. */
+
+export const CreateAccountBody = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email("email is not a valid address")),
+  password: z.string().min(8, "password must be at least 8 characters").max(200),
+});
+export type CreateAccountBody = z.infer<typeof CreateAccountBody>;
+
+export const LoginBody = z.object({ email: z.string().trim().toLowerCase(), password: z.string().max(200) });
+export type LoginBody = z.infer<typeof LoginBody>;
+
+export const Credits = z.object({ available: z.number(), held: z.number() });
+export const Account = z.object({ id: z.string(), email: z.string(), credits: Credits });
+export type Account = z.infer<typeof Account>;
+export const CreatedAccount = z.object({ id: z.string(), email: z.string(), apiKey: z.string(), credits: z.number() });
+export type CreatedAccount = z.infer<typeof CreatedAccount>;
+export const LoginToken = z.object({ token: z.string(), expiresAt: z.string() });
+export type LoginToken = z.infer<typeof LoginToken>;
+
+export const MAX_RANGE_ITEMS = 1_000_000_000;
+export const RangeInput = z
+  .object({
+    start: z.number().int().default(0),
+    stop: z.number().int(),
+    step: z.number().int().refine((s) => s !== 0, "step must not be 0").default(1),
+  })
+  .refine((r) => rangeLength(r) <= MAX_RANGE_ITEMS, `range has more than ${MAX_RANGE_ITEMS} items`);
+export function rangeLength(r: { start: number; stop: number; step: number }): number {
+  const n = Math.ceil((r.stop - r.start) / r.step);
+  return Math.max(0, n);
+}
+
+export const FileFormat = z.enum(["lines", "jsonl", "json"]);
+export type FileFormat = z.infer<typeof FileFormat>;
+
+export const JobInput = z.union([
+  z.object({ file: z.string().min(1), format: FileFormat.default("lines") }).strict(),
+  z.object({ items: z.array(z.unknown()).max(1_000_000) }).strict(),
+  z.object({ range: RangeInput }).strict(),
+]);
+export type JobInput = z.infer<typeof JobInput>;
+
+export const JobSpec = z.object({
+  name: z.string().max(200).default("job"),
+  program: Program,
+  input: JobInput,
+  chunkSize: z.number().int().min(1).max(100_000).default(100),
+  replicas: z.number().int().min(1).max(5).default(1),
+  timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  maxCredits: z.number().int().min(0).optional(),
+});
+export type JobSpec = z.infer<typeof JobSpec>;
+
+export const JobState = z.enum(["queued", "running", "done", "failed", "cancelled"]);
+export type JobState = z.infer<typeof JobState>;
+export const isFinal = (s: JobState) => s === "done" || s === "failed" || s === "cancelled";
+
+export const ChunkCounts = z.object({
+  total: z.number().int(),
+  done: z.number().int(),
+  running: z.number().int(),
+  failed: z.number().int(),
+});
+export type ChunkCounts = z.infer<typeof ChunkCounts>;
+
+export const JobStatus = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: JobState,
+  chunks: ChunkCounts,
+  /** False while the splitter is still producing chunks: `chunks.total` may still grow. */
+  sealed: z.boolean(),
+  items: z.number().int(),
+  credits: z.object({ held: z.number(), spent: z.number() }),
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+  error: z.string().optional(),
+});
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const RegisterNodeBody = z.object({ name: z.string().trim().min(1).max(100) });
+export const RegisteredNode = z.object({ nodeId: z.string(), nodeToken: z.string() });
+export type RegisteredNode = z.infer<typeof RegisteredNode>;
+export const NodeSummary = z.object({
+  nodeId: z.string(),
+  name: z.string(),
+  state: z.enum(["online", "offline"]),
+  sandbox: z.string().optional(),
+  chunksDone: z.number().int(),
+  creditsEarned: z.number(),
+  createdAt: z.string(),
+});
+export type NodeSummary = z.infer<typeof NodeSummary>;
+
+export const FileInfo = z.object({ path: z.string(), size: z.number().int(), sha256: z.string() });
+export type FileInfo = z.infer<typeof FileInfo>;

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/**
+ * Configuration from the environment, parsed once at start-up. A bad value
+ * stops the process with a message naming the variable.
+ */
+export function parseEnv<T extends z.ZodRawShape>(shape: T, env: Record<string, string | undefined> = process.env): z.infer<z.ZodObject<T>> {
+  const parsed = z.object(shape).safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+}
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((s) => (s ? s : undefined))
+  .pipe(z.url().optional());
+
+/** The variables every deployable shares: which adapter each port uses. */
+export const portEnv = {
+  MEDUSA_NATS_URL: optionalUrl,
+  MEDUSA_REDIS_URL: optionalUrl,
+  MEDUSA_MONGO_URL: optionalUrl,
+  MEDUSA_DATA_DIR: z.string().default(".medusa"),
+  /** Key/subject prefix so several deployments (and test runs) share one Redis/NATS. */
+  MEDUSA_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only").default("medusa"),
+};
+
+export const intFrom = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);

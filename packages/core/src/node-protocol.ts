@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { ChunkError } from "./job.ts";
+import { RunnableProgram, Task } from "./program.ts";
+
+/**
+ * Messages on the node WebSocket (`/v1/nodes/ws`), one JSON object per frame,
+ * each with `v`. The node asks for work with `want` (credit-based flow
+ * control: it never holds more than it asked for) and reports at once.
+ */
+export const NODE_PROTOCOL_VERSION = 1;
+const v = z.literal(NODE_PROTOCOL_VERSION);
+
+export const SandboxLevel = z.enum(["os-sandbox", "process", "wasi-only"]);
+export type SandboxLevel = z.infer<typeof SandboxLevel>;
+
+/** A chunk as a node gets it: items resolved, so the node needs nothing else. */
+export const NodeChunk = z.object({
+  jobId: z.string(),
+  index: z.number().int(),
+  token: z.string(),
+  task: Task,
+  items: z.array(z.unknown()),
+});
+export type NodeChunk = z.infer<typeof NodeChunk>;
+
+export const NodeMessage = z.discriminatedUnion("type", [
+  z.object({ v, type: z.literal("hello"), slots: z.number().int().min(1).max(256), sandbox: SandboxLevel, runtimes: z.array(z.string()), version: z.string() }),
+  z.object({ v, type: z.literal("want"), n: z.number().int().min(0).max(1000) }),
+  z.object({ v, type: z.literal("result"), jobId: z.string(), index: z.number().int(), token: z.string(), results: z.unknown() }),
+  z.object({ v, type: z.literal("error"), jobId: z.string(), index: z.number().int(), token: z.string(), error: ChunkError }),
+  /** Leases the node gives back unrun (pause, shutdown). */
+  z.object({ v, type: z.literal("return"), chunks: z.array(z.object({ jobId: z.string(), index: z.number().int(), token: z.string() })) }),
+]);
+export type NodeMessage = z.infer<typeof NodeMessage>;
+
+export const GatewayMessage = z.discriminatedUnion("type", [
+  z.object({ v, type: z.literal("welcome"), nodeId: z.string() }),
+  z.object({ v, type: z.literal("job"), jobId: z.string(), program: RunnableProgram, timeoutMs: z.number().int() }),
+  z.object({ v, type: z.literal("chunk"), chunk: NodeChunk }),
+  z.object({ v, type: z.literal("cancel"), jobId: z.string() }),
+  z.object({ v, type: z.literal("error"), code: z.string(), message: z.string() }),
+]);
+export type GatewayMessage = z.infer<typeof GatewayMessage>;
+

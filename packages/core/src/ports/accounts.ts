@@ -1,0 +1,31 @@
+/** The accounts port: accounts, API keys, login tokens and nodes. Secrets are stored hashed only. */
+export interface AccountRow {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface NodeRow {
+  id: string;
+  ownerId: string;
+  name: string;
+  createdAt: number;
+}
+
+export type Principal =
+  | { kind: "account"; accountId: string }
+  | { kind: "node"; nodeId: string; ownerId: string };
+
+export interface AccountStore {
+  /** Fails with `conflict` when the email is taken. */
+  createAccount(row: AccountRow, apiKeyHash: string): Promise<void>;
+  accountByEmail(email: string): Promise<AccountRow | null>;
+  accountById(id: string): Promise<AccountRow | null>;
+  addLoginToken(tokenHash: string, accountId: string, expiresAt: number): Promise<void>;
+  createNode(row: NodeRow, tokenHash: string): Promise<void>;
+  nodesOf(ownerId: string): Promise<NodeRow[]>;
+  /** Resolves a hashed API key, login token (unexpired at `now`) or node token. */
+  principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null>;
+  close(): Promise<void>;
+}

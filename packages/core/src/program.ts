@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+export const Runtime = z.enum(["python", "wasi"]);
+export type Runtime = z.infer<typeof Runtime>;
+
+export const MAX_SOURCE_BYTES = 256 * 1024;
+
+export const PythonProgram = z.object({
+  runtime: z.literal("python"),
+  source: z.string().min(1, "source is empty").max(MAX_SOURCE_BYTES, `source is over ${MAX_SOURCE_BYTES} bytes`),
+});
+export const WasiProgram = z.object({
+  runtime: z.literal("wasi"),
+  /** Path of an uploaded .wasm file, relative to the caller's files. */
+  module: z.string().min(1),
+});
+export const Program = z.discriminatedUnion("runtime", [PythonProgram, WasiProgram]);
+export type Program = z.infer<typeof Program>;
+
+/** What a node receives: the program made self-contained (WASI bytes inline). */
+export const RunnableProgram = z.discriminatedUnion("runtime", [
+  PythonProgram,
+  z.object({ runtime: z.literal("wasi"), moduleBase64: z.string().min(1) }),
+]);
+export type RunnableProgram = z.infer<typeof RunnableProgram>;
+
+/** A job runs `reduce` after all maps when its Python source defines one at top level. */
+export function definesReduce(program: Program): boolean {
+  return program.runtime === "python" && /^def\s+reduce\s*\(/m.test(program.source);
+}
+
+export const Task = z.enum(["map", "reduce"]);
+export type Task = z.infer<typeof Task>;
