@@ -6,6 +6,8 @@ import { RunnableProgram, Task } from "./program.ts";
  * Messages on the node WebSocket (`/v1/nodes/ws`), one JSON object per frame,
  * each with `v`. The node asks for work with `want` (credit-based flow
  * control: it never holds more than it asked for) and reports at once.
+ * When the socket closes, the gateway puts back every chunk the node still
+ * held without counting it as a failed attempt.
  */
 export const NODE_PROTOCOL_VERSION = 1;
 const v = z.literal(NODE_PROTOCOL_VERSION);
@@ -28,8 +30,6 @@ export const NodeMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("want"), n: z.number().int().min(0).max(1000) }),
   z.object({ v, type: z.literal("result"), jobId: z.string(), index: z.number().int(), token: z.string(), results: z.unknown() }),
   z.object({ v, type: z.literal("error"), jobId: z.string(), index: z.number().int(), token: z.string(), error: ChunkError }),
-  /** Leases the node gives back unrun (pause, shutdown). */
-  z.object({ v, type: z.literal("return"), chunks: z.array(z.object({ jobId: z.string(), index: z.number().int(), token: z.string() })) }),
 ]);
 export type NodeMessage = z.infer<typeof NodeMessage>;
 
