@@ -1,0 +1,124 @@
+import { MongoClient, type Collection, type Db } from "mongodb";
+import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal } from "@medusa/core";
+import { normalizeEmail } from "./normalize-email.ts";
+
+/**
+ * Accounts in MongoDB (the distributed deployment). Three collections:
+ * `accounts` (unique email), `nodes`, and `tokens`, where API keys, login
+ * tokens and node tokens live side by side under their sha256 `hash`.
+ */
+interface AccountDoc {
+  _id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+interface NodeDoc {
+  _id: string;
+  ownerId: string;
+  name: string;
+  createdAt: number;
+}
+type TokenDoc =
+  | { hash: string; kind: "apiKey"; accountId: string; expiresAt: null }
+  | { hash: string; kind: "login"; accountId: string; expiresAt: number }
+  | { hash: string; kind: "node"; nodeId: string; ownerId: string; expiresAt: null };
+
+const DUPLICATE_KEY = 11000;
+const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
+export class MongoAccountStore implements AccountStore {
+  private readonly accounts: Collection<AccountDoc>;
+  private readonly nodes: Collection<NodeDoc>;
+  private readonly tokens: Collection<TokenDoc>;
+
+  /** Prefer `connect`; this takes an open database and a client it will close (or none). */
+  constructor(
+    db: Db,
+    private readonly client?: MongoClient,
+  ) {
+    this.accounts = db.collection<AccountDoc>("accounts");
+    this.nodes = db.collection<NodeDoc>("nodes");
+    this.tokens = db.collection<TokenDoc>("tokens");
+  }
+
+  static async connect(url: string, dbName: string): Promise<MongoAccountStore> {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    const store = new MongoAccountStore(client.db(dbName), client);
+    try {
+      await store.ensureIndexes();
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await Promise.all([
+      this.accounts.createIndex({ email: 1 }, { unique: true, name: "email_unique" }),
+      this.tokens.createIndex({ hash: 1 }, { unique: true, name: "hash_unique" }),
+      this.nodes.createIndex({ ownerId: 1, createdAt: 1 }, { name: "by_owner" }),
+    ]);
+  }
+
+  async createAccount(row: AccountRow, apiKeyHash: string): Promise<void> {
+    try {
+      await this.accounts.insertOne({ _id: row.id, email: normalizeEmail(row.email), passwordHash: row.passwordHash, createdAt: row.createdAt });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new MedusaError("conflict", "email is already registered");
+      throw err;
+    }
+    // No multi-document transaction (it would need a replica set): undo the account if its key cannot be stored.
+    try {
+      await this.tokens.insertOne({ hash: apiKeyHash, kind: "apiKey", accountId: row.id, expiresAt: null });
+    } catch (err) {
+      await this.accounts.deleteOne({ _id: row.id });
+      throw err;
+    }
+  }
+
+  async accountByEmail(email: string): Promise<AccountRow | null> {
+    const doc = await this.accounts.findOne({ email: normalizeEmail(email) });
+    return doc ? toAccount(doc) : null;
+  }
+
+  async accountById(id: string): Promise<AccountRow | null> {
+    const doc = await this.accounts.findOne({ _id: id });
+    return doc ? toAccount(doc) : null;
+  }
+
+  async addLoginToken(tokenHash: string, accountId: string, expiresAt: number): Promise<void> {
+    await this.tokens.insertOne({ hash: tokenHash, kind: "login", accountId, expiresAt });
+  }
+
+  async createNode(row: NodeRow, tokenHash: string): Promise<void> {
+    await this.nodes.insertOne({ _id: row.id, ownerId: row.ownerId, name: row.name, createdAt: row.createdAt });
+    try {
+      await this.tokens.insertOne({ hash: tokenHash, kind: "node", nodeId: row.id, ownerId: row.ownerId, expiresAt: null });
+    } catch (err) {
+      await this.nodes.deleteOne({ _id: row.id });
+      throw err;
+    }
+  }
+
+  async nodesOf(ownerId: string): Promise<NodeRow[]> {
+    const docs = await this.nodes.find({ ownerId }).sort({ createdAt: 1, _id: 1 }).toArray();
+    return docs.map((d) => ({ id: d._id, ownerId: d.ownerId, name: d.name, createdAt: d.createdAt }));
+  }
+
+  async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
+    const t = await this.tokens.findOne({ hash: tokenHash });
+    if (!t) return null;
+    if (t.expiresAt !== null && t.expiresAt <= now) return null;
+    if (t.kind === "node") return { kind: "node", nodeId: t.nodeId, ownerId: t.ownerId };
+    return { kind: "account", accountId: t.accountId };
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+}
+
+const toAccount = (d: AccountDoc): AccountRow => ({ id: d._id, email: d.email, passwordHash: d.passwordHash, createdAt: d.createdAt });

@@ -1,0 +1,132 @@
+import { Database } from "bun:sqlite";
+import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal } from "@medusa/core";
+import { normalizeEmail } from "./normalize-email.ts";
+
+/**
+ * Accounts in one SQLite file (the embedded default). API keys, login tokens
+ * and node tokens share one table keyed by their sha256, so resolving any
+ * bearer credential is a single lookup.
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS nodes_by_owner ON nodes(owner_id, created_at);
+  CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('apiKey', 'login', 'node')),
+    account_id TEXT,
+    node_id TEXT,
+    owner_id TEXT,
+    expires_at INTEGER
+  );
+`;
+
+interface AccountRecord {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+interface NodeRecord {
+  id: string;
+  owner_id: string;
+  name: string;
+  created_at: number;
+}
+interface TokenRecord {
+  kind: "apiKey" | "login" | "node";
+  account_id: string | null;
+  node_id: string | null;
+  owner_id: string | null;
+  expires_at: number | null;
+}
+
+const toAccount = (r: AccountRecord): AccountRow => ({ id: r.id, email: r.email, passwordHash: r.password_hash, createdAt: r.created_at });
+const toNode = (r: NodeRecord): NodeRow => ({ id: r.id, ownerId: r.owner_id, name: r.name, createdAt: r.created_at });
+
+const isUniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_UNIQUE" || (err as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+
+export class SqliteAccountStore implements AccountStore {
+  private readonly db: Database;
+
+  constructor(path: string | ":memory:") {
+    this.db = new Database(path, { create: true, strict: true });
+    this.db.run("PRAGMA journal_mode = WAL");
+    this.db.run("PRAGMA busy_timeout = 5000");
+    this.db.run("PRAGMA foreign_keys = ON");
+    this.db.run(SCHEMA);
+  }
+
+  async createAccount(row: AccountRow, apiKeyHash: string): Promise<void> {
+    const insert = this.db.transaction(() => {
+      this.db
+        .query("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ($id, $email, $hash, $at)")
+        .run({ id: row.id, email: normalizeEmail(row.email), hash: row.passwordHash, at: row.createdAt });
+      this.db.query("INSERT INTO tokens (hash, kind, account_id) VALUES ($hash, 'apiKey', $id)").run({ hash: apiKeyHash, id: row.id });
+    });
+    try {
+      insert();
+    } catch (err) {
+      if (isUniqueViolation(err) && String((err as Error).message).includes("accounts.email")) {
+        throw new MedusaError("conflict", "email is already registered");
+      }
+      throw err;
+    }
+  }
+
+  async accountByEmail(email: string): Promise<AccountRow | null> {
+    const r = this.db.query<AccountRecord, { email: string }>("SELECT * FROM accounts WHERE email = $email").get({ email: normalizeEmail(email) });
+    return r ? toAccount(r) : null;
+  }
+
+  async accountById(id: string): Promise<AccountRow | null> {
+    const r = this.db.query<AccountRecord, { id: string }>("SELECT * FROM accounts WHERE id = $id").get({ id });
+    return r ? toAccount(r) : null;
+  }
+
+  async addLoginToken(tokenHash: string, accountId: string, expiresAt: number): Promise<void> {
+    this.db
+      .query("INSERT INTO tokens (hash, kind, account_id, expires_at) VALUES ($hash, 'login', $accountId, $expiresAt)")
+      .run({ hash: tokenHash, accountId, expiresAt });
+  }
+
+  async createNode(row: NodeRow, tokenHash: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .query("INSERT INTO nodes (id, owner_id, name, created_at) VALUES ($id, $ownerId, $name, $at)")
+        .run({ id: row.id, ownerId: row.ownerId, name: row.name, at: row.createdAt });
+      this.db
+        .query("INSERT INTO tokens (hash, kind, node_id, owner_id) VALUES ($hash, 'node', $nodeId, $ownerId)")
+        .run({ hash: tokenHash, nodeId: row.id, ownerId: row.ownerId });
+    })();
+  }
+
+  async nodesOf(ownerId: string): Promise<NodeRow[]> {
+    return this.db
+      .query<NodeRecord, { ownerId: string }>("SELECT * FROM nodes WHERE owner_id = $ownerId ORDER BY created_at, id")
+      .all({ ownerId })
+      .map(toNode);
+  }
+
+  async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
+    const t = this.db.query<TokenRecord, { hash: string }>("SELECT kind, account_id, node_id, owner_id, expires_at FROM tokens WHERE hash = $hash").get({ hash: tokenHash });
+    if (!t) return null;
+    if (t.expires_at !== null && t.expires_at <= now) return null;
+    if (t.kind === "node") return { kind: "node", nodeId: t.node_id!, ownerId: t.owner_id! };
+    return { kind: "account", accountId: t.account_id! };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
