@@ -1,0 +1,24 @@
+import { rangeLength, type NewChunk } from "@medusa/core";
+
+export interface NumericRange {
+  start: number;
+  stop: number;
+  step: number;
+}
+
+/**
+ * Cuts a range into sub-ranges of `chunkSize` items. The numbers themselves
+ * are never produced: a billion-item range costs as much as a ten-item one.
+ */
+export async function* splitRange(range: NumericRange, chunkSize: number): AsyncGenerator<NewChunk> {
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  if (range.step === 0) throw new RangeError("step must not be 0");
+  const { start, step } = range;
+  const total = rangeLength(range);
+  for (let offset = 0; offset < total; offset += chunkSize) {
+    const count = Math.min(chunkSize, total - offset);
+    // The last sub-range keeps the caller's own stop, so it reads exactly like the request.
+    const stop = offset + count === total ? range.stop : start + (offset + count) * step;
+    yield { offset, count, input: { kind: "range", start: start + offset * step, stop, step } };
+  }
+}
