@@ -1,0 +1,77 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Redis from "ioredis";
+import type { AccountStore, BlobStore, Bus, ChunkStore } from "@medusa/core";
+import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
+import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
+import { FolderBlobStore } from "./blobs/folder-blobs.ts";
+import { MemoryBus } from "./bus/memory-bus.ts";
+import { NatsBus } from "./bus/nats-bus.ts";
+import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
+import { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
+
+/**
+ * Picks each port's adapter from the environment: a URL selects the
+ * distributed adapter, its absence the embedded one under MEDUSA_DATA_DIR.
+ */
+export interface PortEnv {
+  MEDUSA_NATS_URL?: string;
+  MEDUSA_REDIS_URL?: string;
+  MEDUSA_MONGO_URL?: string;
+  MEDUSA_DATA_DIR: string;
+  MEDUSA_PREFIX: string;
+}
+
+function dataDir(env: PortEnv): string {
+  mkdirSync(env.MEDUSA_DATA_DIR, { recursive: true });
+  return env.MEDUSA_DATA_DIR;
+}
+
+/** A service started alone needs NATS (`require`); the embedded stack shares one in-process bus. */
+export async function connectBus(env: PortEnv, name: string, opts: { require?: boolean } = {}): Promise<Bus> {
+  if (env.MEDUSA_NATS_URL) return NatsBus.connect(env.MEDUSA_NATS_URL, { prefix: env.MEDUSA_PREFIX, name });
+  if (opts.require) throw new Error(`MEDUSA_NATS_URL is not set: the ${name} service on its own talks to the others over NATS`);
+  return new MemoryBus();
+}
+
+export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
+  if (env.MEDUSA_REDIS_URL) return new RedisChunkStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
+  return new SqliteChunkStore(join(dataDir(env), "chunks.sqlite"));
+}
+
+export async function openAccountStore(env: PortEnv): Promise<AccountStore> {
+  if (env.MEDUSA_MONGO_URL) return MongoAccountStore.connect(env.MEDUSA_MONGO_URL, env.MEDUSA_PREFIX);
+  return new SqliteAccountStore(join(dataDir(env), "accounts.sqlite"));
+}
+
+export function openBlobs(env: PortEnv): BlobStore {
+  return new FolderBlobStore(join(dataDir(env), "blobs"));
+}
+
+/**
+ * Bounded shutdown on SIGTERM/SIGINT: run each closer in order, and exit
+ * non-zero if they have not all finished within the limit.
+ */
+export function shutdownOn(name: string, closers: Array<() => Promise<unknown> | unknown>, limitMs = 10_000): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[${name}] ${signal}: shutting down`);
+    const timer = setTimeout(() => {
+      console.error(`[${name}] shutdown took over ${limitMs} ms; exiting anyway`);
+      process.exit(1);
+    }, limitMs);
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (err) {
+        console.error(`[${name}] during shutdown: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,17 @@
+import { intFrom, parseEnv, portEnv } from "@medusa/core";
+import { z } from "zod";
+
+export const stackEnv = (env: Record<string, string | undefined> = process.env) =>
+  parseEnv(
+    {
+      ...portEnv,
+      MEDUSA_PORT: intFrom(8080, 0, 65535),
+      MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
+      /** Slots per local node; default: the node's own default (cores − 1). */
+      MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
+      MEDUSA_STARTER_CREDITS: intFrom(1000, 0),
+      MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
+    },
+    env,
+  );
+export type StackEnv = ReturnType<typeof stackEnv>;

@@ -1,0 +1,3 @@
+export { ApiError, MedusaClient } from "./client.ts";
+export { stackEnv, type StackEnv } from "./env.ts";
+export { startStack, type Stack } from "./stack.ts";

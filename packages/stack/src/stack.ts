@@ -1,0 +1,53 @@
+import { connectBus, openAccountStore, openBlobs, openChunkStore } from "@medusa/adapters";
+import { serveAccounts } from "@medusa/credits";
+import { createGateway } from "@medusa/gateway";
+import { startNode } from "@medusa/node";
+import { serveScheduler } from "@medusa/scheduler";
+import { serveSplitter } from "@medusa/splitter";
+import { localNodeTokens } from "./local-operator.ts";
+import type { StackEnv } from "./env.ts";
+
+export interface Stack {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Every service in one process, each wired to the ports the environment
+ * selects (in-process bus, SQLite and a folder unless URLs say otherwise),
+ * plus local volunteer nodes whose runners are still separate processes.
+ */
+export async function startStack(env: StackEnv, log: (msg: string) => void = console.log): Promise<Stack> {
+  const bus = await connectBus(env, "stack");
+  const blobs = openBlobs(env);
+  const chunks = await openChunkStore(env);
+  const accounts = await openAccountStore(env);
+  const quiet = () => {};
+
+  const credits = serveAccounts(bus, { store: accounts, starterCredits: env.MEDUSA_STARTER_CREDITS, loginTtlMs: env.MEDUSA_LOGIN_TTL_MS });
+  const splitter = serveSplitter(bus, { blobs });
+  const scheduler = serveScheduler(bus, { store: chunks, blobs, log: (m) => log(`[scheduler] ${m}`) });
+  const gateway = createGateway({ bus, blobs, log: quiet });
+  const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
+  const url = `http://127.0.0.1:${server.port}`;
+
+  const tokens = await localNodeTokens(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
+  const nodes = await Promise.all(
+    tokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS, log: quiet })),
+  );
+
+  return {
+    url,
+    async close() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await gateway.close();
+      server.stop(true);
+      await scheduler.close();
+      await splitter.close();
+      await credits.close();
+      await bus.drain();
+      await chunks.close();
+      await accounts.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { serveScheduler, type SchedulerDeps } from "./scheduler-service.ts";

@@ -1,0 +1,10 @@
+import { connectBus, openBlobs, openChunkStore, shutdownOn } from "@medusa/adapters";
+import { schedulerEnv } from "./env.ts";
+import { serveScheduler } from "./scheduler-service.ts";
+
+const env = schedulerEnv();
+const bus = await connectBus(env, "scheduler", { require: true });
+const store = await openChunkStore(env);
+const scheduler = serveScheduler(bus, { store, blobs: openBlobs(env), sweepMs: env.MEDUSA_LEASE_SWEEP_MS, log: (m) => console.log(`[scheduler] ${m}`) });
+console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
+shutdownOn("scheduler", [() => scheduler.close(), () => bus.drain(), () => store.close()]);

@@ -1,0 +1,174 @@
+import {
+  call,
+  definesReduce,
+  emit,
+  events,
+  MedusaError,
+  newId,
+  serve,
+  subjects,
+  type BlobStore,
+  type Bus,
+  type ChunkStore,
+  type JobRecord,
+  type Served,
+  type Transition,
+} from "@medusa/core";
+import { jobStatus } from "./job-status.ts";
+import { ProgramSource } from "./program-source.ts";
+
+export interface SchedulerDeps {
+  store: ChunkStore;
+  blobs: BlobStore;
+  now?: () => number;
+  /** How often expired leases are swept back into the queue. */
+  sweepMs?: number;
+  log?: (msg: string) => void;
+}
+
+/**
+ * The scheduler: the one place that advances jobs and chunks. Each request is
+ * one store transition; the events it appended are published afterwards, in
+ * order, on the job's subject.
+ */
+export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: string } = {}) {
+  const { store } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? (() => {});
+  const programs = new ProgramSource(deps.blobs);
+  const queue = opts.queue ?? "scheduler";
+
+  const publish = (t: Transition) => {
+    for (const { jobId, event } of t.events) {
+      emit(bus, events.jobEvent, event, jobId);
+      if (event.type === "failed" || event.type === "cancelled") emit(bus, events.jobStopped, { jobId, state: event.type });
+    }
+  };
+  const workAvailable = (chunks: number) => {
+    if (chunks > 0) emit(bus, events.workAvailable, { chunks });
+  };
+  /** A retried chunk, or a reduce chunk queued by the last map result, is new work for idle nodes. */
+  const requeuedOrReduce = (t: Transition) =>
+    t.events.some((e) => e.event.type === "progress" || (e.event.type === "chunk" && e.event.chunks.done === e.event.chunks.total - 1));
+
+  async function ownedJob(jobId: string, owner: string): Promise<JobRecord> {
+    const job = await store.getJob(jobId);
+    if (!job || job.owner !== owner) throw new MedusaError("not_found", `job ${jobId} not found`);
+    return job;
+  }
+
+  const served: Served[] = [
+    serve(bus, subjects.createJob, async ({ owner, spec }) => {
+      const id = newId("job");
+      await programs.freeze(id, owner, spec.program);
+      const job: JobRecord = {
+        id,
+        owner,
+        name: spec.name,
+        program: spec.program,
+        hasReduce: definesReduce(spec.program),
+        state: "queued",
+        chunks: { total: 0, done: 0, running: 0, failed: 0 },
+        sealed: false,
+        items: 0,
+        timeoutMs: spec.timeoutMs,
+        maxAttempts: spec.maxAttempts,
+        replicas: spec.replicas,
+        createdAt: now(),
+      };
+      publish(await store.createJob(job, now()));
+      try {
+        await call(bus, subjects.splitJob, { jobId: id, owner, spec });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        publish(await store.failJob(id, `could not start splitting the input: ${message}`, now()));
+        throw err;
+      }
+      return jobStatus((await store.getJob(id))!);
+    }, { queue }),
+
+    serve(bus, subjects.getJob, async ({ jobId, owner }) => jobStatus(await ownedJob(jobId, owner)), { queue }),
+    serve(bus, subjects.listJobs, async ({ owner, limit }) => ({ jobs: (await store.listJobs(owner, limit)).map(jobStatus) }), { queue }),
+    serve(bus, subjects.cancelJob, async ({ jobId, owner }) => {
+      await ownedJob(jobId, owner);
+      publish(await store.cancelJob(jobId, now()));
+      return jobStatus((await store.getJob(jobId))!);
+    }, { queue }),
+    serve(bus, subjects.jobResults, async ({ jobId, owner, from, limit }) => {
+      const job = await ownedJob(jobId, owner);
+      const chunks = await store.readResults(jobId, from, limit);
+      const reduce = job.hasReduce ? await store.readReduceResult(jobId) : null;
+      return { state: job.state, hasReduce: job.hasReduce, total: job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0), chunks, reduce };
+    }, { queue }),
+    serve(bus, subjects.jobEvents, async ({ jobId, owner, after }) => {
+      await ownedJob(jobId, owner);
+      return { events: await store.readEvents(jobId, after, 10_000) };
+    }, { queue }),
+    serve(bus, subjects.jobProgram, async ({ jobId }) => {
+      const job = await store.getJob(jobId);
+      if (!job) throw new MedusaError("not_found", `job ${jobId} not found`);
+      return { owner: job.owner, program: await programs.resolve(jobId, job.program), timeoutMs: job.timeoutMs };
+    }, { queue }),
+
+    serve(bus, subjects.addChunks, async ({ jobId, chunks }) => {
+      const t = await store.addChunks(jobId, chunks, now());
+      publish(t);
+      if (t.accepted) workAvailable(chunks.length);
+      return { accepted: t.accepted };
+    }, { queue }),
+    serve(bus, subjects.sealJob, async ({ jobId, items }) => {
+      const t = await store.sealJob(jobId, items, now());
+      publish(t);
+      workAvailable(1);
+      return { ok: true as const };
+    }, { queue }),
+    serve(bus, subjects.failJob, async ({ jobId, error }) => {
+      publish(await store.failJob(jobId, error, now()));
+      return { ok: true as const };
+    }, { queue }),
+
+    serve(bus, subjects.leaseChunks, async ({ nodeId, max }) => {
+      const t = await store.leaseChunks(nodeId, max, now());
+      publish(t);
+      return { leases: t.leases };
+    }, { queue }),
+    serve(bus, subjects.completeChunk, async ({ nodeId, jobId, index, token, results }) => {
+      const t = await store.completeChunk({ nodeId, jobId, index, token }, results, now());
+      if (t.outcome !== "accepted") log(`result for ${jobId}#${index} from ${nodeId} is ${t.outcome}; dropped`);
+      publish(t);
+      if (requeuedOrReduce(t)) workAvailable(1);
+      return { outcome: t.outcome };
+    }, { queue }),
+    serve(bus, subjects.failChunk, async ({ nodeId, jobId, index, token, error }) => {
+      const t = await store.failChunk({ nodeId, jobId, index, token }, error, now());
+      publish(t);
+      if (requeuedOrReduce(t)) workAvailable(1);
+      return { outcome: t.outcome };
+    }, { queue }),
+    serve(bus, subjects.releaseNode, async ({ nodeId }) => {
+      const t = await store.releaseNode(nodeId, now());
+      publish(t);
+      workAvailable(t.requeued);
+      return { requeued: t.requeued };
+    }, { queue }),
+  ];
+
+  const sweep = setInterval(async () => {
+    try {
+      const t = await store.requeueExpired(now(), 1000);
+      publish(t);
+      workAvailable(t.requeued);
+      if (t.requeued) log(`requeued ${t.requeued} chunk(s) whose lease expired`);
+    } catch (err) {
+      log(`lease sweep failed: ${err instanceof Error ? err.message : err}`);
+    }
+  }, deps.sweepMs ?? 1000);
+
+  return {
+    async close() {
+      clearInterval(sweep);
+      for (const s of served) s.subscription.unsubscribe();
+      await Promise.all(served.map((s) => s.done));
+    },
+  };
+}
