@@ -9,14 +9,15 @@ const fail = (offset: number, what: string) => new MedusaError("bad_request", `o
 
 /**
  * Finds the elements of one top-level JSON array in text that arrives in
- * pieces, without parsing the whole document: it tracks only nesting depth and
- * whether it is inside a string, and hands each complete element's text to
+ * pieces, without parsing the whole document: it tracks only which brackets are
+ * open and whether it is inside a string, and hands each complete element's text to
  * JSON.parse. Offsets in errors count characters from the start of the file.
  */
 export class JsonArrayScanner {
   private phase: Phase = "before";
   private offset = 0;
-  private depth = 0;
+  /** The brackets open inside the current element, so a mismatch is caught where it happens. */
+  private closers: number[] = [];
   private inString = false;
   private escaped = false;
   private parts: string[] = [];
@@ -52,7 +53,7 @@ export class JsonArrayScanner {
           this.phase = "value";
           this.elementStart = at;
           segment = i;
-          this.depth = 0;
+          this.closers = [];
           this.inString = false;
           this.escaped = false;
           i -= 1; // scan this character again as part of the value
@@ -65,10 +66,13 @@ export class JsonArrayScanner {
             continue;
           }
           if (c === 0x22) this.inString = true;
-          else if (c === 0x5b || c === 0x7b) this.depth += 1;
-          else if (this.depth > 0 && (c === 0x5d || c === 0x7d)) this.depth -= 1;
-          else if (c === 0x7d) throw fail(at, "unexpected '}'");
+          else if (c === 0x5b) this.closers.push(0x5d);
+          else if (c === 0x7b) this.closers.push(0x7d);
+          else if (this.closers.length > 0) {
+            if ((c === 0x5d || c === 0x7d) && this.closers.pop() !== c) throw fail(at, `unexpected '${text[i]}'`);
+          } else if (c === 0x7d) throw fail(at, "unexpected '}'");
           else if (c === 0x2c || c === 0x5d) {
+            // Only reached outside any bracket of the element: it ends here.
             out.push(this.finishElement(text.slice(Math.max(segment, 0), i)));
             segment = -1;
             this.phase = c === 0x2c ? "next" : "after";
