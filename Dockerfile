@@ -1,0 +1,10 @@
+# One image for every Medusa service; compose.yaml picks the entry point.
+FROM oven/bun:1.4.5-slim
+WORKDIR /app
+COPY package.json package-lock.json bunfig.toml ./
+COPY packages packages
+COPY services services
+COPY node node
+RUN bun install --production --ignore-scripts
+ENV MEDUSA_DATA_DIR=/data
+USER bun
