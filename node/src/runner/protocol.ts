@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { RunnableProgram, Runtime, Task } from "@medusa/core/program";
+
+/**
+ * Messages between the node (parent) and a runner process, one JSON object
+ * per line on the runner's stdin/stdout. The runner is where untrusted code
+ * lives, so the parent parses everything it reads with these schemas and
+ * treats a line that does not parse as the runner misbehaving.
+ */
+export const RUNNER_PROTOCOL_VERSION = 1;
+const v = z.literal(RUNNER_PROTOCOL_VERSION);
+
+/** Longest line a runner may send; a bigger result becomes an error instead. */
+export const MAX_RESULT_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Longest error message sent back; ChunkError allows 8192. */
+export const MAX_ERROR_MESSAGE = 4000;
+
+export const RunnerError = z.object({
+  message: z.string(),
+  itemIndex: z.number().int().min(0).optional(),
+});
+export type RunnerError = z.infer<typeof RunnerError>;
+
+export const ParentMessage = z.discriminatedUnion("type", [
+  z.object({ v, type: z.literal("init"), runtime: Runtime, program: RunnableProgram }),
+  z.object({ v, type: z.literal("run"), id: z.number().int(), task: Task, items: z.array(z.unknown()) }),
+]);
+export type ParentMessage = z.infer<typeof ParentMessage>;
+
+export const RunnerMessage = z.discriminatedUnion("type", [
+  z.object({ v, type: z.literal("ready"), runtime: Runtime }),
+  z.object({ v, type: z.literal("loaded") }),
+  z.object({ v, type: z.literal("init_error"), message: z.string() }),
+  z.object({ v, type: z.literal("result"), id: z.number().int(), ok: z.literal(true), results: z.unknown() }),
+  z.object({ v, type: z.literal("result"), id: z.number().int(), ok: z.literal(false), error: RunnerError }),
+]);
+export type RunnerMessage = z.infer<typeof RunnerMessage>;
+
+/** What running one chunk came to, as the pool's callers see it. */
+export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: RunnerError };
+
+/** Cuts a message to fit ChunkError, keeping the start (the exception line). */
+export function truncateMessage(message: string, max = MAX_ERROR_MESSAGE): string {
+  return message.length <= max ? message : `${message.slice(0, max - 15)}… (truncated)`;
+}
+
+/**
+ * Builds a result line from a JSON text the runtime already produced, so a
+ * large result is never parsed and re-serialised in the runner. `body` is
+ * `{"ok":...}`; the envelope fields are spliced in front.
+ */
+export function resultLine(id: number, body: string): string {
+  const line = `{"v":${RUNNER_PROTOCOL_VERSION},"type":"result","id":${id},${body.slice(1)}`;
+  if (Buffer.byteLength(line) <= MAX_RESULT_LINE_BYTES) return line;
+  return JSON.stringify({
+    v: RUNNER_PROTOCOL_VERSION,
+    type: "result",
+    id,
+    ok: false,
+    error: { message: `result is over the cap of ${MAX_RESULT_LINE_BYTES / 1024 / 1024} MiB` },
+  } satisfies RunnerMessage);
+}

@@ -1,0 +1,139 @@
+import { dirname } from "node:path";
+import { loadPyodide, type PyodideAPI } from "pyodide";
+import type { RunnableProgram, Task } from "@medusa/core/program";
+import { truncateMessage } from "./protocol.ts";
+import { BoundedText, type ProgramRuntime } from "./program-runtime.ts";
+
+/**
+ * Runs Python programs in Pyodide. The per-chunk loop lives in Python and
+ * talks to JS through one JSON string each way, so a chunk of many small
+ * items costs one boundary crossing, not two per item.
+ */
+
+/** The driver lives in its own namespace; the user's program gets a fresh globals dict. */
+const DRIVER = String.raw`
+import json, traceback
+
+program = {}
+
+def describe(e):
+    name = type(e).__name__
+    if isinstance(e, SyntaxError):
+        return f"{name}: {e.msg} (line {e.lineno})"
+    text = str(e)
+    line = None
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "program.py":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    msg = f"{name}: {text}" if text else name
+    return f"{msg} (line {line})" if line else msg
+
+def fail(message, index=None):
+    error = {"message": message}
+    if index is not None:
+        error["itemIndex"] = index
+    return json.dumps({"ok": False, "error": error})
+
+def load(source):
+    g = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        exec(compile(source, "program.py", "exec"), g)
+    except BaseException as e:
+        return describe(e)
+    program["globals"] = g
+    return None
+
+def entry(name, signature):
+    fn = program["globals"].get(name)
+    return fn if callable(fn) else signature
+
+def run_map(items_json):
+    fn = entry("map", "program does not define map(item)")
+    if isinstance(fn, str):
+        return fail(fn)
+    out = []
+    try:
+        for i, item in enumerate(json.loads(items_json)):
+            try:
+                result = fn(item)
+            except BaseException as e:
+                return fail(describe(e), i)
+            try:
+                out.append(json.dumps(result, allow_nan=False))
+            except (TypeError, ValueError, RecursionError) as e:
+                return fail(f"result of item {i} is not JSON-serialisable: {e}", i)
+    except BaseException as e:
+        return fail(describe(e))
+    return '{"ok":true,"results":[' + ",".join(out) + "]}"
+
+def run_reduce(items_json):
+    fn = entry("reduce", "program does not define reduce(results)")
+    if isinstance(fn, str):
+        return fail(fn)
+    try:
+        result = fn(json.loads(items_json))
+    except BaseException as e:
+        return fail(describe(e))
+    try:
+        return '{"ok":true,"results":' + json.dumps(result, allow_nan=False) + "}"
+    except (TypeError, ValueError, RecursionError) as e:
+        return fail(f"reduce result is not JSON-serialisable: {e}")
+    except BaseException as e:
+        return fail(describe(e))
+`;
+
+export function defaultPyodideIndexURL(): string {
+  return `${dirname(Bun.resolveSync("pyodide/package.json", import.meta.dir))}/`;
+}
+
+type PyFn = ((...args: unknown[]) => unknown) & { destroy(): void };
+
+export class PythonRuntime implements ProgramRuntime {
+  /** What the program printed during the current call; shown with its errors. */
+  private readonly output = new BoundedText(2000);
+
+  private constructor(
+    private readonly pyodide: PyodideAPI,
+    private readonly driver: { load: PyFn; run_map: PyFn; run_reduce: PyFn },
+  ) {}
+
+  static async load(indexURL = defaultPyodideIndexURL()): Promise<PythonRuntime> {
+    const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+    const runtime: { output?: BoundedText } = {};
+    // Python's print() must never reach fd 1: that is the protocol channel.
+    const capture = { batched: (line: string) => runtime.output?.append(`${line}\n`) };
+    pyodide.setStdout(capture);
+    pyodide.setStderr(capture);
+    const ns = pyodide.toPy({});
+    pyodide.runPython(DRIVER, { globals: ns });
+    const fn = (name: string) => ns.get(name) as PyFn;
+    const self = new PythonRuntime(pyodide, { load: fn("load"), run_map: fn("run_map"), run_reduce: fn("run_reduce") });
+    runtime.output = self.output;
+    return self;
+  }
+
+  /** Returns an error message, or undefined once the program's top level ran. */
+  async init(program: RunnableProgram): Promise<string | undefined> {
+    if (program.runtime !== "python") return `a python runner cannot run a ${program.runtime} program`;
+    this.output.clear();
+    const error = this.driver.load(program.source) as string | undefined;
+    return error === undefined ? undefined : this.withOutput(error);
+  }
+
+  async run(task: Task, items: unknown[]): Promise<string> {
+    this.output.clear();
+    const fn = task === "map" ? this.driver.run_map : this.driver.run_reduce;
+    const body = fn(JSON.stringify(items)) as string;
+    if (!body.startsWith('{"ok": false')) return body;
+    const failed = JSON.parse(body) as { ok: false; error: { message: string; itemIndex?: number } };
+    failed.error.message = this.withOutput(failed.error.message);
+    return JSON.stringify(failed);
+  }
+
+  private withOutput(message: string): string {
+    const printed = this.output.text();
+    return truncateMessage(printed ? `${message}\n--- output ---\n${printed}` : message);
+  }
+}

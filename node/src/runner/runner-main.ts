@@ -1,0 +1,93 @@
+import { Runtime } from "@medusa/core/program";
+import { readLines } from "./lines.ts";
+import { errorBody, type ProgramRuntime } from "./program-runtime.ts";
+import { ParentMessage, RUNNER_PROTOCOL_VERSION, resultLine, type RunnerMessage } from "./protocol.ts";
+import { PythonRuntime } from "./python-runtime.ts";
+import { WasiRuntime } from "./wasi-runtime.ts";
+
+/**
+ * The runner process: the only place untrusted code runs. It loads its
+ * runtime before any job exists (so a warm runner is ready at once), then
+ * serves exactly one job, answering the parent line by line on stdout.
+ */
+
+export interface RunnerOptions {
+  /** Where Pyodide's files are; defaults to the installed `pyodide` package. */
+  pyodideIndexURL?: string;
+}
+
+/** The parent is trusted, but one runaway line must not take the runner's memory. */
+const MAX_PARENT_LINE_BYTES = 1024 * 1024 * 1024;
+
+/** Runs until stdin closes; returns the exit code. */
+export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): Promise<number> {
+  const runtime = Runtime.safeParse(runtimeName);
+  if (!runtime.success) {
+    process.stderr.write(`unknown runtime "${runtimeName}"; expected one of ${Runtime.options.join(", ")}\n`);
+    return 2;
+  }
+  const out = protocolChannel();
+  const host: ProgramRuntime = runtime.data === "python" ? await PythonRuntime.load(opts.pyodideIndexURL) : new WasiRuntime();
+  await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data });
+
+  let holdsJob = false;
+  let loaded = false;
+  for await (const line of readLines(Bun.stdin.stream(), MAX_PARENT_LINE_BYTES)) {
+    const parsed = parseMessage(line);
+    if (!parsed) {
+      process.stderr.write(`runner: malformed message from parent: ${line.slice(0, 200)}\n`);
+      return 2;
+    }
+    if (parsed.type === "init") {
+      if (holdsJob) {
+        await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "init_error", message: "this runner already holds a job" });
+        continue;
+      }
+      holdsJob = true;
+      const error = await host.init(parsed.program);
+      loaded = error === undefined;
+      await out.send(loaded ? { v: RUNNER_PROTOCOL_VERSION, type: "loaded" } : { v: RUNNER_PROTOCOL_VERSION, type: "init_error", message: error! });
+      continue;
+    }
+    if (!loaded) {
+      await out.sendLine(resultLine(parsed.id, errorBody("no program loaded")));
+      continue;
+    }
+    try {
+      await out.sendLine(resultLine(parsed.id, await host.run(parsed.task, parsed.items)));
+    } catch (err) {
+      // The runtime itself broke (not the program's exception): report, then die so the parent replaces us.
+      await out.sendLine(resultLine(parsed.id, errorBody(`runner failed: ${err instanceof Error ? err.message : err}`)));
+      return 1;
+    }
+  }
+  return 0;
+}
+
+function parseMessage(line: string): ParentMessage | undefined {
+  try {
+    const parsed = ParentMessage.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * fd 1 carries the protocol and nothing else: library chatter through the
+ * console goes to stderr, and the writer is captured before any program runs.
+ */
+function protocolChannel() {
+  const stdout = process.stdout;
+  const write = stdout.write.bind(stdout);
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  console.warn = toStderr;
+  const sendLine = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      write(`${line}\n`, (err) => (err ? reject(err) : resolve()));
+    });
+  return { sendLine, send: (message: RunnerMessage) => sendLine(JSON.stringify(message)) };
+}
