@@ -1,0 +1,39 @@
+--[[
+  Appends map chunks to an unsealed job, indexes continuing from chunks.total,
+  each queued at the back of the global queue.
+
+  Input:
+    KEYS[1] job hash
+    KEYS[2] queue list
+
+    ARGV[1] key prefix
+    ARGV[2] jobId
+    ARGV[3] maxEvents kept per job
+    ARGV[4..] per chunk: offset, count, input JSON
+
+  Output:
+    { 0, events JSON}  added
+    {-1, "[]"}         no such job
+    {-2, "[]"}         job is final: nothing added, stop splitting
+    {-5, "[]"}         job is sealed
+]]
+--- @include "job-state"
+local prefix, jobId, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local f = redis.call("HMGET", KEYS[1], "state", "sealed", "total")
+if not f[1] then return { -1, "[]" } end
+if FINAL[f[1]] then return { -2, "[]" } end
+if f[2] == "1" then return { -5, "[]" } end
+local total = tonumber(f[3])
+local n = 0
+for i = 4, #ARGV, 3 do
+  local index = total + n
+  redis.call("HSET", chunkKey(prefix, jobId, index), "state", "queued", "task", "map", "offset", ARGV[i],
+    "count", ARGV[i + 1], "input", ARGV[i + 2], "attempts", 0)
+  redis.call("RPUSH", KEYS[2], chunkRef(jobId, index))
+  n = n + 1
+end
+redis.call("HINCRBY", KEYS[1], "total", n)
+redis.call("HINCRBY", KEYS[1], "maps", n)
+local events = {}
+appendProgress(prefix, jobId, maxEvents, events)
+return { 0, eventsJson(events) }

@@ -1,0 +1,68 @@
+--[[
+  Shared by every transition: job counters, the event log and finishing a job.
+  Needs the key builders from redis-keys.ts (prepended by the loader).
+  Events are JSON strings; a transition collects the StoredEvent JSON of each
+  event it appends and returns them as one JSON array.
+]]
+local FINAL = { done = true, failed = true, cancelled = true }
+
+local function readCounts(jk)
+  local c = redis.call("HMGET", jk, "total", "done", "running", "failed")
+  return { total = tonumber(c[1]), done = tonumber(c[2]), running = tonumber(c[3]), failed = tonumber(c[4]) }
+end
+
+-- Numbers the event (ids per job: 1, 2, 3...), appends it to the job's log,
+-- keeps the newest maxEvents, and records it in `events` for the caller.
+local function appendEvent(prefix, jobId, event, maxEvents, events)
+  event.id = redis.call("HINCRBY", jobKey(prefix, jobId), "eventSeq", 1)
+  local body = cjson.encode(event)
+  local ek = eventsKey(prefix, jobId)
+  redis.call("RPUSH", ek, body)
+  redis.call("LTRIM", ek, -maxEvents, -1)
+  events[#events + 1] = '{"jobId":' .. cjson.encode(jobId) .. ',"event":' .. body .. "}"
+end
+
+local function appendProgress(prefix, jobId, maxEvents, events)
+  local jk = jobKey(prefix, jobId)
+  local f = redis.call("HMGET", jk, "state", "sealed")
+  appendEvent(prefix, jobId, { type = "progress", state = f[1], chunks = readCounts(jk), sealed = f[2] == "1" },
+    maxEvents, events)
+end
+
+-- Moves the job to a final state. A failed or cancelled job keeps no running
+-- chunks: their leases are stale from now on and completes get "job_final".
+local function finishJob(prefix, jobId, state, now, err, maxEvents, events)
+  local jk = jobKey(prefix, jobId)
+  redis.call("HSET", jk, "state", state, "finishedAt", now)
+  if state ~= "done" then redis.call("HSET", jk, "running", 0) end
+  local event = { type = state, chunks = readCounts(jk) }
+  if err then
+    redis.call("HSET", jk, "error", err)
+    event.error = err
+  end
+  appendEvent(prefix, jobId, event, maxEvents, events)
+end
+
+-- The reduce chunk joins the queue, at the front (finish jobs first), once the
+-- job is sealed and every map chunk is done.
+local function queueReduceIfReady(prefix, jobId, queueKey)
+  local jk = jobKey(prefix, jobId)
+  local f = redis.call("HMGET", jk, "hasReduce", "sealed", "reduceQueued", "maps", "done")
+  if f[1] == "1" and f[2] == "1" and f[3] ~= "1" and tonumber(f[5]) == tonumber(f[4]) then
+    redis.call("HSET", jk, "reduceQueued", 1)
+    redis.call("HSET", chunkKey(prefix, jobId, f[4]), "state", "queued")
+    redis.call("LPUSH", queueKey, chunkRef(jobId, f[4]))
+  end
+end
+
+local function finishIfComplete(prefix, jobId, now, maxEvents, events)
+  local jk = jobKey(prefix, jobId)
+  local f = redis.call("HMGET", jk, "sealed", "done", "total")
+  if f[1] == "1" and tonumber(f[2]) == tonumber(f[3]) then
+    finishJob(prefix, jobId, "done", now, false, maxEvents, events)
+  end
+end
+
+local function eventsJson(events)
+  return "[" .. table.concat(events, ",") .. "]"
+end

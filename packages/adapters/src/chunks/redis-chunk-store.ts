@@ -1,0 +1,227 @@
+import type Redis from "ioredis";
+import { z } from "zod";
+import { ChunkLease, JobEvent, JobRecord, leaseMsFor, newSecret } from "@medusa/core";
+import type { ChunkError, ChunkStore, CompleteOutcome, LeaseHolder, NewChunk, Transition } from "@medusa/core";
+import { chunkKeys, type ChunkKeys } from "./redis-keys.ts";
+import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts.ts";
+
+export interface RedisChunkStoreOptions {
+  /** Events kept per job; older ones are trimmed. */
+  maxEvents?: number;
+}
+
+/** The job hash: record fields as strings, plus counters the scripts keep. */
+const JobHash = z.object({
+  id: z.string(),
+  owner: z.string(),
+  name: z.string(),
+  program: z.string(),
+  hasReduce: z.string(),
+  state: z.string(),
+  total: z.coerce.number(),
+  done: z.coerce.number(),
+  running: z.coerce.number(),
+  failed: z.coerce.number(),
+  sealed: z.string(),
+  items: z.coerce.number(),
+  timeoutMs: z.coerce.number(),
+  maxAttempts: z.coerce.number(),
+  replicas: z.coerce.number(),
+  createdAt: z.coerce.number(),
+  finishedAt: z.coerce.number().optional(),
+  error: z.string().optional(),
+  maps: z.coerce.number(),
+});
+
+function recordFromHash(hash: Record<string, string>): JobRecord {
+  const h = JobHash.parse(hash);
+  return JobRecord.parse({
+    id: h.id,
+    owner: h.owner,
+    name: h.name,
+    program: JSON.parse(h.program),
+    hasReduce: h.hasReduce === "1",
+    state: h.state,
+    chunks: { total: h.total, done: h.done, running: h.running, failed: h.failed },
+    sealed: h.sealed === "1",
+    items: h.items,
+    timeoutMs: h.timeoutMs,
+    maxAttempts: h.maxAttempts,
+    replicas: h.replicas,
+    createdAt: h.createdAt,
+    ...(h.finishedAt === undefined ? {} : { finishedAt: h.finishedAt }),
+    ...(h.error === undefined ? {} : { error: h.error }),
+  });
+}
+
+/**
+ * Chunk state in Redis: each transition is one Lua script in ./lua. This
+ * class is the only thing that builds their KEYS/ARGV. Scripts also build
+ * keys they discover while running (a ref popped from the queue names its
+ * job and chunk) from the prefix in ARGV: fine on a single Redis, not on a
+ * cluster, where those keys could live on another shard.
+ */
+export class RedisChunkStore implements ChunkStore {
+  private readonly keys: ChunkKeys;
+  private readonly maxEvents: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    options: RedisChunkStoreOptions = {},
+  ) {
+    this.keys = chunkKeys(prefix);
+    this.maxEvents = options.maxEvents ?? 10_000;
+    defineScripts(redis);
+  }
+
+  async createJob(job: JobRecord, now: number): Promise<Transition> {
+    const fields: Array<string | number> = [
+      "id", job.id, "owner", job.owner, "name", job.name, "program", JSON.stringify(job.program),
+      "hasReduce", job.hasReduce ? 1 : 0, "state", "queued", "total", 0, "done", 0, "running", 0, "failed", 0,
+      "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts,
+      "replicas", job.replicas, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
+      "maps", 0, "reduceQueued", 0, "eventSeq", 0,
+    ];
+    const reply = await runScript(this.redis, "create-job", [this.keys.job(job.id), this.keys.ownerJobs(job.owner)], [
+      this.prefix, job.id, job.createdAt, this.maxEvents, ...fields,
+    ]);
+    const { code, events } = decodeReply(reply);
+    resultOf(code, job.id);
+    return { events };
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | null> {
+    const hash = await this.redis.hgetall(this.keys.job(jobId));
+    return Object.keys(hash).length === 0 ? null : recordFromHash(hash);
+  }
+
+  async listJobs(owner: string, limit: number): Promise<JobRecord[]> {
+    if (limit <= 0) return [];
+    const ids = await this.redis.zrevrange(this.keys.ownerJobs(owner), 0, limit - 1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([err, hash]) => {
+      if (err) throw err;
+      const h = hash as Record<string, string>;
+      return Object.keys(h).length === 0 ? [] : [recordFromHash(h)];
+    });
+  }
+
+  async addChunks(jobId: string, chunks: NewChunk[], now: number): Promise<Transition & { accepted: boolean }> {
+    const args = chunks.flatMap((c) => [c.offset, c.count, JSON.stringify(c.input)]);
+    const reply = await runScript(this.redis, "add-chunks", [this.keys.job(jobId), this.keys.queue], [
+      this.prefix, jobId, this.maxEvents, ...args,
+    ]);
+    const { code, events } = decodeReply(reply);
+    return { events, accepted: resultOf(code, jobId) === "ok" };
+  }
+
+  async sealJob(jobId: string, items: number, now: number): Promise<Transition> {
+    const reply = await runScript(this.redis, "seal-job", [this.keys.job(jobId), this.keys.queue], [
+      this.prefix, jobId, items, now, this.maxEvents,
+    ]);
+    const { code, events } = decodeReply(reply);
+    resultOf(code, jobId);
+    return { events };
+  }
+
+  async leaseChunks(nodeId: string, max: number, now: number): Promise<Transition & { leases: ChunkLease[] }> {
+    if (max <= 0) return { events: [], leases: [] };
+    const tokens = Array.from({ length: max }, () => newSecret("lease"));
+    const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
+      this.prefix, nodeId, now, this.maxEvents, ...tokens,
+    ]);
+    const { events, rest } = decodeReply(reply);
+    const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
+    return { events, leases };
+  }
+
+  async completeChunk(holder: LeaseHolder, results: string, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
+    const reply = await runScript(this.redis, "complete-chunk", this.leaseKeys(holder), [
+      this.prefix, holder.jobId, holder.index, holder.nodeId, holder.token, results, now, this.maxEvents,
+    ]);
+    return this.outcome(reply, holder.jobId);
+  }
+
+  async failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
+    const reply = await runScript(this.redis, "fail-chunk", this.leaseKeys(holder), [
+      this.prefix, holder.jobId, holder.index, holder.nodeId, holder.token, error.message, error.itemIndex ?? "", now, this.maxEvents,
+    ]);
+    return this.outcome(reply, holder.jobId);
+  }
+
+  async requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }> {
+    if (limit <= 0) return { events: [], requeued: 0 };
+    const reply = await runScript(this.redis, "requeue-expired", [this.keys.leases, this.keys.queue], [
+      this.prefix, now, limit, this.maxEvents,
+    ]);
+    const { events, rest } = decodeReply(reply);
+    return { events, requeued: z.number().int().parse(rest[0]) };
+  }
+
+  async releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
+    const reply = await runScript(this.redis, "release-node", [this.keys.nodeLeases(nodeId), this.keys.leases, this.keys.queue], [
+      this.prefix, nodeId, now, this.maxEvents,
+    ]);
+    const { events, rest } = decodeReply(reply);
+    return { events, requeued: z.number().int().parse(rest[0]) };
+  }
+
+  cancelJob(jobId: string, now: number): Promise<Transition> {
+    return this.stopJob(jobId, "cancelled", now, "");
+  }
+
+  failJob(jobId: string, error: string, now: number): Promise<Transition> {
+    return this.stopJob(jobId, "failed", now, error);
+  }
+
+  async readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>> {
+    const maps = Number(await this.redis.hget(this.keys.job(jobId), "maps"));
+    const start = Math.max(0, from);
+    const stop = Math.min(maps, from + limit);
+    if (!(stop > start)) return [];
+    const pipeline = this.redis.pipeline();
+    for (let i = start; i < stop; i++) pipeline.hmget(this.keys.chunk(jobId, i), "state", "results");
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([err, fields], i) => {
+      if (err) throw err;
+      const [state, results] = fields as Array<string | null>;
+      return state === "done" && results != null ? [{ index: start + i, results }] : [];
+    });
+  }
+
+  async readReduceResult(jobId: string): Promise<string | null> {
+    const [hasReduce, sealed, maps] = await this.redis.hmget(this.keys.job(jobId), "hasReduce", "sealed", "maps");
+    if (hasReduce !== "1" || sealed !== "1") return null;
+    const [state, results] = await this.redis.hmget(this.keys.chunk(jobId, Number(maps)), "state", "results");
+    return state === "done" ? results : null;
+  }
+
+  async readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]> {
+    if (limit <= 0) return [];
+    const reply = await runScript(this.redis, "read-events", [this.keys.events(jobId)], [afterId, limit]);
+    return z.array(z.string()).parse(reply).map((text) => JobEvent.parse(JSON.parse(text)));
+  }
+
+  /** The connection belongs to whoever passed it in. */
+  async close(): Promise<void> {}
+
+  private async stopJob(jobId: string, state: "cancelled" | "failed", now: number, error: string): Promise<Transition> {
+    const reply = await runScript(this.redis, "stop-job", [this.keys.job(jobId)], [this.prefix, jobId, state, now, this.maxEvents, error]);
+    const { code, events } = decodeReply(reply);
+    resultOf(code, jobId);
+    return { events };
+  }
+
+  private leaseKeys(holder: LeaseHolder): string[] {
+    return [this.keys.job(holder.jobId), this.keys.chunk(holder.jobId, holder.index), this.keys.queue, this.keys.leases];
+  }
+
+  private outcome(reply: unknown, jobId: string): Transition & { outcome: CompleteOutcome } {
+    const { code, events } = decodeReply(reply);
+    const result = resultOf(code, jobId);
+    return { events, outcome: result === "ok" ? "accepted" : result };
+  }
+}
