@@ -1,5 +1,5 @@
 import { MedusaError } from "@medusa/core";
-import { MAX_LINE_CHARS } from "./text-lines.ts";
+import { decodeUtf8, MAX_LINE_CHARS } from "./text-lines.ts";
 
 type Phase = "before" | "open" | "next" | "value" | "after";
 
@@ -122,7 +122,7 @@ export class JsonArrayScanner {
 /** The elements of the top-level JSON array in a UTF-8 byte stream, one at a time. */
 export async function* readJsonArray(stream: ReadableStream<Uint8Array>, maxElementChars = MAX_LINE_CHARS): AsyncGenerator<unknown> {
   const scanner = new JsonArrayScanner(maxElementChars);
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = decodeUtf8(stream).getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();

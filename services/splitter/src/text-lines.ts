@@ -3,6 +3,12 @@ import { MedusaError } from "@medusa/core";
 /** One line is held whole in memory, so it is capped; a file with no newlines at all must not be read into RAM. */
 export const MAX_LINE_CHARS = 16 * 1024 * 1024;
 
+/** UTF-8 bytes to text; a character split between reads is joined, not mangled. */
+export function decodeUtf8(stream: ReadableStream<Uint8Array>): ReadableStream<string> {
+  // The DOM typings disagree with Bun's on the decoder's writable side; at run time it is exactly this pair.
+  return stream.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>);
+}
+
 export interface TextLine {
   /** 1-based, as an editor shows it. */
   number: number;
@@ -16,7 +22,7 @@ export interface TextLine {
  * Length is measured in UTF-16 units, which never exceeds the UTF-8 byte length.
  */
 export async function* readLines(stream: ReadableStream<Uint8Array>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<TextLine> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = decodeUtf8(stream).getReader();
   // A line split across reads is kept as parts and joined once, so a long line costs O(n), not O(n²).
   let parts: string[] = [];
   let pending = 0;

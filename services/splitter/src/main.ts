@@ -1,0 +1,34 @@
+import { join } from "node:path";
+import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
+import { NatsBus } from "@medusa/adapters/bus/nats-bus";
+import { shutdownOn } from "@medusa/adapters/connect";
+import { splitterEnv } from "./env.ts";
+import { serveSplitter } from "./splitter-service.ts";
+
+/** Wiring only: env → NATS + blob folder → splitter → bounded shutdown. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+let env;
+try {
+  env = splitterEnv();
+} catch (err) {
+  console.error(`[splitter] ${err instanceof Error ? err.message : err}`);
+  process.exit(2);
+}
+
+const bus = await NatsBus.connect(env.MEDUSA_NATS_URL, { prefix: env.MEDUSA_PREFIX, name: "splitter" });
+const blobs = new FolderBlobStore(join(env.MEDUSA_DATA_DIR, "blobs"));
+const splitter = serveSplitter(
+  bus,
+  {
+    blobs,
+    inlineMaxBytes: env.MEDUSA_SPLITTER_INLINE_MAX_BYTES,
+    batchChunks: env.MEDUSA_SPLITTER_BATCH_CHUNKS,
+    batchBytes: env.MEDUSA_SPLITTER_BATCH_BYTES,
+  },
+  { queue: "splitter" },
+);
+
+// Splits get most of the limit to finish; the rest are failed, then the bus drains what is left.
+shutdownOn("splitter", [() => splitter.close({ graceMs: SHUTDOWN_LIMIT_MS - 3_000 }), () => bus.drain()], SHUTDOWN_LIMIT_MS);
+console.log(`[splitter] serving on ${env.MEDUSA_NATS_URL} (prefix ${env.MEDUSA_PREFIX})`);
