@@ -1,0 +1,297 @@
+import { GatewayMessage, NODE_PROTOCOL_VERSION, type ChunkError, type NodeChunk, type NodeMessage, type RunnableProgram } from "@medusa/core";
+import { Backoff, type BackoffOptions } from "./backoff.ts";
+
+/**
+ * The volunteer node's side of `/v1/nodes/ws`. It dials out (no inbound
+ * port), says hello, and asks for work with `want` credits: it holds at most
+ * `slots` running plus `slots` prefetched, so a slot never waits on a round
+ * trip, and never asks for more than it can hold. Results go back at once.
+ *
+ * `want {n}` is additive: it grants the gateway n more chunks. The gateway
+ * forgets all credit and takes back every chunk this node held when the
+ * socket closes, so the node drops its queue then and discards results of
+ * chunks that were running (their leases are gone).
+ */
+
+/** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
+export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: { message: string; itemIndex?: number } };
+export interface ChunkRunner {
+  run(job: { jobId: string; program: RunnableProgram; timeoutMs: number }, chunk: { task: "map" | "reduce"; items: unknown[] }): Promise<ChunkOutcome>;
+  dropJob(jobId: string): void;
+  close(): Promise<void>;
+}
+
+export interface AgentOptions {
+  /** ws(s)://host/v1/nodes/ws */
+  url: string;
+  token: string;
+  slots: number;
+  pool: ChunkRunner;
+  version: string;
+  runtimes?: string[];
+  /** How long stop() lets running chunks finish. */
+  graceMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  log?: (line: string) => void;
+}
+
+export interface AgentStatus {
+  connected: boolean;
+  nodeId: string | null;
+  running: number;
+  queued: number;
+  chunksDone: number;
+  chunksFailed: number;
+  stopping: boolean;
+}
+
+interface JobSpec {
+  program: RunnableProgram;
+  timeoutMs: number;
+}
+
+/** Programs and cancellations are remembered for this many jobs; older ones are forgotten first. */
+const JOBS_REMEMBERED = 256;
+const MAX_ERROR_CHARS = 8192;
+
+export class NodeAgent {
+  readonly #opts: Required<Omit<AgentOptions, "backoff">>;
+  readonly #backoff: Backoff;
+  #ws: WebSocket | null = null;
+  #open = false;
+  /** Bumped per connection: a chunk started under an older one has lost its lease. */
+  #epoch = 0;
+  #nodeId: string | null = null;
+  #jobs = new Map<string, JobSpec>();
+  #cancelled = new Set<string>();
+  #queue: NodeChunk[] = [];
+  #running = new Set<Promise<void>>();
+  /** Chunks asked for on this connection and not yet received. */
+  #credit = 0;
+  #chunksDone = 0;
+  #chunksFailed = 0;
+  #stopping = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #stopped: Promise<void> | null = null;
+
+  constructor(opts: AgentOptions) {
+    if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new Error(`slots must be a positive integer (got ${opts.slots})`);
+    this.#opts = {
+      ...opts,
+      runtimes: opts.runtimes ?? ["python", "wasi"],
+      graceMs: opts.graceMs ?? 30_000,
+      log: opts.log ?? ((line) => console.log(line)),
+    };
+    this.#backoff = new Backoff(opts.backoff);
+  }
+
+  status(): AgentStatus {
+    return {
+      connected: this.#open,
+      nodeId: this.#nodeId,
+      running: this.#running.size,
+      queued: this.#queue.length,
+      chunksDone: this.#chunksDone,
+      chunksFailed: this.#chunksFailed,
+      stopping: this.#stopping,
+    };
+  }
+
+  start(): this {
+    if (!this.#ws && !this.#stopping) this.#connect();
+    return this;
+  }
+
+  /** Stops asking for work, lets running chunks finish (up to the grace period) and report, then closes. */
+  stop(opts: { graceMs?: number } = {}): Promise<void> {
+    this.#stopped ??= this.#drainAndClose(opts.graceMs ?? this.#opts.graceMs);
+    return this.#stopped;
+  }
+
+  async #drainAndClose(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    this.#queue = [];
+    if (this.#running.size > 0) {
+      this.#opts.log(`[node] stopping: waiting up to ${graceMs} ms for ${this.#running.size} running chunk(s)`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.all(this.#running), grace]);
+      clearTimeout(timer);
+    }
+    const ws = this.#ws;
+    this.#ws = null;
+    this.#open = false;
+    ws?.close(1000, "node stopping");
+    await this.#opts.pool.close();
+    this.#opts.log("[node] stopped");
+  }
+
+  #connect(): void {
+    const epoch = ++this.#epoch;
+    const ws = new WebSocket(this.#opts.url, { headers: { Authorization: `Bearer ${this.#opts.token}` } } as never);
+    this.#ws = ws;
+    ws.onopen = () => {
+      if (epoch !== this.#epoch) return;
+      this.#open = true;
+      this.#credit = 0;
+      this.#backoff.opened();
+      this.#send({ v: NODE_PROTOCOL_VERSION, type: "hello", slots: this.#opts.slots, sandbox: "process", runtimes: this.#opts.runtimes, version: this.#opts.version });
+      this.#topUp();
+    };
+    ws.onmessage = (ev) => {
+      if (epoch === this.#epoch) this.#receive(ev.data);
+    };
+    ws.onclose = (ev) => {
+      if (epoch === this.#epoch) this.#disconnected(ev.code, ev.reason);
+    };
+    // A failed dial fires error then close; close does the work.
+    ws.onerror = () => {};
+  }
+
+  #disconnected(code: number, reason: string): void {
+    const wasOpen = this.#open;
+    this.#ws = null;
+    this.#open = false;
+    this.#credit = 0;
+    this.#epoch++;
+    const dropped = this.#queue.length;
+    this.#queue = [];
+    if (this.#stopping) return;
+    const delay = this.#backoff.next();
+    const why = `${code}${reason ? ` ${reason}` : ""}`;
+    const lost = dropped > 0 ? `, dropped ${dropped} queued chunk(s)` : "";
+    this.#opts.log(`[node] ${wasOpen ? "disconnected" : "could not connect"} (${why})${lost}; retrying in ${delay} ms`);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (!this.#stopping) this.#connect();
+    }, delay);
+  }
+
+  #receive(data: unknown): void {
+    let msg: GatewayMessage;
+    try {
+      const text = typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer);
+      const parsed = GatewayMessage.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        this.#opts.log(`[node] ignored a bad frame: ${issue?.path.join(".") || "message"}: ${issue?.message}`);
+        return;
+      }
+      msg = parsed.data;
+    } catch (err) {
+      this.#opts.log(`[node] ignored a frame that is not JSON: ${err instanceof Error ? err.message : err}`);
+      return;
+    }
+    switch (msg.type) {
+      case "welcome":
+        this.#nodeId = msg.nodeId;
+        this.#opts.log(`[node] connected as ${msg.nodeId}`);
+        break;
+      case "job":
+        this.#cancelled.delete(msg.jobId);
+        this.#jobs.delete(msg.jobId);
+        this.#jobs.set(msg.jobId, { program: msg.program, timeoutMs: msg.timeoutMs });
+        forgetOldest(this.#jobs);
+        break;
+      case "chunk":
+        this.#credit = Math.max(0, this.#credit - 1);
+        if (this.#stopping) return;
+        this.#queue.push(msg.chunk);
+        this.#pump();
+        break;
+      case "cancel":
+        this.#cancel(msg.jobId);
+        break;
+      case "error":
+        this.#opts.log(`[node] gateway error ${msg.code}: ${msg.message}`);
+        break;
+    }
+  }
+
+  #cancel(jobId: string): void {
+    this.#opts.pool.dropJob(jobId);
+    const before = this.#queue.length;
+    this.#queue = this.#queue.filter((c) => c.jobId !== jobId);
+    this.#jobs.delete(jobId);
+    this.#cancelled.add(jobId);
+    forgetOldest(this.#cancelled);
+    this.#opts.log(`[node] job ${jobId} cancelled; dropped ${before - this.#queue.length} queued chunk(s)`);
+    this.#topUp();
+  }
+
+  /** Asks for exactly what brings held (running + queued + asked for) up to 2 × slots. */
+  #topUp(): void {
+    if (!this.#open || this.#stopping) return;
+    const n = 2 * this.#opts.slots - (this.#running.size + this.#queue.length + this.#credit);
+    if (n <= 0) return;
+    this.#credit += n;
+    this.#send({ v: NODE_PROTOCOL_VERSION, type: "want", n });
+  }
+
+  #pump(): void {
+    while (!this.#stopping && this.#running.size < this.#opts.slots && this.#queue.length > 0) {
+      const chunk = this.#queue.shift()!;
+      const job = this.#jobs.get(chunk.jobId);
+      if (!job) {
+        this.#report(chunk, { ok: false, error: { message: `node has no program for job ${chunk.jobId}` } }, this.#epoch);
+        continue;
+      }
+      const run = this.#run(chunk, job).finally(() => {
+        this.#running.delete(run);
+        this.#pump();
+      });
+      this.#running.add(run);
+    }
+    this.#topUp();
+  }
+
+  async #run(chunk: NodeChunk, job: JobSpec): Promise<void> {
+    const epoch = this.#epoch;
+    const started = performance.now();
+    let outcome: ChunkOutcome;
+    try {
+      outcome = await this.#opts.pool.run({ jobId: chunk.jobId, program: job.program, timeoutMs: job.timeoutMs }, { task: chunk.task, items: chunk.items });
+    } catch (err) {
+      outcome = { ok: false, error: { message: `runner failed: ${err instanceof Error ? err.message : String(err)}` } };
+    }
+    const ms = Math.round(performance.now() - started);
+    if (outcome.ok) this.#chunksDone++;
+    else this.#chunksFailed++;
+    const name = `${chunk.jobId}#${chunk.index}`;
+    if (this.#cancelled.has(chunk.jobId)) {
+      this.#opts.log(`[node] chunk ${name} finished after its job was cancelled; not reported`);
+    } else if (!this.#report(chunk, outcome, epoch)) {
+      this.#opts.log(`[node] chunk ${name} finished in ${ms} ms but its connection is gone; result discarded`);
+    } else if (outcome.ok) {
+      this.#opts.log(`[node] chunk ${name} done in ${ms} ms`);
+    } else {
+      this.#opts.log(`[node] chunk ${name} failed in ${ms} ms: ${outcome.error.message.split("\n")[0]}`);
+    }
+  }
+
+  /** Sends a chunk's outcome if the connection that leased it is still up. */
+  #report(chunk: NodeChunk, outcome: ChunkOutcome, epoch: number): boolean {
+    if (epoch !== this.#epoch || !this.#open) return false;
+    const { jobId, index, token } = chunk;
+    if (outcome.ok) return this.#send({ v: NODE_PROTOCOL_VERSION, type: "result", jobId, index, token, results: outcome.results });
+    const error: ChunkError = { message: outcome.error.message.slice(0, MAX_ERROR_CHARS) };
+    const itemIndex = outcome.error.itemIndex;
+    if (Number.isInteger(itemIndex) && itemIndex! >= 0) error.itemIndex = itemIndex;
+    return this.#send({ v: NODE_PROTOCOL_VERSION, type: "error", jobId, index, token, error });
+  }
+
+  #send(msg: NodeMessage): boolean {
+    if (!this.#ws || !this.#open) return false;
+    this.#ws.send(JSON.stringify(msg));
+    return true;
+  }
+}
+
+function forgetOldest(seen: Map<string, unknown> | Set<string>): void {
+  while (seen.size > JOBS_REMEMBERED) {
+    const oldest = seen.keys().next().value as string;
+    seen.delete(oldest);
+  }
+}

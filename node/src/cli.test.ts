@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
+import { nodeSocketUrl, parseCli } from "./cli.ts";
+
+const run = (argv: string[], env: Record<string, string> = {}) => {
+  const cmd = parseCli(argv, env);
+  if (cmd.kind !== "run") throw new Error(`expected run, got ${JSON.stringify(cmd)}`);
+  return cmd.options;
+};
+const error = (argv: string[], env: Record<string, string> = {}) => {
+  const cmd = parseCli(argv, env);
+  if (cmd.kind !== "error") throw new Error(`expected an error, got ${JSON.stringify(cmd)}`);
+  return cmd.message;
+};
+
+describe("parseCli", () => {
+  test("takes flags in both spellings, and defaults slots to cores - 1", () => {
+    expect(run(["--gateway", "http://h:8080", "--token=abc", "--slots", "3", "--memory-mb=512"])).toEqual({
+      gateway: "http://h:8080",
+      token: "abc",
+      slots: 3,
+      memoryMb: 512,
+    });
+    expect(run(["--gateway", "https://h", "--token", "t"]).slots).toBe(Math.max(1, availableParallelism() - 1));
+  });
+
+  test("falls back to MEDUSA_GATEWAY and MEDUSA_NODE_TOKEN; flags win", () => {
+    const env = { MEDUSA_GATEWAY: "http://env:1", MEDUSA_NODE_TOKEN: "envtok" };
+    expect(run([], env)).toMatchObject({ gateway: "http://env:1", token: "envtok" });
+    expect(run(["--token", "flag"], env).token).toBe("flag");
+  });
+
+  test("names what is missing or wrong", () => {
+    expect(error(["--token", "t"])).toContain("--gateway is required");
+    expect(error(["--gateway", "http://h"])).toContain("--token is required");
+    expect(error(["--gateway", "ftp://h", "--token", "t"])).toContain("--gateway must be an http");
+    expect(error(["--gateway", "not a url", "--token", "t"])).toContain("--gateway must be an http");
+    expect(error(["--gateway", "http://h", "--token", "t", "--slots", "0"])).toContain("--slots must be at least 1");
+    expect(error(["--gateway", "http://h", "--token", "t", "--slots", "two"])).toContain("--slots must be a number");
+    expect(error(["--gateway", "http://h", "--token", "t", "--slots", "1.5"])).toContain("--slots must be a whole number");
+    expect(error(["--gateway", "http://h", "--token", "t", "--memory-mb", "1"])).toContain("--memory-mb must be at least 64");
+    expect(error(["--gateway", "http://h", "--token"])).toBe("--token needs a value");
+    expect(error(["--bogus"])).toBe("unknown option --bogus");
+    expect(error(["stray"])).toBe("unexpected argument stray");
+  });
+
+  test("help and version win over everything else", () => {
+    expect(parseCli(["--bogus", "--help"]).kind).toBe("error");
+    expect(parseCli(["--help", "--bogus"]).kind).toBe("help");
+    expect(parseCli(["-h"]).kind).toBe("help");
+    expect(parseCli(["--version"]).kind).toBe("version");
+  });
+});
+
+describe("nodeSocketUrl", () => {
+  test("maps http(s) to ws(s) and appends the node socket path", () => {
+    expect(nodeSocketUrl("http://host:8080")).toBe("ws://host:8080/v1/nodes/ws");
+    expect(nodeSocketUrl("https://example.org/medusa/")).toBe("wss://example.org/medusa/v1/nodes/ws");
+  });
+});

@@ -1,0 +1,71 @@
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { NODE_VERSION } from "./version.ts";
+
+export const USAGE = `medusa-node ${NODE_VERSION}: run Medusa chunks on this computer
+
+Usage:
+  medusa-node --gateway http://host:8080 --token <nodeToken> [--slots N] [--memory-mb N]
+  medusa-node selftest        load Python in a sandboxed runner and run a tiny job
+  medusa-node --help | --version
+
+Options:
+  --gateway URL     the gateway's address, http(s)://... (env MEDUSA_GATEWAY)
+  --token TOKEN     this node's token from POST /v1/nodes (env MEDUSA_NODE_TOKEN)
+  --slots N         chunks run at once (default: CPU cores - 1, at least 1)
+  --memory-mb N     memory cap per runner process, in MiB
+`;
+
+const defaultSlots = () => Math.max(1, availableParallelism() - 1);
+const intFlag = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+export const CliOptions = z.object({
+  gateway: z
+    .string({ error: "--gateway is required (or set MEDUSA_GATEWAY)" })
+    .refine((s) => URL.canParse(s) && /^(https?|wss?):$/.test(new URL(s).protocol), "--gateway must be an http:// or https:// URL"),
+  token: z.string({ error: "--token is required (or set MEDUSA_NODE_TOKEN)" }).min(1, "--token is empty"),
+  slots: intFlag("--slots", 1, 256).default(defaultSlots),
+  memoryMb: intFlag("--memory-mb", 64, 1 << 20).optional(),
+});
+export type CliOptions = z.infer<typeof CliOptions>;
+
+export type CliCommand = { kind: "run"; options: CliOptions } | { kind: "help" } | { kind: "version" } | { kind: "error"; message: string };
+
+const FLAGS: Record<string, keyof CliOptions> = { "--gateway": "gateway", "--token": "token", "--slots": "slots", "--memory-mb": "memoryMb" };
+
+/** Parses `medusa-node` arguments (without the executable), falling back to env for gateway and token. */
+export function parseCli(argv: string[], env: Record<string, string | undefined> = process.env): CliCommand {
+  const raw: Partial<Record<keyof CliOptions, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return { kind: "help" };
+    if (arg === "--version") return { kind: "version" };
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = FLAGS[flag];
+    if (!key) return { kind: "error", message: arg.startsWith("-") ? `unknown option ${flag}` : `unexpected argument ${arg}` };
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) return { kind: "error", message: `${flag} needs a value` };
+    raw[key] = value;
+  }
+  raw.gateway ??= env.MEDUSA_GATEWAY || undefined;
+  raw.token ??= env.MEDUSA_NODE_TOKEN || undefined;
+  const parsed = CliOptions.safeParse(raw);
+  if (!parsed.success) return { kind: "error", message: parsed.error.issues[0]!.message };
+  return { kind: "run", options: parsed.data };
+}
+
+/** http(s)://host[/base] → ws(s)://host[/base]/v1/nodes/ws */
+export function nodeSocketUrl(gateway: string): string {
+  const url = new URL(gateway);
+  url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/nodes/ws`;
+  url.search = "";
+  url.hash = "";
+  return url.toString();
+}
