@@ -1,0 +1,303 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
+import { MedusaError, type BlobInfo, type BlobStore } from "@medusa/core";
+import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
+
+/**
+ * Blobs as files under one folder; a key is the file's path relative to it.
+ *
+ * Each blob's sha256 is computed while it streams in and kept in a sidecar
+ * file `.<name>\sha256` next to it. Keys can never contain a backslash, so
+ * the sidecar (and the `.<name>\tmp-…` files of puts in progress) can never
+ * collide with a blob and are skipped by list(). The sidecar also records the
+ * file's inode, size and mtime: if they no longer match (a crash between the
+ * two renames, someone editing the folder by hand) the hash is recomputed
+ * from the file and the sidecar rewritten, so the file is always the truth.
+ */
+interface Sidecar {
+  sha256: string;
+  size: number;
+  ino: string;
+  mtimeNs: string;
+}
+
+interface FileIdentity {
+  size: number;
+  ino: bigint;
+  mtimeNs: bigint;
+}
+
+const sidecarPath = (file: string) => join(dirname(file), `.${basename(file)}\\sha256`);
+const tempPath = (dir: string, name: string) => join(dir, `.${name}\\tmp-${randomUUID()}`);
+const isInternal = (name: string) => name.includes("\\");
+
+export class FolderBlobStore implements BlobStore {
+  private realRoot: Promise<string> | undefined;
+
+  constructor(private readonly root: string) {}
+
+  async put(key: string, body: ReadableStream<Uint8Array> | Uint8Array | string, opts: { maxBytes?: number } = {}): Promise<BlobInfo> {
+    const parts = blobKeySegments(key);
+    const dir = await this.writableDir(key, parts.slice(0, -1));
+    const target = join(dir, parts.at(-1)!);
+    const temp = tempPath(dir, parts.at(-1)!);
+    const hash = createHash("sha256");
+    let size = 0;
+    let identity: FileIdentity;
+    const file = await open(temp, "wx");
+    try {
+      try {
+        for await (const chunk of chunksOf(body)) {
+          size += chunk.byteLength;
+          if (opts.maxBytes !== undefined && size > opts.maxBytes) {
+            throw new MedusaError("payload_too_large", `blob ${key} is larger than ${opts.maxBytes} bytes`);
+          }
+          hash.update(chunk);
+          await writeAll(file, chunk);
+        }
+        identity = identityOf(await file.stat({ bigint: true }));
+      } finally {
+        await file.close();
+      }
+      await rename(temp, target).catch((err) => {
+        throw fsError(err, key);
+      });
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw err;
+    }
+    const info = { key, size, sha256: hash.digest("hex") };
+    await this.writeSidecar(target, info.sha256, identity);
+    return info;
+  }
+
+  async get(key: string): Promise<ReadableStream<Uint8Array> | null> {
+    const file = await this.existing(key);
+    return file ? Bun.file(file).stream() : null;
+  }
+
+  async bytes(key: string): Promise<Uint8Array | null> {
+    const file = await this.existing(key);
+    if (!file) return null;
+    try {
+      return await Bun.file(file).bytes();
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    const file = await this.existing(key);
+    return file ? this.info(key, file) : null;
+  }
+
+  async list(prefix: string): Promise<BlobInfo[]> {
+    const found = await this.walkPrefix(prefix);
+    const infos: BlobInfo[] = [];
+    // One at a time: a big folder must not open thousands of files at once.
+    for (const { key, file } of found) {
+      const info = await this.info(key, file);
+      if (info) infos.push(info);
+    }
+    return infos;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const file = await this.existing(key);
+    if (!file) return false;
+    await rm(sidecarPath(file), { force: true });
+    try {
+      await unlink(file);
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const parts = blobPrefixSegments(prefix);
+    const found = await this.walkPrefix(prefix);
+    if (parts.length > 0) {
+      const dir = await this.existingDir(prefix, parts);
+      if (dir) await rm(dir, { recursive: true, force: true });
+    } else {
+      const root = await this.rootPath();
+      for (const name of await readdir(root)) await rm(join(root, name), { recursive: true, force: true });
+    }
+    return found.length;
+  }
+
+  private rootPath(): Promise<string> {
+    this.realRoot ??= mkdir(this.root, { recursive: true }).then(() => realpath(this.root));
+    return this.realRoot;
+  }
+
+  /** Throws unless `real` (already symlink-free) lies inside the root. */
+  private async mustBeInside(key: string, real: string): Promise<void> {
+    const root = await this.rootPath();
+    if (real !== root && !real.startsWith(root + sep)) throw new MedusaError("invalid_field", `blob key ${key} points outside the store`);
+  }
+
+  /** The blob's real path, or null when it does not exist or is not a file. */
+  private async existing(key: string): Promise<string | null> {
+    const parts = blobKeySegments(key);
+    const real = await realpathOrNull(join(await this.rootPath(), ...parts));
+    if (!real) return null;
+    await this.mustBeInside(key, real);
+    const s = await stat(real).catch(() => null);
+    return s?.isFile() ? real : null;
+  }
+
+  private async existingDir(prefix: string, parts: string[]): Promise<string | null> {
+    const real = await realpathOrNull(join(await this.rootPath(), ...parts));
+    if (!real) return null;
+    await this.mustBeInside(prefix, real);
+    const s = await stat(real).catch(() => null);
+    return s?.isDirectory() ? real : null;
+  }
+
+  /**
+   * Creates the blob's folder, making sure no symlink leads it out of the
+   * root: mkdir follows symlinks in the part that already exists, so that part
+   * is checked before creating anything, and the result after.
+   */
+  private async writableDir(key: string, parts: string[]): Promise<string> {
+    const root = await this.rootPath();
+    for (let n = parts.length; n > 0; n--) {
+      const real = await realpathOrNull(join(root, ...parts.slice(0, n)));
+      if (real) {
+        await this.mustBeInside(key, real);
+        break;
+      }
+    }
+    const dir = join(root, ...parts);
+    await mkdir(dir, { recursive: true }).catch((err) => {
+      throw fsError(err, key);
+    });
+    const real = await realpath(dir);
+    await this.mustBeInside(key, real);
+    return real;
+  }
+
+  /** Every blob file under the prefix, sorted by key; symlinks are not followed. */
+  private async walkPrefix(prefix: string): Promise<{ key: string; file: string }[]> {
+    const parts = blobPrefixSegments(prefix);
+    const dir = parts.length > 0 ? await this.existingDir(prefix, parts) : await this.rootPath();
+    if (!dir) return [];
+    const found: { key: string; file: string }[] = [];
+    const walk = async (folder: string, keyPrefix: string) => {
+      let entries;
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return; // deleted while we walked
+        throw err;
+      }
+      for (const entry of entries) {
+        if (isInternal(entry.name)) continue;
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) await walk(path, `${keyPrefix}${entry.name}/`);
+        else if (entry.isFile()) found.push({ key: keyPrefix + entry.name, file: path });
+      }
+    };
+    await walk(dir, parts.length > 0 ? `${parts.join("/")}/` : "");
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  private async info(key: string, file: string): Promise<BlobInfo | null> {
+    let identity: FileIdentity;
+    try {
+      identity = identityOf(await stat(file, { bigint: true }));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    const sidecar = await readSidecar(file);
+    if (sidecar && sidecar.size === identity.size && sidecar.ino === String(identity.ino) && sidecar.mtimeNs === String(identity.mtimeNs)) {
+      return { key, size: identity.size, sha256: sidecar.sha256 };
+    }
+    const sha256 = await hashFile(file);
+    await this.writeSidecar(file, sha256, identity);
+    return { key, size: identity.size, sha256 };
+  }
+
+  /** Best effort: a missing or stale sidecar only costs a recomputation later. */
+  private async writeSidecar(file: string, sha256: string, identity: FileIdentity): Promise<void> {
+    const sidecar: Sidecar = { sha256, size: identity.size, ino: String(identity.ino), mtimeNs: String(identity.mtimeNs) };
+    const temp = tempPath(dirname(file), basename(file));
+    try {
+      await writeFile(temp, JSON.stringify(sidecar), { flag: "wx" });
+      await rename(temp, sidecarPath(file));
+    } catch {
+      await unlink(temp).catch(() => {});
+    }
+  }
+}
+
+async function* chunksOf(body: ReadableStream<Uint8Array> | Uint8Array | string): AsyncGenerator<Uint8Array> {
+  if (typeof body === "string") return yield new TextEncoder().encode(body);
+  if (body instanceof Uint8Array) return yield body;
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value.byteLength > 0) yield value;
+    }
+    finished = true;
+  } finally {
+    // Stopped early (too large, disk error): tell the producer to stop too.
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+async function writeAll(file: import("node:fs/promises").FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < chunk.byteLength; ) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of Bun.file(file).stream()) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+async function readSidecar(file: string): Promise<Sidecar | null> {
+  try {
+    const parsed = JSON.parse(await readFile(sidecarPath(file), "utf8")) as Partial<Sidecar>;
+    return typeof parsed.sha256 === "string" && typeof parsed.size === "number" && typeof parsed.ino === "string" && typeof parsed.mtimeNs === "string"
+      ? (parsed as Sidecar)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function identityOf(s: { size: bigint; ino: bigint; mtimeNs: bigint }): FileIdentity {
+  return { size: Number(s.size), ino: s.ino, mtimeNs: s.mtimeNs };
+}
+
+async function realpathOrNull(path: string): Promise<string | null> {
+  try {
+    return await realpath(path);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+}
+
+const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as { code?: string }).code ?? "");
+
+/** A key whose folder is a blob, or whose name is a folder, conflicts with what is there. */
+function fsError(err: unknown, key: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === "ENOTDIR" || code === "EEXIST" || code === "EISDIR") return new MedusaError("conflict", `blob key ${key} conflicts with an existing blob or folder`);
+  return err;
+}
