@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import { websocket } from "hono/bun";
+import type { BlobStore, Bus } from "@medusa/core";
+import { TokenVerifier } from "./http/auth.ts";
+import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import type { GatewayEnv, Log } from "./http/types.ts";
+import type { JobEventStream } from "./jobs/event-stream.ts";
+import { NodeHub } from "./nodes/hub.ts";
+import { accountRoutes } from "./routes/accounts.ts";
+import { fileRoutes } from "./routes/files.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { meRoutes } from "./routes/me.ts";
+import { nodeRoutes } from "./routes/nodes.ts";
+
+export interface GatewayDeps {
+  bus: Bus;
+  blobs: BlobStore;
+  /** Cap on JSON request bodies (default 16 MiB). */
+  maxJsonBytes?: number;
+  /** Cap on one uploaded file (default 1 GiB). */
+  maxFileBytes?: number;
+  log?: Log;
+  /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
+  nodeTickMs?: number;
+}
+
+/**
+ * The public API and both WebSockets. Holds no state of its own beyond open
+ * sockets and short caches: everything else is a bus call or a blob. Serve with
+ * `Bun.serve({ fetch: app.fetch, websocket })`.
+ */
+export function createGateway(deps: GatewayDeps) {
+  const { bus, blobs } = deps;
+  const log = deps.log ?? ((message: string) => console.log(`[gateway] ${message}`));
+  const maxJsonBytes = deps.maxJsonBytes ?? 16 * 1024 * 1024;
+  const maxFileBytes = deps.maxFileBytes ?? 1024 * 1024 * 1024;
+  const verifier = new TokenVerifier(bus);
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs });
+  const streams = new Set<JobEventStream>();
+
+  const app = new Hono<GatewayEnv>()
+    .get("/healthz", (c) => c.json({ ok: true }))
+    .route("/v1", accountRoutes({ bus, maxJsonBytes }))
+    .route("/v1/me", meRoutes({ bus, verifier }))
+    .route("/v1/files", fileRoutes({ blobs, verifier, maxFileBytes }))
+    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }));
+  app.onError(errorHandler({ log }));
+  app.notFound(notFoundHandler);
+
+  return {
+    app,
+    websocket,
+    hub,
+    /** Closes every socket (nodes' chunks go back to the queue). The bus is the caller's to drain. */
+    async close(): Promise<void> {
+      for (const s of streams) s.close(1001, "gateway is stopping");
+      streams.clear();
+      await hub.close();
+    },
+  };
+}
+
+export type Gateway = ReturnType<typeof createGateway>;
+export type AppType = Gateway["app"];

@@ -1,0 +1,39 @@
+import type { MiddlewareHandler } from "hono";
+import { MedusaError } from "@medusa/core";
+import type { GatewayEnv } from "./types.ts";
+
+/**
+ * Reads a JSON body of at most `maxBytes` into `c.var.body`. The cap holds
+ * for chunked bodies too: the stream is counted, never trusted.
+ */
+export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<GatewayEnv> {
+  if (!(options.maxBytes > 0)) throw new Error(`jsonBody: maxBytes must be positive, got ${options.maxBytes}`);
+  return async (c, next) => {
+    const text = await readText(c.req.raw, options.maxBytes);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new MedusaError("bad_request", "body is not valid JSON");
+    }
+    c.set("body", body);
+    await next();
+  };
+}
+
+const tooLarge = (maxBytes: number) => new MedusaError("payload_too_large", `body is over ${maxBytes} bytes`, { maxBytes });
+
+/** Throws `payload_too_large` as soon as the declared or the counted size passes the cap. */
+export async function readText(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of req.body) {
+    size += part.byteLength;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    parts.push(part);
+  }
+  return Buffer.concat(parts).toString("utf8");
+}

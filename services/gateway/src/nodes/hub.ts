@@ -1,0 +1,145 @@
+import { call, events, listen, subjects, type BlobStore, type Bus, type ChunkInput, type RunnableProgram, type SandboxLevel, type Served } from "@medusa/core";
+import { errorText, type Log, type NodePrincipal } from "../http/types.ts";
+import { chunkItems } from "./chunk-items.ts";
+import { NodeConnection, type NodeSocket } from "./node-connection.ts";
+
+export interface JobProgram {
+  owner: string;
+  program: RunnableProgram;
+  timeoutMs: number;
+}
+
+/** What connections use from their hub. */
+export interface HubServices {
+  bus: Bus;
+  log: Log;
+  program(jobId: string): Promise<JobProgram>;
+  chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
+  releaseOrphans(connection: NodeConnection): Promise<void>;
+}
+
+export interface NodeStatus {
+  state: "online";
+  since: string;
+  chunksDone: number;
+  sandbox?: SandboxLevel;
+  slots?: number;
+}
+
+export interface NodeHubOptions {
+  bus: Bus;
+  blobs: BlobStore;
+  log: Log;
+  /** How often hungry connections retry leasing when no `workAvailable` arrives. */
+  tickMs?: number;
+  /** Job programs kept in memory (WASI modules can be large). */
+  programCacheSize?: number;
+}
+
+/**
+ * The nodes connected to this gateway, one connection per node id (a newer
+ * socket replaces an older one). Listens once per gateway for new work and
+ * for stopped jobs, and passes both on to the connections concerned.
+ */
+export class NodeHub implements HubServices {
+  readonly bus: Bus;
+  readonly log: Log;
+  private readonly blobs: BlobStore;
+  private readonly connections = new Map<string, NodeConnection>();
+  private readonly programs = new Map<string, Promise<JobProgram>>();
+  private readonly programCacheSize: number;
+  private readonly listeners: Served[];
+  private readonly ticker: ReturnType<typeof setInterval>;
+
+  constructor(options: NodeHubOptions) {
+    this.bus = options.bus;
+    this.blobs = options.blobs;
+    this.log = options.log;
+    this.programCacheSize = options.programCacheSize ?? 64;
+    const onError = (err: unknown) => this.log(`node hub: bad event skipped: ${errorText(err)}`);
+    this.listeners = [
+      listen(this.bus, events.workAvailable, () => this.feedHungry(), { onError }),
+      listen(this.bus, events.jobStopped, ({ jobId }) => this.stopJob(jobId), { onError }),
+    ];
+    this.ticker = setInterval(() => this.feedHungry(), options.tickMs ?? 1_000);
+  }
+
+  /** A node's socket opened. An older socket of the same node is closed and its leases put back first. */
+  open(principal: NodePrincipal, socket: NodeSocket): NodeConnection {
+    const older = this.connections.get(principal.nodeId);
+    let ready = Promise.resolve();
+    if (older) {
+      older.close(4000, "replaced by a newer connection of this node");
+      ready = this.release(principal.nodeId);
+    }
+    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, ready);
+    this.connections.set(principal.nodeId, connection);
+    connection.send({ type: "welcome", nodeId: principal.nodeId });
+    return connection;
+  }
+
+  /** A node's socket closed: unless a newer socket took over, its chunks go back to the queue. */
+  async closed(connection: NodeConnection): Promise<void> {
+    connection.closed = true;
+    if (this.connections.get(connection.nodeId) !== connection) return;
+    this.connections.delete(connection.nodeId);
+    await this.release(connection.nodeId);
+  }
+
+  async releaseOrphans(connection: NodeConnection): Promise<void> {
+    if (!this.connections.has(connection.nodeId)) await this.release(connection.nodeId);
+  }
+
+  status(nodeId: string): NodeStatus | undefined {
+    const c = this.connections.get(nodeId);
+    if (!c) return undefined;
+    return { state: "online", since: new Date(c.since).toISOString(), chunksDone: c.chunksDone, sandbox: c.sandbox, slots: c.slots };
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  program(jobId: string): Promise<JobProgram> {
+    let cached = this.programs.get(jobId);
+    if (!cached) {
+      if (this.programs.size >= this.programCacheSize) this.programs.delete(this.programs.keys().next().value!);
+      cached = call(this.bus, subjects.jobProgram, { jobId });
+      cached.catch(() => this.programs.delete(jobId));
+      this.programs.set(jobId, cached);
+    }
+    return cached;
+  }
+
+  chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]> {
+    return chunkItems({ bus: this.bus, blobs: this.blobs }, job, input);
+  }
+
+  /** Closes every node socket and puts their chunks back; the gateway is stopping. */
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    for (const l of this.listeners) l.subscription.unsubscribe();
+    const open = [...this.connections.values()];
+    this.connections.clear();
+    for (const c of open) c.close(1001, "gateway is stopping");
+    await Promise.all(open.map((c) => this.release(c.nodeId)));
+  }
+
+  private feedHungry(): void {
+    for (const c of this.connections.values()) if (c.hungry && c.outstanding > 0) void c.pump();
+  }
+
+  private stopJob(jobId: string): void {
+    this.programs.delete(jobId);
+    for (const c of this.connections.values()) c.cancelJob(jobId);
+  }
+
+  private async release(nodeId: string): Promise<void> {
+    try {
+      const { requeued } = await call(this.bus, subjects.releaseNode, { nodeId });
+      if (requeued > 0) this.log(`node ${nodeId}: ${requeued} chunk(s) put back`);
+    } catch (err) {
+      this.log(`node ${nodeId}: release failed; its leases will expire instead: ${errorText(err)}`);
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import {
+  call,
+  invalidFields,
+  NODE_PROTOCOL_VERSION,
+  NodeMessage,
+  subjects,
+  type ChunkLease,
+  type GatewayMessage,
+  type SandboxLevel,
+} from "@medusa/core";
+import { errorText, type Log } from "../http/types.ts";
+import type { HubServices } from "./hub.ts";
+
+/** What a node connection needs from its WebSocket. */
+export interface NodeSocket {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+type Out = GatewayMessage extends infer M ? (M extends { v: number } ? Omit<M, "v"> : never) : never;
+
+/** Jobs remembered per connection as "program already sent"; forgetting one only costs a resend. */
+const MAX_JOBS_REMEMBERED = 1_000;
+
+/**
+ * One node's socket. The node's `want` adds to its demand; a pump leases
+ * that many chunks and sends each with its items resolved, preceded by the
+ * job's program the first time this connection sees the job. When the
+ * scheduler has nothing, the connection stays hungry until the hub wakes it.
+ */
+export class NodeConnection {
+  readonly since = Date.now();
+  chunksDone = 0;
+  sandbox: SandboxLevel | undefined;
+  slots: number | undefined;
+  runtimes: string[] = [];
+  hungry = false;
+  closed = false;
+
+  private demand = 0;
+  private pumping = false;
+  private again = false;
+  private readonly jobsSent = new Set<string>();
+
+  constructor(
+    readonly nodeId: string,
+    readonly ownerId: string,
+    private readonly socket: NodeSocket,
+    private readonly hub: HubServices,
+    /** Settles once an older connection of this node has had its leases put back. */
+    private readonly ready: Promise<void>,
+  ) {}
+
+  private get log(): Log {
+    return this.hub.log;
+  }
+
+  get outstanding(): number {
+    return this.demand;
+  }
+
+  send(message: Out): void {
+    if (this.closed) return;
+    this.socket.send(JSON.stringify({ v: NODE_PROTOCOL_VERSION, ...message }));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close(code, reason);
+  }
+
+  /** A frame from the node. A bad one gets an `error` frame back; the socket stays open. */
+  async receive(data: string | ArrayBuffer): Promise<void> {
+    const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.send({ type: "error", code: "bad_request", message: "frame is not valid JSON" });
+    }
+    const parsed = NodeMessage.safeParse(raw);
+    if (!parsed.success) {
+      const err = invalidFields(parsed.error, "message");
+      return this.send({ type: "error", code: err.code, message: err.message });
+    }
+    const message = parsed.data;
+    try {
+      switch (message.type) {
+        case "hello":
+          this.sandbox = message.sandbox;
+          this.slots = message.slots;
+          this.runtimes = message.runtimes;
+          return;
+        case "want":
+          this.demand += message.n;
+          return this.pump();
+        case "result":
+          return await this.complete(message);
+        case "error":
+          return await this.fail(message, message.error);
+      }
+    } catch (err) {
+      this.log(`node ${this.nodeId}: ${message.type} failed: ${errorText(err)}`);
+      const code = err instanceof Error && "code" in err ? String(err.code) : "internal";
+      this.send({ type: "error", code, message: `${message.type}: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  /** Leases up to the outstanding demand; one pump runs at a time, later triggers make it go round again. */
+  async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      await this.ready;
+      do {
+        this.again = false;
+        await this.leaseWhileWanted();
+      } while (this.again && !this.closed && this.demand > 0);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** The scheduler stopped a job: tell the node to drop its chunks, if it ever got any. */
+  cancelJob(jobId: string): void {
+    if (!this.jobsSent.delete(jobId)) return;
+    this.send({ type: "cancel", jobId });
+  }
+
+  private async leaseWhileWanted(): Promise<void> {
+    while (this.demand > 0 && !this.closed) {
+      let leases: ChunkLease[];
+      try {
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, max: Math.min(this.demand, 1000) }));
+      } catch (err) {
+        this.log(`node ${this.nodeId}: leasing failed; retrying on the next tick: ${errorText(err)}`);
+        this.hungry = true;
+        return;
+      }
+      if (leases.length === 0) {
+        this.hungry = true;
+        return;
+      }
+      this.hungry = false;
+      for (const lease of leases) {
+        if (!this.closed) await this.deliver(lease);
+        this.demand = Math.max(0, this.demand - 1);
+      }
+      // Leases granted while the socket was closing would otherwise wait out their expiry.
+      if (this.closed) return this.hub.releaseOrphans(this);
+    }
+  }
+
+  private async deliver(lease: ChunkLease): Promise<void> {
+    try {
+      const job = await this.hub.program(lease.jobId);
+      if (!this.jobsSent.has(lease.jobId)) {
+        this.send({ type: "job", jobId: lease.jobId, program: job.program, timeoutMs: job.timeoutMs });
+        this.rememberJob(lease.jobId);
+      }
+      const items = await this.hub.chunkItems({ jobId: lease.jobId, owner: job.owner }, lease.input);
+      this.send({ type: "chunk", chunk: { jobId: lease.jobId, index: lease.index, token: lease.token, task: lease.task, items } });
+    } catch (err) {
+      // The chunk cannot reach the node; hand it back rather than let its lease run out.
+      this.log(`node ${this.nodeId}: could not prepare chunk ${lease.jobId}/${lease.index}: ${errorText(err)}`);
+      const message = `gateway could not prepare the chunk: ${err instanceof Error ? err.message : String(err)}`;
+      await this.fail(lease, { message: message.slice(0, 8192) }).catch((e) => this.log(`node ${this.nodeId}: failChunk failed: ${errorText(e)}`));
+    }
+  }
+
+  private rememberJob(jobId: string): void {
+    if (this.jobsSent.size >= MAX_JOBS_REMEMBERED) this.jobsSent.delete(this.jobsSent.values().next().value!);
+    this.jobsSent.add(jobId);
+  }
+
+  private async complete(message: { jobId: string; index: number; token: string; results: unknown }): Promise<void> {
+    if (!Array.isArray(message.results)) {
+      this.send({ type: "error", code: "invalid_field", message: "results: must be an array with one result per item" });
+      return this.fail(message, { message: "the node returned results that are not an array" });
+    }
+    const { jobId, index, token } = message;
+    const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(message.results) });
+    if (outcome === "accepted") this.chunksDone += 1;
+    else this.log(`node ${this.nodeId}: result for ${jobId}/${index} was ${outcome}`);
+  }
+
+  private async fail(ref: { jobId: string; index: number; token: string }, error: { message: string; itemIndex?: number }): Promise<void> {
+    const { jobId, index, token } = ref;
+    const { outcome } = await call(this.hub.bus, subjects.failChunk, { jobId, index, token, nodeId: this.nodeId, error });
+    if (outcome !== "accepted") this.log(`node ${this.nodeId}: failure of ${jobId}/${index} was ${outcome}`);
+  }
+}

@@ -1,0 +1,93 @@
+import { Hono } from "hono";
+import { upgradeWebSocket } from "hono/bun";
+import { z } from "zod";
+import { call, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
+import { checkFilePath, fileKey } from "../files/file-path.ts";
+import { requireAccount, type TokenVerifier } from "../http/auth.ts";
+import { jsonBody } from "../http/json-body.ts";
+import type { GatewayEnv, Log } from "../http/types.ts";
+import { JobEventStream } from "../jobs/event-stream.ts";
+import { jobResultsBody } from "../jobs/results-stream.ts";
+
+export interface JobRoutesDeps {
+  bus: Bus;
+  blobs: BlobStore;
+  verifier: TokenVerifier;
+  maxJsonBytes: number;
+  log: Log;
+  /** Open event sockets, so the gateway can close them when it stops. */
+  streams: Set<JobEventStream>;
+}
+
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
+
+const unsupportedReplicas = () => {
+  const message = "replicas > 1 needs result validation, which is not available yet";
+  return new MedusaError("unsupported", message, { issues: [{ field: "replicas", message }] });
+};
+
+function missingFile(field: string, path: string) {
+  const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
+  return new MedusaError("invalid_field", `${field}: ${message}`, { issues: [{ field, message }] });
+}
+
+/** The caller's jobs: submit, watch, read results, cancel. Mounted at `/v1/jobs`. */
+export function jobRoutes(deps: JobRoutesDeps) {
+  const { bus, blobs } = deps;
+  const fileExists = async (owner: string, path: string, field: string) => {
+    checkFilePath(path, field);
+    if (!(await blobs.stat(fileKey(owner, path)))) throw missingFile(field, path);
+  };
+
+  return new Hono<GatewayEnv>()
+    .use(requireAccount({ verifier: deps.verifier }))
+    .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+      const owner = c.var.account.accountId;
+      const spec = parseOrThrow(JobSpec, c.var.body);
+      if (spec.replicas > 1) throw unsupportedReplicas();
+      if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");
+      if ("file" in spec.input) await fileExists(owner, spec.input.file, "input.file");
+      return c.json(await call(bus, subjects.createJob, { owner, spec }), 202);
+    })
+    .get("/", async (c) => {
+      const { limit } = parseOrThrow(ListQuery, c.req.query(), "query");
+      return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit }));
+    })
+    .get("/:id", async (c) => c.json(await call(bus, subjects.getJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
+    .post("/:id/cancel", async (c) => c.json(await call(bus, subjects.cancelJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
+    .get("/:id/results", async (c) => {
+      const { contentType, body } = await jobResultsBody(bus, c.var.account.accountId, c.req.param("id"));
+      return new Response(body, { headers: { "content-type": contentType } });
+    })
+    .get(
+      "/:id/events",
+      async (c, next) => {
+        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new MedusaError("bad_request", "this is a WebSocket: connect with an Upgrade: websocket request");
+        await next();
+      },
+      upgradeWebSocket(async (c) => {
+        const owner = (c.var as GatewayEnv["Variables"]).account.accountId;
+        const jobId = c.req.param("id")!;
+        const { from } = parseOrThrow(EventsQuery, c.req.query(), "query");
+        // Ownership is checked before the upgrade, so a stranger gets a plain 404.
+        const job = await call(bus, subjects.getJob, { owner, jobId });
+        let stream: JobEventStream | undefined;
+        return {
+          onOpen(_event, ws) {
+            stream = new JobEventStream({ bus, log: deps.log }, { owner, jobId, from, finalOnConnect: isFinal(job.state) }, {
+              send: (text) => ws.send(text),
+              close: (code, reason) => ws.close(code, reason),
+            });
+            deps.streams.add(stream);
+            void stream.start();
+          },
+          onClose() {
+            if (!stream) return;
+            stream.stop();
+            deps.streams.delete(stream);
+          },
+        };
+      }),
+    );
+}

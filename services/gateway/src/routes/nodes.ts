@@ -1,0 +1,55 @@
+import { Hono } from "hono";
+import { upgradeWebSocket } from "hono/bun";
+import { call, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
+import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
+import { jsonBody } from "../http/json-body.ts";
+import type { GatewayEnv, NodePrincipal } from "../http/types.ts";
+import type { NodeHub } from "../nodes/hub.ts";
+import type { NodeConnection } from "../nodes/node-connection.ts";
+
+/**
+ * Volunteers' nodes: registering one, listing one's own (with live state from
+ * this gateway's hub), and the node WebSocket itself. Mounted at `/v1/nodes`.
+ */
+export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifier; maxJsonBytes: number }) {
+  const { bus, hub } = deps;
+  const account = requireAccount({ verifier: deps.verifier });
+  return new Hono<GatewayEnv>()
+    .post("/", account, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+      const { name } = parseOrThrow(RegisterNodeBody, c.var.body);
+      return c.json(await call(bus, subjects.registerNode, { ownerId: c.var.account.accountId, name }), 201);
+    })
+    .get("/", account, async (c) => {
+      const { nodes } = await call(bus, subjects.listNodes, { ownerId: c.var.account.accountId });
+      return c.json({
+        nodes: nodes.map((n) => {
+          const live = hub.status(n.nodeId);
+          if (!live) return { ...n, state: "offline" as const };
+          return { ...n, state: live.state, sandbox: live.sandbox, session: { since: live.since, chunksDone: live.chunksDone } };
+        }),
+      });
+    })
+    .get(
+      "/ws",
+      requireNode({ verifier: deps.verifier }),
+      async (c, next) => {
+        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new MedusaError("bad_request", "this is a WebSocket: connect with an Upgrade: websocket request");
+        await next();
+      },
+      upgradeWebSocket((c) => {
+        const principal: NodePrincipal = (c.var as GatewayEnv["Variables"]).node;
+        let connection: NodeConnection | undefined;
+        return {
+          onOpen(_event, ws) {
+            connection = hub.open(principal, { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) });
+          },
+          onMessage(event) {
+            void connection?.receive(event.data as string | ArrayBuffer);
+          },
+          onClose() {
+            if (connection) void hub.closed(connection);
+          },
+        };
+      }),
+    );
+}
