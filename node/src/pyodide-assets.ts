@@ -4,14 +4,14 @@ import { basename, dirname, join } from "node:path";
 import lockJson from "pyodide/pyodide-lock.json" with { type: "file" };
 import asmMjs from "pyodide/pyodide.asm.mjs" with { type: "file" };
 import asmWasm from "pyodide/pyodide.asm.wasm" with { type: "file" };
-import pyodideMjs from "pyodide/pyodide.mjs" with { type: "file" };
 import stdlibZip from "pyodide/python_stdlib.zip" with { type: "file" };
 import pyodidePackage from "pyodide/package.json";
 
 /**
  * Where the runner loads Pyodide from. `loadPyodide({ indexURL })` reads the
- * four runtime files below from that directory (pyodide.mjs comes along so a
- * runner may import the loader from the same place). Run from source, that is
+ * four runtime files below from that directory; the loader itself (pyodide.mjs)
+ * is bundled into the runner's code, and embedding it as a file as well would
+ * make the bundler treat every import of it as a file. Run from source, that is
  * the installed package; in a `bun build --compile` executable the files are
  * embedded, and since Pyodide wants real paths they are unpacked once into a
  * per-version cache directory.
@@ -21,7 +21,6 @@ const ASSETS: Record<string, string> = {
   "pyodide.asm.mjs": asmMjs,
   "python_stdlib.zip": stdlibZip,
   "pyodide-lock.json": lockJson,
-  "pyodide.mjs": pyodideMjs,
 };
 
 export const PYODIDE_VERSION: string = pyodidePackage.version;

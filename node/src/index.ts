@@ -1,0 +1,44 @@
+import { NodeAgent } from "./agent/agent.ts";
+import type { BackoffOptions } from "./agent/backoff.ts";
+import { nodeSocketUrl } from "./cli.ts";
+import { pyodideDir } from "./pyodide-assets.ts";
+import { runnerCommand } from "./runner-command.ts";
+import { RunnerPool } from "./runner/runner-pool.ts";
+import { NODE_VERSION } from "./version.ts";
+
+export { NodeAgent, type AgentStatus, type ChunkRunner } from "./agent/agent.ts";
+export { parseCli, nodeSocketUrl, USAGE, type CliOptions } from "./cli.ts";
+export { NODE_VERSION } from "./version.ts";
+
+export interface StartNodeOptions {
+  /** The gateway, http(s)://host:port (or its node socket, ws(s)://…/v1/nodes/ws). */
+  gateway: string;
+  token: string;
+  slots: number;
+  memoryMb?: number;
+  /** Python runners kept loaded ahead of need; the pool's default when unset. */
+  warmPython?: number;
+  graceMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts a volunteer node: a pool of sandboxed runner processes and the agent
+ * that connects out to the gateway. `await agent.stop()` shuts both down.
+ */
+export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const url = /^wss?:/.test(opts.gateway) && opts.gateway.includes("/v1/nodes/ws") ? opts.gateway : nodeSocketUrl(opts.gateway);
+  const dir = await pyodideDir();
+  const pool = new RunnerPool({
+    slots: opts.slots,
+    warmPython: opts.warmPython,
+    memoryCapMb: opts.memoryMb,
+    runnerCommand: (runtime) => runnerCommand(runtime, dir),
+    log: (msg) => log(`[runner] ${msg}`),
+  });
+  await pool.start();
+  log(`[node] medusa-node ${NODE_VERSION}: ${opts.slots} slot(s), connecting to ${url}`);
+  return new NodeAgent({ url, token: opts.token, slots: opts.slots, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log }).start();
+}

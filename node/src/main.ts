@@ -1,0 +1,58 @@
+#!/usr/bin/env bun
+/**
+ * medusa-node's entry point, for the volunteer and for its own runner
+ * processes (`medusa-node runner <runtime>`): one executable does both.
+ */
+const argv = Bun.argv.slice(2);
+
+if (argv[0] === "runner") {
+  process.exit(await runnerMode(argv.slice(1)));
+} else if (argv[0] === "selftest") {
+  const { selftest } = await import("./selftest.ts");
+  process.exit((await selftest()) ? 0 : 1);
+} else {
+  await nodeMode(argv);
+}
+
+async function runnerMode(args: string[]): Promise<number> {
+  const [runtime = "", ...rest] = args;
+  let pyodideIndexURL: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === "--pyodide-dir" && rest[i + 1]) pyodideIndexURL = rest[++i]!.replace(/\/?$/, "/");
+    else {
+      process.stderr.write(`runner: unexpected argument ${rest[i]}\n`);
+      return 2;
+    }
+  }
+  const { runRunner } = await import("./runner/runner-main.ts");
+  return runRunner(runtime, { pyodideIndexURL });
+}
+
+async function nodeMode(args: string[]): Promise<void> {
+  const { parseCli, USAGE } = await import("./cli.ts");
+  const { NODE_VERSION } = await import("./version.ts");
+  const command = parseCli(args);
+  if (command.kind === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command.kind === "version") {
+    console.log(NODE_VERSION);
+    return;
+  }
+  if (command.kind === "error") {
+    process.stderr.write(`medusa-node: ${command.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const { startNode } = await import("./index.ts");
+  const agent = await startNode(command.options);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    // A second signal means "now": skip the grace period.
+    if (++signals > 1) process.exit(130);
+    console.log(`[node] ${signal}: finishing running chunks (Ctrl-C again to quit at once)`);
+    agent.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
