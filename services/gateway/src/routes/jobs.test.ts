@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { ALICE, auth, BOB, jsonInit, testGateway, type TestGateway } from "../testing/fake-services.ts";
+
+let t: TestGateway;
+beforeEach(() => (t = testGateway()));
+afterEach(() => t.close());
+
+const python = { runtime: "python", source: "def map(x):\n    return x * x\n" };
+const submit = (body: unknown, key = ALICE.key) => t.app.request("/v1/jobs", jsonInit(key, body));
+const errorOf = async (res: Response) => ((await res.json()) as any).error;
+
+describe("POST /v1/jobs", () => {
+  test("a valid spec goes to the scheduler with its defaults: 202", async () => {
+    const res = await submit({ program: python, input: { range: { stop: 10 } }, chunkSize: 5 });
+    expect(res.status).toBe(202);
+    const status = (await res.json()) as any;
+    expect(status.state).toBe("queued");
+    const [req] = (await t.fakes.called("createJob")) as any[];
+    expect(req.owner).toBe(ALICE.id);
+    expect(req.spec.input).toEqual({ range: { start: 0, stop: 10, step: 1 } });
+    expect(req.spec.replicas).toBe(1);
+  });
+
+  test("bad specs are 400 naming the field, and nothing is created", async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ program: python, input: { range: { stop: 10 } }, chunkSize: 0 }, "chunkSize"],
+      [{ program: python, input: { range: { stop: 10 } }, chunkSize: "5" }, "chunkSize"],
+      [{ program: { runtime: "python", source: "" }, input: { items: [1] } }, "program.source"],
+      [{ program: { runtime: "cobol", source: "x" }, input: { items: [1] } }, "program.runtime"],
+      [{ program: python, input: { url: "http://x" } }, "input"],
+      [{ program: python }, "input"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await submit(body);
+      expect(res.status, field).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code).toBe("invalid_field");
+      expect(error.message.split(":")[0], JSON.stringify(body)).toBe(field);
+    }
+    expect((await submit("{not json")).status).toBe(400);
+    expect(t.fakes.calls.createJob).toBeUndefined();
+  });
+
+  test("replicas > 1 is 422 unsupported naming replicas", async () => {
+    const res = await submit({ program: python, input: { items: [1] }, replicas: 2 });
+    expect(res.status).toBe(422);
+    const error = await errorOf(res);
+    expect(error.code).toBe("unsupported");
+    expect(error.message).toBe("replicas > 1 needs result validation, which is not available yet");
+    expect(error.details.issues[0].field).toBe("replicas");
+  });
+
+  test("a WASI module and an input file must be among the caller's files", async () => {
+    const wasi = { runtime: "wasi", module: "prog.wasm" };
+    let res = await submit({ program: wasi, input: { items: [1] } });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toStartWith("program.module: ");
+
+    res = await submit({ program: python, input: { file: "in.txt" } });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toStartWith("input.file: ");
+
+    res = await submit({ program: python, input: { file: "../x" } });
+    expect((await errorOf(res)).message).toStartWith("input.file: ");
+
+    // Bob's files are not Alice's.
+    await t.app.request("/v1/files/prog.wasm", auth(BOB.key, { method: "PUT", body: "wasm" }));
+    await t.app.request("/v1/files/in.txt", auth(BOB.key, { method: "PUT", body: "1\n" }));
+    expect((await submit({ program: wasi, input: { file: "in.txt" } })).status).toBe(400);
+    expect(t.fakes.calls.createJob).toBeUndefined();
+    expect((await submit({ program: wasi, input: { file: "in.txt" } }, BOB.key)).status).toBe(202);
+  });
+});
+
+describe("reading jobs", () => {
+  test("get, list and cancel go to the scheduler as the caller", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    t.fakes.addJob(BOB.id);
+    const got = await t.app.request(`/v1/jobs/${job.status.id}`, auth(ALICE.key));
+    expect(got.status).toBe(200);
+    expect(((await got.json()) as any).id).toBe(job.status.id);
+    const list = (await (await t.app.request("/v1/jobs", auth(ALICE.key))).json()) as any;
+    expect(list.jobs.map((j: any) => j.id)).toEqual([job.status.id]);
+    const cancelled = await t.app.request(`/v1/jobs/${job.status.id}/cancel`, auth(ALICE.key, { method: "POST" }));
+    expect(((await cancelled.json()) as any).state).toBe("cancelled");
+  });
+
+  test("an unknown job and another account's job are both 404", async () => {
+    const bobs = t.fakes.addJob(BOB.id, { state: "done", results: [[1]] });
+    for (const path of ["/v1/jobs/job_nope", `/v1/jobs/${bobs.status.id}`, `/v1/jobs/${bobs.status.id}/results`]) {
+      const res = await t.app.request(path, auth(ALICE.key));
+      expect(res.status, path).toBe(404);
+      expect((await errorOf(res)).code).toBe("not_found");
+    }
+    expect((await t.app.request(`/v1/jobs/${bobs.status.id}/cancel`, auth(ALICE.key, { method: "POST" }))).status).toBe(404);
+  });
+});
+
+describe("GET /v1/jobs/:id/results", () => {
+  test("JSON Lines, one item per line, in chunk order across pages", async () => {
+    // 1200 chunks is more than two pages of 500.
+    const results = Array.from({ length: 1200 }, (_, c) => [c * 2, { chunk: c }]);
+    results[3] = [];
+    const job = t.fakes.addJob(ALICE.id, { state: "done", results });
+    const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+    const lines = (await res.text()).split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines.map((l) => JSON.parse(l))).toEqual(results.flat());
+    expect(t.fakes.calls.jobResults!.map((r: any) => r.from)).toEqual([0, 500, 1000]);
+  });
+
+  test("a job with reduce returns the reduce value as JSON", async () => {
+    const job = t.fakes.addJob(ALICE.id, { state: "done", results: [[1, 2]], reduce: { sum: 3 } });
+    const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(await res.json()).toEqual({ sum: 3 });
+  });
+
+  test("a job that is not done is 409 naming its state", async () => {
+    const job = t.fakes.addJob(ALICE.id, { state: "running" });
+    const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
+    expect(res.status).toBe(409);
+    const error = await errorOf(res);
+    expect(error.code).toBe("conflict");
+    expect(error.message).toContain("running");
+    expect(error.details).toEqual({ state: "running" });
+  });
+});

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
+import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
+import {
+  MedusaError,
+  notFound,
+  serve,
+  subjects,
+  type ChunkLease,
+  type JobEvent,
+  type JobSpec,
+  type JobState,
+  type JobStatus,
+  type Principal,
+  type Served,
+} from "@medusa/core";
+import { createGateway } from "../gateway.ts";
+import { silentLog } from "../http/types.ts";
+
+/**
+ * Tiny stand-ins for the credits and scheduler services, answering on a
+ * MemoryBus exactly as the real ones would on NATS. They keep just enough
+ * state for the gateway's tests to watch what the gateway asked for.
+ */
+export const ALICE = { key: "key-alice", id: "acc_alice" };
+export const BOB = { key: "key-bob", id: "acc_bob" };
+export const NODE = { token: "node-token-1", id: "node_1", owner: ALICE.id };
+
+interface FakeJob {
+  status: JobStatus;
+  owner: string;
+  spec: JobSpec;
+  hasReduce: boolean;
+  reduce: string | null;
+  results: string[];
+  events: JobEvent[];
+}
+
+const counts = { total: 0, done: 0, running: 0, failed: 0 };
+
+export class FakeServices {
+  readonly principals = new Map<string, Principal>([
+    [ALICE.key, { kind: "account", accountId: ALICE.id }],
+    [BOB.key, { kind: "account", accountId: BOB.id }],
+    [NODE.token, { kind: "node", nodeId: NODE.id, ownerId: NODE.owner }],
+  ]);
+  readonly jobs = new Map<string, FakeJob>();
+  /** Leases handed out on the next leaseChunks calls, first come first served. */
+  readonly leaseQueue: ChunkLease[] = [];
+  readonly calls: Record<string, unknown[]> = {};
+  private readonly served: Served[] = [];
+  private nextJob = 0;
+
+  constructor(readonly bus: MemoryBus) {
+    const on = <K extends keyof typeof subjects>(name: K, handler: (req: any) => unknown) =>
+      this.served.push(
+        serve(bus, subjects[name] as any, async (req: unknown) => {
+          (this.calls[name] ??= []).push(req);
+          return handler(req);
+        }),
+      );
+    on("verifyToken", ({ token }) => ({ principal: this.principals.get(token) ?? null }));
+    on("createAccount", ({ email }) => ({ id: "acc_new", email, apiKey: "key-new", credits: 100 }));
+    on("login", ({ email, password }) => {
+      if (email !== "a@example.com" || password !== "password1") throw new MedusaError("unauthorized", "wrong email or password");
+      return { token: "login-token", expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    });
+    on("getAccount", ({ accountId }) => ({ id: accountId, email: `${accountId}@example.com`, credits: { available: 100, held: 0 } }));
+    on("registerNode", ({ ownerId, name }) => ({ nodeId: `node_${name}`, nodeToken: `token-${ownerId}-${name}` }));
+    on("listNodes", ({ ownerId }) => ({
+      nodes: ownerId === NODE.owner ? [{ nodeId: NODE.id, name: "laptop", chunksDone: 7, creditsEarned: 3.5, createdAt: "2025-01-01T00:00:00.000Z" }] : [],
+    }));
+    on("createJob", ({ owner, spec }) => this.addJob(owner, { spec }).status);
+    on("getJob", ({ owner, jobId }) => this.job(owner, jobId).status);
+    on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status) }));
+    on("cancelJob", ({ owner, jobId }) => {
+      const job = this.job(owner, jobId);
+      job.status = { ...job.status, state: "cancelled" };
+      return job.status;
+    });
+    on("jobResults", ({ owner, jobId, from, limit }) => {
+      const job = this.job(owner, jobId);
+      const chunks = job.results.map((results, index) => ({ index, results })).slice(from, from + limit);
+      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce };
+    });
+    on("jobEvents", ({ owner, jobId, after }) => ({ events: this.job(owner, jobId).events.filter((e) => e.id > after) }));
+    on("jobProgram", ({ jobId }) => {
+      const job = this.jobs.get(jobId);
+      if (!job) throw notFound(`job ${jobId}`);
+      return { owner: job.owner, program: job.spec.program, timeoutMs: 5_000 };
+    });
+    on("leaseChunks", ({ max }) => ({ leases: this.leaseQueue.splice(0, max) }));
+    on("completeChunk", () => ({ outcome: "accepted" }));
+    on("failChunk", () => ({ outcome: "accepted" }));
+    on("releaseNode", () => ({ requeued: 0 }));
+  }
+
+  addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: unknown[][]; reduce?: unknown; events?: JobEvent[] } = {}): FakeJob {
+    const id = `job_${++this.nextJob}`;
+    const spec = opts.spec ?? ({ name: "job", program: { runtime: "python", source: "def map(x):\n  return x\n" }, input: { items: [] }, chunkSize: 1, replicas: 1, timeoutMs: 5000, maxAttempts: 3 } as JobSpec);
+    const job: FakeJob = {
+      owner,
+      spec,
+      hasReduce: opts.reduce !== undefined,
+      reduce: opts.reduce === undefined ? null : JSON.stringify(opts.reduce),
+      results: (opts.results ?? []).map((r) => JSON.stringify(r)),
+      events: opts.events ?? [],
+      status: {
+        id,
+        name: spec.name,
+        state: opts.state ?? "queued",
+        chunks: counts,
+        sealed: false,
+        items: 0,
+        credits: { held: 0, spent: 0 },
+        createdAt: new Date().toISOString(),
+      },
+    };
+    this.jobs.set(id, job);
+    return job;
+  }
+
+  private job(owner: string, jobId: string): FakeJob {
+    const job = this.jobs.get(jobId);
+    // Like the real scheduler: another owner's job does not exist for you.
+    if (!job || job.owner !== owner) throw notFound(`job ${jobId}`);
+    return job;
+  }
+
+  /** Resolves once `name` has been called `n` times. */
+  async called(name: string, n = 1, timeoutMs = 2_000): Promise<unknown[]> {
+    const until = Date.now() + timeoutMs;
+    while ((this.calls[name]?.length ?? 0) < n) {
+      if (Date.now() > until) throw new Error(`${name} was called ${this.calls[name]?.length ?? 0} times, expected ${n}`);
+      await Bun.sleep(5);
+    }
+    return this.calls[name]!;
+  }
+
+  close(): void {
+    for (const s of this.served) s.subscription.unsubscribe();
+  }
+}
+
+export const lease = (jobId: string, index: number, input: ChunkLease["input"], task: ChunkLease["task"] = "map"): ChunkLease => ({
+  jobId,
+  index,
+  token: `lease-${jobId}-${index}`,
+  task,
+  attempt: 1,
+  offset: 0,
+  input,
+  expiresAt: Date.now() + 60_000,
+});
+
+/** A gateway over a MemoryBus with the fakes answering and a real folder blob store in a temp dir. */
+export function testGateway(opts: { maxJsonBytes?: number; maxFileBytes?: number; nodeTickMs?: number } = {}) {
+  const bus = new MemoryBus();
+  const fakes = new FakeServices(bus);
+  const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
+  const blobs = new FolderBlobStore(dir);
+  const gateway = createGateway({ bus, blobs, log: silentLog, ...opts });
+  return {
+    bus,
+    fakes,
+    blobs,
+    gateway,
+    app: gateway.app,
+    async close() {
+      await gateway.close();
+      fakes.close();
+      await bus.drain();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestGateway = ReturnType<typeof testGateway>;
+
+export const auth = (key: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` } });
+export const jsonInit = (key: string | null, body: unknown, method = "POST"): RequestInit => {
+  const init: RequestInit = { method, headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) };
+  return key ? auth(key, init) : init;
+};
+
+/** A real server for the WebSocket tests. */
+export function listen(t: TestGateway) {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: t.app.fetch, websocket: t.gateway.websocket });
+  return { server, ws: (path: string) => `ws://127.0.0.1:${server.port}${path}` };
+}
