@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import Redis from "ioredis";
+import { redisAvailable, TEST_REDIS_URL, testPrefix } from "../testing/servers.ts";
+import { chunkStoreContract } from "./chunk-store.contract.ts";
+import { RedisChunkStore } from "./redis-chunk-store.ts";
+import { chunkKeys, chunkRef, LUA_KEYS } from "./redis-keys.ts";
+import { resultOf, ScriptCode, scriptSource } from "./redis-scripts.ts";
+
+const available = await redisAvailable();
+
+describe.skipIf(!available)("RedisChunkStore", () => {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  const prefixes: string[] = [];
+
+  afterAll(async () => {
+    for (const prefix of prefixes) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+    }
+    redis.disconnect();
+  });
+
+  chunkStoreContract("redis", async (options) => {
+    const prefix = testPrefix("chunks");
+    prefixes.push(prefix);
+    return new RedisChunkStore(redis, prefix, options);
+  });
+
+  test("the Lua key builders name the same keys as redis-keys.ts", async () => {
+    const keys = chunkKeys("pfx");
+    const lua = `${LUA_KEYS}
+local jobId, index = parseRef(chunkRef("job_a:b", 7))
+return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job_x", 3), nodeLeasesKey("pfx", "n1"), jobId, index }`;
+    expect(await redis.eval(lua, 0)).toEqual([keys.job("job_x"), keys.events("job_x"), keys.chunk("job_x", 3), keys.nodeLeases("n1"), "job_a:b", 7]);
+    expect(chunkRef("job_a:b", 7)).toBe("job_a:b:7");
+  });
+
+  test("every script resolves its includes and compiles", async () => {
+    for (const name of ["create-job", "add-chunks", "seal-job", "lease-chunks", "complete-chunk", "fail-chunk", "requeue-expired", "release-node", "stop-job", "read-events"]) {
+      const source = scriptSource(name);
+      expect(source).not.toContain("@include");
+      expect(typeof (await redis.script("LOAD", source))).toBe("string");
+    }
+  });
+
+  test("the code mapping turns each script code into an outcome or a coded error", () => {
+    expect(resultOf(ScriptCode.ok, "j")).toBe("ok");
+    expect(resultOf(ScriptCode.jobFinal, "j")).toBe("job_final");
+    expect(resultOf(ScriptCode.notLeaseHolder, "j")).toBe("stale");
+    expect(() => resultOf(ScriptCode.jobMissing, "j")).toThrow(expect.objectContaining({ code: "not_found" }));
+    expect(() => resultOf(ScriptCode.jobExists, "j")).toThrow(expect.objectContaining({ code: "conflict" }));
+    expect(() => resultOf(ScriptCode.jobSealed, "j")).toThrow(expect.objectContaining({ code: "conflict" }));
+    expect(() => resultOf(-99, "j")).toThrow(expect.objectContaining({ code: "internal" }));
+  });
+
+  test("a cancelled job's queued refs are dropped from the queue as leases pass them", async () => {
+    const prefix = testPrefix("chunks");
+    prefixes.push(prefix);
+    const store = new RedisChunkStore(redis, prefix);
+    const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
+    const job = jobRecord();
+    await store.createJob(job, 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)], 1);
+    await store.cancelJob(job.id, 2);
+    expect(await redis.llen(chunkKeys(prefix).queue)).toBe(2);
+    expect((await store.leaseChunks("n1", 5, 3)).leases).toEqual([]);
+    expect(await redis.llen(chunkKeys(prefix).queue)).toBe(0);
+  });
+});

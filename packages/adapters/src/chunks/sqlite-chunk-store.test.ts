@@ -1,0 +1,30 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chunkStoreContract, itemsChunk, jobRecord } from "./chunk-store.contract.ts";
+import { SqliteChunkStore } from "./sqlite-chunk-store.ts";
+
+chunkStoreContract("sqlite (memory)", async (options) => new SqliteChunkStore(":memory:", options));
+
+describe("SqliteChunkStore on a file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "medusa-chunks-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("state survives reopening the database, queue order included", async () => {
+    const path = join(dir, "chunks.db");
+    const first = new SqliteChunkStore(path);
+    const job = jobRecord();
+    await first.createJob(job, 1);
+    await first.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1), itemsChunk(2, 1)], 1);
+    const lease = (await first.leaseChunks("n1", 1, 1)).leases[0]!;
+    await first.failChunk({ ...lease, nodeId: "n1" }, { message: "x" }, 2);
+    await first.close();
+
+    const second = new SqliteChunkStore(path);
+    expect((await second.getJob(job.id))!.chunks).toEqual({ total: 3, done: 0, running: 0, failed: 1 });
+    expect((await second.leaseChunks("n2", 3, 3)).leases.map((l) => [l.index, l.attempt])).toEqual([[0, 2], [1, 1], [2, 1]]);
+    expect((await second.readEvents(job.id, 0, 100)).map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    await second.close();
+  });
+});
