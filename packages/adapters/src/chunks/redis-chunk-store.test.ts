@@ -27,7 +27,7 @@ describe.skipIf(!available)("RedisChunkStore", () => {
   chunkStoreContract("redis", async (options) => {
     const prefix = testPrefix("chunks");
     prefixes.push(prefix);
-    return new RedisChunkStore(redis, prefix, options);
+    return new RedisChunkStore(new Redis(TEST_REDIS_URL), prefix, options);
   });
 
   test("the Lua key builders name the same keys as redis-keys.ts", async () => {
@@ -60,7 +60,7 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
   test("a cancelled job's queued refs are dropped from the queue as leases pass them", async () => {
     const prefix = testPrefix("chunks");
     prefixes.push(prefix);
-    const store = new RedisChunkStore(redis, prefix);
+    const store = new RedisChunkStore(new Redis(TEST_REDIS_URL), prefix);
     const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
     const job = jobRecord();
     await store.createJob(job, 1);
@@ -69,5 +69,7 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
     expect(await redis.llen(chunkKeys(prefix).queue)).toBe(2);
     expect((await store.leaseChunks("n1", 5, 3)).leases).toEqual([]);
     expect(await redis.llen(chunkKeys(prefix).queue)).toBe(0);
+    await store.close();
+    await store.close();
   });
 });

@@ -205,8 +205,11 @@ export class RedisChunkStore implements ChunkStore {
     return z.array(z.string()).parse(reply).map((text) => JobEvent.parse(JSON.parse(text)));
   }
 
-  /** The connection belongs to whoever passed it in. */
-  async close(): Promise<void> {}
+  /** The store owns the connection it was given: closing the store closes it. */
+  async close(): Promise<void> {
+    if (this.redis.status === "end") return;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
 
   private async stopJob(jobId: string, state: "cancelled" | "failed", now: number, error: string): Promise<Transition> {
     const reply = await runScript(this.redis, "stop-job", [this.keys.job(jobId)], [this.prefix, jobId, state, now, this.maxEvents, error]);
