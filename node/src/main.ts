@@ -3,6 +3,8 @@
  * medusa-node's entry point, for the volunteer and for its own runner
  * processes (`medusa-node runner <runtime>`): one executable does both.
  */
+export {};
+
 const argv = Bun.argv.slice(2);
 
 if (argv[0] === "runner") {

@@ -20,7 +20,8 @@ const ASSETS: Record<string, string> = {
   "pyodide.asm.wasm": asmWasm,
   "pyodide.asm.mjs": asmMjs,
   "python_stdlib.zip": stdlibZip,
-  "pyodide-lock.json": lockJson,
+  // TypeScript types a .json import as its contents; imported as a file it is its path.
+  "pyodide-lock.json": lockJson as unknown as string,
 };
 
 export const PYODIDE_VERSION: string = pyodidePackage.version;

@@ -130,7 +130,7 @@ export class NodeAgent {
 
   #connect(): void {
     const epoch = ++this.#epoch;
-    const ws = new WebSocket(this.#opts.url, { headers: { Authorization: `Bearer ${this.#opts.token}` } } as never);
+    const ws = new WebSocket(this.#opts.url, { headers: { Authorization: `Bearer ${this.#opts.token}` } });
     this.#ws = ws;
     ws.onopen = () => {
       if (epoch !== this.#epoch) return;
