@@ -58,3 +58,29 @@ describe("nodeSocketUrl", () => {
     expect(nodeSocketUrl("https://example.org/medusa/")).toBe("wss://example.org/medusa/v1/nodes/ws");
   });
 });
+
+describe("medusa-node's command line", () => {
+  const main = new URL("./main.ts", import.meta.url).pathname;
+  const exec = (args: string[]) => {
+    const p = Bun.spawnSync([process.execPath, main, ...args], { env: { PATH: process.env.PATH ?? "" } });
+    return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+  };
+
+  test("a missing option exits 2 with the reason and the usage", () => {
+    const r = exec(["--token", "t"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("medusa-node: --gateway is required");
+    expect(r.err).toContain("Usage:");
+  });
+
+  test("--help prints the usage and exits 0", () => {
+    const r = exec(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("--gateway URL");
+  });
+
+  test("runner mode refuses an unknown runtime", () => {
+    expect(exec(["runner", "cobol"]).code).toBe(2);
+    expect(exec(["runner", "python", "--bogus"]).code).toBe(2);
+  });
+});
