@@ -69,6 +69,8 @@ export class NodeHub implements HubServices {
     const older = this.connections.get(principal.nodeId);
     let ready = Promise.resolve();
     if (older) {
+      // Out of the map first: closing fires the older socket's onClose at once, which must not release again.
+      this.connections.delete(principal.nodeId);
       older.close(4000, "replaced by a newer connection of this node");
       ready = this.release(principal.nodeId);
     }

@@ -6,7 +6,7 @@ let t: TestGateway;
 beforeEach(() => (t = testGateway({ maxFileBytes: 1000 })));
 afterEach(() => t.close());
 
-const put = (key: string, path: string, body: BodyInit) => t.app.request(`/v1/files/${path}`, auth(key, { method: "PUT", body }));
+const put = (key: string, path: string, body: string | Uint8Array | ReadableStream) => t.app.request(`/v1/files/${path}`, auth(key, { method: "PUT", body }));
 
 describe("files", () => {
   test("round trip: put, get, list, delete", async () => {

@@ -50,6 +50,8 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** Runs inside the jobEvents handler before it answers, to stage races. */
+  beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
   private nextJob = 0;
 
@@ -85,7 +87,11 @@ export class FakeServices {
       const chunks = job.results.map((results, index) => ({ index, results })).slice(from, from + limit);
       return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce };
     });
-    on("jobEvents", ({ owner, jobId, after }) => ({ events: this.job(owner, jobId).events.filter((e) => e.id > after) }));
+    on("jobEvents", ({ owner, jobId, after }) => {
+      const job = this.job(owner, jobId);
+      this.beforeJobEvents?.(jobId);
+      return { events: job.events.filter((e) => e.id > after) };
+    });
     on("jobProgram", ({ jobId }) => {
       const job = this.jobs.get(jobId);
       if (!job) throw notFound(`job ${jobId}`);

@@ -1,0 +1,179 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { emit, events, type GatewayMessage } from "@medusa/core";
+import { ALICE, auth, lease, listen, NODE, testGateway, type TestGateway } from "../testing/fake-services.ts";
+
+let t: TestGateway;
+let server: ReturnType<typeof listen>;
+beforeEach(() => {
+  t = testGateway({ nodeTickMs: 60_000 });
+  server = listen(t);
+});
+afterEach(async () => {
+  server.server.stop(true);
+  await t.close();
+});
+
+/** A node's side of the socket: frames in arrival order, awaited by type. */
+async function connectNode(token = NODE.token) {
+  const socket = new WebSocket(server.ws(`/v1/nodes/ws?token=${token}`));
+  const frames: GatewayMessage[] = [];
+  const waiters: Array<() => void> = [];
+  socket.onmessage = (m) => {
+    frames.push(JSON.parse(String(m.data)));
+    for (const w of waiters.splice(0)) w();
+  };
+  const closed = new Promise<number>((resolve) => (socket.onclose = (e) => resolve(e.code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onerror = () => reject(new Error("socket error"));
+  });
+  let seen = 0;
+  /** The next frame not yet taken; it must be of `type`. */
+  const next = async <T extends GatewayMessage["type"]>(type: T, timeoutMs = 2_000): Promise<Extract<GatewayMessage, { type: T }>> => {
+    const until = Date.now() + timeoutMs;
+    while (frames.length <= seen) {
+      if (Date.now() > until) throw new Error(`no ${type} frame within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+    const frame = frames[seen++]!;
+    expect(frame.type).toBe(type);
+    return frame as Extract<GatewayMessage, { type: T }>;
+  };
+  const send = (message: object) => socket.send(JSON.stringify({ v: 1, ...message }));
+  return { socket, frames, next, send, closed, pending: () => frames.length - seen };
+}
+
+const nodesOf = async () => ((await (await t.app.request("/v1/nodes", auth(ALICE.key))).json()) as any).nodes;
+
+describe("node socket", () => {
+  test("want → job then chunk with items resolved; result → completeChunk; close → releaseNode", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const jobId = job.status.id;
+    t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "range", start: 0, stop: 10, step: 3 }), lease(jobId, 1, { kind: "items", items: ["a", { b: 1 }] }));
+    const node = await connectNode();
+    expect((await node.next("welcome")).nodeId).toBe(NODE.id);
+    node.send({ type: "hello", slots: 2, sandbox: "wasi-only", runtimes: ["python"], version: "test" });
+    node.send({ type: "want", n: 2 });
+
+    const jobFrame = await node.next("job");
+    expect(jobFrame).toMatchObject({ jobId, program: job.spec.program, timeoutMs: 5_000 });
+    const first = await node.next("chunk");
+    expect(first.chunk).toEqual({ jobId, index: 0, token: `lease-${jobId}-0`, task: "map", items: [0, 3, 6, 9] });
+    // The program goes once per connection, not once per chunk.
+    const second = await node.next("chunk");
+    expect(second.chunk.items).toEqual(["a", { b: 1 }]);
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, max: 2 });
+
+    node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
+    const [complete] = (await t.fakes.called("completeChunk")) as any[];
+    expect(complete).toEqual({ jobId, index: 0, token: `lease-${jobId}-0`, nodeId: NODE.id, results: "[0,9,36,81]" });
+
+    node.send({ type: "error", jobId, index: 1, token: `lease-${jobId}-1`, error: { message: "boom", itemIndex: 1 } });
+    const [fail] = (await t.fakes.called("failChunk")) as any[];
+    expect(fail).toEqual({ jobId, index: 1, token: `lease-${jobId}-1`, nodeId: NODE.id, error: { message: "boom", itemIndex: 1 } });
+
+    const online = await nodesOf();
+    expect(online).toHaveLength(1);
+    expect(online[0]).toMatchObject({ nodeId: NODE.id, state: "online", sandbox: "wasi-only", chunksDone: 7, session: { chunksDone: 1 } });
+
+    node.socket.close();
+    expect(await t.fakes.called("releaseNode")).toEqual([{ nodeId: NODE.id }]);
+    expect((await nodesOf())[0].state).toBe("offline");
+  });
+
+  test("a bad frame gets an error frame and the socket stays usable", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.socket.send("{nope");
+    expect((await node.next("error")).message).toBe("frame is not valid JSON");
+    node.send({ type: "want", n: -1 });
+    const bad = await node.next("error");
+    expect(bad.code).toBe("invalid_field");
+    expect(bad.message).toStartWith("n: ");
+    node.send({ type: "dance" });
+    expect((await node.next("error")).message).toStartWith("type: ");
+
+    node.send({ type: "want", n: 1 });
+    await node.next("job");
+    expect((await node.next("chunk")).chunk.items).toEqual([1]);
+  });
+
+  test("a hungry node gets work when workAvailable arrives", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 1 });
+    await t.fakes.called("leaseChunks");
+    await Bun.sleep(20);
+    expect(node.pending()).toBe(0);
+
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [42] }));
+    emit(t.bus, events.workAvailable, { chunks: 1 });
+    await node.next("job");
+    expect((await node.next("chunk")).chunk.items).toEqual([42]);
+  });
+
+  test("a stopped job is cancelled on the connections that got it", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const other = t.fakes.addJob(ALICE.id);
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 1 });
+    await node.next("job");
+    await node.next("chunk");
+    emit(t.bus, events.jobStopped, { jobId: other.status.id, state: "cancelled" });
+    emit(t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
+    expect(await node.next("cancel")).toMatchObject({ jobId: job.status.id });
+    await Bun.sleep(20);
+    expect(node.pending()).toBe(0);
+  });
+
+  test("a second socket of the same node replaces the first", async () => {
+    const first = await connectNode();
+    await first.next("welcome");
+    const second = await connectNode();
+    await second.next("welcome");
+    expect(await first.closed).toBe(4000);
+    // The older socket's leases were put back; the newer one is still the node's.
+    expect(await t.fakes.called("releaseNode")).toHaveLength(1);
+    expect(t.gateway.hub.status(NODE.id)?.state).toBe("online");
+    second.socket.close();
+    await t.fakes.called("releaseNode", 2);
+  });
+
+  test("a chunk the gateway cannot prepare is handed back with failChunk", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "blob", key: "jobs/x/chunks/0.json", format: "json" }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 1 });
+    const [fail] = (await t.fakes.called("failChunk")) as any[];
+    expect(fail.error.message).toContain("missing");
+    expect(fail.nodeId).toBe(NODE.id);
+  });
+});
+
+test("without workAvailable, a hungry node is retried on the tick", async () => {
+  const own = testGateway({ nodeTickMs: 20 });
+  const s = listen(own);
+  try {
+    const job = own.fakes.addJob(ALICE.id);
+    const socket = new WebSocket(s.ws(`/v1/nodes/ws?token=${NODE.token}`));
+    const chunk = new Promise<any>((resolve) => (socket.onmessage = (m) => JSON.parse(String(m.data)).type === "chunk" && resolve(JSON.parse(String(m.data)))));
+    await new Promise((resolve) => (socket.onopen = resolve));
+    socket.send(JSON.stringify({ v: 1, type: "want", n: 1 }));
+    await own.fakes.called("leaseChunks");
+    own.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: ["late"] }));
+    expect((await chunk).chunk.items).toEqual(["late"]);
+    socket.close();
+  } finally {
+    s.server.stop(true);
+    await own.close();
+  }
+});
