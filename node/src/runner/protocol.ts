@@ -28,12 +28,17 @@ export const ParentMessage = z.discriminatedUnion("type", [
 ]);
 export type ParentMessage = z.infer<typeof ParentMessage>;
 
-export const RunnerMessage = z.discriminatedUnion("type", [
+export const RunnerResult = z.discriminatedUnion("ok", [
+  z.object({ v, type: z.literal("result"), id: z.number().int(), ok: z.literal(true), results: z.unknown() }),
+  z.object({ v, type: z.literal("result"), id: z.number().int(), ok: z.literal(false), error: RunnerError }),
+]);
+export type RunnerResult = z.infer<typeof RunnerResult>;
+
+export const RunnerMessage = z.union([
   z.object({ v, type: z.literal("ready"), runtime: Runtime }),
   z.object({ v, type: z.literal("loaded") }),
   z.object({ v, type: z.literal("init_error"), message: z.string() }),
-  z.object({ v, type: z.literal("result"), id: z.number().int(), ok: z.literal(true), results: z.unknown() }),
-  z.object({ v, type: z.literal("result"), id: z.number().int(), ok: z.literal(false), error: RunnerError }),
+  RunnerResult,
 ]);
 export type RunnerMessage = z.infer<typeof RunnerMessage>;
 

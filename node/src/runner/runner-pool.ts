@@ -1,0 +1,292 @@
+import type { RunnableProgram, Runtime, Task } from "@medusa/core/program";
+import { RUNNER_PROTOCOL_VERSION, type ChunkOutcome } from "./protocol.ts";
+import { RunnerProcess } from "./runner-process.ts";
+
+export type { ChunkOutcome } from "./protocol.ts";
+
+export interface PoolOptions {
+  /** Chunks that may run at once; extra calls wait their turn. */
+  slots: number;
+  /** Python runners kept loaded and unassigned, so a new job does not wait ~3 s for Pyodide. Default 1. */
+  warmPython?: number;
+  /** WASI runners start fast; default 0. */
+  warmWasi?: number;
+  /** Resident memory a runner may use, in MB. Default 1024. */
+  memoryCapMb?: number;
+  /** A job's runners are closed after it sent no chunk for this long. Default 60 s. */
+  jobIdleMs?: number;
+  /** How long a runner may take to load its runtime. Default 60 s. */
+  startupTimeoutMs?: number;
+  /** How to start a runner process for a runtime. */
+  runnerCommand: (runtime: Runtime) => string[];
+  log?: (msg: string) => void;
+}
+
+export interface PoolJob {
+  jobId: string;
+  program: RunnableProgram;
+  timeoutMs: number;
+}
+
+export interface PoolChunk {
+  task: Task;
+  items: unknown[];
+}
+
+export interface RunnerInfo {
+  pid: number;
+  runtime: Runtime;
+  jobId: string | undefined;
+  busy: boolean;
+}
+
+interface JobEntry extends PoolJob {
+  idle: RunnerProcess[];
+  busy: Set<RunnerProcess>;
+  waiting: number;
+  lastUsed: number;
+  dropped: boolean;
+  /** The program failed to load once; it will not load on another runner either. */
+  initError?: string;
+}
+
+interface Waiter {
+  jobId: string;
+  resolve: (granted: boolean) => void;
+}
+
+const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
+  ok: false,
+  error: itemIndex === undefined ? { message } : { message, itemIndex },
+});
+
+/**
+ * The node's side of the sandbox: runner processes, each serving one job.
+ * A job takes a warm runner (runtime already loaded) on its first chunk and
+ * keeps it for later chunks; the spare is replaced at once. Runners that
+ * break a limit are killed and their chunk fails with the reason.
+ */
+export class RunnerPool {
+  private readonly warm: Record<Runtime, RunnerProcess[]> = { python: [], wasi: [] };
+  private readonly warmTarget: Record<Runtime, number>;
+  private readonly runners = new Set<RunnerProcess>();
+  private readonly jobs = new Map<string, JobEntry>();
+  private readonly waiters: Waiter[] = [];
+  private readonly memoryCapMb: number;
+  private readonly jobIdleMs: number;
+  private readonly startupTimeoutMs: number;
+  private readonly log: (msg: string) => void;
+  private active = 0;
+  private closed = false;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly opts: PoolOptions) {
+    if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new Error(`slots must be a positive integer, got ${opts.slots}`);
+    this.warmTarget = { python: opts.warmPython ?? 1, wasi: opts.warmWasi ?? 0 };
+    this.memoryCapMb = opts.memoryCapMb ?? 1024;
+    this.jobIdleMs = opts.jobIdleMs ?? 60_000;
+    this.startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Chunks running now. */
+  get busy(): number {
+    return this.active;
+  }
+
+  /** Starts the warm runners and waits until their runtimes are loaded; rejects if one cannot start. */
+  async start(): Promise<void> {
+    this.sweeper = setInterval(() => this.closeIdleJobs(), Math.min(10_000, this.jobIdleMs / 2));
+    this.sweeper.unref?.();
+    this.refillWarm();
+    await Promise.all([...this.warm.python, ...this.warm.wasi].map((r) => this.awaitReady(r)));
+  }
+
+  async run(job: PoolJob, chunk: PoolChunk): Promise<ChunkOutcome> {
+    if (this.closed) return fail("runner pool closed");
+    const entry = this.entryFor(job);
+    entry.waiting++;
+    const granted = await this.acquireSlot(job.jobId);
+    entry.waiting--;
+    if (!granted) return fail(this.closed ? "runner pool closed" : "cancelled");
+    try {
+      return await this.runOn(entry, chunk);
+    } finally {
+      entry.lastUsed = Date.now();
+      this.releaseSlot();
+    }
+  }
+
+  /** Cancels a job: kills its runners; its running and queued chunks resolve as cancelled. */
+  dropJob(jobId: string): void {
+    const entry = this.jobs.get(jobId);
+    if (!entry) return;
+    entry.dropped = true;
+    this.jobs.delete(jobId);
+    for (const runner of [...entry.idle, ...entry.busy]) runner.kill("cancelled");
+    entry.idle = [];
+    for (const waiter of this.waiters.filter((w) => w.jobId === jobId)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(false);
+    }
+  }
+
+  /** What each runner is doing, for status pages and tests. */
+  runnerInfo(): RunnerInfo[] {
+    return [...this.runners].filter((r) => r.isAlive).map((r) => ({ pid: r.pid, runtime: r.runtime, jobId: r.jobId, busy: r.isBusy }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
+    const all = [...this.runners];
+    for (const runner of all) runner.kill("runner pool closed");
+    await Promise.all(all.map((r) => r.exited));
+  }
+
+  private async runOn(entry: JobEntry, chunk: PoolChunk): Promise<ChunkOutcome> {
+    if (entry.initError !== undefined) return fail(entry.initError);
+    let runner: RunnerProcess;
+    try {
+      runner = await this.runnerFor(entry);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+    entry.busy.add(runner);
+    try {
+      const reply = await runner.request(
+        { v: RUNNER_PROTOCOL_VERSION, type: "run", id: runner.newId(), task: chunk.task, items: chunk.items },
+        { timeoutMs: entry.timeoutMs, timeoutMessage: `timed out after ${entry.timeoutMs}ms`, memoryCapMb: this.memoryCapMb },
+      );
+      if (reply.type !== "result") {
+        runner.kill("runner answered out of turn");
+        return fail("runner answered out of turn");
+      }
+      return reply.ok ? { ok: true, results: reply.results } : { ok: false, error: reply.error };
+    } catch (err) {
+      if (runner.isAlive) runner.kill("runner failed");
+      await runner.exited;
+      this.log(`runner ${runner.pid} (job ${entry.jobId}): ${err instanceof Error ? err.message : err}`);
+      return fail(err instanceof Error ? err.message : String(err));
+    } finally {
+      entry.busy.delete(runner);
+      if (runner.isAlive && !entry.dropped) entry.idle.push(runner);
+    }
+  }
+
+  /** The job's idle runner, or a fresh one (warm if possible) loaded with its program. */
+  private async runnerFor(entry: JobEntry): Promise<RunnerProcess> {
+    const idle = entry.idle.pop();
+    if (idle) return idle;
+    const runtime = entry.program.runtime;
+    this.makeRoom();
+    const runner = this.warm[runtime].shift() ?? this.spawn(runtime);
+    runner.jobId = entry.jobId;
+    this.refillWarm();
+    entry.busy.add(runner);
+    try {
+      await this.awaitReady(runner);
+      const reply = await runner.request(
+        { v: RUNNER_PROTOCOL_VERSION, type: "init", runtime, program: entry.program },
+        { timeoutMs: entry.timeoutMs, timeoutMessage: `program load timed out after ${entry.timeoutMs}ms`, memoryCapMb: this.memoryCapMb },
+      );
+      if (reply.type === "init_error") {
+        entry.initError = reply.message;
+        throw new Error(reply.message);
+      }
+      if (reply.type !== "loaded") throw new Error("runner answered out of turn");
+      if (entry.dropped) throw new Error("cancelled");
+      return runner;
+    } catch (err) {
+      runner.kill(err instanceof Error ? err.message : String(err));
+      throw err;
+    } finally {
+      entry.busy.delete(runner);
+    }
+  }
+
+  private spawn(runtime: Runtime): RunnerProcess {
+    const runner = RunnerProcess.spawn(this.opts.runnerCommand(runtime), runtime);
+    this.runners.add(runner);
+    void runner.exited.then(() => {
+      this.runners.delete(runner);
+      const warm = this.warm[runtime];
+      if (warm.includes(runner)) warm.splice(warm.indexOf(runner), 1);
+    });
+    return runner;
+  }
+
+  private async awaitReady(runner: RunnerProcess): Promise<void> {
+    const timer = setTimeout(() => runner.kill(`runner did not start within ${this.startupTimeoutMs}ms`), this.startupTimeoutMs);
+    try {
+      await runner.ready;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private refillWarm(): void {
+    if (this.closed) return;
+    for (const runtime of ["python", "wasi"] as const) {
+      while (this.warm[runtime].length < this.warmTarget[runtime]) {
+        const runner = this.spawn(runtime);
+        this.warm[runtime].push(runner);
+        runner.ready.catch((err) => this.log(`warm ${runtime} runner ${runner.pid} failed: ${err.message}`));
+      }
+    }
+  }
+
+  /**
+   * Keeps the number of processes near slots + spares (a Pyodide runner holds
+   * ~150 MB) by closing the least recently used idle runner of some job.
+   */
+  private makeRoom(): void {
+    const limit = this.opts.slots + this.warmTarget.python + this.warmTarget.wasi;
+    while (this.runners.size >= limit) {
+      let oldest: { entry: JobEntry; runner: RunnerProcess } | undefined;
+      for (const entry of this.jobs.values()) {
+        for (const runner of entry.idle) if (!oldest || runner.lastUsed < oldest.runner.lastUsed) oldest = { entry, runner };
+      }
+      if (!oldest) return;
+      oldest.entry.idle.splice(oldest.entry.idle.indexOf(oldest.runner), 1);
+      oldest.runner.kill("closed to make room");
+      this.runners.delete(oldest.runner);
+    }
+  }
+
+  private closeIdleJobs(): void {
+    const now = Date.now();
+    for (const entry of this.jobs.values()) {
+      if (entry.busy.size > 0 || entry.waiting > 0 || now - entry.lastUsed < this.jobIdleMs) continue;
+      for (const runner of entry.idle) runner.kill("job idle");
+      this.jobs.delete(entry.jobId);
+    }
+  }
+
+  private entryFor(job: PoolJob): JobEntry {
+    let entry = this.jobs.get(job.jobId);
+    if (!entry) {
+      entry = { ...job, idle: [], busy: new Set(), waiting: 0, lastUsed: Date.now(), dropped: false };
+      this.jobs.set(job.jobId, entry);
+    }
+    return entry;
+  }
+
+  private acquireSlot(jobId: string): Promise<boolean> {
+    if (this.active < this.opts.slots) {
+      this.active++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => this.waiters.push({ jobId, resolve }));
+  }
+
+  private releaseSlot(): void {
+    this.active--;
+    const next = this.waiters.shift();
+    if (next) {
+      this.active++;
+      next.resolve(true);
+    }
+  }
+}

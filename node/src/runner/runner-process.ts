@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
+import type { Runtime } from "@medusa/core/program";
+import { LineTooLong, readLines } from "./lines.ts";
+import { BoundedText } from "./program-runtime.ts";
+import { MAX_RESULT_LINE_BYTES, ParentMessage, RunnerMessage } from "./protocol.ts";
+
+/** Bounds on one request; breaking one kills the runner with the given reason. */
+export interface RequestLimits {
+  timeoutMs: number;
+  timeoutMessage: string;
+  memoryCapMb: number;
+}
+
+const MEMORY_POLL_MS = 200;
+/** Room for the envelope around a result at the cap; more than this is a misbehaving runner. */
+const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
+
+/**
+ * The parent's handle on one runner process. It holds at most one request
+ * at a time (a runner serves one chunk at a time) and turns everything the
+ * process might do wrong — die, hang, bloat, send garbage — into a rejected
+ * request whose message says which.
+ */
+export class RunnerProcess {
+  readonly pid: number;
+  /** Resolves once the runtime is loaded; rejects if the process dies first. */
+  readonly ready: Promise<void>;
+  /** Resolves when the process is gone. */
+  readonly exited: Promise<void>;
+  jobId: string | undefined;
+  lastUsed = Date.now();
+  private alive = true;
+  private killReason: string | undefined;
+  private pending: { resolve: (m: RunnerMessage) => void; reject: (e: Error) => void } | undefined;
+  private readonly stderr = new BoundedText(1000);
+  private readyGate!: { resolve: () => void; reject: (e: Error) => void };
+  private nextId = 1;
+
+  private constructor(
+    readonly runtime: Runtime,
+    private readonly proc: Subprocess<"pipe", "pipe", "pipe">,
+  ) {
+    this.pid = proc.pid;
+    this.ready = new Promise((resolve, reject) => (this.readyGate = { resolve, reject }));
+    this.ready.catch(() => {});
+    void this.readStdout();
+    void this.readStderr();
+    this.exited = proc.exited.then(() => this.onExit());
+  }
+
+  /** Starts a runner with an empty environment: the parent's holds the node token. */
+  static spawn(cmd: string[], runtime: Runtime): RunnerProcess {
+    const proc = Bun.spawn(cmd, { env: {}, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    return new RunnerProcess(runtime, proc);
+  }
+
+  /** False once killed, even before the process is reaped: a killed runner is never reused. */
+  get isAlive(): boolean {
+    return this.alive && this.killReason === undefined;
+  }
+
+  get isBusy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** A request id for `run` messages, unique within this runner. */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** Sends one message and waits for the runner's answer, within `limits`. */
+  async request(message: ParentMessage, limits: RequestLimits): Promise<RunnerMessage> {
+    if (!this.isAlive) throw new Error(this.killReason ?? "runner exited");
+    if (this.pending) throw new Error("runner is already serving a request");
+    const answer = new Promise<RunnerMessage>((resolve, reject) => (this.pending = { resolve, reject }));
+    const timer = setTimeout(() => this.kill(limits.timeoutMessage), limits.timeoutMs);
+    const poll = setInterval(() => {
+      const rss = this.rssMb();
+      if (rss !== undefined && rss > limits.memoryCapMb) this.kill(`memory cap of ${limits.memoryCapMb} MB exceeded`);
+    }, MEMORY_POLL_MS);
+    try {
+      this.proc.stdin.write(`${JSON.stringify(message)}\n`);
+      this.proc.stdin.flush();
+      return await answer;
+    } finally {
+      clearTimeout(timer);
+      clearInterval(poll);
+      this.pending = undefined;
+      this.lastUsed = Date.now();
+    }
+  }
+
+  /** SIGKILL; whatever is pending fails with `reason` once the process is gone. */
+  kill(reason: string): void {
+    if (!this.alive) return;
+    this.killReason ??= reason;
+    this.proc.kill("SIGKILL");
+  }
+
+  /** Resident memory in MB, from /proc; undefined where there is no /proc. */
+  rssMb(): number | undefined {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
+      const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+      return kb === undefined ? undefined : Number(kb) / 1024;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readStdout(): Promise<void> {
+    try {
+      for await (const line of readLines(this.proc.stdout, MAX_LINE_BYTES)) this.onLine(line);
+    } catch (err) {
+      this.kill(err instanceof LineTooLong ? "runner output exceeds cap" : `runner output failed: ${err}`);
+    }
+  }
+
+  private async readStderr(): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of this.proc.stderr) this.stderr.append(decoder.decode(chunk, { stream: true }));
+    } catch {
+      // The process is going away; its exit says why.
+    }
+  }
+
+  private onLine(line: string): void {
+    let message: RunnerMessage;
+    try {
+      const parsed = RunnerMessage.safeParse(JSON.parse(line));
+      if (!parsed.success) return this.kill("runner sent a malformed message");
+      message = parsed.data;
+    } catch {
+      return this.kill("runner sent a malformed message");
+    }
+    if (message.type === "ready") return this.readyGate.resolve();
+    if (!this.pending) return this.kill("runner sent an unexpected message");
+    this.pending.resolve(message);
+  }
+
+  private onExit(): void {
+    this.alive = false;
+    const how = this.proc.signalCode ? `signal ${this.proc.signalCode}` : `code ${this.proc.exitCode}`;
+    const stderr = this.stderr.text().trim().split("\n").slice(-3).join("\n");
+    const reason = this.killReason ?? `runner exited (${how})${stderr ? `: ${stderr}` : ""}`;
+    this.readyGate.reject(new Error(reason));
+    this.pending?.reject(new Error(reason));
+  }
+}
