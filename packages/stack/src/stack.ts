@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { connectBus, openAccountStore, openBlobs, openChunkStore } from "@medusa/adapters";
 import { serveAccounts } from "@medusa/credits";
 import { createGateway } from "@medusa/gateway";
@@ -33,7 +34,7 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
 
   const tokens = await localNodeTokens(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
-    tokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS, log: quiet })),
+    tokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), log: quiet })),
   );
 
   return {

@@ -84,6 +84,25 @@ describe("node socket", () => {
     expect((await nodesOf())[0].state).toBe("offline");
   });
 
+  test("a map result whose length differs from the chunk's items is failed, a reduce value is taken as is", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const jobId = job.status.id;
+    t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1, 2, 3] }), { ...lease(jobId, 1, { kind: "items", items: [7] }), task: "reduce" as const });
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 2 });
+    await node.next("job");
+    await node.next("chunk");
+    await node.next("chunk");
+    node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [1, 4] });
+    expect((await node.next("error")).message).toContain("one result per item (3)");
+    const [fail] = (await t.fakes.called("failChunk")) as any[];
+    expect(fail.error.message).toBe("the node returned 2 results for 3 items");
+    node.send({ type: "result", jobId, index: 1, token: `lease-${jobId}-1`, results: 42 });
+    const [complete] = (await t.fakes.called("completeChunk")) as any[];
+    expect(complete.results).toBe("42");
+  });
+
   test("a bad frame gets an error frame and the socket stays usable", async () => {
     const job = t.fakes.addJob(ALICE.id);
     t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));

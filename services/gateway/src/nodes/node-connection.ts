@@ -41,6 +41,8 @@ export class NodeConnection {
   private pumping = false;
   private again = false;
   private readonly jobsSent = new Set<string>();
+  /** Chunks sent and not yet reported, by `jobId#index`: what shape of result each must have. */
+  private readonly inFlight = new Map<string, { task: "map" | "reduce"; items: number }>();
 
   constructor(
     readonly nodeId: string,
@@ -163,6 +165,7 @@ export class NodeConnection {
         this.rememberJob(lease.jobId);
       }
       const items = await this.hub.chunkItems({ jobId: lease.jobId, owner: job.owner }, lease.input);
+      this.inFlight.set(chunkKey(lease), { task: lease.task, items: items.length });
       this.send({ type: "chunk", chunk: { jobId: lease.jobId, index: lease.index, token: lease.token, task: lease.task, items } });
     } catch (err) {
       // The chunk cannot reach the node; hand it back rather than let its lease run out.
@@ -178,9 +181,12 @@ export class NodeConnection {
   }
 
   private async complete(message: { jobId: string; index: number; token: string; results: unknown }): Promise<void> {
-    if (!Array.isArray(message.results)) {
-      this.send({ type: "error", code: "invalid_field", message: "results: must be an array with one result per item" });
-      return this.fail(message, { message: "the node returned results that are not an array" });
+    const sent = this.inFlight.get(chunkKey(message));
+    this.inFlight.delete(chunkKey(message));
+    // A reduce returns one value; a map returns one result per item it was given.
+    if (sent?.task === "map" && !(Array.isArray(message.results) && message.results.length === sent.items)) {
+      this.send({ type: "error", code: "invalid_field", message: `results: must be an array with one result per item (${sent.items})` });
+      return this.fail(message, { message: `the node returned ${Array.isArray(message.results) ? message.results.length : "no array of"} results for ${sent.items} items` });
     }
     const { jobId, index, token } = message;
     const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(message.results) });
@@ -190,7 +196,10 @@ export class NodeConnection {
 
   private async fail(ref: { jobId: string; index: number; token: string }, error: { message: string; itemIndex?: number }): Promise<void> {
     const { jobId, index, token } = ref;
+    this.inFlight.delete(chunkKey(ref));
     const { outcome } = await call(this.hub.bus, subjects.failChunk, { jobId, index, token, nodeId: this.nodeId, error });
     if (outcome !== "accepted") this.log(`node ${this.nodeId}: failure of ${jobId}/${index} was ${outcome}`);
   }
 }
+
+const chunkKey = (ref: { jobId: string; index: number }) => `${ref.jobId}#${ref.index}`;
