@@ -53,20 +53,30 @@ def run_map(items_json):
     fn = entry("map", "program does not define map(item)")
     if isinstance(fn, str):
         return fail(fn)
-    out = []
+    items = json.loads(items_json)
+    results = []
+    append = results.append
+    i = 0
     try:
-        for i, item in enumerate(json.loads(items_json)):
-            try:
-                result = fn(item)
-            except BaseException as e:
-                return fail(describe(e), i)
-            try:
-                out.append(json.dumps(result, allow_nan=False))
-            except (TypeError, ValueError, RecursionError) as e:
-                return fail(f"result of item {i} is not JSON-serialisable: {e}", i)
+        for i, item in enumerate(items):
+            append(fn(item))
+    except BaseException as e:
+        return fail(describe(e), i)
+    try:
+        return '{"ok":true,"results":' + json.dumps(results, allow_nan=False, separators=(",", ":")) + "}"
+    except (TypeError, ValueError, RecursionError):
+        return unserialisable(results)
     except BaseException as e:
         return fail(describe(e))
-    return '{"ok":true,"results":[' + ",".join(out) + "]}"
+
+def unserialisable(results):
+    """Serialising all results at once is fast; on failure, find which one is to blame."""
+    for i, result in enumerate(results):
+        try:
+            json.dumps(result, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as e:
+            return fail(f"result of item {i} is not JSON-serialisable: {e}", i)
+    return fail("results are not JSON-serialisable")
 
 def run_reduce(items_json):
     fn = entry("reduce", "program does not define reduce(results)")
@@ -77,7 +87,7 @@ def run_reduce(items_json):
     except BaseException as e:
         return fail(describe(e))
     try:
-        return '{"ok":true,"results":' + json.dumps(result, allow_nan=False) + "}"
+        return '{"ok":true,"results":' + json.dumps(result, allow_nan=False, separators=(",", ":")) + "}"
     except (TypeError, ValueError, RecursionError) as e:
         return fail(f"reduce result is not JSON-serialisable: {e}")
     except BaseException as e:

@@ -75,7 +75,7 @@ export class WasiHost {
   }
 
   /** The import object for `module`: our functions where we have them, ENOSYS for the rest. */
-  imports(module: WebAssembly.Module): WebAssembly.Imports {
+  imports(module: WebAssembly.Module): Record<string, Record<string, (...args: never[]) => number>> {
     const calls = this.calls();
     const wasi: Record<string, (...args: never[]) => number> = {};
     for (const imp of WebAssembly.Module.imports(module)) {
