@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/adapters/testing/servers";
+import type { Subprocess } from "bun";
+import { MedusaClient } from "./client.ts";
+
+/**
+ * The distributed shape: gateway, scheduler, splitter and credits as separate
+ * processes on real NATS and Redis, two node processes, and one node killed
+ * with SIGKILL mid-job. The job must still finish with every result, in order.
+ */
+const root = resolve(import.meta.dir, "../../..");
+const ready = (await natsAvailable()) && (await redisAvailable());
+
+describe.skipIf(!ready)("distributed stack, end to end", () => {
+  const procs: Subprocess[] = [];
+  const output: string[] = [];
+  let dir: string;
+  let url: string;
+
+  function spawn(name: string, args: string[], env: Record<string, string>): Subprocess {
+    const proc = Bun.spawn([process.execPath, ...args], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+    for (const stream of [proc.stdout, proc.stderr]) {
+      void (async () => {
+        for await (const chunk of stream) output.push(`[${name}] ${new TextDecoder().decode(chunk)}`);
+      })();
+    }
+    procs.push(proc);
+    return proc;
+  }
+
+  async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000) {
+    const end = Date.now() + ms;
+    while (!(await check().catch(() => false))) {
+      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms\n${output.join("").slice(-4000)}`);
+      await Bun.sleep(100);
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "medusa-dist-"));
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    url = `http://127.0.0.1:${port}`;
+    const env = { MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_REDIS_URL: TEST_REDIS_URL, MEDUSA_PREFIX: testPrefix("e2e"), MEDUSA_DATA_DIR: dir, MEDUSA_PORT: String(port), MEDUSA_HOST: "127.0.0.1" };
+    for (const service of ["credits", "scheduler", "splitter", "gateway"]) spawn(service, [`services/${service}/src/main.ts`], env);
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, "gateway health");
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of procs) p.kill("SIGKILL");
+    await Promise.all(procs.map((p) => p.exited));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a node killed with SIGKILL mid-job loses no chunk: the job finishes with every result in order", async () => {
+    const anon = new MedusaClient(url);
+    const consumer = anon.withKey((await anon.signUp("consumer@example.com", "consumer-password")).apiKey);
+    const volunteer = anon.withKey((await anon.signUp("volunteer@example.com", "volunteer-password")).apiKey);
+    const tokens: string[] = [];
+    for (const name of ["doomed", "survivor"]) {
+      const res = await volunteer.request("POST", "/v1/nodes", { name });
+      tokens.push(((await res.json()) as { nodeToken: string }).nodeToken);
+    }
+    const nodeEnv = { MEDUSA_GATEWAY: url };
+    const doomed = spawn("node-doomed", ["node/src/main.ts", "--token", tokens[0]!, "--slots", "1"], nodeEnv);
+    spawn("node-survivor", ["node/src/main.ts", "--token", tokens[1]!, "--slots", "1"], nodeEnv);
+    await waitFor(async () => {
+      const res = await volunteer.request("GET", "/v1/nodes");
+      const { nodes } = (await res.json()) as { nodes: Array<{ state: string }> };
+      return nodes.filter((n) => n.state === "online").length === 2;
+    }, "both nodes online", 60_000);
+
+    const source = "def map(x):\n    s = 0\n    for i in range(3000):\n        s += i\n    return x * 7 + s - s\n";
+    const job = await consumer.submit({ program: { runtime: "python", source }, input: { range: { start: 0, stop: 3000 } }, chunkSize: 10 });
+    await waitFor(async () => (await consumer.job(job.id)).chunks.done >= 60, "a fifth of the job", 60_000);
+    doomed.kill("SIGKILL");
+    await doomed.exited;
+    const midway = await consumer.job(job.id);
+    expect(midway.chunks.done).toBeLessThan(300);
+
+    await waitFor(async () => (await consumer.job(job.id)).state !== "running", "the job to end", 120_000);
+    const final = await consumer.job(job.id);
+    expect(final.state).toBe("done");
+    expect(final.chunks.done).toBe(300);
+    const results = await consumer.results(job.id);
+    expect(results).toEqual(Array.from({ length: 3000 }, (_, i) => i * 7));
+  }, 240_000);
+});

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { wasm } from "@medusa/node/runner/wat-fixtures";
+import { ApiError, MedusaClient } from "./client.ts";
+import { stackEnv } from "./env.ts";
+import { startStack, type Stack } from "./stack.ts";
+
+/** The embedded default as a user meets it: one process, two local nodes, the public API over HTTP. */
+let dir: string;
+let stack: Stack;
+let alice: MedusaClient;
+let bob: MedusaClient;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "medusa-e2e-"));
+  stack = await startStack(stackEnv({ MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "2", MEDUSA_NODE_SLOTS: "1" }), () => {});
+  const anon = new MedusaClient(stack.url);
+  alice = anon.withKey((await anon.signUp("alice@example.com", "alice-password")).apiKey);
+  bob = anon.withKey((await anon.signUp("bob@example.com", "bob-password")).apiKey);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const python = (source: string) => ({ runtime: "python" as const, source });
+
+async function finish(client: MedusaClient, id: string) {
+  const status = await client.follow(id);
+  return status;
+}
+
+describe("embedded stack, end to end", () => {
+  test("a 100,000-line uploaded file in chunks of 1000 returns 100,000 results in input order", async () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => `line-${i}`).join("\n") + "\n";
+    const uploaded = (await alice.upload("data/lines.txt", lines)) as { size: number };
+    expect(uploaded.size).toBe(lines.length);
+    const job = await alice.submit({
+      program: python("def map(line):\n    return int(line.split('-')[1]) * 2\n"),
+      input: { file: "data/lines.txt", format: "lines" },
+      chunkSize: 1000,
+    });
+    const status = await finish(alice, job.id);
+    expect(status.state).toBe("done");
+    expect(status.chunks.total).toBe(100);
+    const results = await alice.results(job.id);
+    expect(results).toHaveLength(100_000);
+    expect(results.every((r, i) => r === i * 2)).toBe(true);
+  }, 120_000);
+
+  test("a range job with chunkSize 1 and 2,000 items returns them in order", async () => {
+    const job = await alice.submit({ program: python("def map(x):\n    return x * 3\n"), input: { range: { start: 0, stop: 2000 } }, chunkSize: 1 });
+    const status = await finish(alice, job.id);
+    expect(status.state).toBe("done");
+    expect(status.chunks.total).toBe(2000);
+    const results = await alice.results(job.id);
+    expect(results).toEqual(Array.from({ length: 2000 }, (_, i) => i * 3));
+  }, 120_000);
+
+  test("a program that raises on one item fails its job, naming the exception and the item", async () => {
+    const job = await alice.submit({
+      program: python("def map(x):\n    return 10 // (x - 7)\n"),
+      input: { range: { start: 0, stop: 20 } },
+      chunkSize: 5,
+    });
+    const status = await finish(alice, job.id);
+    expect(status.state).toBe("failed");
+    expect(status.error).toContain("ZeroDivisionError");
+    expect(status.error).toContain("item 7");
+    const err = await alice.resultText(job.id).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(409);
+  }, 60_000);
+
+  test("a WASI module runs as a map: one JSON line in, one out", async () => {
+    await alice.upload("echo.wasm", await wasm("echo"));
+    const items = [1, "two", { three: [3] }, null];
+    const job = await alice.submit({ program: { runtime: "wasi", module: "echo.wasm" }, input: { items }, chunkSize: 2 });
+    expect((await finish(alice, job.id)).state).toBe("done");
+    expect(await alice.results(job.id)).toEqual(items);
+  }, 60_000);
+
+  test("reduce returns one value", async () => {
+    const job = await alice.submit({
+      program: python("def map(x):\n    return x * x\n\ndef reduce(rs):\n    return {'sum': sum(rs), 'n': len(rs)}\n"),
+      input: { range: { start: 1, stop: 101 } },
+      chunkSize: 10,
+    });
+    expect((await finish(alice, job.id)).state).toBe("done");
+    expect(JSON.parse(await alice.resultText(job.id))).toEqual({ sum: 338350, n: 100 });
+  }, 60_000);
+
+  test("bad requests get 400s naming the field; unknown and foreign jobs are 404", async () => {
+    const raw = await fetch(`${stack.url}/v1/jobs`, { method: "POST", headers: { authorization: `Bearer ${alice.apiKey}`, "content-type": "application/json" }, body: "{not json" });
+    expect(raw.status).toBe(400);
+    const wrongType = await alice.submit({ program: python("def map(x): return x"), input: { items: [1] }, chunkSize: "ten" as unknown as number }).catch((e) => e);
+    expect((wrongType as ApiError).status).toBe(400);
+    expect((wrongType as ApiError).message).toContain("chunkSize");
+    const noMap = await alice.submit({ program: { runtime: "ruby" } as never, input: { items: [1] } }).catch((e) => e);
+    expect((noMap as ApiError).status).toBe(400);
+    expect((noMap as ApiError).message).toContain("program");
+    const missingFile = await alice.submit({ program: python("def map(x): return x"), input: { file: "nope.txt", format: "lines" } }).catch((e) => e);
+    expect((missingFile as ApiError).status).toBe(400);
+    expect((missingFile as ApiError).message).toContain("input.file");
+
+    expect(((await alice.job("job_doesnotexist").catch((e) => e)) as ApiError).status).toBe(404);
+    const mine = await alice.submit({ program: python("def map(x): return x"), input: { items: [1, 2] } });
+    expect(((await bob.job(mine.id).catch((e) => e)) as ApiError).status).toBe(404);
+    expect(((await bob.resultText(mine.id).catch((e) => e)) as ApiError).status).toBe(404);
+    expect(((await bob.cancel(mine.id).catch((e) => e)) as ApiError).status).toBe(404);
+    expect((await finish(alice, mine.id)).state).toBe("done");
+  }, 60_000);
+
+  test("cancel stops a running job", async () => {
+    const job = await alice.submit({
+      program: python("def map(x):\n    s = 0\n    for i in range(200000):\n        s += i\n    return s\n"),
+      input: { range: { start: 0, stop: 2000 } },
+      chunkSize: 10,
+    });
+    const cancelled = await alice.cancel(job.id);
+    expect(cancelled.state).toBe("cancelled");
+    const later = await alice.job(job.id);
+    expect(later.state).toBe("cancelled");
+    expect(later.chunks.done).toBeLessThan(later.chunks.total || 200);
+  }, 60_000);
+});
