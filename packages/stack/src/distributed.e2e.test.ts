@@ -45,6 +45,9 @@ describe.skipIf(!ready)("distributed stack, end to end", () => {
     url = `http://127.0.0.1:${port}`;
     const env = { MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_REDIS_URL: TEST_REDIS_URL, MEDUSA_PREFIX: testPrefix("e2e"), MEDUSA_DATA_DIR: dir, MEDUSA_PORT: String(port), MEDUSA_HOST: "127.0.0.1" };
     for (const service of ["credits", "scheduler", "splitter", "gateway"]) spawn(service, [`services/${service}/src/main.ts`], env);
+    // Each service says when it serves; only then can the others' requests find it.
+    const started = ["[credits] serving", "[scheduler] ready", "[splitter] serving", "[gateway] listening"];
+    await waitFor(async () => started.every((line) => output.some((o) => o.includes(line))), "every service to start");
     await waitFor(async () => (await fetch(`${url}/healthz`)).ok, "gateway health");
   }, 60_000);
 
@@ -56,7 +59,9 @@ describe.skipIf(!ready)("distributed stack, end to end", () => {
 
   test("a node killed with SIGKILL mid-job loses no chunk: the job finishes with every result in order", async () => {
     const anon = new MedusaClient(url);
-    const consumer = anon.withKey((await anon.signUp("consumer@example.com", "consumer-password")).apiKey);
+    let consumerKey = "";
+    await waitFor(async () => Boolean((consumerKey = (await anon.signUp("consumer@example.com", "consumer-password")).apiKey)), "the first sign-up");
+    const consumer = anon.withKey(consumerKey);
     const volunteer = anon.withKey((await anon.signUp("volunteer@example.com", "volunteer-password")).apiKey);
     const tokens: string[] = [];
     for (const name of ["doomed", "survivor"]) {
