@@ -1,3 +1,5 @@
+export {};
+
 /**
  * `npm test`: every test file under bun's runner, then one closing line
  * `N passed, N failed` (CI reads that line; bun's own summary is not read).

@@ -25,8 +25,8 @@ export class MedusaClient {
   async request(method: string, path: string, body?: unknown, raw = false): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    let payload: BodyInit | undefined;
-    if (raw) payload = body as BodyInit;
+    let payload: RequestInit["body"] | undefined;
+    if (raw) payload = body as RequestInit["body"];
     else if (body !== undefined) {
       headers["content-type"] = "application/json";
       payload = JSON.stringify(body);
@@ -46,7 +46,7 @@ export class MedusaClient {
   signUp(email: string, password: string) {
     return this.json(CreatedAccount, "POST", "/v1/accounts", { email, password });
   }
-  upload(path: string, body: BodyInit) {
+  upload(path: string, body: RequestInit["body"]) {
     return this.request("PUT", `/v1/files/${path}`, body, true).then((r) => r.json());
   }
   submit(spec: z.input<typeof JobSpec>) {

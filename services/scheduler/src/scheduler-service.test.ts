@@ -148,7 +148,7 @@ describe("scheduler service", () => {
       const { leases } = await call(bus, subjects.leaseChunks, { nodeId: "n", max: 10 });
       return leases.length === 2 ? leases : undefined;
     });
-    for (const l of maps) await call(bus, subjects.completeChunk, { nodeId: "n", jobId: job.id, index: l.index, token: l.token, results: JSON.stringify(runLocally(l).map(Math.sqrt)) });
+    for (const l of maps) await call(bus, subjects.completeChunk, { nodeId: "n", jobId: job.id, index: l.index, token: l.token, results: JSON.stringify(runLocally(l).map((x) => Math.sqrt(x as number))) });
     const [reduce] = await leaseAll("n");
     expect(reduce!.task).toBe("reduce");
     expect(reduce!.input).toEqual({ kind: "results" });
