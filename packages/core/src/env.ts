@@ -28,3 +28,22 @@ export const portEnv = {
 };
 
 export const intFrom = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** A service started on its own reaches the others only over NATS, so it refuses to start without it. */
+export function requireNats<T extends { MEDUSA_NATS_URL?: string }>(parsed: T, service: string): T & { MEDUSA_NATS_URL: string } {
+  const url = parsed.MEDUSA_NATS_URL;
+  if (!url) {
+    throw new Error(`invalid configuration:\n  MEDUSA_NATS_URL: required: the ${service} reaches the other services over NATS (e.g. nats://127.0.0.1:4222)`);
+  }
+  return { ...parsed, MEDUSA_NATS_URL: url };
+}
+
+/** Reads a service's configuration at start-up; a bad value ends the process with exit code 2 and the reason. */
+export function configOrExit<T>(service: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    console.error(`[${service}] ${err instanceof Error ? err.message : err}`);
+    process.exit(2);
+  }
+}

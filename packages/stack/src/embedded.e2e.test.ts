@@ -28,10 +28,6 @@ afterAll(async () => {
 
 const python = (source: string) => ({ runtime: "python" as const, source });
 
-async function finish(client: MedusaClient, id: string) {
-  const status = await client.follow(id);
-  return status;
-}
 
 describe("embedded stack, end to end", () => {
   test("a 100,000-line uploaded file in chunks of 1000 returns 100,000 results in input order", async () => {
@@ -43,7 +39,7 @@ describe("embedded stack, end to end", () => {
       input: { file: "data/lines.txt", format: "lines" },
       chunkSize: 1000,
     });
-    const status = await finish(alice, job.id);
+    const status = await alice.follow(job.id);
     expect(status.state).toBe("done");
     expect(status.chunks.total).toBe(100);
     const results = await alice.results(job.id);
@@ -53,7 +49,7 @@ describe("embedded stack, end to end", () => {
 
   test("a range job with chunkSize 1 and 2,000 items returns them in order", async () => {
     const job = await alice.submit({ program: python("def map(x):\n    return x * 3\n"), input: { range: { start: 0, stop: 2000 } }, chunkSize: 1 });
-    const status = await finish(alice, job.id);
+    const status = await alice.follow(job.id);
     expect(status.state).toBe("done");
     expect(status.chunks.total).toBe(2000);
     const results = await alice.results(job.id);
@@ -66,7 +62,7 @@ describe("embedded stack, end to end", () => {
       input: { range: { start: 0, stop: 20 } },
       chunkSize: 5,
     });
-    const status = await finish(alice, job.id);
+    const status = await alice.follow(job.id);
     expect(status.state).toBe("failed");
     expect(status.error).toContain("ZeroDivisionError");
     expect(status.error).toContain("item 7");
@@ -79,7 +75,7 @@ describe("embedded stack, end to end", () => {
     await alice.upload("echo.wasm", await wasm("echo"));
     const items = [1, "two", { three: [3] }, null];
     const job = await alice.submit({ program: { runtime: "wasi", module: "echo.wasm" }, input: { items }, chunkSize: 2 });
-    expect((await finish(alice, job.id)).state).toBe("done");
+    expect((await alice.follow(job.id)).state).toBe("done");
     expect(await alice.results(job.id)).toEqual(items);
   }, 60_000);
 
@@ -89,7 +85,7 @@ describe("embedded stack, end to end", () => {
       input: { range: { start: 1, stop: 101 } },
       chunkSize: 10,
     });
-    expect((await finish(alice, job.id)).state).toBe("done");
+    expect((await alice.follow(job.id)).state).toBe("done");
     expect(JSON.parse(await alice.resultText(job.id))).toEqual({ sum: 338350, n: 100 });
   }, 60_000);
 
@@ -111,7 +107,7 @@ describe("embedded stack, end to end", () => {
     expect(((await bob.job(mine.id).catch((e) => e)) as ApiError).status).toBe(404);
     expect(((await bob.resultText(mine.id).catch((e) => e)) as ApiError).status).toBe(404);
     expect(((await bob.cancel(mine.id).catch((e) => e)) as ApiError).status).toBe(404);
-    expect((await finish(alice, mine.id)).state).toBe("done");
+    expect((await alice.follow(mine.id)).state).toBe("done");
   }, 60_000);
 
   test("cancel stops a running job", async () => {

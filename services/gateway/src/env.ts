@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intFrom, parseEnv, portEnv } from "@medusa/core";
+import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
 
 export const GatewayEnvVars = {
   ...portEnv,
@@ -12,13 +12,5 @@ export const GatewayEnvVars = {
   MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
 };
 
-/** The gateway on its own reaches every other service over NATS, so it refuses to start without it. */
-export function gatewayEnv(env: Record<string, string | undefined> = process.env) {
-  const parsed = parseEnv(GatewayEnvVars, env);
-  const natsUrl = parsed.MEDUSA_NATS_URL;
-  if (!natsUrl) {
-    throw new Error("invalid configuration:\n  MEDUSA_NATS_URL: required: the gateway reaches the other services over NATS (e.g. nats://127.0.0.1:4222)");
-  }
-  return { ...parsed, MEDUSA_NATS_URL: natsUrl };
-}
+export const gatewayEnv = (env: Record<string, string | undefined> = process.env) => requireNats(parseEnv(GatewayEnvVars, env), "gateway");
 export type GatewayEnvConfig = ReturnType<typeof gatewayEnv>;

@@ -1,21 +1,12 @@
-import { join } from "node:path";
-import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
-import { NatsBus } from "@medusa/adapters/bus/nats-bus";
-import { shutdownOn } from "@medusa/adapters/connect";
+import { connectBus, openBlobs, shutdownOn } from "@medusa/adapters/connect";
+import { configOrExit } from "@medusa/core";
 import { gatewayEnv } from "./env.ts";
 import { createGateway } from "./gateway.ts";
 
 /** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
-let env;
-try {
-  env = gatewayEnv();
-} catch (err) {
-  console.error(`[gateway] ${err instanceof Error ? err.message : err}`);
-  process.exit(2);
-}
-
-const bus = await NatsBus.connect(env.MEDUSA_NATS_URL, { prefix: env.MEDUSA_PREFIX, name: "gateway" });
-const blobs = new FolderBlobStore(join(env.MEDUSA_DATA_DIR, "blobs"));
+const env = configOrExit("gateway", gatewayEnv);
+const bus = await connectBus(env, "gateway", { require: true });
+const blobs = openBlobs(env);
 const gateway = createGateway({
   bus,
   blobs,

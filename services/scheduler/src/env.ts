@@ -1,3 +1,4 @@
-import { intFrom, parseEnv, portEnv } from "@medusa/core";
+import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
 
-export const schedulerEnv = () => parseEnv({ ...portEnv, MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50) });
+export const schedulerEnv = (env: Record<string, string | undefined> = process.env) =>
+  requireNats(parseEnv({ ...portEnv, MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50) }, env), "scheduler");

@@ -1,8 +1,9 @@
 import { connectBus, openBlobs, openChunkStore, shutdownOn } from "@medusa/adapters";
+import { configOrExit } from "@medusa/core";
 import { schedulerEnv } from "./env.ts";
 import { serveScheduler } from "./scheduler-service.ts";
 
-const env = schedulerEnv();
+const env = configOrExit("scheduler", schedulerEnv);
 const bus = await connectBus(env, "scheduler", { require: true });
 const store = await openChunkStore(env);
 const scheduler = serveScheduler(bus, { store, blobs: openBlobs(env), sweepMs: env.MEDUSA_LEASE_SWEEP_MS, log: (m) => console.log(`[scheduler] ${m}`) });

@@ -1,4 +1,4 @@
-import { intFrom, parseEnv, portEnv } from "@medusa/core";
+import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
 
 export const SplitterEnv = {
   ...portEnv,
@@ -9,13 +9,5 @@ export const SplitterEnv = {
   MEDUSA_SPLITTER_BATCH_BYTES: intFrom(512 * 1024, 1024, 900 * 1024),
 };
 
-/** The splitter on its own takes work over NATS, so it refuses to start without it. */
-export function splitterEnv(env: Record<string, string | undefined> = process.env) {
-  const parsed = parseEnv(SplitterEnv, env);
-  const natsUrl = parsed.MEDUSA_NATS_URL;
-  if (!natsUrl) {
-    throw new Error("invalid configuration:\n  MEDUSA_NATS_URL: required: the splitter takes jobs from the scheduler over NATS (e.g. nats://127.0.0.1:4222)");
-  }
-  return { ...parsed, MEDUSA_NATS_URL: natsUrl };
-}
+export const splitterEnv = (env: Record<string, string | undefined> = process.env) => requireNats(parseEnv(SplitterEnv, env), "splitter");
 export type SplitterEnv = ReturnType<typeof splitterEnv>;

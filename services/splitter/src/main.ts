@@ -1,23 +1,14 @@
-import { join } from "node:path";
-import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
-import { NatsBus } from "@medusa/adapters/bus/nats-bus";
-import { shutdownOn } from "@medusa/adapters/connect";
+import { connectBus, openBlobs, shutdownOn } from "@medusa/adapters/connect";
+import { configOrExit } from "@medusa/core";
 import { splitterEnv } from "./env.ts";
 import { serveSplitter } from "./splitter-service.ts";
 
 /** Wiring only: env → NATS + blob folder → splitter → bounded shutdown. */
 const SHUTDOWN_LIMIT_MS = 10_000;
 
-let env;
-try {
-  env = splitterEnv();
-} catch (err) {
-  console.error(`[splitter] ${err instanceof Error ? err.message : err}`);
-  process.exit(2);
-}
-
-const bus = await NatsBus.connect(env.MEDUSA_NATS_URL, { prefix: env.MEDUSA_PREFIX, name: "splitter" });
-const blobs = new FolderBlobStore(join(env.MEDUSA_DATA_DIR, "blobs"));
+const env = configOrExit("splitter", splitterEnv);
+const bus = await connectBus(env, "splitter", { require: true });
+const blobs = openBlobs(env);
 const splitter = serveSplitter(
   bus,
   {
