@@ -1,38 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { NodeMessage } from "@medusa/core";
-import { NodeAgent, type ChunkOutcome, type ChunkRunner } from "./agent.ts";
-import { TestGateway, type GatewayConn } from "./test-gateway.ts";
-
-/** A pool whose chunks finish when the test says so, to drive the agent's timing exactly. */
-class HeldPool implements ChunkRunner {
-  readonly calls: Array<{ jobId: string; items: unknown[]; finish: (o: ChunkOutcome) => void; done: boolean }> = [];
-  readonly dropped: string[] = [];
-  closed = false;
-  run(job: { jobId: string }, chunk: { items: unknown[] }): Promise<ChunkOutcome> {
-    return new Promise((resolve) => {
-      const call = { jobId: job.jobId, items: chunk.items, done: false, finish: (o: ChunkOutcome) => ((call.done = true), resolve(o)) };
-      this.calls.push(call);
-    });
-  }
-  get busy() {
-    return this.calls.filter((c) => !c.done).length;
-  }
-  dropJob(jobId: string) {
-    this.dropped.push(jobId);
-  }
-  async close() {
-    this.closed = true;
-  }
-}
-
-const PROGRAM = { runtime: "python" as const, source: "def map(x):\n    return x * 2\n" };
-const chunk = (jobId: string, index: number, items: unknown[] = [index]) => ({
-  type: "chunk" as const,
-  chunk: { jobId, index, token: `tok-${jobId}-${index}`, task: "map" as const, items },
-});
-const ofType = <T extends NodeMessage["type"]>(conn: GatewayConn, type: T) =>
-  conn.received.filter((m): m is Extract<NodeMessage, { type: T }> => m.type === type);
-const wanted = (conn: GatewayConn) => ofType(conn, "want").reduce((sum, m) => sum + m.n, 0);
+import { NodeAgent, type ChunkRunner } from "./agent.ts";
+import { chunk, HeldPool, ofType, PROGRAM, wanted } from "./held-pool.ts";
+import { TestGateway } from "./test-gateway.ts";
 
 let gateway: TestGateway;
 let agent: NodeAgent | undefined;

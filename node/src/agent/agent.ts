@@ -1,4 +1,12 @@
-import { GatewayMessage, NODE_PROTOCOL_VERSION, type ChunkError, type NodeChunk, type NodeMessage, type RunnableProgram } from "@medusa/core";
+import {
+  GatewayMessage,
+  NODE_PROTOCOL_VERSION,
+  type ChunkError,
+  type NodeChunk,
+  type NodeMessage,
+  type RunnableProgram,
+  type SandboxLevel,
+} from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 
 /**
@@ -11,6 +19,11 @@ import { Backoff, type BackoffOptions } from "./backoff.ts";
  * forgets all credit and takes back every chunk this node held when the
  * socket closes, so the node drops its queue then and discards results of
  * chunks that were running (their leases are gone).
+ *
+ * Pausing and the slot count are live. A paused agent starts nothing and asks
+ * for nothing; once its running chunks have reported, if it still holds
+ * queued chunks or unanswered credit it reconnects, which is the protocol's
+ * one way to hand both back without counting a failed attempt.
  */
 
 /** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
@@ -28,6 +41,10 @@ export interface AgentOptions {
   slots: number;
   pool: ChunkRunner;
   version: string;
+  /** What the runner's sandbox can enforce on this machine; reported in hello. Default "process". */
+  sandbox?: SandboxLevel;
+  /** Start paused: connect, but ask for nothing until resume(). */
+  paused?: boolean;
   runtimes?: string[];
   /** How long stop() lets running chunks finish. */
   graceMs?: number;
@@ -43,6 +60,9 @@ export interface AgentStatus {
   chunksDone: number;
   chunksFailed: number;
   stopping: boolean;
+  paused: boolean;
+  slots: number;
+  sandbox: SandboxLevel;
 }
 
 interface JobSpec {
@@ -55,7 +75,7 @@ const JOBS_REMEMBERED = 256;
 const MAX_ERROR_CHARS = 8192;
 
 export class NodeAgent {
-  readonly #opts: Required<Omit<AgentOptions, "backoff">>;
+  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused">>;
   readonly #backoff: Backoff;
   #ws: WebSocket | null = null;
   #open = false;
@@ -71,13 +91,19 @@ export class NodeAgent {
   #chunksDone = 0;
   #chunksFailed = 0;
   #stopping = false;
+  #paused: boolean;
+  #slots: number;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped: Promise<void> | null = null;
 
   constructor(opts: AgentOptions) {
-    if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new Error(`slots must be a positive integer (got ${opts.slots})`);
+    checkSlots(opts.slots);
+    const { paused, ...rest } = opts;
+    this.#paused = paused ?? false;
+    this.#slots = opts.slots;
     this.#opts = {
-      ...opts,
+      ...rest,
+      sandbox: opts.sandbox ?? "process",
       runtimes: opts.runtimes ?? ["python", "wasi"],
       graceMs: opts.graceMs ?? 30_000,
       log: opts.log ?? ((line) => console.log(line)),
@@ -94,7 +120,35 @@ export class NodeAgent {
       chunksDone: this.#chunksDone,
       chunksFailed: this.#chunksFailed,
       stopping: this.#stopping,
+      paused: this.#paused,
+      slots: this.#slots,
+      sandbox: this.#opts.sandbox,
     };
+  }
+
+  /** Starts no new chunk and asks for none; running chunks finish and report. */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#opts.log("[node] paused: taking no new chunks");
+    this.#handBackIfIdle();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#opts.log("[node] resumed");
+    this.#pump();
+  }
+
+  /** Chunks run at once from now on; running chunks over a lowered cap finish first. */
+  setSlots(slots: number): void {
+    checkSlots(slots);
+    if (slots === this.#slots) return;
+    this.#slots = slots;
+    this.#opts.log(`[node] slots set to ${slots}`);
+    this.#sendHello();
+    this.#pump();
   }
 
   start(): this {
@@ -137,7 +191,7 @@ export class NodeAgent {
       this.#open = true;
       this.#credit = 0;
       this.#backoff.opened();
-      this.#send({ v: NODE_PROTOCOL_VERSION, type: "hello", slots: this.#opts.slots, sandbox: "process", runtimes: this.#opts.runtimes, version: this.#opts.version });
+      this.#sendHello();
       this.#topUp();
     };
     ws.onmessage = (ev) => {
@@ -148,6 +202,28 @@ export class NodeAgent {
     };
     // A failed dial fires error then close; close does the work.
     ws.onerror = () => {};
+  }
+
+  #sendHello(): void {
+    const { sandbox, runtimes, version } = this.#opts;
+    this.#send({ v: NODE_PROTOCOL_VERSION, type: "hello", slots: this.#slots, sandbox, runtimes, version });
+  }
+
+  /**
+   * While paused, once nothing runs: if the gateway could still send chunks
+   * (credit outstanding) or some sit queued, reconnect at once so it takes
+   * them back. The old socket's events are ignored from here on (new epoch).
+   */
+  #handBackIfIdle(): void {
+    if (!this.#paused || this.#stopping || !this.#open || this.#running.size > 0) return;
+    if (this.#queue.length === 0 && this.#credit === 0) return;
+    this.#opts.log(`[node] paused: handing back ${this.#queue.length} queued chunk(s) and ${this.#credit} unanswered request(s) by reconnecting`);
+    const ws = this.#ws;
+    this.#open = false;
+    this.#queue = [];
+    this.#credit = 0;
+    this.#connect();
+    ws?.close(1000, "node paused");
   }
 
   #disconnected(code: number, reason: string): void {
@@ -223,15 +299,15 @@ export class NodeAgent {
 
   /** Asks for exactly what brings held (running + queued + asked for) up to 2 × slots. */
   #topUp(): void {
-    if (!this.#open || this.#stopping) return;
-    const n = 2 * this.#opts.slots - (this.#running.size + this.#queue.length + this.#credit);
+    if (!this.#open || this.#stopping || this.#paused) return;
+    const n = 2 * this.#slots - (this.#running.size + this.#queue.length + this.#credit);
     if (n <= 0) return;
     this.#credit += n;
     this.#send({ v: NODE_PROTOCOL_VERSION, type: "want", n });
   }
 
   #pump(): void {
-    while (!this.#stopping && this.#running.size < this.#opts.slots && this.#queue.length > 0) {
+    while (!this.#stopping && !this.#paused && this.#running.size < this.#slots && this.#queue.length > 0) {
       const chunk = this.#queue.shift()!;
       const job = this.#jobs.get(chunk.jobId);
       if (!job) {
@@ -245,6 +321,7 @@ export class NodeAgent {
       this.#running.add(run);
     }
     this.#topUp();
+    this.#handBackIfIdle();
   }
 
   async #run(chunk: NodeChunk, job: JobSpec): Promise<void> {
@@ -287,6 +364,10 @@ export class NodeAgent {
     this.#ws.send(JSON.stringify(msg));
     return true;
   }
+}
+
+function checkSlots(slots: number): void {
+  if (!Number.isInteger(slots) || slots < 1 || slots > 256) throw new Error(`slots must be a whole number from 1 to 256 (got ${slots})`);
 }
 
 function forgetOldest(seen: Map<string, unknown> | Set<string>): void {
