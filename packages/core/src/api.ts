@@ -51,7 +51,10 @@ export const JobSpec = z.object({
   replicas: z.number().int().min(1).max(5).default(1),
   timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
   maxAttempts: z.number().int().min(1).max(10).default(3),
-  maxCredits: z.number().int().min(0).optional(),
+  /** Paid to a node for each accepted chunk result; the scheduler's default when absent. */
+  pricePerChunk: z.number().int().min(0).max(1_000_000).optional(),
+  /** The most this job may cost; absent, the worst case itself is the budget. */
+  maxCredits: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type JobSpec = z.infer<typeof JobSpec>;
 
@@ -81,6 +84,9 @@ export const JobStatus = z.object({
   error: z.string().optional(),
 });
 export type JobStatus = z.infer<typeof JobStatus>;
+
+export const Pricing = z.object({ pricePerChunk: z.number().int(), starterCredits: z.number().int() });
+export type Pricing = z.infer<typeof Pricing>;
 
 export const RegisterNodeBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const RegisteredNode = z.object({ nodeId: z.string(), nodeToken: z.string() });

@@ -29,6 +29,11 @@ export const JobRecord = z.object({
   timeoutMs: z.number().int(),
   maxAttempts: z.number().int(),
   replicas: z.number().int(),
+  /**
+   * `held` went into the job's escrow at submission; `spent` is what accepted
+   * results have been paid so far. The rest is refunded when the job ends.
+   */
+  credits: z.object({ price: z.number().int(), held: z.number().int(), spent: z.number().int() }),
   createdAt: z.number(),
   finishedAt: z.number().optional(),
   error: z.string().optional(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeSummary, RegisteredNode } from "./api.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent, NewChunk } from "./job.ts";
+import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { RunnableProgram } from "./program.ts";
 import { defineEvent, defineRequest } from "./wire.ts";
 
@@ -28,6 +29,14 @@ export const subjects = {
   registerNode: defineRequest("medusa.credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("medusa.credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),
 
+  // credits: ledger
+  /** Moves `amount` from the owner into the job's escrow, or fails with payment_required. Idempotent by key. */
+  holdCredits: defineRequest("medusa.credits.escrow.hold", z.object({ key: z.string(), owner: z.string(), jobId: z.string(), amount: CreditAmount }), Ok),
+  ledgerPage: defineRequest("medusa.credits.ledger.list", z.object({ accountId: z.string(), before: z.number().int().optional(), limit: z.number().int().min(1).max(500) }), LedgerPage),
+  /** Operators only (never routed from the gateway): creates credits for an account. */
+  grantCredits: defineRequest("medusa.credits.grant.create", z.object({ email: z.string(), amount: CreditAmount.min(1), key: z.string() }), z.object({ accountId: z.string(), applied: z.boolean(), available: z.number() })),
+  starterCredits: defineRequest("medusa.credits.config.starter", z.object({}), z.object({ starterCredits: z.number().int() })),
+
   // scheduler: jobs
   createJob: defineRequest("medusa.scheduler.job.create", Owned.extend({ spec: JobSpec }), JobStatus),
   getJob: defineRequest("medusa.scheduler.job.get", OwnedJob, JobStatus),
@@ -40,6 +49,7 @@ export const subjects = {
   ),
   jobEvents: defineRequest("medusa.scheduler.job.events", OwnedJob.extend({ after: z.number().int().min(0) }), z.object({ events: z.array(JobEvent) })),
   /** For gateways: the program to hand a node before its first chunk of a job (WASI bytes inline). */
+  pricing: defineRequest("medusa.scheduler.pricing.get", z.object({}), z.object({ pricePerChunk: z.number().int() })),
   jobProgram: defineRequest("medusa.scheduler.job.program", z.object({ jobId: z.string() }), z.object({ owner: z.string(), program: RunnableProgram, timeoutMs: z.number().int() })),
 
   // scheduler: chunks (splitter → scheduler, gateway → scheduler)

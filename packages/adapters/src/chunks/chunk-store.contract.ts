@@ -4,6 +4,7 @@ import { chunksOf, jobRecord, T0, type ContractContext, type ContractStoreOption
 import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
+import { settlementsContract } from "./chunk-store.settlements.contract.ts";
 
 export { itemsChunk, jobRecord, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
 
@@ -39,5 +40,6 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     jobsAndLeasesContract(context);
     leaseOutcomesContract(context);
     lifecycleContract(context);
+    settlementsContract(context);
   });
 }

@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import { z } from "zod";
-import { ChunkLease, JobEvent, JobRecord, leaseMsFor, newSecret } from "@medusa/core";
+import { ChunkLease, JobEvent, JobRecord, leaseMsFor, newSecret, Settlement } from "@medusa/core";
 import type { ChunkError, ChunkStore, CompleteOutcome, LeaseHolder, NewChunk, Transition } from "@medusa/core";
 import { chunkKeys, type ChunkKeys } from "./redis-keys.ts";
 import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts.ts";
@@ -31,6 +31,9 @@ const JobHash = z.object({
   finishedAt: z.coerce.number().optional(),
   error: z.string().optional(),
   maps: z.coerce.number(),
+  price: z.coerce.number().default(0),
+  held: z.coerce.number().default(0),
+  spent: z.coerce.number().default(0),
 });
 
 function recordFromHash(hash: Record<string, string>): JobRecord {
@@ -48,6 +51,7 @@ function recordFromHash(hash: Record<string, string>): JobRecord {
     timeoutMs: h.timeoutMs,
     maxAttempts: h.maxAttempts,
     replicas: h.replicas,
+    credits: { price: h.price, held: h.held, spent: h.spent },
     createdAt: h.createdAt,
     ...(h.finishedAt === undefined ? {} : { finishedAt: h.finishedAt }),
     ...(h.error === undefined ? {} : { error: h.error }),
@@ -81,7 +85,7 @@ export class RedisChunkStore implements ChunkStore {
       "hasReduce", job.hasReduce ? 1 : 0, "state", "queued", "total", 0, "done", 0, "running", 0, "failed", 0,
       "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts,
       "replicas", job.replicas, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
-      "maps", 0, "reduceQueued", 0, "eventSeq", 0,
+      "maps", 0, "reduceQueued", 0, "eventSeq", 0, "price", job.credits.price, "held", job.credits.held, "spent", 0,
     ];
     const reply = await runScript(this.redis, "create-job", [this.keys.job(job.id), this.keys.ownerJobs(job.owner)], [
       this.prefix, job.id, job.createdAt, this.maxEvents, ...fields,
@@ -197,6 +201,22 @@ export class RedisChunkStore implements ChunkStore {
     if (hasReduce !== "1" || sealed !== "1") return null;
     const [state, results] = await this.redis.hmget(this.keys.chunk(jobId, Number(maps)), "state", "results");
     return state === "done" ? results : null;
+  }
+
+  async pendingSettlements(limit: number): Promise<Settlement[]> {
+    if (limit <= 0) return [];
+    const out: Settlement[] = [];
+    let cursor = "0";
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.settlements, cursor, "COUNT", limit);
+      for (let i = 1; i < flat.length && out.length < limit; i += 2) out.push(Settlement.parse(JSON.parse(flat[i]!)));
+      cursor = next;
+    } while (cursor !== "0" && out.length < limit);
+    return out;
+  }
+
+  async ackSettlements(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.hdel(this.keys.settlements, ...keys);
   }
 
   async readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]> {

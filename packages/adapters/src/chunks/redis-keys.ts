@@ -23,6 +23,8 @@ export interface ChunkKeys {
   nodeLeases(nodeId: string): string;
   /** Zset of an owner's job ids, score = createdAt. */
   ownerJobs(owner: string): string;
+  /** Hash: the settlement outbox, key → Settlement JSON, until the scheduler forwards it. */
+  settlements: string;
 }
 
 export function chunkKeys(prefix: string): ChunkKeys {
@@ -34,6 +36,7 @@ export function chunkKeys(prefix: string): ChunkKeys {
     chunk: (jobId, index) => `${prefix}:chunk:${jobId}:${index}`,
     nodeLeases: (nodeId) => `${prefix}:node:${nodeId}:leases`,
     ownerJobs: (owner) => `${prefix}:owner:${owner}:jobs`,
+    settlements: `${prefix}:settlements`,
   };
 }
 
@@ -45,6 +48,7 @@ local function jobKey(prefix, jobId) return prefix .. ":job:" .. jobId end
 local function eventsKey(prefix, jobId) return prefix .. ":job:" .. jobId .. ":events" end
 local function chunkKey(prefix, jobId, index) return prefix .. ":chunk:" .. jobId .. ":" .. index end
 local function nodeLeasesKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":leases" end
+local function settlementsKey(prefix) return prefix .. ":settlements" end
 local function chunkRef(jobId, index) return jobId .. ":" .. index end
 local function parseRef(ref)
   local jobId, index = string.match(ref, "^(.*):(%d+)$")

@@ -1,9 +1,10 @@
 import { Database } from "bun:sqlite";
 import { ChunkLease, JobEvent, isFinal, leaseMsFor, MedusaError, newSecret, notFound } from "@medusa/core";
 import type {
-  ChunkCounts, ChunkError, ChunkStore, CompleteOutcome, JobRecord, JobState, LeaseHolder, NewChunk, NewJobEvent, StoredEvent, Transition,
+  ChunkCounts, ChunkError, ChunkStore, CompleteOutcome, JobRecord, JobState, LeaseHolder, NewChunk, NewJobEvent, Settlement, StoredEvent, Transition,
 } from "@medusa/core";
 import { SCHEMA, recordFromRow, type ChunkRow, type JobRow } from "./sqlite-schema.ts";
+import { SqliteSettlements } from "./sqlite-settlements.ts";
 
 export interface SqliteChunkStoreOptions {
   /** Events kept per job; older ones are deleted. */
@@ -21,12 +22,15 @@ const finalState = (state: string) => isFinal(state as JobState);
 export class SqliteChunkStore implements ChunkStore {
   private readonly db: Database;
   private readonly maxEvents: number;
+  private readonly settlements: SqliteSettlements;
 
   constructor(path: string | ":memory:", options: SqliteChunkStoreOptions = {}) {
     this.db = new Database(path, { create: true });
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    SqliteSettlements.migrate(this.db);
+    this.settlements = new SqliteSettlements(this.db);
     this.maxEvents = options.maxEvents ?? 10_000;
   }
 
@@ -35,11 +39,11 @@ export class SqliteChunkStore implements ChunkStore {
       if (this.jobRow(job.id)) throw new MedusaError("conflict", `job ${job.id} already exists`);
       this.db
         .query(
-          `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, replicas, created_at, lease_ms)
-           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, replicas, created_at, lease_ms, price, held, spent)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(job.id, job.owner, job.name, JSON.stringify(job.program), job.hasReduce ? 1 : 0, job.items, job.timeoutMs,
-          job.maxAttempts, job.replicas, job.createdAt, leaseMsFor(job.timeoutMs));
+          job.maxAttempts, job.replicas, job.createdAt, leaseMsFor(job.timeoutMs), job.credits.price, job.credits.held);
       this.appendProgress(job.id, events);
       return { events };
     });
@@ -138,6 +142,7 @@ export class SqliteChunkStore implements ChunkStore {
       this.dropLease(holder.jobId, holder.index);
       this.db.query("UPDATE chunks SET state = 'done', results = ? WHERE job_id = ? AND idx = ?").run(results, holder.jobId, holder.index);
       this.db.query("UPDATE jobs SET running = running - 1, done = done + 1 WHERE id = ?").run(holder.jobId);
+      this.settlements.recordPayout(holder.jobId, holder.index, holder.nodeId);
       const task = this.chunkRow(holder.jobId, holder.index)!.task as "map" | "reduce";
       const chunks = this.counts(holder.jobId);
       this.appendEvent(holder.jobId, { type: "chunk", index: holder.index, task, nodeId: holder.nodeId, chunks }, events);
@@ -220,6 +225,14 @@ export class SqliteChunkStore implements ChunkStore {
       .query("SELECT body FROM events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?")
       .all(jobId, afterId, Math.max(0, limit)) as Array<{ body: string }>;
     return rows.map((r) => JobEvent.parse(JSON.parse(r.body)));
+  }
+
+  async pendingSettlements(limit: number): Promise<Settlement[]> {
+    return this.settlements.pending(limit);
+  }
+
+  async ackSettlements(keys: string[]): Promise<void> {
+    this.settlements.ack(keys);
   }
 
   async close(): Promise<void> {
@@ -305,6 +318,7 @@ export class SqliteChunkStore implements ChunkStore {
         .query("UPDATE chunks SET queue_pos = NULL, token = NULL, node_id = NULL, expires_at = NULL WHERE job_id = ? AND (queue_pos IS NOT NULL OR token IS NOT NULL)")
         .run(jobId);
     }
+    this.settlements.recordRefund(jobId);
     const chunks = this.counts(jobId);
     if (state === "failed") this.appendEvent(jobId, { type: "failed", error: error ?? "", chunks }, events);
     else this.appendEvent(jobId, { type: state, chunks }, events);

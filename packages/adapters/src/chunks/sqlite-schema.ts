@@ -29,7 +29,10 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_ms INTEGER NOT NULL,
   maps INTEGER NOT NULL DEFAULT 0,
   reduce_queued INTEGER NOT NULL DEFAULT 0,
-  event_seq INTEGER NOT NULL DEFAULT 0
+  event_seq INTEGER NOT NULL DEFAULT 0,
+  price INTEGER NOT NULL DEFAULT 0,
+  held INTEGER NOT NULL DEFAULT 0,
+  spent INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
 
@@ -66,7 +69,21 @@ CREATE TABLE IF NOT EXISTS queue_ends (
   back INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO queue_ends (id, front, back) VALUES (1, 0, 0);
+
+-- The settlement outbox: payouts and refunds recorded with the transition
+-- that earned them, until the scheduler has handed them to the settlement queue.
+CREATE TABLE IF NOT EXISTS settlements (
+  key TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+);
 `;
+
+/** Columns added after the first release, for data folders made before them. */
+export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }> = [
+  { table: "jobs", column: "price", ddl: "ALTER TABLE jobs ADD COLUMN price INTEGER NOT NULL DEFAULT 0" },
+  { table: "jobs", column: "held", ddl: "ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0" },
+  { table: "jobs", column: "spent", ddl: "ALTER TABLE jobs ADD COLUMN spent INTEGER NOT NULL DEFAULT 0" },
+];
 
 export interface JobRow {
   id: string;
@@ -91,6 +108,9 @@ export interface JobRow {
   maps: number;
   reduce_queued: number;
   event_seq: number;
+  price: number;
+  held: number;
+  spent: number;
 }
 
 export interface ChunkRow {
@@ -122,6 +142,7 @@ export function recordFromRow(row: JobRow): JobRecord {
     timeoutMs: row.timeout_ms,
     maxAttempts: row.max_attempts,
     replicas: row.replicas,
+    credits: { price: row.price, held: row.held, spent: row.spent },
     createdAt: row.created_at,
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
     ...(row.error === null ? {} : { error: row.error }),

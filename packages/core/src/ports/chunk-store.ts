@@ -1,3 +1,4 @@
+import type { Settlement } from "../ledger.ts";
 import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } from "../job.ts";
 
 /**
@@ -14,6 +15,13 @@ import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } 
  * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
  * moment it is sealed and queued once every map chunk is done. A sealed job
  * whose chunks are all done is `done`.
+ *
+ * Credits: the store keeps the job's settlement outbox in the same atomic
+ * writes. An accepted result with a price records a payout (and adds it to
+ * `credits.spent`); a job reaching a final state records the refund of
+ * `held − spent`. The scheduler forwards the outbox to the settlement queue
+ * and acknowledges what was durably queued, so a crash between the two only
+ * sends a settlement twice, and its key makes the second one a no-op.
  */
 export interface StoredEvent {
   jobId: string;
@@ -62,6 +70,10 @@ export interface ChunkStore {
   readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>>;
   /** The reduce chunk's stored value, or null. */
   readReduceResult(jobId: string): Promise<string | null>;
+  /** Up to `limit` recorded settlements not yet acknowledged, in no particular order. */
+  pendingSettlements(limit: number): Promise<Settlement[]>;
+  /** Forgets settlements that reached the settlement queue. */
+  ackSettlements(keys: string[]): Promise<void>;
   /** Events with id > afterId, oldest first. */
   readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]>;
   close(): Promise<void>;

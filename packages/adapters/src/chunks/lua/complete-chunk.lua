@@ -1,5 +1,6 @@
 --[[
-  Stores a chunk's results for the node holding its lease. The last map chunk
+  Stores a chunk's results for the node holding its lease and records its
+  payout in the settlement outbox. The last map chunk
   of a sealed job queues the reduce chunk; the last chunk finishes the job.
 
   Input:
@@ -40,6 +41,7 @@ dropLease(prefix, jobId, index, nodeId, KEYS[4])
 redis.call("HSET", KEYS[2], "state", "done", "results", ARGV[6])
 redis.call("HINCRBY", KEYS[1], "running", -1)
 redis.call("HINCRBY", KEYS[1], "done", 1)
+recordPayout(prefix, jobId, index, nodeId)
 local events = {}
 appendEvent(prefix, jobId, { type = "chunk", index = index, task = c[4], nodeId = nodeId, chunks = readCounts(KEYS[1]) },
   maxEvents, events)

@@ -29,12 +29,35 @@ local function appendProgress(prefix, jobId, maxEvents, events)
     maxEvents, events)
 end
 
+-- The settlement outbox (see ports/chunk-store.ts): an accepted result earns
+-- its node the job's price; a final job refunds held - spent. Amounts are
+-- fixed here, inside the transition, so settlements commute downstream.
+local function recordPayout(prefix, jobId, index, nodeId)
+  local jk = jobKey(prefix, jobId)
+  local price = tonumber(redis.call("HGET", jk, "price") or "0")
+  if price <= 0 then return end
+  redis.call("HINCRBY", jk, "spent", price)
+  local key = "payout:" .. jobId .. ":" .. index .. ":" .. nodeId
+  redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "payout", key = key, jobId = jobId,
+    nodeId = nodeId, amount = price }))
+end
+
+local function recordRefund(prefix, jobId)
+  local f = redis.call("HMGET", jobKey(prefix, jobId), "owner", "held", "spent")
+  local amount = tonumber(f[2] or "0") - tonumber(f[3] or "0")
+  if amount <= 0 then return end
+  local key = "refund:" .. jobId
+  redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "refund", key = key, jobId = jobId,
+    owner = f[1], amount = amount }))
+end
+
 -- Moves the job to a final state. A failed or cancelled job keeps no running
 -- chunks: their leases are stale from now on and completes get "job_final".
 local function finishJob(prefix, jobId, state, now, err, maxEvents, events)
   local jk = jobKey(prefix, jobId)
   redis.call("HSET", jk, "state", state, "finishedAt", now)
   if state ~= "done" then redis.call("HSET", jk, "running", 0) end
+  recordRefund(prefix, jobId)
   local event = { type = state, chunks = readCounts(jk) }
   if err then
     redis.call("HSET", jk, "error", err)

@@ -1,0 +1,60 @@
+import type { LedgerReason } from "../ledger.ts";
+
+/**
+ * The ledger port: append-only entries with unique keys, and balances derived
+ * from them, cached in the same atomic write as each entry. Adapters: MongoDB
+ * and SQLite, one contract suite.
+ */
+export interface NewEntry {
+  key: string;
+  reason: LedgerReason;
+  from: string;
+  to: string;
+  amount: number;
+  jobId?: string;
+  nodeId?: string;
+  at: number;
+}
+
+export interface StoredEntry extends NewEntry {
+  seq: number;
+}
+
+export type ApplyOutcome =
+  /** Written, with both balances. */
+  | "applied"
+  /** An entry with this key exists: nothing changed (a redelivery). */
+  | "duplicate"
+  /** `from` (not the mint) holds less than `amount`: nothing changed. */
+  | "insufficient";
+
+export interface NodeEarnings {
+  chunks: number;
+  credits: number;
+}
+
+export interface LedgerTotals {
+  /** Sum of all grants (−balance of the mint). */
+  granted: number;
+  /** Sum of every user account's balance. */
+  accounts: number;
+  /** Sum of every job escrow's balance. */
+  escrow: number;
+}
+
+export interface LedgerStore {
+  /**
+   * Applies each entry atomically with its two balance changes, in order.
+   * The escrow of a job belongs to whoever the `hold` entry funding it came from.
+   */
+  apply(entries: NewEntry[]): Promise<ApplyOutcome[]>;
+  balance(account: string): Promise<number>;
+  /** Sum of the escrow balances of `owner`'s jobs. */
+  held(owner: string): Promise<number>;
+  /** Entries that touch `owner`'s account or one of its escrows, newest first, seq < before. */
+  entriesOf(owner: string, opts: { before?: number; limit: number }): Promise<StoredEntry[]>;
+  /** Payout totals per node id (nodes without payouts are absent). */
+  earnings(nodeIds: string[]): Promise<Map<string, NodeEarnings>>;
+  totals(): Promise<LedgerTotals>;
+  close(): Promise<void>;
+}
