@@ -38,7 +38,7 @@ describe("NodeAgent controls", () => {
     expect(gateway.conns).toHaveLength(1);
     pool.calls[0]!.finish({ ok: true, results: [0] });
     await gateway.until("result on the first socket", () => ofType(first, "result").length === 1);
-    const second = await gateway.until("reconnected", () => gateway.conns[1]?.received.length && gateway.conns[1]);
+    const second = await gateway.until("reconnected", () => (gateway.conns[1]?.received.length ?? 0) > 0 && gateway.conns[1]);
     await gateway.until("first socket closed", () => first.closed);
     expect(second.received).toEqual([{ v: 1, type: "hello", slots: 1, sandbox: "process", runtimes: ["python", "wasi"], version: "test" }]);
     expect(pool.calls).toHaveLength(1);
@@ -70,7 +70,7 @@ describe("NodeAgent controls", () => {
     await Bun.sleep(30);
     expect(pool.calls).toHaveLength(1);
     pool.calls[0]!.finish({ ok: true, results: [0] });
-    const second = await gateway.until("reconnected", () => gateway.conns[1]?.received.length && gateway.conns[1]);
+    const second = await gateway.until("reconnected", () => (gateway.conns[1]?.received.length ?? 0) > 0 && gateway.conns[1]);
     expect(lines.some((l) => l.includes("handing back 1 queued chunk(s) and 0 unanswered request(s)"))).toBe(true);
     await Bun.sleep(50);
     expect(pool.calls).toHaveLength(1);
@@ -82,7 +82,7 @@ describe("NodeAgent controls", () => {
     const a = startAgent(new HeldPool(), 2);
     const first = await gateway.until("want 4", () => gateway.conns[0] && wanted(gateway.conns[0]) === 4 && gateway.conns[0]);
     a.pause();
-    const second = await gateway.until("reconnected", () => gateway.conns[1]?.received.length && gateway.conns[1]);
+    const second = await gateway.until("reconnected", () => (gateway.conns[1]?.received.length ?? 0) > 0 && gateway.conns[1]);
     await gateway.until("first closed", () => first.closed);
     expect(lines.some((l) => l.includes("handing back 0 queued chunk(s) and 4 unanswered request(s)"))).toBe(true);
     expect(second.received.map((m) => m.type)).toEqual(["hello"]);
@@ -91,7 +91,7 @@ describe("NodeAgent controls", () => {
   test("starting paused connects but asks for nothing", async () => {
     gateway = new TestGateway();
     const a = startAgent(new HeldPool(), 1, true);
-    const conn = await gateway.until("hello", () => gateway.conns[0]?.received.length && gateway.conns[0]);
+    const conn = await gateway.until("hello", () => (gateway.conns[0]?.received.length ?? 0) > 0 && gateway.conns[0]);
     await Bun.sleep(100);
     expect(conn.received.map((m) => m.type)).toEqual(["hello"]);
     expect(a.status()).toMatchObject({ connected: true, paused: true });
