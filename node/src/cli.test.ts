@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { availableParallelism } from "node:os";
-import { nodeSocketUrl, parseCli } from "./cli.ts";
+import { defaultSlots, nodeSocketUrl, parseCli } from "./cli.ts";
 
 const run = (argv: string[], env: Record<string, string> = {}) => {
   const cmd = parseCli(argv, env);
@@ -14,14 +14,19 @@ const error = (argv: string[], env: Record<string, string> = {}) => {
 };
 
 describe("parseCli", () => {
-  test("takes flags in both spellings, and defaults slots to cores - 1", () => {
-    expect(run(["--gateway", "http://h:8080", "--token=abc", "--slots", "3", "--memory-mb=512"])).toEqual({
+  test("takes flags in both spellings; slots stay unset unless given, the UI defaults to port 7077", () => {
+    expect(run(["--gateway", "http://h:8080", "--token=abc", "--slots", "3", "--memory-mb=512", "--ui-port=9000", "--settings", "/tmp/s.json"])).toEqual({
       gateway: "http://h:8080",
       token: "abc",
       slots: 3,
       memoryMb: 512,
+      uiPort: 9000,
+      settings: "/tmp/s.json",
     });
-    expect(run(["--gateway", "https://h", "--token", "t"]).slots).toBe(Math.max(1, availableParallelism() - 1));
+    expect(run(["--gateway", "https://h", "--token", "t"])).toEqual({ gateway: "https://h", token: "t", uiPort: 7077 });
+    expect(run(["--gateway", "https://h", "--token", "t", "--no-ui"]).uiPort).toBeNull();
+    expect(run(["--gateway", "https://h", "--token", "t", "--ui-port", "0"]).uiPort).toBe(0);
+    expect(defaultSlots()).toBe(Math.max(1, availableParallelism() - 1));
   });
 
   test("falls back to MEDUSA_GATEWAY and MEDUSA_NODE_TOKEN; flags win", () => {
@@ -40,6 +45,8 @@ describe("parseCli", () => {
     expect(error(["--gateway", "http://h", "--token", "t", "--slots", "1.5"])).toContain("--slots must be a whole number");
     expect(error(["--gateway", "http://h", "--token", "t", "--memory-mb", "1"])).toContain("--memory-mb must be at least 64");
     expect(error(["--gateway", "http://h", "--token"])).toBe("--token needs a value");
+    expect(error(["--gateway", "http://h", "--token", "t", "--ui-port", "70000"])).toContain("--ui-port must be at most 65535");
+    expect(error(["--gateway", "http://h", "--token", "t", "--ui-port", "x"])).toContain("--ui-port must be a number");
     expect(error(["--bogus"])).toBe("unknown option --bogus");
     expect(error(["stray"])).toBe("unexpected argument stray");
   });

@@ -6,17 +6,22 @@ export const USAGE = `medusa-node ${NODE_VERSION}: run Medusa chunks on this com
 
 Usage:
   medusa-node --gateway http://host:8080 --token <nodeToken> [--slots N] [--memory-mb N]
+              [--ui-port N | --no-ui] [--settings FILE]
   medusa-node selftest        load Python in a sandboxed runner and run a tiny job
   medusa-node --help | --version
 
 Options:
   --gateway URL     the gateway's address, http(s)://... (env MEDUSA_GATEWAY)
   --token TOKEN     this node's token from POST /v1/nodes (env MEDUSA_NODE_TOKEN)
-  --slots N         chunks run at once (default: CPU cores - 1, at least 1)
+  --slots N         chunks run at once (default: the saved setting, else CPU cores - 1)
   --memory-mb N     memory cap per runner process, in MiB
+  --ui-port N       the local web UI on http://127.0.0.1:N/ (default 7077; 0 = any free port)
+  --no-ui           no local web UI
+  --settings FILE   where the UI's settings are kept (default ~/.config/medusa-node/settings.json)
 `;
 
-const defaultSlots = () => Math.max(1, availableParallelism() - 1);
+export const defaultSlots = () => Math.max(1, availableParallelism() - 1);
+export const DEFAULT_UI_PORT = 7077;
 const intFlag = (name: string, min: number, max: number) =>
   z.coerce
     .number({ error: `${name} must be a number` })
@@ -29,22 +34,37 @@ export const CliOptions = z.object({
     .string({ error: "--gateway is required (or set MEDUSA_GATEWAY)" })
     .refine((s) => URL.canParse(s) && /^(https?|wss?):$/.test(new URL(s).protocol), "--gateway must be an http:// or https:// URL"),
   token: z.string({ error: "--token is required (or set MEDUSA_NODE_TOKEN)" }).min(1, "--token is empty"),
-  slots: intFlag("--slots", 1, 256).default(defaultSlots),
+  /** Absent unless given, so a slot count saved from the UI is not overridden by a default. */
+  slots: intFlag("--slots", 1, 256).optional(),
   memoryMb: intFlag("--memory-mb", 64, 1 << 20).optional(),
+  /** null: no local UI. */
+  uiPort: intFlag("--ui-port", 0, 65535).nullable().default(DEFAULT_UI_PORT),
+  settings: z.string().min(1, "--settings is empty").optional(),
 });
 export type CliOptions = z.infer<typeof CliOptions>;
 
 export type CliCommand = { kind: "run"; options: CliOptions } | { kind: "help" } | { kind: "version" } | { kind: "error"; message: string };
 
-const FLAGS: Record<string, keyof CliOptions> = { "--gateway": "gateway", "--token": "token", "--slots": "slots", "--memory-mb": "memoryMb" };
+const FLAGS: Record<string, keyof CliOptions> = {
+  "--gateway": "gateway",
+  "--token": "token",
+  "--slots": "slots",
+  "--memory-mb": "memoryMb",
+  "--ui-port": "uiPort",
+  "--settings": "settings",
+};
 
 /** Parses `medusa-node` arguments (without the executable), falling back to env for gateway and token. */
 export function parseCli(argv: string[], env: Record<string, string | undefined> = process.env): CliCommand {
-  const raw: Partial<Record<keyof CliOptions, string>> = {};
+  const raw: Partial<Record<keyof CliOptions, string | null>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return { kind: "help" };
     if (arg === "--version") return { kind: "version" };
+    if (arg === "--no-ui") {
+      raw.uiPort = null;
+      continue;
+    }
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const key = FLAGS[flag];

@@ -15,6 +15,10 @@ export interface StartNodeOptions {
   gateway: string;
   token: string;
   slots: number;
+  /** Runner pool size, so slots can be raised live up to it (default: slots). */
+  maxSlots?: number;
+  /** Connect without asking for work until `agent.resume()`. */
+  paused?: boolean;
   memoryMb?: number;
   /** Python runners kept loaded ahead of need; the pool's default when unset. */
   warmPython?: number;
@@ -32,7 +36,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
   const url = /^wss?:/.test(opts.gateway) && opts.gateway.includes("/v1/nodes/ws") ? opts.gateway : nodeSocketUrl(opts.gateway);
   const dir = await pyodideDir();
   const pool = new RunnerPool({
-    slots: opts.slots,
+    slots: Math.max(opts.slots, opts.maxSlots ?? 0),
     warmPython: opts.warmPython,
     memoryCapMb: opts.memoryMb,
     runnerCommand: (runtime) => runnerCommand(runtime, dir),
@@ -40,5 +44,5 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
   });
   await pool.start();
   log(`[node] medusa-node ${NODE_VERSION}: ${opts.slots} slot(s), connecting to ${url}`);
-  return new NodeAgent({ url, token: opts.token, slots: opts.slots, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log }).start();
+  return new NodeAgent({ url, token: opts.token, slots: opts.slots, paused: opts.paused, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log }).start();
 }

@@ -46,14 +46,16 @@ async function nodeMode(args: string[]): Promise<void> {
     process.stderr.write(`medusa-node: ${command.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  const { startNode } = await import("./index.ts");
-  const agent = await startNode(command.options);
+  const { startVolunteer } = await import("./ui/volunteer.ts");
+  const { defaultSettingsPath } = await import("./ui/settings.ts");
+  const { settings, ...options } = command.options;
+  const node = await startVolunteer({ ...options, settingsPath: settings ?? defaultSettingsPath() });
   let signals = 0;
   const shutdown = (signal: string) => {
     // A second signal means "now": skip the grace period.
     if (++signals > 1) process.exit(130);
     console.log(`[node] ${signal}: finishing running chunks (Ctrl-C again to quit at once)`);
-    agent.stop().then(() => process.exit(0));
+    node.stop().then(() => process.exit(0));
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
