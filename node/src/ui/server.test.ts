@@ -73,7 +73,7 @@ describe("local UI server", () => {
   test("a change from the page's own origin is applied and saved", async () => {
     const res = await put({ paused: true }, { origin: ui.url.slice(0, -1) });
     expect(res.status).toBe(200);
-    expect((await res.json()).activity).toBe("paused");
+    expect(((await res.json()) as { activity: string }).activity).toBe("paused");
     expect(agent.status().paused).toBe(true);
     expect((await file.load()).settings.paused).toBe(true);
     expect((await put({ paused: false })).status).toBe(200);
@@ -84,7 +84,7 @@ describe("local UI server", () => {
     for (const origin of ["http://evil.example", `http://127.0.0.1:${ui.port + 1}`, "null"]) {
       const res = await put({ paused: true }, { origin });
       expect(res.status).toBe(403);
-      expect((await res.json()).error.message).toContain("Origin");
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("Origin");
     }
     const read = await fetch(`${ui.url}api/status`, { headers: { origin: "http://evil.example" } });
     expect(read.status).toBe(403);
@@ -109,7 +109,7 @@ describe("local UI server", () => {
     expect(notJson.status).toBe(400);
     const tooMany = await put({ slots: 3 });
     expect(tooMany.status).toBe(400);
-    expect((await tooMany.json()).error).toMatchObject({ code: "invalid_field", details: { issues: [{ field: "slots" }] } });
+    expect(((await tooMany.json()) as { error: unknown }).error).toMatchObject({ code: "invalid_field", details: { issues: [{ field: "slots" }] } });
     expect((await fetch(`${ui.url}api/settings`, { method: "POST" })).status).toBe(405);
     expect((await fetch(`${ui.url}nope`)).status).toBe(404);
   });
