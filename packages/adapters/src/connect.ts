@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, BlobStore, Bus, ChunkStore } from "@medusa/core";
+import type { AccountStore, BlobStore, Bus, ChunkStore, LedgerStore, SettlementQueue } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
@@ -9,6 +9,10 @@ import { MemoryBus } from "./bus/memory-bus.ts";
 import { NatsBus } from "./bus/nats-bus.ts";
 import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
 import { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
+import { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
+import { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
+import { DirectSettlements } from "./settlements/direct-settlements.ts";
+import { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
 
 /**
  * Picks each port's adapter from the environment: a URL selects the
@@ -42,6 +46,21 @@ export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
 export async function openAccountStore(env: PortEnv): Promise<AccountStore> {
   if (env.MEDUSA_MONGO_URL) return MongoAccountStore.connect(env.MEDUSA_MONGO_URL, env.MEDUSA_PREFIX);
   return new SqliteAccountStore(join(dataDir(env), "accounts.sqlite"));
+}
+
+export async function openLedgerStore(env: PortEnv): Promise<LedgerStore> {
+  if (env.MEDUSA_MONGO_URL) return MongoLedgerStore.connect(env.MEDUSA_MONGO_URL, env.MEDUSA_PREFIX);
+  return new SqliteLedgerStore(join(dataDir(env), "ledger.sqlite"));
+}
+
+/**
+ * Over NATS, settlements travel through JetStream. On the in-process bus the
+ * scheduler and credits service share one process: pass the same
+ * DirectSettlements to both (the embedded stack does).
+ */
+export async function openSettlementQueue(env: PortEnv, bus: Bus): Promise<SettlementQueue> {
+  if (bus instanceof NatsBus) return JetStreamSettlements.open(bus.nc, { prefix: env.MEDUSA_PREFIX });
+  return new DirectSettlements();
 }
 
 export function openBlobs(env: PortEnv): BlobStore {

@@ -6,3 +6,7 @@ export { MemoryBus } from "./bus/memory-bus.ts";
 export { NatsBus } from "./bus/nats-bus.ts";
 export { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
 export { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
+export { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
+export { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
+export { DirectSettlements } from "./settlements/direct-settlements.ts";
+export { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";

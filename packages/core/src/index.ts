@@ -1,3 +1,4 @@
+export * from "./account-files.ts";
 export * from "./api.ts";
 export * from "./env.ts";
 export * from "./errors.ts";

@@ -9,7 +9,9 @@ export const stackEnv = (env: Record<string, string | undefined> = process.env) 
       MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
       /** Slots per local node; default: the node's own default (cores − 1). */
       MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
-      MEDUSA_STARTER_CREDITS: intFrom(1000, 0),
+      /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */
+      MEDUSA_STARTER_CREDITS: intFrom(1_000_000, 0),
+      MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
       MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
     },
     env,

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import { connectBus, openAccountStore, openBlobs, openChunkStore } from "@medusa/adapters";
-import { serveAccounts } from "@medusa/credits";
+import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
+import { serveCredits } from "@medusa/credits";
 import { createGateway } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { serveScheduler } from "@medusa/scheduler";
@@ -23,11 +23,26 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
   const blobs = openBlobs(env);
   const chunks = await openChunkStore(env);
   const accounts = await openAccountStore(env);
+  const ledger = await openLedgerStore(env);
+  const settlements = await openSettlementQueue(env, bus);
   const quiet = () => {};
 
-  const credits = serveAccounts(bus, { store: accounts, starterCredits: env.MEDUSA_STARTER_CREDITS, loginTtlMs: env.MEDUSA_LOGIN_TTL_MS });
+  const credits = serveCredits(bus, {
+    store: accounts,
+    ledger,
+    settlements,
+    starterCredits: env.MEDUSA_STARTER_CREDITS,
+    loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    log: (m) => log(`[credits] ${m}`),
+  });
   const splitter = serveSplitter(bus, { blobs });
-  const scheduler = serveScheduler(bus, { store: chunks, blobs, log: (m) => log(`[scheduler] ${m}`) });
+  const scheduler = serveScheduler(bus, {
+    store: chunks,
+    blobs,
+    settlements,
+    pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
+    log: (m) => log(`[scheduler] ${m}`),
+  });
   const gateway = createGateway({ bus, blobs, log: quiet });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
@@ -49,6 +64,8 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
       await bus.drain();
       await chunks.close();
       await accounts.close();
+      await settlements.close();
+      await ledger.close();
     },
   };
 }

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { call, encodeJson, decodeJson, MedusaError, subjects, WIRE_VERSION, type AccountRow } from "@medusa/core";
 import { SqliteAccountStore } from "@medusa/adapters/accounts/sqlite-accounts";
 import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
-import { serveAccounts, type AccountsService } from "./accounts-service.ts";
+import { DirectSettlements } from "@medusa/adapters/settlements/direct-settlements";
+import { SqliteLedgerStore } from "@medusa/adapters/ledger/sqlite-ledger";
+import { serveCredits, type CreditsService } from "./credits-service.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "medusa-credits-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,7 +33,8 @@ async function failure(work: Promise<unknown>): Promise<MedusaError> {
 describe("accounts service", () => {
   let bus: MemoryBus;
   let store: RecordingStore;
-  let service: AccountsService;
+  let service: CreditsService;
+  let ledger: SqliteLedgerStore;
   let dbPath: string;
   let clock: number;
 
@@ -40,12 +43,14 @@ describe("accounts service", () => {
     bus = new MemoryBus();
     store = new RecordingStore(dbPath);
     clock = Date.UTC(2030, 0, 1);
-    service = serveAccounts(bus, { store, starterCredits: 1000, loginTtlMs: 60_000, now: () => clock });
+    ledger = new SqliteLedgerStore(":memory:");
+    service = serveCredits(bus, { store, ledger, settlements: new DirectSettlements(), starterCredits: 1000, loginTtlMs: 60_000, now: () => clock });
   });
   afterEach(async () => {
     await service.close();
     await bus.drain();
     await store.close();
+    await ledger.close();
   });
 
   const signUp = (email = "ada@example.com", password = "correct horse") => call(bus, subjects.createAccount, { email, password });

@@ -5,11 +5,14 @@ import {
   notFound,
   parseOrThrow,
   RegisterNodeBody,
+  MINT,
   serve,
   sha256Hex,
+  starterGrantKey,
   subjects,
   type AccountStore,
   type Bus,
+  type LedgerStore,
   type Served,
 } from "@medusa/core";
 
@@ -20,36 +23,35 @@ import {
  */
 export interface AccountsDeps {
   store: AccountStore;
+  ledger: LedgerStore;
   starterCredits: number;
   loginTtlMs: number;
   now?: () => number;
 }
 
-export interface AccountsService {
-  /** Stops answering and resolves once every request in flight has been answered. */
-  close(): Promise<void>;
-  /** Resolves when every subscription has ended (bus drained or `close`d). */
-  done: Promise<void>;
-}
-
 const WRONG_LOGIN = "email or password is wrong";
 const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });
 
-export function serveAccounts(bus: Bus, deps: AccountsDeps, opts: { queue?: string } = {}): AccountsService {
-  const { store } = deps;
+export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string): Served[] {
+  const { store, ledger } = deps;
   const now = deps.now ?? Date.now;
-  const queue = opts.queue ?? "credits";
   const onError = (err: unknown) => console.error("credits: accounts handler failed", err);
   // Unknown emails are verified against this hash, so they cost as much time as a wrong password.
   const dummyHash = hashPassword(newSecret("dummy"));
 
   /**
-   * TODO(ledger issue): balances come from the ledger; until then every account
-   * holds its starter grant. Only this function changes when the ledger lands.
+   * The starter grant follows the account's creation; if the process died in
+   * between, the next read of the account grants it (the key makes it once).
    */
-  const balanceOf = async (_accountId: string) => ({ available: deps.starterCredits, held: 0 });
-  /** TODO(ledger issue): per-node totals come from the ledger's payouts. */
-  const earningsOf = async (_nodeId: string) => ({ chunksDone: 0, creditsEarned: 0 });
+  const ensureStarterGrant = async (accountId: string) => {
+    if (deps.starterCredits <= 0) return;
+    await ledger.apply([{ key: starterGrantKey(accountId), reason: "grant", from: MINT, to: accountId, amount: deps.starterCredits, at: now() }]);
+  };
+  const balanceOf = async (accountId: string) => {
+    await ensureStarterGrant(accountId);
+    const [available, held] = await Promise.all([ledger.balance(accountId), ledger.held(accountId)]);
+    return { available, held };
+  };
 
   const requireAccount = async (id: string) => {
     const row = await store.accountById(id);
@@ -57,7 +59,7 @@ export function serveAccounts(bus: Bus, deps: AccountsDeps, opts: { queue?: stri
     return row;
   };
 
-  const served: Served[] = [
+  return [
     serve(
       bus,
       subjects.createAccount,
@@ -65,6 +67,7 @@ export function serveAccounts(bus: Bus, deps: AccountsDeps, opts: { queue?: stri
         const id = newId("acc");
         const apiKey = newSecret("mk");
         await store.createAccount({ id, email, passwordHash: await hashPassword(password), createdAt: now() }, sha256Hex(apiKey));
+        await ensureStarterGrant(id);
         return { id, email, apiKey, credits: deps.starterCredits };
       },
       { queue, onError },
@@ -116,21 +119,17 @@ export function serveAccounts(bus: Bus, deps: AccountsDeps, opts: { queue?: stri
       subjects.listNodes,
       async ({ ownerId }) => {
         const rows = await store.nodesOf(ownerId);
-        const nodes = await Promise.all(
-          rows.map(async (n) => ({ nodeId: n.id, name: n.name, createdAt: new Date(n.createdAt).toISOString(), ...(await earningsOf(n.id)) })),
-        );
+        const earned = await ledger.earnings(rows.map((n) => n.id));
+        const nodes = rows.map((n) => ({
+          nodeId: n.id,
+          name: n.name,
+          createdAt: new Date(n.createdAt).toISOString(),
+          chunksDone: earned.get(n.id)?.chunks ?? 0,
+          creditsEarned: earned.get(n.id)?.credits ?? 0,
+        }));
         return { nodes };
       },
       { queue, onError },
     ),
   ];
-
-  const done = Promise.all(served.map((s) => s.done)).then(() => undefined);
-  return {
-    done,
-    async close() {
-      for (const s of served) s.subscription.unsubscribe();
-      await done;
-    },
-  };
 }

@@ -1,2 +1,2 @@
-export { serveAccounts, type AccountsDeps, type AccountsService } from "./accounts-service.ts";
+export { serveCredits, type CreditsDeps, type CreditsService } from "./credits-service.ts";
 export { creditsEnv, readCreditsEnv, type CreditsEnv } from "./env.ts";

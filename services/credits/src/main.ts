@@ -1,6 +1,6 @@
 /** The credits service as its own process: env → connections → serve → bounded shutdown. */
-import { connectBus, openAccountStore, shutdownOn } from "@medusa/adapters/connect";
-import { serveAccounts } from "./accounts-service.ts";
+import { connectBus, openAccountStore, openLedgerStore, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
+import { serveCredits } from "./credits-service.ts";
 import { readCreditsEnv } from "./env.ts";
 
 async function main() {
@@ -8,13 +8,17 @@ async function main() {
   // Alone, this service reaches the others only over NATS: refuse to start on a private in-process bus.
   const bus = await connectBus(env, "credits", { require: true });
   const store = await openAccountStore(env);
-  const service = serveAccounts(bus, {
+  const ledger = await openLedgerStore(env);
+  const settlements = await openSettlementQueue(env, bus);
+  const service = serveCredits(bus, {
     store,
+    ledger,
+    settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
   });
-  console.log(`[credits] serving accounts (${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}, prefix ${env.MEDUSA_PREFIX})`);
-  shutdownOn("credits", [() => bus.drain(), () => service.done, () => store.close()]);
+  console.log(`[credits] serving accounts and the ledger (${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}, prefix ${env.MEDUSA_PREFIX})`);
+  shutdownOn("credits", [() => service.close(), () => bus.drain(), () => store.close(), () => ledger.close()]);
 }
 
 main().catch((err) => {

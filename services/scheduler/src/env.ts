@@ -1,4 +1,4 @@
 import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
 
 export const schedulerEnv = (env: Record<string, string | undefined> = process.env) =>
-  requireNats(parseEnv({ ...portEnv, MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50) }, env), "scheduler");
+  requireNats(parseEnv({ ...portEnv, MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50), MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0) }, env), "scheduler");

@@ -1,4 +1,4 @@
-import { connectBus, openBlobs, openChunkStore, shutdownOn } from "@medusa/adapters";
+import { connectBus, openBlobs, openChunkStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
 import { configOrExit } from "@medusa/core";
 import { schedulerEnv } from "./env.ts";
 import { serveScheduler } from "./scheduler-service.ts";
@@ -6,6 +6,14 @@ import { serveScheduler } from "./scheduler-service.ts";
 const env = configOrExit("scheduler", schedulerEnv);
 const bus = await connectBus(env, "scheduler", { require: true });
 const store = await openChunkStore(env);
-const scheduler = serveScheduler(bus, { store, blobs: openBlobs(env), sweepMs: env.MEDUSA_LEASE_SWEEP_MS, log: (m) => console.log(`[scheduler] ${m}`) });
+const settlements = await openSettlementQueue(env, bus);
+const scheduler = serveScheduler(bus, {
+  store,
+  blobs: openBlobs(env),
+  settlements,
+  pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
+  sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
+  log: (m) => console.log(`[scheduler] ${m}`),
+});
 console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
 shutdownOn("scheduler", [() => scheduler.close(), () => bus.drain(), () => store.close()]);

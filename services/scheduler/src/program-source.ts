@@ -1,4 +1,4 @@
-import { MedusaError, type BlobStore, type Program, type RunnableProgram } from "@medusa/core";
+import { accountFileKey, MedusaError, type BlobStore, type Program, type RunnableProgram } from "@medusa/core";
 
 /**
  * A job's program, made self-contained for nodes. A WASI module is copied
@@ -16,7 +16,7 @@ export class ProgramSource {
   /** Freezes the program for a new job; fails with the field named when the module is missing. */
   async freeze(jobId: string, owner: string, program: Program): Promise<void> {
     if (program.runtime !== "wasi") return;
-    const bytes = await this.blobs.bytes(`accounts/${owner}/files/${program.module}`);
+    const bytes = await this.blobs.bytes(accountFileKey(owner, program.module));
     if (!bytes) throw new MedusaError("invalid_field", `program.module: file ${program.module} not found`, { field: "program.module" });
     await this.blobs.put(moduleKey(jobId), bytes);
   }

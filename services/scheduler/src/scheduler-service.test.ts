@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FolderBlobStore, MemoryBus, SqliteChunkStore } from "@medusa/adapters";
+import { DirectSettlements, FolderBlobStore, MemoryBus, SqliteChunkStore } from "@medusa/adapters";
 import { call, listen, events, MedusaError, subjects, type Bus, type ChunkLease, type JobEvent } from "@medusa/core";
 import { serveSplitter } from "@medusa/splitter";
 import { serveScheduler } from "./scheduler-service.ts";
@@ -20,7 +20,8 @@ beforeEach(() => {
   const blobs = new FolderBlobStore(join(dir, "blobs"));
   const store = new SqliteChunkStore(":memory:");
   const splitter = serveSplitter(bus, { blobs });
-  const scheduler = serveScheduler(bus, { store, blobs, now: () => clock, sweepMs: 20 });
+  // Free jobs: pricing and settlement have their own tests (settlement.test.ts).
+  const scheduler = serveScheduler(bus, { store, blobs, settlements: new DirectSettlements(), pricePerChunk: 0, now: () => clock, sweepMs: 20 });
   closeAll = async () => {
     await scheduler.close();
     await splitter.close();

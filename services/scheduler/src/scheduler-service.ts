@@ -3,6 +3,7 @@ import {
   definesReduce,
   emit,
   events,
+  holdKey,
   MedusaError,
   newId,
   serve,
@@ -12,14 +13,21 @@ import {
   type ChunkStore,
   type JobRecord,
   type Served,
+  type SettlementQueue,
   type Transition,
 } from "@medusa/core";
 import { jobStatus } from "./job-status.ts";
+import { quote } from "./pricing.ts";
 import { ProgramSource } from "./program-source.ts";
+import { forwardSettlements } from "./settlement-forwarder.ts";
 
 export interface SchedulerDeps {
   store: ChunkStore;
   blobs: BlobStore;
+  /** Where payouts and refunds go (JetStream, or straight to the embedded credits service). */
+  settlements: SettlementQueue;
+  /** Price per accepted chunk result when a job names none. */
+  pricePerChunk?: number;
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
@@ -37,8 +45,13 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   const log = deps.log ?? (() => {});
   const programs = new ProgramSource(deps.blobs);
   const queue = opts.queue ?? "scheduler";
+  const defaultPrice = deps.pricePerChunk ?? 1;
+  const outbox = forwardSettlements(store, deps.settlements, { log });
+  /** Transitions that may have recorded a payout or a refund. */
+  const settles = (t: Transition) => t.events.some((e) => e.event.type === "chunk" || e.event.type === "done" || e.event.type === "failed" || e.event.type === "cancelled");
 
   const publish = (t: Transition) => {
+    if (settles(t)) outbox.kick();
     for (const { jobId, event } of t.events) {
       emit(bus, events.jobEvent, event, jobId);
       if (event.type === "failed" || event.type === "cancelled") emit(bus, events.jobStopped, { jobId, state: event.type });
@@ -51,6 +64,17 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   const requeuedOrReduce = (t: Transition) =>
     t.events.some((e) => e.event.type === "progress" || (e.event.type === "chunk" && e.event.chunks.done === e.event.chunks.total - 1));
 
+  /** A file job whose input turned out longer than its held credits pay for stops here, before any extra chunk runs. */
+  async function overBudget(jobId: string, adding: number): Promise<string | null> {
+    const job = await store.getJob(jobId);
+    if (!job || job.credits.price === 0) return null;
+    const perChunk = job.credits.price * job.replicas;
+    const maxChunks = Math.floor(job.credits.held / perChunk);
+    const needed = job.chunks.total + adding + (job.hasReduce ? 1 : 0);
+    if (needed <= maxChunks) return null;
+    return `the input has more than ${maxChunks - (job.hasReduce ? 1 : 0)} chunks, more than the ${job.credits.held} credits held pay for at ${perChunk} per chunk; raise maxCredits`;
+  }
+
   async function ownedJob(jobId: string, owner: string): Promise<JobRecord> {
     const job = await store.getJob(jobId);
     if (!job || job.owner !== owner) throw new MedusaError("not_found", `job ${jobId} not found`);
@@ -60,13 +84,16 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   const served: Served[] = [
     serve(bus, subjects.createJob, async ({ owner, spec }) => {
       const id = newId("job");
+      const hasReduce = definesReduce(spec.program);
+      const price = await quote(spec, owner, hasReduce, deps.blobs, defaultPrice);
       await programs.freeze(id, owner, spec.program);
+      if (price.held > 0) await call(bus, subjects.holdCredits, { key: holdKey(id), owner, jobId: id, amount: price.held });
       const job: JobRecord = {
         id,
         owner,
         name: spec.name,
         program: spec.program,
-        hasReduce: definesReduce(spec.program),
+        hasReduce,
         state: "queued",
         chunks: { total: 0, done: 0, running: 0, failed: 0 },
         sealed: false,
@@ -74,9 +101,16 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
         timeoutMs: spec.timeoutMs,
         maxAttempts: spec.maxAttempts,
         replicas: spec.replicas,
+        credits: { price: price.price, held: price.held, spent: 0 },
         createdAt: now(),
       };
-      publish(await store.createJob(job, now()));
+      try {
+        publish(await store.createJob(job, now()));
+      } catch (err) {
+        // No job exists to refund through the outbox: hand the hold back directly.
+        if (price.held > 0) await deps.settlements.publish([{ v: 1, kind: "refund", key: `refund:${id}`, jobId: id, owner, amount: price.held }]).catch(() => log(`refund of ${id}'s hold could not be queued`));
+        throw err;
+      }
       try {
         await call(bus, subjects.splitJob, { jobId: id, owner, spec });
       } catch (err) {
@@ -104,6 +138,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       await ownedJob(jobId, owner);
       return { events: await store.readEvents(jobId, after, 10_000) };
     }, { queue }),
+    serve(bus, subjects.pricing, async () => ({ pricePerChunk: defaultPrice }), { queue }),
     serve(bus, subjects.jobProgram, async ({ jobId }) => {
       const job = await store.getJob(jobId);
       if (!job) throw new MedusaError("not_found", `job ${jobId} not found`);
@@ -111,6 +146,11 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
     }, { queue }),
 
     serve(bus, subjects.addChunks, async ({ jobId, chunks }) => {
+      const over = await overBudget(jobId, chunks.length);
+      if (over) {
+        publish(await store.failJob(jobId, over, now()));
+        return { accepted: false };
+      }
       const t = await store.addChunks(jobId, chunks, now());
       publish(t);
       if (t.accepted) workAvailable(chunks.length);
@@ -167,6 +207,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   return {
     async close() {
       clearInterval(sweep);
+      await outbox.close();
       for (const s of served) s.subscription.unsubscribe();
       await Promise.all(served.map((s) => s.done));
     },

@@ -1,4 +1,5 @@
 import {
+  accountFileKey,
   call,
   MedusaError,
   serve,
@@ -114,18 +115,9 @@ async function chunksOf(request: SplitRequest, deps: SplitterDeps): Promise<Asyn
   const { chunkSize } = request.spec;
   if ("range" in input) return splitRange(input.range, chunkSize);
   if ("items" in input) return splitItems(input.items, chunkSize);
-  const stream = await deps.blobs.get(inputFileKey(request.owner, input.file));
+  const stream = await deps.blobs.get(accountFileKey(request.owner, input.file));
   if (!stream) throw new MedusaError("not_found", `input file ${input.file} not found`);
   return splitFile(stream, { format: input.format, chunkSize, jobId: request.jobId, blobs: deps.blobs, inlineMaxBytes: deps.inlineMaxBytes });
-}
-
-/** Where an account's uploaded file lives; a path that could climb out of the account's folder is refused. */
-export function inputFileKey(owner: string, path: string): string {
-  const segments = path.split("/");
-  if (path.includes("\\") || path.includes("\0") || segments.some((s) => s === "" || s === "." || s === "..")) {
-    throw new MedusaError("invalid_field", `input file ${path} is not a valid path`);
-  }
-  return `accounts/${owner}/files/${path}`;
 }
 
 async function sendChunks(

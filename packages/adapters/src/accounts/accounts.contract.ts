@@ -107,6 +107,8 @@ export function accountStoreContract(name: string, make: () => Promise<AccountSt
       expect(await store.nodesOf(ada.id)).toEqual(adaNodes);
       expect(await store.nodesOf(bob.id)).toEqual([bobNode]);
       expect(await store.nodesOf(eve.id)).toEqual([]);
+      expect(await store.nodeById(bobNode.id)).toEqual(bobNode);
+      expect(await store.nodeById("node_missing")).toBeNull();
     });
   });
 }

@@ -108,6 +108,11 @@ export class MongoAccountStore implements AccountStore {
     return docs.map((d) => ({ id: d._id, ownerId: d.ownerId, name: d.name, createdAt: d.createdAt }));
   }
 
+  async nodeById(id: string): Promise<NodeRow | null> {
+    const d = await this.nodes.findOne({ _id: id });
+    return d ? { id: d._id, ownerId: d.ownerId, name: d.name, createdAt: d.createdAt } : null;
+  }
+
   async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
     const t = await this.tokens.findOne({ hash: tokenHash });
     if (!t) return null;

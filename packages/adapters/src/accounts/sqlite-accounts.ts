@@ -118,6 +118,11 @@ export class SqliteAccountStore implements AccountStore {
       .map(toNode);
   }
 
+  async nodeById(id: string): Promise<NodeRow | null> {
+    const r = this.db.query<NodeRecord, { id: string }>("SELECT * FROM nodes WHERE id = $id").get({ id });
+    return r ? toNode(r) : null;
+  }
+
   async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
     const t = this.db.query<TokenRecord, { hash: string }>("SELECT kind, account_id, node_id, owner_id, expires_at FROM tokens WHERE hash = $hash").get({ hash: tokenHash });
     if (!t) return null;

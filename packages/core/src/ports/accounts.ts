@@ -25,6 +25,7 @@ export interface AccountStore {
   addLoginToken(tokenHash: string, accountId: string, expiresAt: number): Promise<void>;
   createNode(row: NodeRow, tokenHash: string): Promise<void>;
   nodesOf(ownerId: string): Promise<NodeRow[]>;
+  nodeById(id: string): Promise<NodeRow | null>;
   /** Resolves a hashed API key, login token (unexpired at `now`) or node token. */
   principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null>;
   close(): Promise<void>;

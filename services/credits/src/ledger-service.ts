@@ -1,0 +1,79 @@
+import {
+  escrowAccount,
+  MedusaError,
+  MINT,
+  notFound,
+  serve,
+  subjects,
+  type AccountStore,
+  type Bus,
+  type LedgerStore,
+  type Served,
+  type StoredEntry,
+} from "@medusa/core";
+
+/**
+ * The ledger over the bus: escrow holds at submission, account history pages,
+ * and operators' grants. Payouts and refunds do not come through here: they
+ * arrive durably through the settlement queue (settler.ts).
+ */
+export interface LedgerDeps {
+  ledger: LedgerStore;
+  accounts: AccountStore;
+  starterCredits: number;
+  now?: () => number;
+}
+
+const publicEntry = (e: StoredEntry) => ({ ...e, at: new Date(e.at).toISOString() });
+
+export function serveLedger(bus: Bus, deps: LedgerDeps, opts: { queue?: string } = {}): Served[] {
+  const { ledger } = deps;
+  const now = deps.now ?? Date.now;
+  const queue = opts.queue ?? "credits";
+  const onError = (err: unknown) => console.error("credits: ledger handler failed", err);
+
+  return [
+    serve(
+      bus,
+      subjects.holdCredits,
+      async ({ key, owner, jobId, amount }) => {
+        const [outcome] = await ledger.apply([{ key, reason: "hold", from: owner, to: escrowAccount(jobId), amount, jobId, at: now() }]);
+        if (outcome === "insufficient") {
+          const available = await ledger.balance(owner);
+          throw new MedusaError(
+            "payment_required",
+            `this job needs ${amount} credits held in escrow, but only ${available} are available`,
+            { needed: amount, available },
+          );
+        }
+        return { ok: true as const };
+      },
+      { queue, onError },
+    ),
+
+    serve(
+      bus,
+      subjects.ledgerPage,
+      async ({ accountId, before, limit }) => {
+        const rows = await ledger.entriesOf(accountId, { ...(before === undefined ? {} : { before }), limit: limit + 1 });
+        const page = rows.slice(0, limit);
+        return { entries: page.map(publicEntry), next: rows.length > limit ? page[page.length - 1]!.seq : null };
+      },
+      { queue, onError },
+    ),
+
+    serve(
+      bus,
+      subjects.grantCredits,
+      async ({ email, amount, key }) => {
+        const account = await deps.accounts.accountByEmail(email);
+        if (!account) throw notFound(`account ${email}`);
+        const [outcome] = await ledger.apply([{ key, reason: "grant", from: MINT, to: account.id, amount, at: now() }]);
+        return { accountId: account.id, applied: outcome === "applied", available: await ledger.balance(account.id) };
+      },
+      { queue, onError },
+    ),
+
+    serve(bus, subjects.starterCredits, async () => ({ starterCredits: deps.starterCredits }), { queue, onError }),
+  ];
+}

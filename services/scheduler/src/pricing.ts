@@ -1,0 +1,47 @@
+import { accountFileKey, MedusaError, rangeLength, type BlobStore, type JobSpec } from "@medusa/core";
+
+/**
+ * What a job may cost, decided before anything runs. Each accepted result
+ * pays its node `price`; a job of C chunks run on R replicas costs at most
+ * C × R × price. For a range or inline items C is known exactly; for a file
+ * it is bounded from the file's size (a line is at least one byte, a JSON
+ * item at least two with its separator), and `maxChunks` then caps how many
+ * chunks the splitter may produce on the budget held.
+ */
+export interface Quote {
+  price: number;
+  /** Exact chunk count, or the file's upper bound. */
+  chunks: number;
+  exact: boolean;
+  /** The credits moved into escrow at submission. */
+  held: number;
+  /** Chunks (map and reduce) the held credits pay for. */
+  maxChunks: number;
+}
+
+export async function quote(spec: JobSpec, owner: string, hasReduce: boolean, blobs: BlobStore, defaultPrice: number): Promise<Quote> {
+  const price = spec.pricePerChunk ?? defaultPrice;
+  const { items, exact } = await itemBound(spec, owner, blobs);
+  const chunks = Math.ceil(items / spec.chunkSize) + (hasReduce ? 1 : 0);
+  const perChunk = price * spec.replicas;
+  const worst = chunks * perChunk;
+  const budget = spec.maxCredits ?? worst;
+  if (exact && worst > budget) {
+    throw new MedusaError(
+      "payment_required",
+      `this job can cost up to ${worst} credits (${chunks} chunks × ${spec.replicas} replicas × ${price} per chunk), more than maxCredits ${budget}`,
+      { field: "maxCredits", worstCase: worst, maxCredits: budget },
+    );
+  }
+  const held = Math.min(worst, budget);
+  return { price, chunks, exact, held, maxChunks: perChunk === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(held / perChunk) };
+}
+
+async function itemBound(spec: JobSpec, owner: string, blobs: BlobStore): Promise<{ items: number; exact: boolean }> {
+  const input = spec.input;
+  if ("range" in input) return { items: rangeLength(input.range), exact: true };
+  if ("items" in input) return { items: input.items.length, exact: true };
+  const info = await blobs.stat(accountFileKey(owner, input.file));
+  if (!info) throw new MedusaError("not_found", `input file ${input.file} not found`);
+  return { items: input.format === "lines" ? info.size : Math.floor(info.size / 2) + 1, exact: false };
+}

@@ -1,0 +1,73 @@
+import type { ChunkStore, SettlementQueue } from "@medusa/core";
+
+/**
+ * Moves the chunk store's settlement outbox onto the settlement queue:
+ * publish a batch, and only once the queue holds it durably, acknowledge it
+ * in the store. A crash in between republishes the batch, which the queue's
+ * dedupe and the ledger's keys absorb. `kick` after a transition that may
+ * have recorded settlements; a timer retries whatever a failure left behind
+ * (a credits service or broker that is down loses nothing, it only waits).
+ */
+export interface SettlementForwarder {
+  kick(): void;
+  /** Stops the timer and waits for the pass in progress. */
+  close(): Promise<void>;
+}
+
+export function forwardSettlements(
+  store: ChunkStore,
+  queue: SettlementQueue,
+  opts: { retryMs?: number; batch?: number; log?: (msg: string) => void } = {},
+): SettlementForwarder {
+  const batch = opts.batch ?? 500;
+  const log = opts.log ?? (() => {});
+  let running: Promise<void> | null = null;
+  let again = false;
+  let lastError = "";
+
+  const pass = async () => {
+    for (;;) {
+      const pending = await store.pendingSettlements(batch);
+      if (pending.length === 0) return;
+      await queue.publish(pending);
+      await store.ackSettlements(pending.map((s) => s.key));
+      if (pending.length < batch) return;
+    }
+  };
+
+  const kick = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .then(() => {
+        if (lastError) log("settlements flowing again");
+        lastError = "";
+      })
+      .catch((err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // Logged once per distinct failure: a long outage must not flood the log.
+        if (message !== lastError) log(`settlements wait in the outbox: ${message}`);
+        lastError = message;
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          kick();
+        }
+      });
+  };
+
+  const timer = setInterval(kick, opts.retryMs ?? 1000);
+  kick();
+  return {
+    kick,
+    async close() {
+      clearInterval(timer);
+      again = false;
+      await running;
+    },
+  };
+}
