@@ -11,6 +11,7 @@ import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
+import { siteRoutes } from "./site/site.ts";
 
 export interface GatewayDeps {
   bus: Bus;
@@ -44,7 +45,8 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/me", meRoutes({ bus, verifier }))
     .route("/v1/files", fileRoutes({ blobs, verifier, maxFileBytes }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }));
+    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }))
+    .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
   app.notFound(notFoundHandler);
 
