@@ -17,17 +17,13 @@ if (argv[0] === "runner") {
 }
 
 async function runnerMode(args: string[]): Promise<number> {
-  const [runtime = "", ...rest] = args;
-  let pyodideIndexURL: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "--pyodide-dir" && rest[i + 1]) pyodideIndexURL = rest[++i]!.replace(/\/?$/, "/");
-    else {
-      process.stderr.write(`runner: unexpected argument ${rest[i]}\n`);
-      return 2;
-    }
+  const { parseRunnerArgs, runRunner } = await import("./runner/runner-main.ts");
+  const parsed = parseRunnerArgs(args);
+  if ("error" in parsed) {
+    process.stderr.write(`runner: ${parsed.error}\n`);
+    return 2;
   }
-  const { runRunner } = await import("./runner/runner-main.ts");
-  return runRunner(runtime, { pyodideIndexURL });
+  return runRunner(parsed.runtime, parsed.opts);
 }
 
 async function nodeMode(args: string[]): Promise<void> {

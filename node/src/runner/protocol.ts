@@ -7,8 +7,12 @@ import { RunnableProgram, Runtime, Task } from "@medusa/core/program";
  * lives, so the parent parses everything it reads with these schemas and
  * treats a line that does not parse as the runner misbehaving.
  */
-export const RUNNER_PROTOCOL_VERSION = 1;
+/** 2: `ready` says whether the runner is confined. */
+export const RUNNER_PROTOCOL_VERSION = 2;
 const v = z.literal(RUNNER_PROTOCOL_VERSION);
+
+/** A runner's limits when the parent gives none: memory it may add once loaded, CPU over its life. */
+export const RUNNER_DEFAULTS = { memoryMb: 1024, cpuSeconds: 3600 } as const;
 
 /** Longest line a runner may send; a bigger result becomes an error instead. */
 export const MAX_RESULT_LINE_BYTES = 64 * 1024 * 1024;
@@ -21,6 +25,14 @@ export const RunnerError = z.object({
   itemIndex: z.number().int().min(0).optional(),
 });
 export type RunnerError = z.infer<typeof RunnerError>;
+
+/** What a runner could apply of the OS sandbox before it took any job. */
+export const RunnerSandbox = z.object({
+  /** True when the seccomp filter is on: the runner can open no file, socket or process. */
+  os: z.boolean(),
+  detail: z.string(),
+});
+export type RunnerSandbox = z.infer<typeof RunnerSandbox>;
 
 export const ParentMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("init"), runtime: Runtime, program: RunnableProgram }),
@@ -35,7 +47,7 @@ export const RunnerResult = z.discriminatedUnion("ok", [
 export type RunnerResult = z.infer<typeof RunnerResult>;
 
 export const RunnerMessage = z.union([
-  z.object({ v, type: z.literal("ready"), runtime: Runtime }),
+  z.object({ v, type: z.literal("ready"), runtime: Runtime, sandbox: RunnerSandbox }),
   z.object({ v, type: z.literal("loaded") }),
   z.object({ v, type: z.literal("init_error"), message: z.string() }),
   RunnerResult,

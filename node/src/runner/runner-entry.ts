@@ -1,4 +1,9 @@
-/** Starts a runner from source: `bun runner-entry.ts <runtime>`; tests and dev use it. */
-import { runRunner } from "./runner-main.ts";
+/** Starts a runner from source: `bun runner-entry.ts <runtime> [flags]`; tests and dev use it. */
+import { parseRunnerArgs, runRunner } from "./runner-main.ts";
 
-process.exit(await runRunner(process.argv[2] ?? ""));
+const parsed = parseRunnerArgs(process.argv.slice(2));
+if ("error" in parsed) {
+  process.stderr.write(`runner: ${parsed.error}\n`);
+  process.exit(2);
+}
+process.exit(await runRunner(parsed.runtime, parsed.opts));

@@ -1,19 +1,46 @@
 import { Runtime } from "@medusa/core/program";
 import { readLines } from "./lines.ts";
 import { errorBody, type ProgramRuntime } from "./program-runtime.ts";
-import { ParentMessage, RUNNER_PROTOCOL_VERSION, resultLine, type RunnerMessage } from "./protocol.ts";
+import { ParentMessage, RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, resultLine, type RunnerMessage } from "./protocol.ts";
 import { PythonRuntime } from "./python-runtime.ts";
+import { confine, dieWithParent } from "./sandbox/confine.ts";
 import { WasiRuntime } from "./wasi-runtime.ts";
 
 /**
  * The runner process: the only place untrusted code runs. It loads its
- * runtime before any job exists (so a warm runner is ready at once), then
- * serves exactly one job, answering the parent line by line on stdout.
+ * runtime before any job exists (so a warm runner is ready at once), confines
+ * itself (sandbox/confine.ts), says how in its `ready` message, then serves
+ * exactly one job, answering the parent line by line on stdout.
  */
 
 export interface RunnerOptions {
   /** Where Pyodide's files are; defaults to the installed `pyodide` package. */
   pyodideIndexURL?: string;
+  /** Memory the runner may add once loaded (RLIMIT_DATA headroom). */
+  memoryMb?: number;
+  /** CPU seconds over the runner's life (RLIMIT_CPU). */
+  cpuSeconds?: number;
+}
+
+/**
+ * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N]`,
+ * without the leading `runner`. The runner's environment is empty, so all it
+ * needs comes this way.
+ */
+export function parseRunnerArgs(args: string[]): { runtime: string; opts: RunnerOptions } | { error: string } {
+  const [runtime = "", ...rest] = args;
+  const opts: RunnerOptions = {};
+  for (let i = 0; i < rest.length; i += 2) {
+    const [flag, value] = [rest[i]!, rest[i + 1]];
+    if (value === undefined) return { error: `${flag} needs a value` };
+    if (flag === "--pyodide-dir") opts.pyodideIndexURL = value.replace(/\/?$/, "/");
+    else if (flag === "--memory-mb" || flag === "--cpu-seconds") {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) return { error: `${flag} must be a positive whole number` };
+      opts[flag === "--memory-mb" ? "memoryMb" : "cpuSeconds"] = n;
+    } else return { error: `unexpected argument ${flag}` };
+  }
+  return { runtime, opts };
 }
 
 /** The parent is trusted, but one runaway line must not take the runner's memory. */
@@ -26,9 +53,12 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
     process.stderr.write(`unknown runtime "${runtimeName}"; expected one of ${Runtime.options.join(", ")}\n`);
     return 2;
   }
+  if (!dieWithParent()) return 1;
   const out = protocolChannel();
   const host: ProgramRuntime = runtime.data === "python" ? await PythonRuntime.load(opts.pyodideIndexURL) : new WasiRuntime();
-  await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data });
+  // From here on nothing new is opened: the runtime is in memory, stdin/stdout are the parent's.
+  const sandbox = confine({ memoryMb: opts.memoryMb ?? RUNNER_DEFAULTS.memoryMb, cpuSeconds: opts.cpuSeconds ?? RUNNER_DEFAULTS.cpuSeconds });
+  await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data, sandbox });
 
   let holdsJob = false;
   let loaded = false;

@@ -1,5 +1,6 @@
+import type { SandboxLevel } from "@medusa/core";
 import type { RunnableProgram, Runtime, Task } from "@medusa/core/program";
-import { RUNNER_PROTOCOL_VERSION, type ChunkOutcome } from "./protocol.ts";
+import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerSandbox } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
 
 export type { ChunkOutcome } from "./protocol.ts";
@@ -11,8 +12,15 @@ export interface PoolOptions {
   warmPython?: number;
   /** WASI runners start fast; default 0. */
   warmWasi?: number;
-  /** Resident memory a runner may use, in MB. Default 1024. */
+  /** Resident memory a runner may use, in MB; also its RLIMIT_DATA headroom. Default 1024. */
   memoryCapMb?: number;
+  /** CPU seconds a runner may use over its life (RLIMIT_CPU); past half of it the runner is replaced between chunks. Default 3600. */
+  cpuSecondsPerRunner?: number;
+  /**
+   * Run Python even where runners cannot apply the OS sandbox (the volunteer's
+   * explicit opt-in). Without it such a node runs WASI modules only.
+   */
+  allowUnconfinedPython?: boolean;
   /** A job's runners are closed after it sent no chunk for this long. Default 60 s. */
   jobIdleMs?: number;
   /** How long a runner may take to load its runtime. Default 60 s. */
@@ -38,6 +46,14 @@ export interface RunnerInfo {
   runtime: Runtime;
   jobId: string | undefined;
   busy: boolean;
+}
+
+/** What protects the volunteer on this node, as start() found it. */
+export interface PoolSandbox {
+  level: SandboxLevel;
+  /** The runtimes this node accepts chunks for. */
+  runtimes: Runtime[];
+  detail: string;
 }
 
 interface JobEntry extends PoolJob {
@@ -73,17 +89,20 @@ export class RunnerPool {
   private readonly jobs = new Map<string, JobEntry>();
   private readonly waiters: Waiter[] = [];
   private readonly memoryCapMb: number;
+  private readonly cpuSeconds: number;
   private readonly jobIdleMs: number;
   private readonly startupTimeoutMs: number;
   private readonly log: (msg: string) => void;
   private active = 0;
   private closed = false;
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  private found: PoolSandbox | undefined;
 
   constructor(private readonly opts: PoolOptions) {
     if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new Error(`slots must be a positive integer, got ${opts.slots}`);
     this.warmTarget = { python: opts.warmPython ?? 1, wasi: opts.warmWasi ?? 0 };
-    this.memoryCapMb = opts.memoryCapMb ?? 1024;
+    this.memoryCapMb = opts.memoryCapMb ?? RUNNER_DEFAULTS.memoryMb;
+    this.cpuSeconds = opts.cpuSecondsPerRunner ?? RUNNER_DEFAULTS.cpuSeconds;
     this.jobIdleMs = opts.jobIdleMs ?? 60_000;
     this.startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
     this.log = opts.log ?? (() => {});
@@ -94,10 +113,27 @@ export class RunnerPool {
     return this.active;
   }
 
-  /** Starts the warm runners and waits until their runtimes are loaded; rejects if one cannot start. */
+  /** The sandbox level, known once start() resolved. */
+  get sandbox(): PoolSandbox {
+    if (!this.found) throw new Error("the pool's sandbox is known once start() resolved");
+    return this.found;
+  }
+
+  /**
+   * Finds out what sandbox runners get here (a WASI runner starts in
+   * milliseconds and confines itself like any other), then starts the warm
+   * runners and waits until their runtimes are loaded; rejects if one cannot start.
+   */
   async start(): Promise<void> {
     this.sweeper = setInterval(() => this.closeIdleJobs(), Math.min(10_000, this.jobIdleMs / 2));
     this.sweeper.unref?.();
+    const probe = this.spawn("wasi");
+    const { os, detail } = await this.awaitReady(probe);
+    const level: SandboxLevel = os ? "os-sandbox" : this.opts.allowUnconfinedPython ? "process" : "wasi-only";
+    this.found = { level, runtimes: level === "wasi-only" ? ["wasi"] : ["python", "wasi"], detail };
+    if (level === "wasi-only") this.warmTarget.python = 0;
+    if (this.warmTarget.wasi > 0) this.warm.wasi.push(probe);
+    else probe.kill("sandbox probe done");
     this.refillWarm();
     await Promise.all([...this.warm.python, ...this.warm.wasi].map((r) => this.awaitReady(r)));
   }
@@ -163,6 +199,8 @@ export class RunnerPool {
         runner.kill("runner answered out of turn");
         return fail("runner answered out of turn");
       }
+      // Retire a runner well before RLIMIT_CPU would end it mid-chunk.
+      if ((runner.cpuSeconds() ?? 0) > this.cpuSeconds / 2) runner.kill("retired: used half its CPU budget");
       return reply.ok ? { ok: true, results: reply.results } : { ok: false, error: reply.error };
     } catch (err) {
       if (runner.isAlive) runner.kill("runner failed");
@@ -186,7 +224,11 @@ export class RunnerPool {
     this.refillWarm();
     entry.busy.add(runner);
     try {
-      await this.awaitReady(runner);
+      const sandbox = await this.awaitReady(runner);
+      if (runtime === "python" && !sandbox.os && !this.opts.allowUnconfinedPython) {
+        entry.initError = `this node runs no Python: its runners have no OS sandbox here (${sandbox.detail})`;
+        throw new Error(entry.initError);
+      }
       const reply = await runner.request(
         { v: RUNNER_PROTOCOL_VERSION, type: "init", runtime, program: entry.program },
         { timeoutMs: entry.timeoutMs, timeoutMessage: `program load timed out after ${entry.timeoutMs}ms`, memoryCapMb: this.memoryCapMb },
@@ -207,7 +249,8 @@ export class RunnerPool {
   }
 
   private spawn(runtime: Runtime): RunnerProcess {
-    const runner = RunnerProcess.spawn(this.opts.runnerCommand(runtime), runtime);
+    const limits = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
+    const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...limits], runtime);
     this.runners.add(runner);
     void runner.exited.then(() => {
       this.runners.delete(runner);
@@ -217,10 +260,10 @@ export class RunnerPool {
     return runner;
   }
 
-  private async awaitReady(runner: RunnerProcess): Promise<void> {
+  private async awaitReady(runner: RunnerProcess): Promise<RunnerSandbox> {
     const timer = setTimeout(() => runner.kill(`runner did not start within ${this.startupTimeoutMs}ms`), this.startupTimeoutMs);
     try {
-      await runner.ready;
+      return await runner.ready;
     } finally {
       clearTimeout(timer);
     }

@@ -3,7 +3,7 @@ import type { Subprocess } from "bun";
 import type { Runtime } from "@medusa/core/program";
 import { LineTooLong, readLines } from "./lines.ts";
 import { BoundedText } from "./program-runtime.ts";
-import { MAX_RESULT_LINE_BYTES, ParentMessage, RunnerMessage } from "./protocol.ts";
+import { MAX_RESULT_LINE_BYTES, ParentMessage, RunnerMessage, type RunnerSandbox } from "./protocol.ts";
 
 /** Bounds on one request; breaking one kills the runner with the given reason. */
 export interface RequestLimits {
@@ -15,6 +15,10 @@ export interface RequestLimits {
 const MEMORY_POLL_MS = 200;
 /** Room for the envelope around a result at the cap; more than this is a misbehaving runner. */
 const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
+/** Program output is captured inside the runner; this much on stderr per request means something is wrong. */
+export const MAX_STDERR_BYTES = 1024 * 1024;
+/** /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on every Linux we run on. */
+const CLOCK_TICKS = 100;
 
 /**
  * The parent's handle on one runner process. It holds at most one request
@@ -24,8 +28,8 @@ const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
  */
 export class RunnerProcess {
   readonly pid: number;
-  /** Resolves once the runtime is loaded; rejects if the process dies first. */
-  readonly ready: Promise<void>;
+  /** Resolves once the runtime is loaded, with how the runner confined itself; rejects if the process dies first. */
+  readonly ready: Promise<RunnerSandbox>;
   /** Resolves when the process is gone. */
   readonly exited: Promise<void>;
   jobId: string | undefined;
@@ -34,7 +38,9 @@ export class RunnerProcess {
   private killReason: string | undefined;
   private pending: { resolve: (m: RunnerMessage) => void; reject: (e: Error) => void } | undefined;
   private readonly stderr = new BoundedText(1000);
-  private readyGate!: { resolve: () => void; reject: (e: Error) => void };
+  /** Bytes on stderr since the last request began. */
+  private stderrBytes = 0;
+  private readyGate!: { resolve: (sandbox: RunnerSandbox) => void; reject: (e: Error) => void };
   private nextId = 1;
 
   private constructor(
@@ -74,6 +80,7 @@ export class RunnerProcess {
     if (!this.isAlive) throw new Error(this.killReason ?? "runner exited");
     if (this.pending) throw new Error("runner is already serving a request");
     const answer = new Promise<RunnerMessage>((resolve, reject) => (this.pending = { resolve, reject }));
+    this.stderrBytes = 0;
     const timer = setTimeout(() => this.kill(limits.timeoutMessage), limits.timeoutMs);
     const poll = setInterval(() => {
       const rss = this.rssMb();
@@ -109,6 +116,18 @@ export class RunnerProcess {
     }
   }
 
+  /** CPU seconds the process has used, all threads; undefined where there is no /proc. */
+  cpuSeconds(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async readStdout(): Promise<void> {
     try {
       for await (const line of readLines(this.proc.stdout, MAX_LINE_BYTES)) this.onLine(line);
@@ -120,7 +139,11 @@ export class RunnerProcess {
   private async readStderr(): Promise<void> {
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of this.proc.stderr) this.stderr.append(decoder.decode(chunk, { stream: true }));
+      for await (const chunk of this.proc.stderr) {
+        this.stderrBytes += chunk.length;
+        if (this.stderrBytes > MAX_STDERR_BYTES) return this.kill(`runner wrote more than ${MAX_STDERR_BYTES / 1024 / 1024} MiB to stderr`);
+        this.stderr.append(decoder.decode(chunk, { stream: true }));
+      }
     } catch {
       // The process is going away; its exit says why.
     }
@@ -135,7 +158,7 @@ export class RunnerProcess {
     } catch {
       return this.kill("runner sent a malformed message");
     }
-    if (message.type === "ready") return this.readyGate.resolve();
+    if (message.type === "ready") return this.readyGate.resolve(message.sandbox);
     if (!this.pending) return this.kill("runner sent an unexpected message");
     this.pending.resolve(message);
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunnableProgram } from "@medusa/core/program";
+import { RUNNER_PROTOCOL_VERSION } from "./protocol.ts";
 import { RunnerPool } from "./runner-pool.ts";
 import { RunnerProcess } from "./runner-process.ts";
 import { eventually, isRunning, testPool, testRunnerCommand } from "./testing.ts";
@@ -120,13 +121,13 @@ describe("runner process", () => {
     const runner = RunnerProcess.spawn(testRunnerCommand("wasi"), "wasi");
     try {
       await runner.ready;
-      expect(await runner.request({ v: 1, type: "init", runtime: "wasi", program: echo }, limits)).toEqual({ v: 1, type: "loaded" });
-      expect(await runner.request({ v: 1, type: "init", runtime: "wasi", program: echo }, limits)).toEqual({
-        v: 1,
+      expect(await runner.request({ v: RUNNER_PROTOCOL_VERSION, type: "init", runtime: "wasi", program: echo }, limits)).toEqual({ v: RUNNER_PROTOCOL_VERSION, type: "loaded" });
+      expect(await runner.request({ v: RUNNER_PROTOCOL_VERSION, type: "init", runtime: "wasi", program: echo }, limits)).toEqual({
+        v: RUNNER_PROTOCOL_VERSION,
         type: "init_error",
         message: "this runner already holds a job",
       });
-      expect(await runner.request({ v: 1, type: "run", id: 9, task: "map", items: [2] }, limits)).toEqual({ v: 1, type: "result", id: 9, ok: true, results: [2] });
+      expect(await runner.request({ v: RUNNER_PROTOCOL_VERSION, type: "run", id: 9, task: "map", items: [2] }, limits)).toEqual({ v: RUNNER_PROTOCOL_VERSION, type: "result", id: 9, ok: true, results: [2] });
     } finally {
       runner.kill("done");
       await runner.exited;
