@@ -1,4 +1,4 @@
-import { CreatedAccount, JobEvent, JobSpec, JobStatus } from "@medusa/core";
+import { Account, CreatedAccount, JobEvent, JobSpec, JobStatus, LedgerPage } from "@medusa/core";
 import type { z } from "zod";
 
 /** A small client for API v1, used by the demo, the end-to-end tests and the benchmarks. */
@@ -45,6 +45,13 @@ export class MedusaClient {
 
   signUp(email: string, password: string) {
     return this.json(CreatedAccount, "POST", "/v1/accounts", { email, password });
+  }
+  me() {
+    return this.json(Account, "GET", "/v1/me");
+  }
+  ledger(query: { limit?: number; before?: number } = {}) {
+    const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
+    return this.json(LedgerPage, "GET", `/v1/me/ledger${params.size ? `?${params}` : ""}`);
   }
   upload(path: string, body: RequestInit["body"]) {
     return this.request("PUT", `/v1/files/${path}`, body, true).then((r) => r.json());

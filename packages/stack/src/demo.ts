@@ -52,6 +52,7 @@ try {
   if (final.state !== "done") throw new Error(`job ended ${final.state}: ${final.error ?? "no error given"}`);
   const result = JSON.parse(await me.resultText(job.id));
   console.log(`Done: of 1..${result.items}, n = ${result.n} takes the most steps (${result.steps}).`);
+  await showCredits(me, stack.operator.apiKey ? client.withKey(stack.operator.apiKey) : null, account.credits);
 } catch (err) {
   console.error(`Demo failed: ${err instanceof Error ? err.message : err}`);
   code = 1;
@@ -60,3 +61,19 @@ try {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(code);
+
+/** Payouts settle just after the job ends: wait for the escrow to empty, then show both sides of the books. */
+async function showCredits(consumer: MedusaClient, operator: MedusaClient | null, starter: number) {
+  const end = Date.now() + 10_000;
+  let mine = await consumer.me();
+  while (mine.credits.held > 0 && Date.now() < end) {
+    await Bun.sleep(50);
+    mine = await consumer.me();
+  }
+  const spent = starter - mine.credits.available;
+  console.log(`Credits: you paid ${spent} (available ${mine.credits.available}, held ${mine.credits.held}).`);
+  if (!operator) return;
+  const theirs = await operator.me();
+  const earned = theirs.credits.available - starter;
+  console.log(`The local nodes' owner earned ${earned} (available ${theirs.credits.available}); ${spent === earned ? "the books balance" : "THE BOOKS DO NOT BALANCE"}.`);
+}

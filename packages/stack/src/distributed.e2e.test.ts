@@ -91,5 +91,11 @@ describe.skipIf(!ready)("distributed stack, end to end", () => {
     expect(final.chunks.done).toBe(300);
     const results = await consumer.results(job.id);
     expect(results).toEqual(Array.from({ length: 3000 }, (_, i) => i * 7));
+
+    // Settled through JetStream: 300 accepted chunks at the default price of 1, whichever node ran them.
+    const me = async (client: MedusaClient) => ((await (await client.request("GET", "/v1/me")).json()) as { credits: { available: number; held: number } }).credits;
+    await waitFor(async () => (await me(consumer)).held === 0 && (await me(volunteer)).available === 1300, "settlement");
+    expect(await me(consumer)).toEqual({ available: 700, held: 0 });
+    expect((await consumer.job(job.id)).credits).toEqual({ held: 0, spent: 300 });
   }, 240_000);
 });

@@ -5,11 +5,13 @@ import { createGateway } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
-import { localNodeTokens } from "./local-operator.ts";
+import { localOperator, type LocalOperator } from "./local-operator.ts";
 import type { StackEnv } from "./env.ts";
 
 export interface Stack {
   url: string;
+  /** The account that owns the local nodes and earns what they are paid. */
+  operator: LocalOperator;
   close(): Promise<void>;
 }
 
@@ -47,13 +49,14 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
 
-  const tokens = await localNodeTokens(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
+  const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
-    tokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), log: quiet })),
+    operator.nodeTokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), log: quiet })),
   );
 
   return {
     url,
+    operator,
     async close() {
       await Promise.all(nodes.map((n) => n.stop()));
       await gateway.close();

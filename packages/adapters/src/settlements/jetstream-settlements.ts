@@ -38,7 +38,7 @@ export class JetStreamSettlements implements SettlementQueue {
 
   /** Creates (or updates) the stream and the durable consumer; both survive restarts of everyone. */
   static async open(nc: NatsConnection, options: JetStreamSettlementsOptions): Promise<JetStreamSettlements> {
-    const opts = { ackWaitMs: 30_000, batch: 500, ...options };
+    const opts = { ackWaitMs: 5_000, batch: 500, ...options };
     const q = new JetStreamSettlements(nc, await nc.jetstreamManager(), opts);
     await q.ensure();
     return q;

@@ -3,7 +3,7 @@ import { call, CreateAccountBody, LoginBody, parseOrThrow, subjects, type Bus } 
 import { jsonBody } from "../http/json-body.ts";
 import type { GatewayEnv } from "../http/types.ts";
 
-/** Sign-up and log-in: the only consumer routes without credentials. Mounted at `/v1`. */
+/** Sign-up, log-in and public pricing: the only consumer routes without credentials. Mounted at `/v1`. */
 export function accountRoutes(deps: { bus: Bus; maxJsonBytes: number }) {
   const body = jsonBody({ maxBytes: deps.maxJsonBytes });
   return new Hono<GatewayEnv>()
@@ -14,5 +14,9 @@ export function accountRoutes(deps: { bus: Bus; maxJsonBytes: number }) {
     .post("/auth/login", body, async (c) => {
       const token = await call(deps.bus, subjects.login, parseOrThrow(LoginBody, c.var.body));
       return c.json(token, 200);
+    })
+    .get("/pricing", async (c) => {
+      const [{ pricePerChunk }, { starterCredits }] = await Promise.all([call(deps.bus, subjects.pricing, {}), call(deps.bus, subjects.starterCredits, {})]);
+      return c.json({ pricePerChunk, starterCredits });
     });
 }

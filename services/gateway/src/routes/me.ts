@@ -1,11 +1,22 @@
 import { Hono } from "hono";
-import { call, subjects, type Bus } from "@medusa/core";
+import { z } from "zod";
+import { call, parseOrThrow, subjects, type Bus } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import type { GatewayEnv } from "../http/types.ts";
 
-/** The caller's own account. Mounted at `/v1/me`. */
+const LedgerQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** The `next` of the previous page: entries older than that one. */
+  before: z.coerce.number().int().min(1).optional(),
+});
+
+/** The caller's own account and ledger. Mounted at `/v1/me`. */
 export function meRoutes(deps: { bus: Bus; verifier: TokenVerifier }) {
   return new Hono<GatewayEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
-    .get("/", async (c) => c.json(await call(deps.bus, subjects.getAccount, { accountId: c.var.account.accountId })));
+    .get("/", async (c) => c.json(await call(deps.bus, subjects.getAccount, { accountId: c.var.account.accountId })))
+    .get("/ledger", async (c) => {
+      const query = parseOrThrow(LedgerQuery, c.req.query(), "query");
+      return c.json(await call(deps.bus, subjects.ledgerPage, { accountId: c.var.account.accountId, ...query }));
+    });
 }
