@@ -11,7 +11,8 @@ export interface SettlementQueue {
   publish(batch: Settlement[]): Promise<void>;
   /**
    * Delivers batches to `handler`; a batch is acknowledged when the handler
-   * resolves and redelivered later if it rejects. Only one consumer per queue.
+   * resolves and redelivered later if it rejects. JetStream shares batches
+   * between consumers (credits replicas); the direct queue takes one.
    */
   consume(handler: (batch: Settlement[]) => Promise<void>): SettlementConsumer;
   close(): Promise<void>;
