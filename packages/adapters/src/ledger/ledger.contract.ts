@@ -69,6 +69,12 @@ export function ledgerStoreContract(name: string, make: () => Promise<LedgerStor
       expect(earned.has("n3")).toBe(false);
     });
 
+    test("an amount that is not a whole number of credits is refused before anything is written", async () => {
+      await expect(ledger.apply([grant("ada", 1.5)])).rejects.toThrow("is not a whole number of credits");
+      await expect(ledger.apply([grant("ada", Number.NaN)])).rejects.toThrow("is not a whole number of credits");
+      expect(await ledger.totals()).toEqual({ granted: 0, accounts: 0, escrow: 0 });
+    });
+
     test("an escrow cannot pay out more than it holds", async () => {
       await ledger.apply([grant("ada", 10), hold("ada", "j1", 4)]);
       expect(await ledger.apply([payout("j1", "n1", "vol", 5)])).toEqual(["insufficient"]);

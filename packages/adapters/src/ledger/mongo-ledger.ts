@@ -1,5 +1,5 @@
 import { MongoClient, type ClientSession, type Collection, type Db } from "mongodb";
-import { isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
+import { assertAmount, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
 
 /**
  * The ledger in MongoDB (the distributed deployment), with multi-document
@@ -88,6 +88,7 @@ export class MongoLedgerStore implements LedgerStore {
   }
 
   private async applyOne(e: NewEntry): Promise<ApplyOutcome> {
+    assertAmount(e);
     const session = this.client.startSession();
     try {
       let outcome: ApplyOutcome = "applied";

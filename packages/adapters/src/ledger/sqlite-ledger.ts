@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
+import { assertAmount, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
 
 /**
  * The ledger in one SQLite file (the embedded default). Each batch is one
@@ -97,6 +97,7 @@ export class SqliteLedgerStore implements LedgerStore {
 
     this.applyBatch = this.db.transaction((entries: NewEntry[]) =>
       entries.map((e): ApplyOutcome => {
+        assertAmount(e);
         if (exists.get(e.key)) return "duplicate";
         if (e.from !== MINT && (balanceRow.get(e.from)?.amount ?? 0) < e.amount) return "insufficient";
         const fromOwner = ownerOf(e.from, e);

@@ -58,3 +58,8 @@ export interface LedgerStore {
   totals(): Promise<LedgerTotals>;
   close(): Promise<void>;
 }
+
+/** Credits are whole, non-negative and exact in a double: anything else is a caller's bug, refused before it is written. */
+export function assertAmount(e: NewEntry): void {
+  if (!Number.isSafeInteger(e.amount) || e.amount < 0) throw new Error(`ledger entry ${e.key}: amount ${e.amount} is not a whole number of credits`);
+}
