@@ -20,18 +20,25 @@ export interface RunnerOptions {
   memoryMb?: number;
   /** CPU seconds over the runner's life (RLIMIT_CPU). */
   cpuSeconds?: number;
+  /** Skip the OS sandbox: only for measuring what it costs and testing the node without it. */
+  unconfined?: boolean;
 }
 
 /**
- * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N]`,
+ * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N] [--unconfined]`,
  * without the leading `runner`. The runner's environment is empty, so all it
  * needs comes this way.
  */
 export function parseRunnerArgs(args: string[]): { runtime: string; opts: RunnerOptions } | { error: string } {
   const [runtime = "", ...rest] = args;
   const opts: RunnerOptions = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const [flag, value] = [rest[i]!, rest[i + 1]];
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i]!;
+    if (flag === "--unconfined") {
+      opts.unconfined = true;
+      continue;
+    }
+    const value = rest[++i];
     if (value === undefined) return { error: `${flag} needs a value` };
     if (flag === "--pyodide-dir") opts.pyodideIndexURL = value.replace(/\/?$/, "/");
     else if (flag === "--memory-mb" || flag === "--cpu-seconds") {
@@ -57,7 +64,9 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
   const out = protocolChannel();
   const host: ProgramRuntime = runtime.data === "python" ? await PythonRuntime.load(opts.pyodideIndexURL) : new WasiRuntime();
   // From here on nothing new is opened: the runtime is in memory, stdin/stdout are the parent's.
-  const sandbox = confine({ memoryMb: opts.memoryMb ?? RUNNER_DEFAULTS.memoryMb, cpuSeconds: opts.cpuSeconds ?? RUNNER_DEFAULTS.cpuSeconds });
+  const sandbox = opts.unconfined
+    ? { os: false, detail: "started with --unconfined" }
+    : confine({ memoryMb: opts.memoryMb ?? RUNNER_DEFAULTS.memoryMb, cpuSeconds: opts.cpuSeconds ?? RUNNER_DEFAULTS.cpuSeconds });
   await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data, sandbox });
 
   let holdsJob = false;

@@ -2,6 +2,7 @@ import type { SandboxLevel } from "@medusa/core";
 import type { RunnableProgram, Runtime, Task } from "@medusa/core/program";
 import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerSandbox } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
+import { SlotQueue } from "./slot-queue.ts";
 
 export type { ChunkOutcome } from "./protocol.ts";
 
@@ -21,6 +22,8 @@ export interface PoolOptions {
    * explicit opt-in). Without it such a node runs WASI modules only.
    */
   allowUnconfinedPython?: boolean;
+  /** False starts runners with `--unconfined`: for benchmarks and tests of the fallback, never for a node. */
+  osSandbox?: boolean;
   /** A job's runners are closed after it sent no chunk for this long. Default 60 s. */
   jobIdleMs?: number;
   /** How long a runner may take to load its runtime. Default 60 s. */
@@ -66,15 +69,12 @@ interface JobEntry extends PoolJob {
   initError?: string;
 }
 
-interface Waiter {
-  jobId: string;
-  resolve: (granted: boolean) => void;
-}
-
 const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
   ok: false,
   error: itemIndex === undefined ? { message } : { message, itemIndex },
 });
+
+const noPython = (why: string) => `this node runs no Python: its runners have no OS sandbox here (${why})`;
 
 /**
  * The node's side of the sandbox: runner processes, each serving one job.
@@ -87,19 +87,19 @@ export class RunnerPool {
   private readonly warmTarget: Record<Runtime, number>;
   private readonly runners = new Set<RunnerProcess>();
   private readonly jobs = new Map<string, JobEntry>();
-  private readonly waiters: Waiter[] = [];
+  private readonly slots: SlotQueue;
   private readonly memoryCapMb: number;
   private readonly cpuSeconds: number;
   private readonly jobIdleMs: number;
   private readonly startupTimeoutMs: number;
   private readonly log: (msg: string) => void;
-  private active = 0;
   private closed = false;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private found: PoolSandbox | undefined;
 
   constructor(private readonly opts: PoolOptions) {
     if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new Error(`slots must be a positive integer, got ${opts.slots}`);
+    this.slots = new SlotQueue(opts.slots);
     this.warmTarget = { python: opts.warmPython ?? 1, wasi: opts.warmWasi ?? 0 };
     this.memoryCapMb = opts.memoryCapMb ?? RUNNER_DEFAULTS.memoryMb;
     this.cpuSeconds = opts.cpuSecondsPerRunner ?? RUNNER_DEFAULTS.cpuSeconds;
@@ -110,7 +110,7 @@ export class RunnerPool {
 
   /** Chunks running now. */
   get busy(): number {
-    return this.active;
+    return this.slots.inUse;
   }
 
   /** The sandbox level, known once start() resolved. */
@@ -140,16 +140,17 @@ export class RunnerPool {
 
   async run(job: PoolJob, chunk: PoolChunk): Promise<ChunkOutcome> {
     if (this.closed) return fail("runner pool closed");
+    if (this.found && !this.found.runtimes.includes(job.program.runtime)) return fail(noPython(this.found.detail));
     const entry = this.entryFor(job);
     entry.waiting++;
-    const granted = await this.acquireSlot(job.jobId);
+    const granted = await this.slots.acquire(job.jobId);
     entry.waiting--;
     if (!granted) return fail(this.closed ? "runner pool closed" : "cancelled");
     try {
       return await this.runOn(entry, chunk);
     } finally {
       entry.lastUsed = Date.now();
-      this.releaseSlot();
+      this.slots.release();
     }
   }
 
@@ -161,10 +162,7 @@ export class RunnerPool {
     this.jobs.delete(jobId);
     for (const runner of [...entry.idle, ...entry.busy]) runner.kill("cancelled");
     entry.idle = [];
-    for (const waiter of this.waiters.filter((w) => w.jobId === jobId)) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      waiter.resolve(false);
-    }
+    this.slots.dropJob(jobId);
   }
 
   /** What each runner is doing, for status pages and tests. */
@@ -175,7 +173,7 @@ export class RunnerPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
+    this.slots.close();
     const all = [...this.runners];
     for (const runner of all) runner.kill("runner pool closed");
     await Promise.all(all.map((r) => r.exited));
@@ -215,8 +213,10 @@ export class RunnerPool {
 
   /** The job's idle runner, or a fresh one (warm if possible) loaded with its program. */
   private async runnerFor(entry: JobEntry): Promise<RunnerProcess> {
-    const idle = entry.idle.pop();
-    if (idle) return idle;
+    for (let idle = entry.idle.pop(); idle; idle = entry.idle.pop()) {
+      if (!idle.workedWhileIdle()) return idle;
+      this.killBusyIdle(entry, idle);
+    }
     const runtime = entry.program.runtime;
     this.makeRoom();
     const runner = this.warm[runtime].shift() ?? this.spawn(runtime);
@@ -226,7 +226,7 @@ export class RunnerPool {
     try {
       const sandbox = await this.awaitReady(runner);
       if (runtime === "python" && !sandbox.os && !this.opts.allowUnconfinedPython) {
-        entry.initError = `this node runs no Python: its runners have no OS sandbox here (${sandbox.detail})`;
+        entry.initError = noPython(sandbox.detail);
         throw new Error(entry.initError);
       }
       const reply = await runner.request(
@@ -250,6 +250,7 @@ export class RunnerPool {
 
   private spawn(runtime: Runtime): RunnerProcess {
     const limits = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
+    if (this.opts.osSandbox === false) limits.push("--unconfined");
     const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...limits], runtime);
     this.runners.add(runner);
     void runner.exited.then(() => {
@@ -298,9 +299,18 @@ export class RunnerPool {
     }
   }
 
+  private killBusyIdle(entry: JobEntry, runner: RunnerProcess): void {
+    this.log(`runner ${runner.pid} (job ${entry.jobId}): killed, it used CPU between chunks`);
+    runner.kill("runner used CPU between chunks");
+  }
+
   private closeIdleJobs(): void {
     const now = Date.now();
     for (const entry of this.jobs.values()) {
+      for (const runner of entry.idle.filter((r) => r.workedWhileIdle())) {
+        entry.idle.splice(entry.idle.indexOf(runner), 1);
+        this.killBusyIdle(entry, runner);
+      }
       if (entry.busy.size > 0 || entry.waiting > 0 || now - entry.lastUsed < this.jobIdleMs) continue;
       for (const runner of entry.idle) runner.kill("job idle");
       this.jobs.delete(entry.jobId);
@@ -314,22 +324,5 @@ export class RunnerPool {
       this.jobs.set(job.jobId, entry);
     }
     return entry;
-  }
-
-  private acquireSlot(jobId: string): Promise<boolean> {
-    if (this.active < this.opts.slots) {
-      this.active++;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => this.waiters.push({ jobId, resolve }));
-  }
-
-  private releaseSlot(): void {
-    this.active--;
-    const next = this.waiters.shift();
-    if (next) {
-      this.active++;
-      next.resolve(true);
-    }
   }
 }

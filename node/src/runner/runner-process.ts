@@ -19,6 +19,8 @@ const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
 export const MAX_STDERR_BYTES = 1024 * 1024;
 /** /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on every Linux we run on. */
 const CLOCK_TICKS = 100;
+/** Between chunks a runner only waits; more than this share of a core means code left running behind the chunk's back. */
+const IDLE_CPU_SHARE = 0.5;
 
 /**
  * The parent's handle on one runner process. It holds at most one request
@@ -42,6 +44,7 @@ export class RunnerProcess {
   private stderrBytes = 0;
   private readyGate!: { resolve: (sandbox: RunnerSandbox) => void; reject: (e: Error) => void };
   private nextId = 1;
+  private idleSince: { at: number; cpu: number } | undefined;
 
   private constructor(
     readonly runtime: Runtime,
@@ -95,6 +98,7 @@ export class RunnerProcess {
       clearInterval(poll);
       this.pending = undefined;
       this.lastUsed = Date.now();
+      this.idleSince = { at: performance.now(), cpu: this.cpuSeconds() ?? 0 };
     }
   }
 
@@ -126,6 +130,14 @@ export class RunnerProcess {
     } catch {
       return undefined;
     }
+  }
+
+  /** True when, since its last request ended (at least a second ago), the runner kept more than half a core busy. */
+  workedWhileIdle(): boolean {
+    const seconds = this.idleSince ? (performance.now() - this.idleSince.at) / 1000 : 0;
+    const cpu = this.cpuSeconds();
+    if (seconds < 1 || cpu === undefined) return false;
+    return (cpu - this.idleSince!.cpu) / seconds > IDLE_CPU_SHARE;
   }
 
   private async readStdout(): Promise<void> {
