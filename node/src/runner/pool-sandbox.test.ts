@@ -24,7 +24,7 @@ describe("the pool's sandbox level", () => {
       expect(pool.sandbox).toEqual({ level: "wasi-only", runtimes: ["wasi"], detail: "started with --unconfined" });
       expect(pool.runnerInfo().filter((r) => r.runtime === "python")).toEqual([]);
       const job = { jobId: "py", program: python, timeoutMs: 10_000 };
-      const refused = { ok: false, error: { message: "this node runs no Python: its runners have no OS sandbox here (started with --unconfined)" } };
+      const refused = { ok: false as const, error: { message: "this node runs no Python: its runners have no OS sandbox here (started with --unconfined)" } };
       expect(await pool.run(job, { task: "map", items: [1] })).toEqual(refused);
       expect(await pool.run(job, { task: "map", items: [2] })).toEqual(refused);
       const wasi = { jobId: "wasm", program: await wasiProgram("echo"), timeoutMs: 10_000 };
