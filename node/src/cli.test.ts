@@ -25,6 +25,7 @@ describe("parseCli", () => {
     });
     expect(run(["--gateway", "https://h", "--token", "t"])).toEqual({ gateway: "https://h", token: "t", uiPort: 7077 });
     expect(run(["--gateway", "https://h", "--token", "t", "--no-ui"]).uiPort).toBeNull();
+    expect(run(["--gateway", "https://h", "--token", "t", "--allow-unsandboxed-python"]).allowUnsandboxedPython).toBe(true);
     expect(run(["--gateway", "https://h", "--token", "t", "--ui-port", "0"]).uiPort).toBe(0);
     expect(defaultSlots()).toBe(Math.max(1, availableParallelism() - 1));
   });

@@ -6,7 +6,7 @@ export const USAGE = `medusa-node ${NODE_VERSION}: run Medusa chunks on this com
 
 Usage:
   medusa-node --gateway http://host:8080 --token <nodeToken> [--slots N] [--memory-mb N]
-              [--ui-port N | --no-ui] [--settings FILE]
+              [--ui-port N | --no-ui] [--settings FILE] [--allow-unsandboxed-python]
   medusa-node selftest        load Python in a sandboxed runner and run a tiny job
   medusa-node --help | --version
 
@@ -18,6 +18,9 @@ Options:
   --ui-port N       the local web UI on http://127.0.0.1:N/ (default 7077; 0 = any free port)
   --no-ui           no local web UI
   --settings FILE   where the UI's settings are kept (default ~/.config/medusa-node/settings.json)
+  --allow-unsandboxed-python
+                    run Python even where this computer gives runners no OS sandbox
+                    (seccomp); without it such a node runs WASI modules only
 `;
 
 export const defaultSlots = () => Math.max(1, availableParallelism() - 1);
@@ -40,6 +43,8 @@ export const CliOptions = z.object({
   /** null: no local UI. */
   uiPort: intFlag("--ui-port", 0, 65535).nullable().default(DEFAULT_UI_PORT),
   settings: z.string().min(1, "--settings is empty").optional(),
+  /** Only ever true: the volunteer's explicit opt-in. */
+  allowUnsandboxedPython: z.literal(true).optional(),
 });
 export type CliOptions = z.infer<typeof CliOptions>;
 
@@ -56,13 +61,17 @@ const FLAGS: Record<string, keyof CliOptions> = {
 
 /** Parses `medusa-node` arguments (without the executable), falling back to env for gateway and token. */
 export function parseCli(argv: string[], env: Record<string, string | undefined> = process.env): CliCommand {
-  const raw: Partial<Record<keyof CliOptions, string | null>> = {};
+  const raw: Partial<Record<keyof CliOptions, string | null | boolean>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return { kind: "help" };
     if (arg === "--version") return { kind: "version" };
     if (arg === "--no-ui") {
       raw.uiPort = null;
+      continue;
+    }
+    if (arg === "--allow-unsandboxed-python") {
+      raw.allowUnsandboxedPython = true;
       continue;
     }
     const eq = arg.indexOf("=");

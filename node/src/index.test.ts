@@ -20,7 +20,7 @@ describe("startNode with the real runner pool", () => {
   test("runs a Python map chunk and a failing one, reporting each with its token", async () => {
     agent = await startNode({ gateway: gateway.url, token: "tok", slots: 1, warmPython: 1, log: (l) => lines.push(l) });
     const conn = await gateway.until("hello", () => gateway.conns[0]?.received.some((m) => m.type === "want") && gateway.conns[0]);
-    expect(conn.received[0]).toMatchObject({ type: "hello", slots: 1, sandbox: "process" });
+    expect(conn.received[0]).toMatchObject({ type: "hello", slots: 1, sandbox: "os-sandbox", runtimes: ["python", "wasi"] });
     conn.send({ type: "welcome", nodeId: "n-real" });
     conn.send({ type: "job", jobId: "j1", program: { runtime: "python", source: "def map(x):\n    return 10 // x\n" }, timeoutMs: 30_000 });
     conn.send({ type: "chunk", chunk: { jobId: "j1", index: 0, token: "t0", task: "map", items: [1, 2, 5] } });
@@ -33,5 +33,6 @@ describe("startNode with the real runner pool", () => {
     ]);
     expect(agent.status()).toMatchObject({ nodeId: "n-real", chunksDone: 1, chunksFailed: 1, running: 0 });
     expect(lines.some((l) => /^\[node\] chunk j1#0 done in \d+ ms$/.test(l))).toBe(true);
+    expect(lines.some((l) => l.startsWith("[node] sandbox: os-sandbox (seccomp allowlist on all threads"))).toBe(true);
   }, 90_000);
 });

@@ -22,6 +22,8 @@ export interface StartNodeOptions {
   memoryMb?: number;
   /** Python runners kept loaded ahead of need; the pool's default when unset. */
   warmPython?: number;
+  /** Run Python even without the OS sandbox (level "process"); otherwise such a node runs WASI only. */
+  allowUnsandboxedPython?: boolean;
   graceMs?: number;
   backoff?: Partial<BackoffOptions>;
   log?: (line: string) => void;
@@ -39,10 +41,15 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
     slots: Math.max(opts.slots, opts.maxSlots ?? 0),
     warmPython: opts.warmPython,
     memoryCapMb: opts.memoryMb,
+    allowUnsandboxedPython: opts.allowUnsandboxedPython,
     runnerCommand: (runtime) => runnerCommand(runtime, dir),
     log: (msg) => log(`[runner] ${msg}`),
   });
   await pool.start();
+  const { level, runtimes, detail } = pool.sandbox;
+  log(`[node] sandbox: ${level} (${detail})`);
+  if (level === "wasi-only") log("[node] no OS sandbox on this computer: running WASI modules only; --allow-unsandboxed-python runs Python too, unprotected");
   log(`[node] medusa-node ${NODE_VERSION}: ${opts.slots} slot(s), connecting to ${url}`);
-  return new NodeAgent({ url, token: opts.token, slots: opts.slots, paused: opts.paused, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log }).start();
+  const sandbox = { sandbox: level, runtimes };
+  return new NodeAgent({ url, token: opts.token, slots: opts.slots, paused: opts.paused, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log, ...sandbox }).start();
 }
