@@ -53,7 +53,7 @@ describe("the volunteer's local UI", () => {
     await page.goto(node!.ui!.url);
     await waitText(page, "connection", "Connected");
     await waitText(page, "activity", "Taking chunks");
-    expect(await text(page, "sandbox")).toBe("process");
+    expect(await text(page, "sandbox")).toBe(node!.agent.status().sandbox);
 
     await page.getByRole("button", { name: "Pause" }).click();
     await waitText(page, "activity", "Paused");

@@ -32,7 +32,8 @@ function loadAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
     const type = TYPES[extname(name)];
-    if (!type) continue;
+    // Tests of the client's logic sit beside it; they are not the site's.
+    if (!type || name.endsWith(".test.js")) continue;
     const body = readFileSync(join(dir, name));
     assets.set(name.split("\\").join("/"), { body, type, etag: `"${sha256Hex(body).slice(0, 16)}"` });
   }

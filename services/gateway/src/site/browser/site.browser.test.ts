@@ -36,6 +36,15 @@ async function logIn(page: Page, email: string) {
   await page.waitForURL("**/jobs");
 }
 
+/** Submits the new-job form; fails with what the page says when the job is not accepted. */
+async function submitJob(page: Page) {
+  await page.getByRole("button", { name: "Submit job" }).click();
+  const refused = page.locator(".form-error:not(:empty), .field-error:not([hidden])").first();
+  // Whichever comes first; the loser's rejection (page closed, timeout) is of no interest.
+  await Promise.race([page.waitForURL(/\/jobs\/job_/).catch(() => {}), refused.waitFor().catch(() => {})]);
+  if (!/\/jobs\/job_/.test(page.url())) throw new Error(`job refused: ${await refused.textContent()}`);
+}
+
 const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name });
 const fieldError = (page: Page, label: string) => page.locator(".field", { has: page.getByLabel(label, { exact: true }) }).locator(".field-error");
 
@@ -76,14 +85,17 @@ describe("the website", () => {
     await page.getByLabel("File", { exact: true }).selectOption("data/numbers.txt");
     await page.getByLabel("Items per chunk").fill("5");
     expect(await page.getByTestId("cost").textContent()).toContain("Worst-case cost");
-    await page.getByRole("button", { name: "Submit job" }).click();
-    await page.waitForURL(/\/jobs\/job_/);
+    await submitJob(page);
 
     // Mid-job: some chunks done, not all; that is the README's screenshot.
     await page.waitForFunction(
-      `(() => { const bar = document.querySelector("[data-testid=job-progress]"); return bar && bar.max >= 80 && bar.value >= bar.max * 0.2 && bar.value < bar.max * 0.8; })()`,
+      () => {
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: number; max: number } | null } }).document;
+        const bar = doc.querySelector("[data-testid=job-progress]");
+        return bar !== null && bar.max >= 80 && bar.value >= bar.max * 0.2 && bar.value < bar.max * 0.8;
+      },
       undefined,
-      { timeout: 60_000 },
+      { timeout: 60_000, polling: 100 },
     );
     await page.screenshot({ path: screenshotPath("job-page.png"), fullPage: true });
 
@@ -109,8 +121,7 @@ describe("the website", () => {
     await page.getByLabel("Items (JSON array)").check();
     await page.getByLabel("Items", { exact: true }).fill("[5, 2, 0, 1]");
     await page.getByLabel("Items per chunk").fill("2");
-    await page.getByRole("button", { name: "Submit job" }).click();
-    await page.waitForURL(/\/jobs\/job_/);
+    await submitJob(page);
     const error = page.getByTestId("job-error");
     await error.waitFor({ timeout: 60_000 });
     const message = await error.textContent();
@@ -165,7 +176,7 @@ describe("the website", () => {
       await page.getByTestId("node-state").filter({ hasText: "online" }).waitFor({ timeout: 15_000 });
       const row = page.locator("tr", { has: page.getByTestId("node-state") });
       expect(await row.textContent()).toContain("lab pc");
-      expect(await row.textContent()).toContain("process");
+      expect(await row.textContent()).toContain(node.status().sandbox);
     } finally {
       await node?.stop({ graceMs: 0 });
     }

@@ -1,9 +1,12 @@
 // The account's ledger, newest first, a page at a time. Amounts are signed
-// from this account's side: money in is +, money out (into a job's escrow) is −.
+// from this account's side: into its balance is +, out of it is −. Payouts
+// from one's own job's escrow to a node touch neither side of one's balance
+// (the hold already took those credits), so they carry no sign.
 import { account, api, optional } from "../api.js";
 import { fill, h, num, when } from "../dom.js";
 
-const REASONS = { grant: "Grant", hold: "Held for a job", payout: "Paid for a result", refund: "Refund of unspent credits" };
+const REASONS = { grant: "Grant", hold: "Held for a job", refund: "Refund of unspent credits" };
+const what = (e, me) => (e.reason === "payout" ? (e.to === me ? "Earned by your node" : "Paid to a node from the job's hold") : REASONS[e.reason] ?? e.reason);
 
 export function render(main) {
   const body = h("tbody");
@@ -51,7 +54,7 @@ function row(e, me) {
     "tr",
     {},
     h("td", {}, when(e.at)),
-    h("td", {}, REASONS[e.reason] ?? e.reason),
+    h("td", {}, what(e, me)),
     h("td", { class: `num ${sign === "+" ? "plus" : sign === "−" ? "minus" : ""}` }, `${sign}${num(e.amount)}`),
     h("td", { class: "wide" }, e.jobId ? h("a", { href: `/jobs/${e.jobId}` }, e.jobId) : null, e.nodeId ? h("span", { class: "hint" }, ` node ${e.nodeId}`) : null),
   );

@@ -29,7 +29,7 @@ export function render(main) {
   const file = h("select", {});
   const format = h("select", {}, ["lines", "jsonl", "json"].map((f) => h("option", { value: f }, f)));
   const chunkSize = h("input", { type: "number", min: 1, step: 1, value: 100 });
-  const replicas = h("input", { type: "number", min: 1, max: 5, step: 1, value: 1 });
+  const replicas = h("select", {}, ["1", "2", "3", "4", "5"].map((n) => h("option", { value: n }, n)), h("option", { value: "auto" }, "auto (adaptive)"));
   const timeout = h("input", { type: "number", min: 1, step: 1, value: 60 });
   const price = h("input", { type: "number", min: 0, step: 1 });
   const budget = h("input", { type: "number", min: 0, step: 1, placeholder: "the worst case" });
@@ -77,7 +77,7 @@ export function render(main) {
         "div",
         { class: "grid" },
         field("Items per chunk", chunkSize, { name: "chunkSize" }),
-        field("Replicas", replicas, { name: "replicas", hint: "Nodes that run each chunk." }),
+        field("Replicas", replicas, { name: "replicas", hint: "Distinct nodes that run each chunk; results must agree. Auto: trusted nodes run alone, spot-checked." }),
         field("Time limit per chunk (s)", timeout, { name: "timeoutMs" }),
         field("Price per chunk (credits)", price, { name: "pricePerChunk" }),
         field("Budget (max credits)", budget, { name: "maxCredits", hint: "Held when you submit; what is not spent comes back." }),
@@ -89,6 +89,9 @@ export function render(main) {
   );
   form.elements.runtime[0].checked = true;
   form.elements.input[0].checked = true;
+
+  // "auto" runs a chunk on at most two nodes, and that is what is held for it.
+  const budgetedReplicas = () => (replicas.value === "auto" ? 2 : Number(replicas.value));
 
   function readItems() {
     try {
@@ -102,13 +105,13 @@ export function render(main) {
     const kind = inputChoice.value() ?? "range";
     const input = kind === "range" ? { kind, start: Number(start.value), stop: Number(stop.value), step: Number(step.value) } : kind === "items" ? { kind, items: readItems() } : { kind, file: file.value, format: format.value };
     const unitPrice = intOrEmpty(price) ?? pricing?.pricePerChunk;
-    const wc = worstCase({ items: itemCount(input, files), chunkSize: Number(chunkSize.value), replicas: Number(replicas.value), price: unitPrice, reduce: runtimeChoice.value() === "python" && definesReduce(source.value) });
+    const wc = worstCase({ items: itemCount(input, files), chunkSize: Number(chunkSize.value), replicas: budgetedReplicas(), price: unitPrice, reduce: runtimeChoice.value() === "python" && definesReduce(source.value) });
     const available = account.current?.credits?.available;
     const max = intOrEmpty(budget);
     const lines = [];
     if (!wc) lines.push(h("p", {}, "Worst-case cost: ", h("strong", {}, "—"), unitPrice === undefined ? " (price per chunk not known yet)" : " (fill in the input to see it)"));
     else {
-      lines.push(h("p", {}, `Worst-case cost: ${wc.exact ? "" : "at most "}`, h("strong", { "data-testid": "worst-case" }, num(wc.worst)), ` credits — ${num(wc.chunks)} chunks × ${num(Number(replicas.value))} replica(s) × ${num(unitPrice)} per chunk.`));
+      lines.push(h("p", {}, `Worst-case cost: ${wc.exact ? "" : "at most "}`, h("strong", { "data-testid": "worst-case" }, num(wc.worst)), ` credits — ${num(wc.chunks)} chunks × ${num(budgetedReplicas())} replica(s)${replicas.value === "auto" ? " at most" : ""} × ${num(unitPrice)} per chunk.`));
       if (wc.exact && max !== undefined && max < wc.worst) lines.push(h("p", { class: "field-error" }, `The budget (${num(max)}) is below the worst case: raise it or the job will be refused.`));
       const hold = Math.min(wc.worst, max ?? wc.worst);
       if (typeof available === "number" && hold > available) lines.push(h("p", { class: "field-error" }, `You have ${num(available)} credits available; this job would hold ${num(hold)}.`));
@@ -140,7 +143,7 @@ export function render(main) {
     else if (kind === "items") body.input = { items: readItems() };
     else body.input = { file: file.value, format: format.value };
     body.chunkSize = Number(chunkSize.value);
-    body.replicas = Number(replicas.value);
+    body.replicas = replicas.value === "auto" ? "auto" : Number(replicas.value);
     body.timeoutMs = Math.round(Number(timeout.value) * 1000);
     if (intOrEmpty(price) !== undefined) body.pricePerChunk = intOrEmpty(price);
     if (intOrEmpty(budget) !== undefined) body.maxCredits = intOrEmpty(budget);
