@@ -43,20 +43,45 @@ export const JobInput = z.union([
 ]);
 export type JobInput = z.infer<typeof JobInput>;
 
-export const JobSpec = z.object({
-  name: z.string().max(200).default("job"),
-  program: Program,
-  input: JobInput,
-  chunkSize: z.number().int().min(1).max(100_000).default(100),
-  replicas: z.number().int().min(1).max(5).default(1),
-  timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
-  maxAttempts: z.number().int().min(1).max(10).default(3),
-  /** Paid to a node for each accepted chunk result; the scheduler's default when absent. */
-  pricePerChunk: z.number().int().min(0).max(1_000_000).optional(),
-  /** The most this job may cost; absent, the worst case itself is the budget. */
-  maxCredits: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-});
+/**
+ * How many distinct nodes run each chunk: 1–5, or "auto" (adaptive
+ * replication: a node with a long clean record runs a chunk alone, spot-checked
+ * now and then; anyone else's result needs a second, agreeing one).
+ */
+export const Replicas = z.union([z.number().int().min(1).max(5), z.literal("auto")], { error: 'replicas must be a whole number from 1 to 5, or "auto"' });
+export type Replicas = z.infer<typeof Replicas>;
+
+export const JobSpec = z
+  .object({
+    name: z.string().max(200).default("job"),
+    program: Program,
+    input: JobInput,
+    chunkSize: z.number().int().min(1).max(100_000).default(100),
+    replicas: Replicas.default(1),
+    /** How many replicas must return the same result for it to be accepted; default a majority. */
+    quorum: z.number().int().min(1).max(5).optional(),
+    timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** Paid to a node for each accepted chunk result; the scheduler's default when absent. */
+    pricePerChunk: z.number().int().min(0).max(1_000_000).optional(),
+    /** The most this job may cost; absent, the worst case itself is the budget. */
+    maxCredits: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.quorum === undefined) return;
+    if (spec.replicas === "auto") ctx.addIssue({ code: "custom", path: ["quorum"], message: 'quorum is fixed at 2 with replicas "auto"' });
+    else if (spec.quorum > spec.replicas) ctx.addIssue({ code: "custom", path: ["quorum"], message: `quorum must be at most replicas (${spec.replicas})` });
+  });
 export type JobSpec = z.infer<typeof JobSpec>;
+
+/** The quorum a spec asks for: as given, else a majority of its replicas ("auto" replicates in pairs). */
+export function quorumOf(spec: { replicas: Replicas; quorum?: number | undefined }): number {
+  if (spec.replicas === "auto") return 2;
+  return spec.quorum ?? Math.floor(spec.replicas / 2) + 1;
+}
+
+/** Replicas paid for at most per chunk, what the escrow holds for: "auto" counts as a pair. */
+export const replicasBudgeted = (replicas: Replicas): number => (replicas === "auto" ? 2 : replicas);
 
 export const JobState = z.enum(["queued", "running", "done", "failed", "cancelled"]);
 export type JobState = z.infer<typeof JobState>;
@@ -91,6 +116,18 @@ export type Pricing = z.infer<typeof Pricing>;
 export const RegisterNodeBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const RegisteredNode = z.object({ nodeId: z.string(), nodeToken: z.string() });
 export type RegisteredNode = z.infer<typeof RegisteredNode>;
+/**
+ * A node's validated history: results that agreed or disagreed with a chunk's
+ * accepted result (results accepted alone are never validated), and its run
+ * of agreed results since the last disagreement, failure or expiry.
+ */
+export const NodeReputation = z.object({
+  agreed: z.number().int().min(0),
+  disagreed: z.number().int().min(0),
+  streak: z.number().int().min(0),
+});
+export type NodeReputation = z.infer<typeof NodeReputation>;
+
 export const NodeSummary = z.object({
   nodeId: z.string(),
   name: z.string(),
@@ -98,6 +135,7 @@ export const NodeSummary = z.object({
   sandbox: z.string().optional(),
   chunksDone: z.number().int(),
   creditsEarned: z.number(),
+  reputation: NodeReputation.optional(),
   createdAt: z.string(),
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;

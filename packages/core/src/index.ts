@@ -1,5 +1,6 @@
 export * from "./account-files.ts";
 export * from "./api.ts";
+export * from "./canonical-json.ts";
 export * from "./env.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";

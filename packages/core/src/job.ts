@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChunkCounts, FileFormat, JobState } from "./api.ts";
+import { ChunkCounts, FileFormat, JobState, Replicas } from "./api.ts";
 import { Program, Task } from "./program.ts";
 
 /** What one chunk runs over. `blob` chunks live in the blob store (large file chunks). */
@@ -28,7 +28,9 @@ export const JobRecord = z.object({
   items: z.number().int(),
   timeoutMs: z.number().int(),
   maxAttempts: z.number().int(),
-  replicas: z.number().int(),
+  replicas: Replicas,
+  /** Agreeing results a chunk needs; with "auto", what a replicated chunk needs (a trusted node's alone needs 1). */
+  quorum: z.number().int().min(1),
   /**
    * `held` went into the job's escrow at submission; `spent` is what accepted
    * results have been paid so far. The rest is refunded when the job ends.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeSummary, RegisteredNode } from "./api.ts";
+import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent, NewChunk } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { RunnableProgram } from "./program.ts";
@@ -13,7 +13,7 @@ const Owned = z.object({ owner: z.string() });
 const OwnedJob = Owned.extend({ jobId: z.string() });
 const Ok = z.object({ ok: z.literal(true) });
 const Holder = ChunkRef.extend({ nodeId: z.string(), token: z.string() });
-const Outcome = z.object({ outcome: z.enum(["accepted", "stale", "job_final"]) });
+const Outcome = z.object({ outcome: z.enum(["accepted", "pending", "rejected", "stale", "job_final"]) });
 
 export const PrincipalSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("account"), accountId: z.string() }),
@@ -56,9 +56,11 @@ export const subjects = {
   addChunks: defineRequest("medusa.scheduler.chunk.add", z.object({ jobId: z.string(), chunks: z.array(NewChunk) }), z.object({ accepted: z.boolean() })),
   sealJob: defineRequest("medusa.scheduler.job.seal", z.object({ jobId: z.string(), items: z.number().int().min(0) }), Ok),
   failJob: defineRequest("medusa.scheduler.job.fail", z.object({ jobId: z.string(), error: z.string() }), Ok),
-  leaseChunks: defineRequest("medusa.scheduler.chunk.lease", z.object({ nodeId: z.string(), max: z.number().int().min(1).max(1000) }), z.object({ leases: z.array(ChunkLease) })),
+  /** `owner` is the node's owner account: nodes of one owner never run replicas of the same chunk (unless the scheduler allows it for a private pool). */
+  leaseChunks: defineRequest("medusa.scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), max: z.number().int().min(1).max(1000) }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("medusa.scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
   failChunk: defineRequest("medusa.scheduler.chunk.fail", Holder.extend({ error: ChunkError }), Outcome),
+  nodeReputations: defineRequest("medusa.scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),
   releaseNode: defineRequest("medusa.scheduler.node.release", z.object({ nodeId: z.string() }), z.object({ requeued: z.number().int() })),
 
   // splitter

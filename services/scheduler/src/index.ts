@@ -1,1 +1,2 @@
 export { serveScheduler, type SchedulerDeps } from "./scheduler-service.ts";
+export { policyFromEnv, replicaEnv, type ReplicaPolicy } from "./replica-policy.ts";

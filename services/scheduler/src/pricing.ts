@@ -1,9 +1,10 @@
-import { accountFileKey, MedusaError, rangeLength, type BlobStore, type JobSpec } from "@medusa/core";
+import { accountFileKey, MedusaError, rangeLength, replicasBudgeted, type BlobStore, type JobSpec } from "@medusa/core";
 
 /**
  * What a job may cost, decided before anything runs. Each accepted result
  * pays its node `price`; a job of C chunks run on R replicas costs at most
- * C × R × price. For a range or inline items C is known exactly; for a file
+ * C × R × price ("auto" counts as R = 2; a chunk pays at most its quorum's
+ * agreeing nodes, and quorum ≤ R). For a range or inline items C is known exactly; for a file
  * it is bounded from the file's size (a line is at least one byte, a JSON
  * item at least two with its separator), and `maxChunks` then caps how many
  * chunks the splitter may produce on the budget held.
@@ -23,13 +24,14 @@ export async function quote(spec: JobSpec, owner: string, hasReduce: boolean, bl
   const price = spec.pricePerChunk ?? defaultPrice;
   const { items, exact } = await itemBound(spec, owner, blobs);
   const chunks = Math.ceil(items / spec.chunkSize) + (hasReduce ? 1 : 0);
-  const perChunk = price * spec.replicas;
+  const replicas = replicasBudgeted(spec.replicas);
+  const perChunk = price * replicas;
   const worst = chunks * perChunk;
   const budget = spec.maxCredits ?? worst;
   if (exact && worst > budget) {
     throw new MedusaError(
       "payment_required",
-      `this job can cost up to ${worst} credits (${chunks} chunks × ${spec.replicas} replicas × ${price} per chunk), more than maxCredits ${budget}`,
+      `this job can cost up to ${worst} credits (${chunks} chunks × ${replicas} replicas × ${price} per chunk), more than maxCredits ${budget}`,
       { field: "maxCredits", worstCase: worst, maxCredits: budget },
     );
   }

@@ -47,7 +47,7 @@ async function until<T>(probe: () => Promise<T | undefined>, ms = 5000): Promise
 
 async function leaseAll(nodeId: string, max = 100): Promise<ChunkLease[]> {
   return until(async () => {
-    const { leases } = await call(bus, subjects.leaseChunks, { nodeId, max });
+    const { leases } = await call(bus, subjects.leaseChunks, { nodeId, owner: nodeId, max });
     return leases.length ? leases : undefined;
   });
 }
@@ -132,7 +132,7 @@ describe("scheduler service", () => {
   test("a node that leaves gives its chunks back at once, without spending an attempt", async () => {
     const job = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1, 2] }, chunkSize: 1, maxAttempts: 1 } });
     const held = await until(async () => {
-      const { leases } = await call(bus, subjects.leaseChunks, { nodeId: "node_gone", max: 10 });
+      const { leases } = await call(bus, subjects.leaseChunks, { nodeId: "node_gone", owner: "acc_v", max: 10 });
       return leases.length === 2 ? leases : undefined;
     });
     expect(held).toHaveLength(2);
@@ -146,7 +146,7 @@ describe("scheduler service", () => {
     const program = py("def map(x):\n    return x\ndef reduce(rs):\n    return sum(rs)\n");
     const job = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program, input: { items: [1, 2, 3] }, chunkSize: 2 } });
     const maps = await until(async () => {
-      const { leases } = await call(bus, subjects.leaseChunks, { nodeId: "n", max: 10 });
+      const { leases } = await call(bus, subjects.leaseChunks, { nodeId: "n", owner: "acc_v", max: 10 });
       return leases.length === 2 ? leases : undefined;
     });
     for (const l of maps) await call(bus, subjects.completeChunk, { nodeId: "n", jobId: job.id, index: l.index, token: l.token, results: JSON.stringify(runLocally(l).map((x) => Math.sqrt(x as number))) });
@@ -166,7 +166,7 @@ describe("scheduler service", () => {
     const [one] = await leaseAll("n", 1);
     const cancelled = await call(bus, subjects.cancelJob, { owner: "acc_a", jobId: job.id });
     expect(cancelled.state).toBe("cancelled");
-    expect((await call(bus, subjects.leaseChunks, { nodeId: "n", max: 100 })).leases).toEqual([]);
+    expect((await call(bus, subjects.leaseChunks, { nodeId: "n", owner: "acc_v", max: 100 })).leases).toEqual([]);
     expect((await call(bus, subjects.completeChunk, { nodeId: "n", jobId: job.id, index: one!.index, token: one!.token, results: "[]" })).outcome).toBe("job_final");
     await until(async () => (stopped.includes(job.id) ? true : undefined));
     sub.subscription.unsubscribe();

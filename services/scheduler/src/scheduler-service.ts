@@ -1,11 +1,16 @@
 import {
   call,
+  canonicalResult,
+  DEFAULT_SPOT_CHECK_RATE,
+  DEFAULT_TRUST_AFTER,
   definesReduce,
   emit,
   events,
   holdKey,
   MedusaError,
   newId,
+  quorumOf,
+  replicasBudgeted,
   serve,
   subjects,
   type BlobStore,
@@ -19,6 +24,7 @@ import {
 import { jobStatus } from "./job-status.ts";
 import { quote } from "./pricing.ts";
 import { ProgramSource } from "./program-source.ts";
+import { leaseOptions, type ReplicaPolicy } from "./replica-policy.ts";
 import { forwardSettlements } from "./settlement-forwarder.ts";
 
 export interface SchedulerDeps {
@@ -28,6 +34,8 @@ export interface SchedulerDeps {
   settlements: SettlementQueue;
   /** Price per accepted chunk result when a job names none. */
   pricePerChunk?: number;
+  /** Owner rule and adaptive replication; default: replicas across owners, trust after 10, spot-check 10%. */
+  replicaPolicy?: Partial<ReplicaPolicy>;
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
@@ -46,6 +54,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   const programs = new ProgramSource(deps.blobs);
   const queue = opts.queue ?? "scheduler";
   const defaultPrice = deps.pricePerChunk ?? 1;
+  const policy: ReplicaPolicy = { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, ...deps.replicaPolicy };
   const outbox = forwardSettlements(store, deps.settlements, { log });
   /** Transitions that may have recorded a payout or a refund. */
   const settles = (t: Transition) => t.events.some((e) => e.event.type === "chunk" || e.event.type === "done" || e.event.type === "failed" || e.event.type === "cancelled");
@@ -68,7 +77,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   async function overBudget(jobId: string, adding: number): Promise<string | null> {
     const job = await store.getJob(jobId);
     if (!job || job.credits.price === 0) return null;
-    const perChunk = job.credits.price * job.replicas;
+    const perChunk = job.credits.price * replicasBudgeted(job.replicas);
     const maxChunks = Math.floor(job.credits.held / perChunk);
     const needed = job.chunks.total + adding + (job.hasReduce ? 1 : 0);
     if (needed <= maxChunks) return null;
@@ -101,6 +110,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
         timeoutMs: spec.timeoutMs,
         maxAttempts: spec.maxAttempts,
         replicas: spec.replicas,
+        quorum: quorumOf(spec),
         credits: { price: price.price, held: price.held, spent: 0 },
         createdAt: now(),
       };
@@ -167,14 +177,18 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       return { ok: true as const };
     }, { queue }),
 
-    serve(bus, subjects.leaseChunks, async ({ nodeId, max }) => {
-      const t = await store.leaseChunks(nodeId, max, now());
+    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max }) => {
+      const t = await store.leaseChunks(nodeId, max, now(), leaseOptions(policy, nodeId, owner));
       publish(t);
       return { leases: t.leases };
     }, { queue }),
     serve(bus, subjects.completeChunk, async ({ nodeId, jobId, index, token, results }) => {
-      const t = await store.completeChunk({ nodeId, jobId, index, token }, results, now());
-      if (t.outcome !== "accepted") log(`result for ${jobId}#${index} from ${nodeId} is ${t.outcome}; dropped`);
+      const result = canonical(results);
+      const t = await store.completeChunk({ nodeId, jobId, index, token }, result.text, now(), result.hash);
+      // Only a lease holder's result counts; anything else is a late, replayed or forged report, and worth a line.
+      if (t.outcome === "stale" || t.outcome === "job_final") log(`result for ${jobId}#${index} from node ${nodeId} rejected: ${t.outcome} (the node holds no current lease on it)`);
+      if (t.outcome === "rejected") log(`result for ${jobId}#${index} from node ${nodeId}: the replicas disagreed past the limit; the job failed`);
+      for (const caught of t.disagreed) log(`node ${caught} returned a result for ${jobId}#${index} that disagreed with the accepted one: its standing is reset and it is not paid`);
       publish(t);
       if (requeuedOrReduce(t)) workAvailable(1);
       return { outcome: t.outcome };
@@ -185,6 +199,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       if (requeuedOrReduce(t)) workAvailable(1);
       return { outcome: t.outcome };
     }, { queue }),
+    serve(bus, subjects.nodeReputations, async ({ nodeIds }) => ({ reputations: await store.reputations(nodeIds) }), { queue }),
     serve(bus, subjects.releaseNode, async ({ nodeId }) => {
       const t = await store.releaseNode(nodeId, now());
       publish(t);
@@ -212,4 +227,13 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       await Promise.all(served.map((s) => s.done));
     },
   };
+}
+
+/** A node's result in the form replicas vote with; text that is not JSON is the sender's error. */
+function canonical(results: string) {
+  try {
+    return canonicalResult(results);
+  } catch {
+    throw new MedusaError("invalid_field", "results: not valid JSON text");
+  }
 }

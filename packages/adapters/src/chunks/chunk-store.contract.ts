@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe } from "bun:test";
 import type { ChunkStore, JobRecord } from "@medusa/core";
 import { chunksOf, jobRecord, T0, type ContractContext, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
+import { adaptiveContract } from "./chunk-store.adaptive.contract.ts";
 import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
+import { replicasContract } from "./chunk-store.replicas.contract.ts";
 import { settlementsContract } from "./chunk-store.settlements.contract.ts";
 
 export { itemsChunk, jobRecord, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
@@ -41,5 +43,7 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     leaseOutcomesContract(context);
     lifecycleContract(context);
     settlementsContract(context);
+    replicasContract(context);
+    adaptiveContract(context);
   });
 }

@@ -33,6 +33,7 @@ export function jobRecord(over: Partial<JobRecord> = {}): JobRecord {
     timeoutMs: 1_000,
     maxAttempts: 3,
     replicas: 1,
+    quorum: 1,
     credits: { price: 0, held: 0, spent: 0 },
     createdAt: T0,
     ...over,

@@ -43,7 +43,7 @@ export function lifecycleContract(t: ContractContext): void {
         { id: 4, type: "cancelled", chunks: { total: 3, done: 0, running: 0, failed: 0 } },
       ]);
       expect(await t.job(j.id)).toMatchObject({ state: "cancelled", finishedAt: T0 + 2 });
-      expect(await t.store.completeChunk(holderOf(held, "n1"), "[]", T0)).toEqual({ outcome: "job_final", events: [] });
+      expect(await t.store.completeChunk(holderOf(held, "n1"), "[]", T0)).toEqual({ outcome: "job_final", events: [], disagreed: [] });
       expect((await t.store.failChunk(holderOf(held, "n1"), { message: "x" }, T0)).outcome).toBe("job_final");
       expect(refs((await t.store.leaseChunks("n2", 5, T0)).leases)).toEqual([`${other.id}:0`]);
       expect((await t.store.requeueExpired(T0 + 1_000_000, 10)).events.map((e) => e.jobId)).toEqual([other.id]);

@@ -3,7 +3,7 @@ import Redis from "ioredis";
 import { redisAvailable, TEST_REDIS_URL, testPrefix } from "../testing/servers.ts";
 import { chunkStoreContract } from "./chunk-store.contract.ts";
 import { RedisChunkStore } from "./redis-chunk-store.ts";
-import { chunkKeys, chunkRef, LUA_KEYS } from "./redis-keys.ts";
+import { chunkKeys, chunkRef, leaseMember, LUA_KEYS } from "./redis-keys.ts";
 import { resultOf, ScriptCode, scriptSource } from "./redis-scripts.ts";
 
 const available = await redisAvailable();
@@ -34,9 +34,17 @@ describe.skipIf(!available)("RedisChunkStore", () => {
     const keys = chunkKeys("pfx");
     const lua = `${LUA_KEYS}
 local jobId, index = parseRef(chunkRef("job_a:b", 7))
-return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job_x", 3), nodeLeasesKey("pfx", "n1"), jobId, index }`;
-    expect(await redis.eval(lua, 0)).toEqual([keys.job("job_x"), keys.events("job_x"), keys.chunk("job_x", 3), keys.nodeLeases("n1"), "job_a:b", 7]);
+local nodeId, leaseJob, leaseIndex = parseLeaseMember(leaseMember("node_q", "job_a:b", 7))
+return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job_x", 3), nodeLeasesKey("pfx", "n1"),
+  replicasKey("pfx", "job_x", 3), unpaidKey("pfx", "job_x"), reputationKey("pfx", "n1"), settlementsKey("pfx"),
+  leaseMember("node_q", "job_a:b", 7), jobId, index, nodeId, leaseJob, leaseIndex }`;
+    expect(await redis.eval(lua, 0)).toEqual([
+      keys.job("job_x"), keys.events("job_x"), keys.chunk("job_x", 3), keys.nodeLeases("n1"),
+      keys.replicas("job_x", 3), keys.unpaid("job_x"), keys.reputation("n1"), keys.settlements,
+      leaseMember("node_q", "job_a:b", 7), "job_a:b", 7, "node_q", "job_a:b", 7,
+    ]);
     expect(chunkRef("job_a:b", 7)).toBe("job_a:b:7");
+    expect(leaseMember("node_q", "job_a:b", 7)).toBe("node_q|job_a:b:7");
   });
 
   test("every script resolves its includes and compiles", async () => {

@@ -1,7 +1,9 @@
 import type Redis from "ioredis";
 import { z } from "zod";
-import { ChunkLease, JobEvent, JobRecord, leaseMsFor, newSecret, Settlement } from "@medusa/core";
-import type { ChunkError, ChunkStore, CompleteOutcome, LeaseHolder, NewChunk, Transition } from "@medusa/core";
+import {
+  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
+} from "@medusa/core";
+import type { ChunkError, ChunkStore, CompleteOutcome, CompleteTransition, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
 import { chunkKeys, type ChunkKeys } from "./redis-keys.ts";
 import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts.ts";
 
@@ -27,6 +29,8 @@ const JobHash = z.object({
   timeoutMs: z.coerce.number(),
   maxAttempts: z.coerce.number(),
   replicas: z.coerce.number(),
+  quorum: z.coerce.number().default(1),
+  adaptive: z.string().default("0"),
   createdAt: z.coerce.number(),
   finishedAt: z.coerce.number().optional(),
   error: z.string().optional(),
@@ -35,6 +39,9 @@ const JobHash = z.object({
   held: z.coerce.number().default(0),
   spent: z.coerce.number().default(0),
 });
+
+/** What complete-chunk returns after its events when the caller held a lease. */
+const CompleteRest = z.tuple([z.enum(["accepted", "pending", "rejected"]), z.string()]);
 
 function recordFromHash(hash: Record<string, string>): JobRecord {
   const h = JobHash.parse(hash);
@@ -50,7 +57,8 @@ function recordFromHash(hash: Record<string, string>): JobRecord {
     items: h.items,
     timeoutMs: h.timeoutMs,
     maxAttempts: h.maxAttempts,
-    replicas: h.replicas,
+    replicas: h.adaptive === "1" ? "auto" : h.replicas,
+    quorum: h.quorum,
     credits: { price: h.price, held: h.held, spent: h.spent },
     createdAt: h.createdAt,
     ...(h.finishedAt === undefined ? {} : { finishedAt: h.finishedAt }),
@@ -84,7 +92,7 @@ export class RedisChunkStore implements ChunkStore {
       "id", job.id, "owner", job.owner, "name", job.name, "program", JSON.stringify(job.program),
       "hasReduce", job.hasReduce ? 1 : 0, "state", "queued", "total", 0, "done", 0, "running", 0, "failed", 0,
       "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts,
-      "replicas", job.replicas, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
+      "replicas", replicasBudgeted(job.replicas), "quorum", job.quorum, "adaptive", job.replicas === "auto" ? 1 : 0, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
       "maps", 0, "reduceQueued", 0, "eventSeq", 0, "price", job.credits.price, "held", job.credits.held, "spent", 0,
     ];
     const reply = await runScript(this.redis, "create-job", [this.keys.job(job.id), this.keys.ownerJobs(job.owner)], [
@@ -131,22 +139,28 @@ export class RedisChunkStore implements ChunkStore {
     return { events };
   }
 
-  async leaseChunks(nodeId: string, max: number, now: number): Promise<Transition & { leases: ChunkLease[] }> {
+  async leaseChunks(nodeId: string, max: number, now: number, options: LeaseOptions = {}): Promise<Transition & { leases: ChunkLease[] }> {
     if (max <= 0) return { events: [], leases: [] };
-    const tokens = Array.from({ length: max }, () => newSecret("lease"));
+    const random = options.random ?? Math.random;
+    const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
-      this.prefix, nodeId, now, this.maxEvents, ...tokens,
+      this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
+      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, ...draws,
     ]);
     const { events, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
     return { events, leases };
   }
 
-  async completeChunk(holder: LeaseHolder, results: string, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
+  async completeChunk(holder: LeaseHolder, results: string, now: number, hash = results): Promise<CompleteTransition> {
     const reply = await runScript(this.redis, "complete-chunk", this.leaseKeys(holder), [
-      this.prefix, holder.jobId, holder.index, holder.nodeId, holder.token, results, now, this.maxEvents,
+      this.prefix, holder.jobId, holder.index, holder.nodeId, holder.token, results, now, this.maxEvents, hash,
     ]);
-    return this.outcome(reply, holder.jobId);
+    const { code, events, rest } = decodeReply(reply);
+    const result = resultOf(code, holder.jobId);
+    if (result !== "ok") return { events, outcome: result, disagreed: [] };
+    const [outcome, caught] = CompleteRest.parse(rest);
+    return { events, outcome, disagreed: z.array(z.string()).parse(JSON.parse(caught)) };
   }
 
   async failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
@@ -217,6 +231,19 @@ export class RedisChunkStore implements ChunkStore {
 
   async ackSettlements(keys: string[]): Promise<void> {
     if (keys.length > 0) await this.redis.hdel(this.keys.settlements, ...keys);
+  }
+
+  async reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>> {
+    const pipeline = this.redis.pipeline();
+    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak");
+    const replies = (await pipeline.exec()) ?? [];
+    return Object.fromEntries(
+      replies.map(([err, fields], i) => {
+        if (err) throw err;
+        const [agreed, disagreed, streak] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
+        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak })];
+      }),
+    );
   }
 
   async readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]> {

@@ -5,22 +5,29 @@
  * each builder; the loader prepends it to every script, and a test checks both
  * sides agree. Keep the two in step here and nowhere else.
  *
- * Refs ("<jobId>:<index>") name a chunk inside the queue, the lease zset and
- * the per-node sets; job ids never end in ":<digits>", so the last colon splits.
+ * Refs ("<jobId>:<index>") name a chunk inside the queue and the per-node
+ * sets; job ids never end in ":<digits>", so the last colon splits. The lease
+ * zset names a node's lease on a chunk, "<nodeId>|<ref>".
  */
 export interface ChunkKeys {
   /** List of chunk refs, front = next to lease (FIFO across jobs). */
   queue: string;
-  /** Zset of leased chunk refs, score = lease expiresAt. */
+  /** Zset of leases ("<nodeId>|<ref>", see leaseMember), score = lease expiresAt. */
   leases: string;
   /** Hash: one job's record fields plus counters. */
   job(jobId: string): string;
   /** List of one job's event JSON, oldest first, trimmed to the newest N. */
   events(jobId: string): string;
-  /** Hash: one chunk's state, lease and results. */
+  /** Hash: one chunk's state, counters, accepted result, and the texts of answers still being voted on (`text:<nodeId>`). */
   chunk(jobId: string, index: number): string;
+  /** Hash: an open chunk's replicas, nodeId → "L|owner|token|expiresAt" (leased) or "D|owner|hash" (answered). */
+  replicas(jobId: string, index: number): string;
+  /** Hash: a job's results accepted alone and not paid yet, chunk index → nodeId. */
+  unpaid(jobId: string): string;
   /** Set of chunk refs one node holds leases on. */
   nodeLeases(nodeId: string): string;
+  /** Hash: a node's validated history: agreed, disagreed, streak. */
+  reputation(nodeId: string): string;
   /** Zset of an owner's job ids, score = createdAt. */
   ownerJobs(owner: string): string;
   /** Hash: the settlement outbox, key → Settlement JSON, until the scheduler forwards it. */
@@ -34,24 +41,37 @@ export function chunkKeys(prefix: string): ChunkKeys {
     job: (jobId) => `${prefix}:job:${jobId}`,
     events: (jobId) => `${prefix}:job:${jobId}:events`,
     chunk: (jobId, index) => `${prefix}:chunk:${jobId}:${index}`,
+    replicas: (jobId, index) => `${prefix}:chunk:${jobId}:${index}:replicas`,
+    unpaid: (jobId) => `${prefix}:job:${jobId}:unpaid`,
     nodeLeases: (nodeId) => `${prefix}:node:${nodeId}:leases`,
+    reputation: (nodeId) => `${prefix}:node:${nodeId}:reputation`,
     ownerJobs: (owner) => `${prefix}:owner:${owner}:jobs`,
     settlements: `${prefix}:settlements`,
   };
 }
 
 export const chunkRef = (jobId: string, index: number) => `${jobId}:${index}`;
+/** One node's lease on one chunk; node ids never contain "|". */
+export const leaseMember = (nodeId: string, jobId: string, index: number) => `${nodeId}|${chunkRef(jobId, index)}`;
 
 /** The Lua twin of `chunkKeys` (the prefix comes in as ARGV[1]) and of `chunkRef`. */
 export const LUA_KEYS = `
 local function jobKey(prefix, jobId) return prefix .. ":job:" .. jobId end
 local function eventsKey(prefix, jobId) return prefix .. ":job:" .. jobId .. ":events" end
 local function chunkKey(prefix, jobId, index) return prefix .. ":chunk:" .. jobId .. ":" .. index end
+local function replicasKey(prefix, jobId, index) return prefix .. ":chunk:" .. jobId .. ":" .. index .. ":replicas" end
+local function unpaidKey(prefix, jobId) return prefix .. ":job:" .. jobId .. ":unpaid" end
 local function nodeLeasesKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":leases" end
+local function reputationKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":reputation" end
 local function settlementsKey(prefix) return prefix .. ":settlements" end
 local function chunkRef(jobId, index) return jobId .. ":" .. index end
 local function parseRef(ref)
   local jobId, index = string.match(ref, "^(.*):(%d+)$")
   return jobId, tonumber(index)
+end
+local function leaseMember(nodeId, jobId, index) return nodeId .. "|" .. chunkRef(jobId, index) end
+local function parseLeaseMember(member)
+  local nodeId, jobId, index = string.match(member, "^([^|]*)|(.*):(%d+)$")
+  return nodeId, jobId, tonumber(index)
 end
 `;

@@ -65,7 +65,7 @@ export const ScriptCode = {
   jobSealed: -5,
 } as const;
 
-export type TransitionResult = "ok" | Exclude<CompleteOutcome, "accepted">;
+export type TransitionResult = "ok" | Extract<CompleteOutcome, "stale" | "job_final">;
 
 /**
  * The one place codes become meaning: "job_final" and "stale" are outcomes

@@ -1,9 +1,15 @@
 import { Database } from "bun:sqlite";
-import { ChunkLease, JobEvent, isFinal, leaseMsFor, MedusaError, newSecret, notFound } from "@medusa/core";
-import type {
-  ChunkCounts, ChunkError, ChunkStore, CompleteOutcome, JobRecord, JobState, LeaseHolder, NewChunk, NewJobEvent, Settlement, StoredEvent, Transition,
+import {
+  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, isFinal, leaseMsFor, MedusaError, newSecret, notFound, replicasBudgeted,
 } from "@medusa/core";
-import { SCHEMA, recordFromRow, type ChunkRow, type JobRow } from "./sqlite-schema.ts";
+import type {
+  ChunkCounts, ChunkError, ChunkStore, CompleteOutcome, CompleteTransition, JobRecord, JobState, LeaseHolder, LeaseOptions, NewChunk, NewJobEvent,
+  NodeReputation, Settlement, StoredEvent, Transition,
+} from "@medusa/core";
+import { disagreement, needsMore, type Tally } from "./replica-votes.ts";
+import { SqliteEventLog } from "./sqlite-event-log.ts";
+import { migrateSchema, recordFromRow, SCHEMA, type ChunkRow, type JobRow } from "./sqlite-schema.ts";
+import { firstVote, nextQueuePos, SqliteReplicas } from "./sqlite-replicas.ts";
 import { SqliteSettlements } from "./sqlite-settlements.ts";
 
 export interface SqliteChunkStoreOptions {
@@ -21,17 +27,19 @@ const finalState = (state: string) => isFinal(state as JobState);
  */
 export class SqliteChunkStore implements ChunkStore {
   private readonly db: Database;
-  private readonly maxEvents: number;
+  private readonly log: SqliteEventLog;
   private readonly settlements: SqliteSettlements;
+  private readonly replicas: SqliteReplicas;
 
   constructor(path: string | ":memory:", options: SqliteChunkStoreOptions = {}) {
     this.db = new Database(path, { create: true });
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(SCHEMA);
-    SqliteSettlements.migrate(this.db);
+    migrateSchema(this.db);
     this.settlements = new SqliteSettlements(this.db);
-    this.maxEvents = options.maxEvents ?? 10_000;
+    this.replicas = new SqliteReplicas(this.db);
+    this.log = new SqliteEventLog(this.db, options.maxEvents ?? 10_000);
   }
 
   async createJob(job: JobRecord, now: number): Promise<Transition> {
@@ -39,12 +47,12 @@ export class SqliteChunkStore implements ChunkStore {
       if (this.jobRow(job.id)) throw new MedusaError("conflict", `job ${job.id} already exists`);
       this.db
         .query(
-          `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, replicas, created_at, lease_ms, price, held, spent)
-           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+          `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, replicas, quorum, adaptive, created_at, lease_ms, price, held, spent)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
-        .run(job.id, job.owner, job.name, JSON.stringify(job.program), job.hasReduce ? 1 : 0, job.items, job.timeoutMs,
-          job.maxAttempts, job.replicas, job.createdAt, leaseMsFor(job.timeoutMs), job.credits.price, job.credits.held);
-      this.appendProgress(job.id, events);
+        .run(job.id, job.owner, job.name, JSON.stringify(job.program), job.hasReduce ? 1 : 0, job.items, job.timeoutMs, job.maxAttempts,
+          replicasBudgeted(job.replicas), job.quorum, job.replicas === "auto" ? 1 : 0, job.createdAt, leaseMsFor(job.timeoutMs), job.credits.price, job.credits.held);
+      this.log.progress(job.id, events);
       return { events };
     });
   }
@@ -67,12 +75,13 @@ export class SqliteChunkStore implements ChunkStore {
       if (finalState(job.state)) return { events, accepted: false };
       if (job.sealed) throw new MedusaError("conflict", `job ${jobId} is sealed: no more chunks`);
       const insert = this.db.query(
-        `INSERT INTO chunks (job_id, idx, task, state, item_offset, item_count, input, queue_pos)
-         VALUES (?, ?, 'map', 'queued', ?, ?, ?, ?)`,
+        `INSERT INTO chunks (job_id, idx, task, state, item_offset, item_count, input, wanted, quorum, queue_pos)
+         VALUES (?, ?, 'map', 'queued', ?, ?, ?, ?, ?, ?)`,
       );
-      chunks.forEach((c, i) => insert.run(jobId, job.total + i, c.offset, c.count, JSON.stringify(c.input), this.nextQueuePos("back")));
+      const { wanted, quorum } = firstVote(job);
+      chunks.forEach((c, i) => insert.run(jobId, job.total + i, c.offset, c.count, JSON.stringify(c.input), wanted, quorum, nextQueuePos(this.db, "back")));
       this.db.query("UPDATE jobs SET total = total + ?, maps = maps + ? WHERE id = ?").run(chunks.length, chunks.length, jobId);
-      this.appendProgress(jobId, events);
+      this.log.progress(jobId, events);
       return { events, accepted: true };
     });
   }
@@ -83,31 +92,40 @@ export class SqliteChunkStore implements ChunkStore {
       if (finalState(job.state) || job.sealed) return { events };
       this.db.query("UPDATE jobs SET sealed = 1, items = ? WHERE id = ?").run(items, jobId);
       if (job.has_reduce) {
+        const { wanted, quorum } = firstVote(job);
         this.db
           .query(
-            `INSERT INTO chunks (job_id, idx, task, state, item_offset, item_count, input)
-             VALUES (?, ?, 'reduce', 'waiting', 0, 0, '{"kind":"results"}')`,
+            `INSERT INTO chunks (job_id, idx, task, state, item_offset, item_count, input, wanted, quorum)
+             VALUES (?, ?, 'reduce', 'waiting', 0, 0, '{"kind":"results"}', ?, ?)`,
           )
-          .run(jobId, job.maps);
+          .run(jobId, job.maps, wanted, quorum);
         this.db.query("UPDATE jobs SET total = total + 1 WHERE id = ?").run(jobId);
         this.queueReduceIfReady(jobId);
       }
-      this.appendProgress(jobId, events);
+      this.log.progress(jobId, events);
       this.finishIfComplete(jobId, now, events);
       return { events };
     });
   }
 
-  async leaseChunks(nodeId: string, max: number, now: number): Promise<Transition & { leases: ChunkLease[] }> {
+  async leaseChunks(nodeId: string, max: number, now: number, options: LeaseOptions = {}): Promise<Transition & { leases: ChunkLease[] }> {
+    const owner = options.owner ?? nodeId;
+    const random = options.random ?? Math.random;
     return this.transition((events) => {
+      // Chunks this node, or another node of its owner, already works on or answered are not offered again.
       const rows = this.db
         .query(
           `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
-           WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running') ORDER BY c.queue_pos LIMIT ?`,
+           WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
+             AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ?))
+           ORDER BY c.queue_pos LIMIT ?`,
         )
-        .all(Math.max(0, max)) as ChunkRow[];
+        .all(nodeId, owner, Math.max(0, max)) as ChunkRow[];
+      const trusted = this.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
       const leases = rows.map((c) => {
         const job = this.requireJob(c.job_id);
+        const alone = trusted && random() >= (options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE);
+        if (job.adaptive) this.replicas.decideQuorum(c, alone);
         const lease = ChunkLease.parse({
           jobId: c.job_id,
           index: c.idx,
@@ -118,16 +136,13 @@ export class SqliteChunkStore implements ChunkStore {
           input: JSON.parse(c.input),
           expiresAt: now + job.lease_ms,
         });
-        this.db
-          .query(
-            `UPDATE chunks SET state = 'leased', attempts = attempts + 1, token = ?, node_id = ?, expires_at = ?, queue_pos = NULL
-             WHERE job_id = ? AND idx = ?`,
-          )
-          .run(lease.token, nodeId, lease.expiresAt, c.job_id, c.idx);
+        this.db.query("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+        this.replicas.lease(c.job_id, c.idx, nodeId, owner, lease.token, lease.expiresAt);
+        this.replicas.syncQueue(c.job_id, c.idx);
         this.db.query("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
         if (job.state === "queued") {
           this.db.query("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
-          this.appendProgress(c.job_id, events);
+          this.log.progress(c.job_id, events);
         }
         return lease;
       });
@@ -135,20 +150,27 @@ export class SqliteChunkStore implements ChunkStore {
     });
   }
 
-  async completeChunk(holder: LeaseHolder, results: string, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
+  async completeChunk(holder: LeaseHolder, results: string, now: number, hash = results): Promise<CompleteTransition> {
     return this.transition((events) => {
       const held = this.heldChunk(holder);
-      if (held !== "ok") return { events, outcome: held };
-      this.dropLease(holder.jobId, holder.index);
-      this.db.query("UPDATE chunks SET state = 'done', results = ? WHERE job_id = ? AND idx = ?").run(results, holder.jobId, holder.index);
-      this.db.query("UPDATE jobs SET running = running - 1, done = done + 1 WHERE id = ?").run(holder.jobId);
-      this.settlements.recordPayout(holder.jobId, holder.index, holder.nodeId);
-      const task = this.chunkRow(holder.jobId, holder.index)!.task as "map" | "reduce";
-      const chunks = this.counts(holder.jobId);
-      this.appendEvent(holder.jobId, { type: "chunk", index: holder.index, task, nodeId: holder.nodeId, chunks }, events);
-      if (task === "map") this.queueReduceIfReady(holder.jobId);
-      this.finishIfComplete(holder.jobId, now, events);
-      return { events, outcome: "accepted" as const };
+      if (held !== "ok") return { events, outcome: held, disagreed: [] };
+      this.replicas.answer(holder, hash, results);
+      this.db.query("UPDATE jobs SET running = running - 1 WHERE id = ?").run(holder.jobId);
+      const c = this.chunkRow(holder.jobId, holder.index)!;
+      const tally = this.replicas.tally(holder.jobId, holder.index);
+      const agreeing = tally.groups.get(hash)!;
+      if (agreeing.length >= c.quorum) return { events, outcome: "accepted" as const, disagreed: this.accept(c, holder, hash, tally, now, events) };
+      const job = this.requireJob(holder.jobId);
+      const more = needsMore(tally, c.wanted, c.quorum, job.replicas + job.quorum);
+      if (more === "give_up") {
+        this.db.query("UPDATE chunks SET state = 'failed', queue_pos = NULL WHERE job_id = ? AND idx = ?").run(holder.jobId, holder.index);
+        this.finishJob(holder.jobId, "failed", now, disagreement(c.task, c.idx, tally, c.quorum, job.replicas + job.quorum), events);
+        return { events, outcome: "rejected" as const, disagreed: [] };
+      }
+      this.db.query("UPDATE chunks SET wanted = wanted + ? WHERE job_id = ? AND idx = ?").run(more, holder.jobId, holder.index);
+      this.replicas.syncQueue(holder.jobId, holder.index);
+      this.log.progress(holder.jobId, events);
+      return { events, outcome: "pending" as const, disagreed: [] };
     });
   }
 
@@ -156,7 +178,8 @@ export class SqliteChunkStore implements ChunkStore {
     return this.transition((events) => {
       const held = this.heldChunk(holder);
       if (held !== "ok") return { events, outcome: held };
-      this.dropLease(holder.jobId, holder.index);
+      this.replicas.drop(holder.jobId, holder.index, holder.nodeId);
+      this.replicas.resetStreak(holder.nodeId);
       this.requeueOrFail(holder.jobId, holder.index, error, now, events);
       return { events, outcome: "accepted" as const };
     });
@@ -164,33 +187,32 @@ export class SqliteChunkStore implements ChunkStore {
 
   async requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }> {
     return this.transition((events) => {
-      const rows = this.db
-        .query("SELECT * FROM chunks WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?")
-        .all(now, Math.max(0, limit)) as ChunkRow[];
-      for (const c of rows) {
-        this.dropLease(c.job_id, c.idx);
-        this.requeueOrFail(c.job_id, c.idx, { message: `lease expired on node ${c.node_id}` }, now, events);
+      const rows = this.replicas.expired(now, limit);
+      let requeued = 0;
+      for (const r of rows) {
+        // An earlier expiry in this sweep may have failed the job, which dropped its other leases.
+        if (!this.replicas.holds({ jobId: r.job_id, index: r.idx, nodeId: r.node_id, token: r.token! })) continue;
+        this.replicas.drop(r.job_id, r.idx, r.node_id);
+        this.replicas.resetStreak(r.node_id);
+        requeued += 1;
+        this.requeueOrFail(r.job_id, r.idx, { message: `lease expired on node ${r.node_id}` }, now, events);
       }
-      return { events, requeued: rows.length };
+      return { events, requeued };
     });
   }
 
   async releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
     return this.transition((events) => {
-      // Pushed to the front last-first, so each job's chunks stay in index order.
-      const rows = this.db
-        .query("SELECT * FROM chunks WHERE node_id = ? AND state = 'leased' ORDER BY job_id DESC, idx DESC")
-        .all(nodeId) as ChunkRow[];
+      const rows = this.replicas.leasedBy(nodeId);
       const affected = new Set<string>();
-      for (const c of rows) {
-        this.dropLease(c.job_id, c.idx);
-        this.db
-          .query("UPDATE chunks SET state = 'queued', attempts = attempts - 1, queue_pos = ? WHERE job_id = ? AND idx = ?")
-          .run(this.nextQueuePos("front"), c.job_id, c.idx);
-        this.db.query("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(c.job_id);
-        affected.add(c.job_id);
+      for (const r of rows) {
+        this.replicas.drop(r.job_id, r.idx, nodeId);
+        this.db.query("UPDATE chunks SET attempts = attempts - 1 WHERE job_id = ? AND idx = ?").run(r.job_id, r.idx);
+        this.replicas.syncQueue(r.job_id, r.idx);
+        this.db.query("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(r.job_id);
+        affected.add(r.job_id);
       }
-      for (const jobId of [...affected].reverse()) this.appendProgress(jobId, events);
+      for (const jobId of [...affected].reverse()) this.log.progress(jobId, events);
       return { events, requeued: rows.length };
     });
   }
@@ -221,10 +243,11 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]> {
-    const rows = this.db
-      .query("SELECT body FROM events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?")
-      .all(jobId, afterId, Math.max(0, limit)) as Array<{ body: string }>;
-    return rows.map((r) => JobEvent.parse(JSON.parse(r.body)));
+    return this.log.read(jobId, afterId, limit);
+  }
+
+  async reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>> {
+    return this.replicas.reputations(nodeIds);
   }
 
   async pendingSettlements(limit: number): Promise<Settlement[]> {
@@ -269,44 +292,52 @@ export class SqliteChunkStore implements ChunkStore {
     return this.db.query("SELECT * FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as ChunkRow | null;
   }
 
-  private counts(jobId: string): ChunkCounts {
-    return this.db.query("SELECT total, done, running, failed FROM jobs WHERE id = ?").get(jobId) as ChunkCounts;
-  }
-
   /** Whether `holder` may complete or fail its chunk; a final job's lease is cleared either way. */
   private heldChunk(holder: LeaseHolder): "ok" | "stale" | "job_final" {
     const job = this.jobRow(holder.jobId);
     if (!job) return "stale";
-    const c = this.chunkRow(holder.jobId, holder.index);
-    const holds = c?.state === "leased" && c.token === holder.token && c.node_id === holder.nodeId;
+    const holds = this.replicas.holds(holder);
     if (finalState(job.state)) {
-      if (holds) this.dropLease(holder.jobId, holder.index);
+      if (holds) this.replicas.drop(holder.jobId, holder.index, holder.nodeId);
       return "job_final";
     }
     return holds ? "ok" : "stale";
   }
 
-  private dropLease(jobId: string, index: number): void {
-    this.db.query("UPDATE chunks SET token = NULL, node_id = NULL, expires_at = NULL WHERE job_id = ? AND idx = ?").run(jobId, index);
-  }
-
-  private nextQueuePos(end: "front" | "back"): number {
-    const sql = end === "front" ? "UPDATE queue_ends SET front = front - 1 RETURNING front AS pos" : "UPDATE queue_ends SET back = back + 1 RETURNING back AS pos";
-    return (this.db.query(sql).get() as { pos: number }).pos;
-  }
-
-  private appendEvent(jobId: string, event: NewJobEvent, events: StoredEvent[]): void {
-    const { id } = this.db.query("UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq AS id").get(jobId) as { id: number };
-    const numbered = JobEvent.parse({ ...event, id });
-    this.db.query("INSERT INTO events (job_id, id, body) VALUES (?, ?, ?)").run(jobId, id, JSON.stringify(numbered));
-    this.db.query("DELETE FROM events WHERE job_id = ? AND id <= ?").run(jobId, id - this.maxEvents);
-    events.push({ jobId, event: numbered });
-  }
-
-  private appendProgress(jobId: string, events: StoredEvent[]): void {
+  /**
+   * The `hash` group reached the chunk's quorum: the chunk is done with that
+   * result, leases still out on it go stale, agreeing nodes are paid (or, for
+   * a result accepted alone in an "auto" job, owed) and, when the result was
+   * compared at all, every answer counts for or against its node's record.
+   * Returns the nodes caught disagreeing.
+   */
+  private accept(c: ChunkRow, holder: LeaseHolder, hash: string, tally: Tally, now: number, events: StoredEvent[]): string[] {
+    const { job_id: jobId, idx } = c;
     const job = this.requireJob(jobId);
-    const chunks = { total: job.total, done: job.done, running: job.running, failed: job.failed };
-    this.appendEvent(jobId, { type: "progress", state: job.state as JobState, chunks, sealed: job.sealed === 1 }, events);
+    const text = this.replicas.resultText(jobId, idx, holder.nodeId);
+    this.db.query("UPDATE chunks SET state = 'done', results = ?, queue_pos = NULL WHERE job_id = ? AND idx = ?").run(text, jobId, idx);
+    this.db.query("UPDATE jobs SET running = running - ?, done = done + 1 WHERE id = ?").run(tally.leased.length, jobId);
+    this.replicas.clearChunk(jobId, idx);
+    const validated = c.quorum >= 2;
+    const caught: string[] = [];
+    for (const [groupHash, nodes] of tally.groups) {
+      for (const nodeId of nodes) {
+        if (groupHash !== hash) {
+          this.replicas.disagreed(nodeId);
+          this.settlements.forfeitUnpaid(jobId, nodeId);
+          caught.push(nodeId);
+        } else if (validated) {
+          this.replicas.agreed(nodeId);
+          this.settlements.recordPayout(jobId, idx, nodeId);
+        } else if (job.adaptive) this.settlements.recordUnpaid(jobId, idx, nodeId);
+        else this.settlements.recordPayout(jobId, idx, nodeId);
+      }
+    }
+    const task = c.task as "map" | "reduce";
+    this.log.append(jobId, { type: "chunk", index: idx, task, nodeId: holder.nodeId, chunks: this.log.counts(jobId) }, events);
+    if (task === "map") this.queueReduceIfReady(jobId);
+    this.finishIfComplete(jobId, now, events);
+    return caught;
   }
 
   /** A failed or cancelled job keeps no running chunks, queue entries or leases. */
@@ -314,21 +345,22 @@ export class SqliteChunkStore implements ChunkStore {
     this.db.query("UPDATE jobs SET state = ?, finished_at = ?, error = COALESCE(?, error) WHERE id = ?").run(state, now, error ?? null, jobId);
     if (state !== "done") {
       this.db.query("UPDATE jobs SET running = 0 WHERE id = ?").run(jobId);
-      this.db
-        .query("UPDATE chunks SET queue_pos = NULL, token = NULL, node_id = NULL, expires_at = NULL WHERE job_id = ? AND (queue_pos IS NOT NULL OR token IS NOT NULL)")
-        .run(jobId);
+      this.db.query("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND queue_pos IS NOT NULL").run(jobId);
+      this.replicas.clearJob(jobId);
     }
+    this.settlements.payUnpaid(jobId);
     this.settlements.recordRefund(jobId);
-    const chunks = this.counts(jobId);
-    if (state === "failed") this.appendEvent(jobId, { type: "failed", error: error ?? "", chunks }, events);
-    else this.appendEvent(jobId, { type: state, chunks }, events);
+    const chunks = this.log.counts(jobId);
+    if (state === "failed") this.log.append(jobId, { type: "failed", error: error ?? "", chunks }, events);
+    else this.log.append(jobId, { type: state, chunks }, events);
   }
 
   private queueReduceIfReady(jobId: string): void {
     const job = this.requireJob(jobId);
     if (!job.has_reduce || !job.sealed || job.reduce_queued || job.done !== job.maps) return;
     this.db.query("UPDATE jobs SET reduce_queued = 1 WHERE id = ?").run(jobId);
-    this.db.query("UPDATE chunks SET state = 'queued', queue_pos = ? WHERE job_id = ? AND idx = ?").run(this.nextQueuePos("front"), jobId, job.maps);
+    this.db.query("UPDATE chunks SET state = 'queued' WHERE job_id = ? AND idx = ?").run(jobId, job.maps);
+    this.replicas.syncQueue(jobId, job.maps);
   }
 
   private finishIfComplete(jobId: string, now: number, events: StoredEvent[]): void {
@@ -336,18 +368,21 @@ export class SqliteChunkStore implements ChunkStore {
     if (job.sealed && job.done === job.total) this.finishJob(jobId, "done", now, undefined, events);
   }
 
+  /** A lease ended without a result: the chunk wants another replica, or has failed too often and fails its job. */
   private requeueOrFail(jobId: string, index: number, error: ChunkError, now: number, events: StoredEvent[]): void {
     this.db.query("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(jobId);
+    this.db.query("UPDATE chunks SET failures = failures + 1 WHERE job_id = ? AND idx = ?").run(jobId, index);
     const c = this.chunkRow(jobId, index)!;
     const job = this.requireJob(jobId);
-    if (c.attempts < job.max_attempts) {
-      this.db.query("UPDATE chunks SET state = 'queued', queue_pos = ? WHERE job_id = ? AND idx = ?").run(this.nextQueuePos("front"), jobId, index);
-      this.appendProgress(jobId, events);
+    if (c.failures < job.max_attempts) {
+      this.replicas.syncQueue(jobId, index);
+      this.log.progress(jobId, events);
       return;
     }
     const item = error.itemIndex === undefined ? "" : `item ${c.item_offset + error.itemIndex}: `;
-    const what = c.task === "reduce" ? `reduce failed ${c.attempts} times: ` : `chunk ${index} failed ${c.attempts} times: ${item}`;
+    const what = c.task === "reduce" ? `reduce failed ${c.failures} times: ` : `chunk ${index} failed ${c.failures} times: ${item}`;
     this.db.query("UPDATE chunks SET state = 'failed' WHERE job_id = ? AND idx = ?").run(jobId, index);
     this.finishJob(jobId, "failed", now, what + error.message, events);
   }
 }
+

@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import { JobRecord } from "@medusa/core";
 
 /**
@@ -32,10 +33,16 @@ CREATE TABLE IF NOT EXISTS jobs (
   event_seq INTEGER NOT NULL DEFAULT 0,
   price INTEGER NOT NULL DEFAULT 0,
   held INTEGER NOT NULL DEFAULT 0,
-  spent INTEGER NOT NULL DEFAULT 0
+  spent INTEGER NOT NULL DEFAULT 0,
+  quorum INTEGER NOT NULL DEFAULT 1,
+  adaptive INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
 
+-- state: waiting (a reduce before its maps are done), queued (wants results:
+-- in the queue while it wants more replicas than it has), done or failed.
+-- quorum 0 is an "auto" chunk nobody has leased yet; unpaid_node is the node
+-- whose result was accepted alone, paid when the job ends.
 CREATE TABLE IF NOT EXISTS chunks (
   job_id TEXT NOT NULL,
   idx INTEGER NOT NULL,
@@ -45,16 +52,39 @@ CREATE TABLE IF NOT EXISTS chunks (
   item_count INTEGER NOT NULL,
   input TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
-  token TEXT,
-  node_id TEXT,
-  expires_at REAL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  wanted INTEGER NOT NULL DEFAULT 1,
+  quorum INTEGER NOT NULL DEFAULT 1,
+  unpaid_node TEXT,
   results TEXT,
   queue_pos INTEGER,
   PRIMARY KEY (job_id, idx)
 );
 CREATE INDEX IF NOT EXISTS chunks_in_queue ON chunks (queue_pos) WHERE queue_pos IS NOT NULL;
-CREATE INDEX IF NOT EXISTS chunks_by_expiry ON chunks (expires_at) WHERE expires_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS chunks_by_node ON chunks (node_id) WHERE node_id IS NOT NULL;
+
+-- One row per node working on (leased) or having answered (done) a chunk
+-- that is still open. hash is what replicas vote with.
+CREATE TABLE IF NOT EXISTS replicas (
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  token TEXT,
+  expires_at REAL,
+  hash TEXT,
+  results TEXT,
+  PRIMARY KEY (job_id, idx, node_id)
+);
+CREATE INDEX IF NOT EXISTS replicas_by_expiry ON replicas (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS replicas_by_node ON replicas (node_id) WHERE state = 'leased';
+
+CREATE TABLE IF NOT EXISTS reputations (
+  node_id TEXT PRIMARY KEY,
+  agreed INTEGER NOT NULL DEFAULT 0,
+  disagreed INTEGER NOT NULL DEFAULT 0,
+  streak INTEGER NOT NULL DEFAULT 0
+);
 
 CREATE TABLE IF NOT EXISTS events (
   job_id TEXT NOT NULL,
@@ -83,7 +113,32 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "jobs", column: "price", ddl: "ALTER TABLE jobs ADD COLUMN price INTEGER NOT NULL DEFAULT 0" },
   { table: "jobs", column: "held", ddl: "ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0" },
   { table: "jobs", column: "spent", ddl: "ALTER TABLE jobs ADD COLUMN spent INTEGER NOT NULL DEFAULT 0" },
+  { table: "jobs", column: "quorum", ddl: "ALTER TABLE jobs ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1" },
+  { table: "jobs", column: "adaptive", ddl: "ALTER TABLE jobs ADD COLUMN adaptive INTEGER NOT NULL DEFAULT 0" },
+  { table: "chunks", column: "failures", ddl: "ALTER TABLE chunks ADD COLUMN failures INTEGER NOT NULL DEFAULT 0" },
+  { table: "chunks", column: "wanted", ddl: "ALTER TABLE chunks ADD COLUMN wanted INTEGER NOT NULL DEFAULT 1" },
+  { table: "chunks", column: "quorum", ddl: "ALTER TABLE chunks ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1" },
+  { table: "chunks", column: "unpaid_node", ddl: "ALTER TABLE chunks ADD COLUMN unpaid_node TEXT" },
 ];
+
+/**
+ * Brings a data folder made by an older release up to date: adds the columns
+ * it lacks, and puts back chunks leased under the one-lease-per-chunk model
+ * (their leases lived on the chunk row, which no longer holds any).
+ */
+export function migrateSchema(db: Database): void {
+  for (const { table, column, ddl } of ADDED_COLUMNS) {
+    const columns = db.query(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(ddl);
+  }
+  db.transaction(() => {
+    const { n } = db.query("SELECT count(*) AS n FROM chunks WHERE state = 'leased'").get() as { n: number };
+    if (n === 0) return;
+    db.exec("UPDATE queue_ends SET front = front - 1");
+    db.exec("UPDATE chunks SET state = 'queued', queue_pos = (SELECT front FROM queue_ends) WHERE state = 'leased'");
+    db.exec("UPDATE jobs SET running = 0 WHERE state IN ('queued', 'running')");
+  }).immediate();
+}
 
 export interface JobRow {
   id: string;
@@ -111,6 +166,9 @@ export interface JobRow {
   price: number;
   held: number;
   spent: number;
+  /** For "auto" jobs: replicas holds 2, what the escrow was sized for. */
+  quorum: number;
+  adaptive: number;
 }
 
 export interface ChunkRow {
@@ -122,9 +180,23 @@ export interface ChunkRow {
   item_count: number;
   input: string;
   attempts: number;
+  failures: number;
+  wanted: number;
+  quorum: number;
+  unpaid_node: string | null;
+  results: string | null;
+  queue_pos: number | null;
+}
+
+export interface ReplicaRow {
+  job_id: string;
+  idx: number;
+  node_id: string;
+  owner: string;
+  state: "leased" | "done";
   token: string | null;
-  node_id: string | null;
   expires_at: number | null;
+  hash: string | null;
   results: string | null;
 }
 
@@ -141,7 +213,8 @@ export function recordFromRow(row: JobRow): JobRecord {
     items: row.items,
     timeoutMs: row.timeout_ms,
     maxAttempts: row.max_attempts,
-    replicas: row.replicas,
+    replicas: row.adaptive ? "auto" : row.replicas,
+    quorum: row.quorum,
     credits: { price: row.price, held: row.held, spent: row.spent },
     createdAt: row.created_at,
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),

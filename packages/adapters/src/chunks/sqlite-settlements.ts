@@ -1,22 +1,14 @@
 import type { Database } from "bun:sqlite";
 import { payoutKey, refundKey, Settlement } from "@medusa/core";
-import { ADDED_COLUMNS } from "./sqlite-schema.ts";
 
 /**
- * The SQLite chunk store's settlement outbox. `recordPayout` and
- * `recordRefund` run inside the transition that earned them, so a payout
- * exists exactly when its chunk was accepted.
+ * The SQLite chunk store's settlement outbox. Every method runs inside the
+ * transition that earned it, so a payout exists exactly when its chunk was
+ * accepted (and, for a result accepted alone, its job ended with its node
+ * never caught disagreeing).
  */
 export class SqliteSettlements {
   constructor(private readonly db: Database) {}
-
-  /** Brings a data folder made before the ledger up to date. */
-  static migrate(db: Database): void {
-    for (const { table, column, ddl } of ADDED_COLUMNS) {
-      const columns = db.query(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
-      if (!columns.some((c) => c.name === column)) db.exec(ddl);
-    }
-  }
 
   /** An accepted result earns its node the job's price, out of the job's escrow. */
   recordPayout(jobId: string, index: number, nodeId: string): void {
@@ -24,6 +16,26 @@ export class SqliteSettlements {
     if (job.price <= 0) return;
     this.db.query("UPDATE jobs SET spent = spent + price WHERE id = ?").run(jobId);
     this.put({ v: 1, kind: "payout", key: payoutKey(jobId, index, nodeId), jobId, nodeId, amount: job.price });
+  }
+
+  /** A result accepted alone ("auto", trusted node) is paid when its job ends, unless its node is caught first. */
+  recordUnpaid(jobId: string, index: number, nodeId: string): void {
+    this.db.query("UPDATE chunks SET unpaid_node = ? WHERE job_id = ? AND idx = ?").run(nodeId, jobId, index);
+  }
+
+  /** A node caught disagreeing loses what it has not been paid yet for this job. */
+  forfeitUnpaid(jobId: string, nodeId: string): void {
+    this.db.query("UPDATE chunks SET unpaid_node = NULL WHERE job_id = ? AND unpaid_node = ?").run(jobId, nodeId);
+  }
+
+  /** The job ended: the results accepted alone whose nodes were not caught are paid now. */
+  payUnpaid(jobId: string): void {
+    const rows = this.db.query("SELECT idx, unpaid_node FROM chunks WHERE job_id = ? AND unpaid_node IS NOT NULL ORDER BY idx").all(jobId) as Array<{
+      idx: number;
+      unpaid_node: string;
+    }>;
+    for (const r of rows) this.recordPayout(jobId, r.idx, r.unpaid_node);
+    this.db.query("UPDATE chunks SET unpaid_node = NULL WHERE job_id = ? AND unpaid_node IS NOT NULL").run(jobId);
   }
 
   /** A job that reached a final state gives back what it did not spend. */

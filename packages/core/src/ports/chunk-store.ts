@@ -1,4 +1,5 @@
 import type { Settlement } from "../ledger.ts";
+import type { NodeReputation } from "../api.ts";
 import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } from "../job.ts";
 
 /**
@@ -8,17 +9,39 @@ import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } 
  * the clock. Transitions return the job events they appended, already
  * numbered, for the scheduler to publish.
  *
- * Chunk life: queued → leased(node, token, expiresAt) → done; a failed
- * attempt or an expired/released lease puts it back to queued at the front of
- * the queue until `maxAttempts` attempts have failed, which fails the job.
+ * Chunk life: open → done | failed. An open chunk wants results from
+ * `replicas` distinct nodes (one lease per node, each with its own token and
+ * expiry) and sits in the queue while it wants more than it has leased. The
+ * same node never holds two replicas of a chunk, nor do two nodes whose
+ * `owner` (see LeaseOptions) is the same. A result whose canonical hash is
+ * shared by `quorum` results is accepted: the chunk is done, leases still out
+ * on it become stale. When no group can reach the quorum any more, more
+ * replicas are wanted, up to `replicas + quorum` results per chunk; past
+ * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
+ * or an expired lease puts the chunk back at the front of the queue until
+ * `maxAttempts` attempts have failed, which fails the job; a released lease
+ * (the node left) goes back without counting.
  * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
  * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
  * moment it is sealed and queued once every map chunk is done. A sealed job
- * whose chunks are all done is `done`.
+ * whose chunks are all done is `done`. `chunks.running` counts leases out.
+ *
+ * Adaptive replication (`replicas: "auto"`): when a node leases a chunk that
+ * nobody else holds, a node whose reputation streak reaches `trustAfter` runs
+ * it alone unless a spot-check draw falls below `spotCheckRate`; for anyone
+ * else the chunk wants two agreeing results. Reputation counts only validated
+ * results (those compared in a quorum of two or more): agreeing ones add to
+ * the streak, a disagreeing one, a failed attempt or an expired lease resets
+ * it. A result accepted alone is not validated: its payout waits, unpaid,
+ * until the job ends, and is forfeit if its node is caught disagreeing on
+ * another chunk of the same job before then.
  *
  * Credits: the store keeps the job's settlement outbox in the same atomic
- * writes. An accepted result with a price records a payout (and adds it to
- * `credits.spent`); a job reaching a final state records the refund of
+ * writes. An accepted result with a price records a payout to each node whose
+ * result agreed (and adds it to `credits.spent`), so a chunk pays at most
+ * `quorum` ≤ `replicas` times `price`, what the escrow holds for it; nodes
+ * that disagreed, or whose lease went stale, earn nothing. A job reaching a
+ * final state records the payouts still waiting, then the refund of
  * `held − spent`. The scheduler forwards the outbox to the settlement queue
  * and acknowledges what was durably queued, so a crash between the two only
  * sends a settlement twice, and its key makes the second one a no-op.
@@ -33,8 +56,12 @@ export interface Transition {
 }
 
 export type CompleteOutcome =
-  /** Stored; the job may have finished (see events). */
+  /** Taken: the chunk's accepted result agrees with it (or, for failChunk, the failure counted); the job may have finished (see events). */
   | "accepted"
+  /** Stored; the chunk waits for other replicas to agree with it. */
+  | "pending"
+  /** Stored, but the replicas disagreed more than the limit allows: the chunk failed its job. */
+  | "rejected"
   /** The caller does not hold the chunk's current lease (expired, released, reassigned, or never leased). */
   | "stale"
   /** The job is cancelled or failed; the result is dropped. */
@@ -43,6 +70,30 @@ export type CompleteOutcome =
 export interface LeaseHolder extends ChunkRef {
   nodeId: string;
   token: string;
+}
+
+export interface LeaseOptions {
+  /**
+   * Whose nodes count as one voter: the node owner's account, so that one
+   * person's nodes never make a quorum alone. A private pool, whose nodes all
+   * share an owner, passes the node id. Default: the node id.
+   */
+  owner?: string;
+  /** Agreeing results in a row after which a node runs "auto" chunks alone. */
+  trustAfter?: number;
+  /** Chance (0–1) that a trusted node's "auto" chunk is replicated all the same. */
+  spotCheckRate?: number;
+  /** Spot-check draws in [0, 1); tests pass a fixed one. */
+  random?: () => number;
+}
+
+export const DEFAULT_TRUST_AFTER = 10;
+export const DEFAULT_SPOT_CHECK_RATE = 0.1;
+
+export interface CompleteTransition extends Transition {
+  outcome: CompleteOutcome;
+  /** Nodes whose earlier results lost to the accepted one: caught, their standing reset. */
+  disagreed: string[];
 }
 
 export interface ChunkStore {
@@ -55,10 +106,14 @@ export interface ChunkStore {
   addChunks(jobId: string, chunks: NewChunk[], now: number): Promise<Transition & { accepted: boolean }>;
   /** No more chunks will come; `items` is the job's item count. */
   sealJob(jobId: string, items: number, now: number): Promise<Transition>;
-  /** Leases up to `max` queued chunks of running/queued jobs to a node, oldest job first, for `leaseMs` of each job's timeoutMs-derived lease. */
-  leaseChunks(nodeId: string, max: number, now: number): Promise<Transition & { leases: ChunkLease[] }>;
-  /** `results` is the JSON text of the chunk's result array (or of the reduce value). */
-  completeChunk(holder: LeaseHolder, results: string, now: number): Promise<Transition & { outcome: CompleteOutcome }>;
+  /** Leases up to `max` queued chunks of running/queued jobs to a node, front of the queue first, each for its job's timeoutMs-derived lease. */
+  leaseChunks(nodeId: string, max: number, now: number, options?: LeaseOptions): Promise<Transition & { leases: ChunkLease[] }>;
+  /**
+   * `results` is the JSON text of the chunk's result array (or of the reduce
+   * value); replicas agree when their `hash` is equal (the scheduler passes
+   * the canonical text and its SHA-256; absent, the text is its own hash).
+   */
+  completeChunk(holder: LeaseHolder, results: string, now: number, hash?: string): Promise<CompleteTransition>;
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }>;
   /** Requeues (or fails, past maxAttempts) up to `limit` chunks whose lease expired before `now`. */
   requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }>;
@@ -74,6 +129,8 @@ export interface ChunkStore {
   pendingSettlements(limit: number): Promise<Settlement[]>;
   /** Forgets settlements that reached the settlement queue. */
   ackSettlements(keys: string[]): Promise<void>;
+  /** Validated history of each node asked about (zeros for a node with none). */
+  reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>>;
   /** Events with id > afterId, oldest first. */
   readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]>;
   close(): Promise<void>;

@@ -9,13 +9,15 @@ export class ScriptedNode {
   constructor(
     private readonly bus: Bus,
     readonly nodeId: string,
+    /** The node's owner account; by default the node counts as its own owner. */
+    readonly owner = nodeId,
   ) {}
 
   /** Leases up to `max` chunks, waiting up to `ms` for any to be queued. */
   async lease(max: number, ms = 5000): Promise<ChunkLease[]> {
     const end = Date.now() + ms;
     for (;;) {
-      const { leases } = await call(this.bus, subjects.leaseChunks, { nodeId: this.nodeId, max });
+      const { leases } = await call(this.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.owner, max });
       if (leases.length > 0 || Date.now() > end) return leases;
       await Bun.sleep(10);
     }

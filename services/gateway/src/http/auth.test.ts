@@ -30,11 +30,17 @@ describe("consumer API credentials", () => {
     expect(byQuery.status).toBe(200);
   });
 
-  test("a node token on the consumer API: 403", async () => {
-    for (const path of ["/v1/me", "/v1/files", "/v1/jobs", "/v1/nodes"]) {
+  test("a node token on the consumer API: 403, reads and writes alike, and nothing reaches a service", async () => {
+    for (const path of ["/v1/me", "/v1/me/ledger", "/v1/files", "/v1/jobs", "/v1/jobs/job_1", "/v1/nodes"]) {
       const res = await t.app.request(path, auth(NODE.token));
-      expect(res.status).toBe(403);
+      expect(res.status, path).toBe(403);
     }
+    const writes: Array<[string, string]> = [["POST", "/v1/jobs"], ["POST", "/v1/jobs/job_1/cancel"], ["POST", "/v1/nodes"], ["PUT", "/v1/files/x.txt"], ["DELETE", "/v1/files/x.txt"]];
+    for (const [method, path] of writes) {
+      const res = await t.app.request(path, auth(NODE.token, { method, body: "{}" }));
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+    for (const name of ["createJob", "getJob", "cancelJob", "registerNode", "getAccount", "ledgerPage"]) expect(t.fakes.calls[name], name).toBeUndefined();
   });
 
   test("a consumer key on the node socket: 403; none: 401", async () => {

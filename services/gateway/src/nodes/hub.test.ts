@@ -65,7 +65,8 @@ describe("node socket", () => {
     // The program goes once per connection, not once per chunk.
     const second = await node.next("chunk");
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, max: 2 });
+    // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk.
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, max: 2 });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
     const [complete] = (await t.fakes.called("completeChunk")) as any[];
@@ -78,6 +79,7 @@ describe("node socket", () => {
     const online = await nodesOf();
     expect(online).toHaveLength(1);
     expect(online[0]).toMatchObject({ nodeId: NODE.id, state: "online", sandbox: "wasi-only", chunksDone: 7, session: { chunksDone: 1 } });
+    expect(online[0].reputation).toEqual({ agreed: 4, disagreed: 1, streak: 2 });
 
     node.socket.close();
     expect(await t.fakes.called("releaseNode")).toEqual([{ nodeId: NODE.id }]);
@@ -101,6 +103,14 @@ describe("node socket", () => {
     node.send({ type: "result", jobId, index: 1, token: `lease-${jobId}-1`, results: 42 });
     const [complete] = (await t.fakes.called("completeChunk")) as any[];
     expect(complete.results).toBe("42");
+  });
+
+  test("a node acts only as itself: a frame naming another node, or a chunk it never got, goes to the scheduler under its own id", async () => {
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "result", jobId: "job_someone_else", index: 3, token: "lease_guessed", nodeId: "node_other", results: [1] });
+    const [complete] = (await t.fakes.called("completeChunk")) as any[];
+    expect(complete).toEqual({ jobId: "job_someone_else", index: 3, token: "lease_guessed", nodeId: NODE.id, results: "[1]" });
   });
 
   test("a bad frame gets an error frame and the socket stays usable", async () => {

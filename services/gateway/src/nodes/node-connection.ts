@@ -137,7 +137,7 @@ export class NodeConnection {
     while (this.demand > 0 && !this.closed) {
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, max: Math.min(this.demand, 1000) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000) }));
       } catch (err) {
         this.log(`node ${this.nodeId}: leasing failed; retrying on the next tick: ${errorText(err)}`);
         this.hungry = true;
@@ -190,7 +190,8 @@ export class NodeConnection {
     }
     const { jobId, index, token } = message;
     const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(message.results) });
-    if (outcome === "accepted") this.chunksDone += 1;
+    // A pending result waits for its replicas to agree; it is work done either way.
+    if (outcome === "accepted" || outcome === "pending") this.chunksDone += 1;
     else this.log(`node ${this.nodeId}: result for ${jobId}/${index} was ${outcome}`);
   }
 

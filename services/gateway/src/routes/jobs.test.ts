@@ -41,13 +41,24 @@ describe("POST /v1/jobs", () => {
     expect(t.fakes.calls.createJob).toBeUndefined();
   });
 
-  test("replicas > 1 is 422 unsupported naming replicas", async () => {
-    const res = await submit({ program: python, input: { items: [1] }, replicas: 2 });
-    expect(res.status).toBe(422);
-    const error = await errorOf(res);
-    expect(error.code).toBe("unsupported");
-    expect(error.message).toBe("replicas > 1 needs result validation, which is not available yet");
-    expect(error.details.issues[0].field).toBe("replicas");
+  test("replicas 1–5 or \"auto\" and a quorum up to replicas go to the scheduler; anything else is 400 naming the field", async () => {
+    for (const replicas of [2, 5, "auto"]) expect((await submit({ program: python, input: { items: [1] }, replicas })).status).toBe(202);
+    expect((await submit({ program: python, input: { items: [1] }, replicas: 3, quorum: 3 })).status).toBe(202);
+    const sent = (await t.fakes.called("createJob")) as any[];
+    expect(sent.map((r) => [r.spec.replicas, r.spec.quorum])).toEqual([[2, undefined], [5, undefined], ["auto", undefined], [3, 3]]);
+    const cases: Array<[unknown, string, string]> = [
+      [{ replicas: 6 }, "replicas", "Too big: expected number to be <=5"],
+      [{ replicas: "many" }, "replicas", 'replicas must be a whole number from 1 to 5, or "auto"'],
+      [{ replicas: 2, quorum: 3 }, "quorum", "quorum must be at most replicas (2)"],
+      [{ replicas: "auto", quorum: 1 }, "quorum", 'quorum is fixed at 2 with replicas "auto"'],
+      [{ quorum: 0 }, "quorum", "Too small: expected number to be >=1"],
+    ];
+    for (const [extra, field, message] of cases) {
+      const res = await submit({ program: python, input: { items: [1] }, ...(extra as object) });
+      expect(res.status, JSON.stringify(extra)).toBe(400);
+      expect((await errorOf(res)).message).toBe(`${field}: ${message}`);
+    }
+    expect(t.fakes.calls.createJob).toHaveLength(4);
   });
 
   test("a WASI module and an input file must be among the caller's files", async () => {

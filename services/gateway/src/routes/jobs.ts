@@ -22,11 +22,6 @@ export interface JobRoutesDeps {
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
-const unsupportedReplicas = () => {
-  const message = "replicas > 1 needs result validation, which is not available yet";
-  return new MedusaError("unsupported", message, { issues: [{ field: "replicas", message }] });
-};
-
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
   return new MedusaError("invalid_field", `${field}: ${message}`, { issues: [{ field, message }] });
@@ -45,7 +40,6 @@ export function jobRoutes(deps: JobRoutesDeps) {
     .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
       const spec = parseOrThrow(JobSpec, c.var.body);
-      if (spec.replicas > 1) throw unsupportedReplicas();
       if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");
       if ("file" in spec.input) await fileExists(owner, spec.input.file, "input.file");
       return c.json(await call(bus, subjects.createJob, { owner, spec }), 202);

@@ -21,11 +21,14 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifi
     })
     .get("/", account, async (c) => {
       const { nodes } = await call(bus, subjects.listNodes, { ownerId: c.var.account.accountId });
+      // The validated record lives with the scheduler; without it the list still shows.
+      const { reputations } = await call(bus, subjects.nodeReputations, { nodeIds: nodes.map((n) => n.nodeId) }).catch(() => ({ reputations: {} as Record<string, never> }));
       return c.json({
         nodes: nodes.map((n) => {
+          const known = { ...n, ...(reputations[n.nodeId] ? { reputation: reputations[n.nodeId] } : {}) };
           const live = hub.status(n.nodeId);
-          if (!live) return { ...n, state: "offline" as const };
-          return { ...n, state: live.state, sandbox: live.sandbox, session: { since: live.since, chunksDone: live.chunksDone } };
+          if (!live) return { ...known, state: "offline" as const };
+          return { ...known, state: live.state, sandbox: live.sandbox, session: { since: live.since, chunksDone: live.chunksDone } };
         }),
       });
     })

@@ -101,6 +101,7 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
+    on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2 }])) }));
   }
 
   addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: unknown[][]; reduce?: unknown; events?: JobEvent[] } = {}): FakeJob {

@@ -24,11 +24,13 @@ if not f[1] then return { -1, "[]" } end
 if FINAL[f[1]] then return { -2, "[]" } end
 if f[2] == "1" then return { -5, "[]" } end
 local total = tonumber(f[3])
+local wanted, quorum = firstVote(KEYS[1])
 local n = 0
 for i = 4, #ARGV, 3 do
   local index = total + n
   redis.call("HSET", chunkKey(prefix, jobId, index), "state", "queued", "task", "map", "offset", ARGV[i],
-    "count", ARGV[i + 1], "input", ARGV[i + 2], "attempts", 0)
+    "count", ARGV[i + 1], "input", ARGV[i + 2], "attempts", 0, "failures", 0, "wanted", wanted, "quorum", quorum,
+    "inQueue", 1)
   redis.call("RPUSH", KEYS[2], chunkRef(jobId, index))
   n = n + 1
 end

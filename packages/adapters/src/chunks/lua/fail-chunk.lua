@@ -1,7 +1,7 @@
 --[[
-  A node reports that a chunk it holds failed: the attempt counts, and the
-  chunk goes back to the front of the queue, or fails the job once it has
-  failed maxAttempts times.
+  A node reports that a chunk it holds failed: the attempt counts (and resets
+  the node's streak), and the chunk wants another replica at the front of the
+  queue, or fails the job once it has failed maxAttempts times.
 
   Input:
     KEYS[1] job hash
@@ -22,24 +22,25 @@
   Output:
     { 0, events JSON}  requeued, or the job failed (see events)
     {-2, "[]"}         job is final (the lease is cleared)
-    {-3, "[]"}         the caller does not hold the chunk's lease (or no such job)
+    {-3, "[]"}         the caller does not hold a lease on the chunk (or no such job)
 ]]
 --- @include "job-state"
+--- @include "replicas"
 --- @include "lease"
 local prefix, jobId, index, nodeId, token = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local itemIndex = ARGV[7] ~= "" and tonumber(ARGV[7])
 local now, maxEvents = tonumber(ARGV[8]), tonumber(ARGV[9])
 local state = redis.call("HGET", KEYS[1], "state")
 if not state then return { -3, "[]" } end
-local c = redis.call("HMGET", KEYS[2], "state", "token", "nodeId")
-local holds = c[1] == "leased" and c[2] == token and c[3] == nodeId
+local holds = holdsReplica(prefix, jobId, index, nodeId, token)
 if FINAL[state] then
-  if holds then dropLease(prefix, jobId, index, nodeId, KEYS[4]) end
+  if holds then dropReplica(prefix, jobId, index, nodeId, KEYS[4]) end
   return { -2, "[]" }
 end
 if not holds then return { -3, "[]" } end
 
-dropLease(prefix, jobId, index, nodeId, KEYS[4])
+dropReplica(prefix, jobId, index, nodeId, KEYS[4])
+resetStreak(prefix, nodeId)
 local events = {}
 requeueOrFail(prefix, jobId, index, ARGV[6], itemIndex, now, maxEvents, KEYS[3], events)
 return { 0, eventsJson(events) }

@@ -1,7 +1,15 @@
 --[[
-  Leases queued chunks to a node, front of the queue first. Refs whose job is
-  final or whose chunk is no longer queued are dropped on the way (a cancel
-  leaves its refs in the queue; they are cleaned here).
+  Leases queued chunks to a node, front of the queue first: at most one
+  replica of a chunk per node, and none of a chunk another node of the same
+  owner works on or answered. Refs the node may not take stay where they
+  were; refs whose job is final or whose chunk wants no more replicas are
+  dropped on the way (a cancel leaves its refs in the queue; they are cleaned
+  here). At most max + 200 refs are looked at per call.
+
+  An "auto" chunk's quorum is settled by who leases it: a trusted node (streak
+  >= trustAfter) whose draw is not below spotCheckRate may run a chunk nobody
+  else holds alone (quorum 1); anyone else makes it want a second result
+  (quorum 2).
 
   Input:
     KEYS[1] queue list
@@ -12,38 +20,80 @@
     ARGV[2] nodeId
     ARGV[3] now
     ARGV[4] maxEvents kept per job
-    ARGV[5..] one fresh token per lease wanted (so their count is the max)
+    ARGV[5] owner: nodes of one owner never share a chunk
+    ARGV[6] trustAfter
+    ARGV[7] spotCheckRate
+    ARGV[8..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Output:
     {0, events JSON, leases JSON}  possibly no leases: the queue ran dry
 ]]
 --- @include "job-state"
-local prefix, nodeId, now, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local max = #ARGV - 4
-local events, leases = {}, {}
-while #leases < max do
+--- @include "replicas"
+local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local max = (#ARGV - 7) / 2
+local trusted = streakOf(prefix, nodeId) >= tonumber(ARGV[6])
+local spotCheckRate = tonumber(ARGV[7])
+local events, leases, aside = {}, {}, {}
+local looked = 0
+
+local function mayTake(reps)
+  for other, r in pairs(reps) do
+    if other == nodeId or r.owner == owner then return false end
+  end
+  return true
+end
+
+-- Settles an "auto" chunk's quorum for this lease; returns the replicas it wants now.
+local function decideQuorum(ck, alone)
+  local c = redis.call("HMGET", ck, "quorum", "wanted")
+  local quorum, wanted = tonumber(c[1]), tonumber(c[2])
+  if alone and quorum == 0 then
+    redis.call("HSET", ck, "quorum", 1)
+  elseif not alone and quorum < 2 then
+    wanted = wanted + 1
+    redis.call("HSET", ck, "quorum", 2, "wanted", wanted)
+  end
+  return wanted
+end
+
+while #leases < max and looked < max + 200 do
   local ref = redis.call("LPOP", KEYS[1])
   if not ref then break end
+  looked = looked + 1
   local jobId, index = parseRef(ref)
   local jk = jobKey(prefix, jobId)
-  local job = redis.call("HMGET", jk, "state", "leaseMs")
+  local job = redis.call("HMGET", jk, "state", "leaseMs", "adaptive")
   local ck = chunkKey(prefix, jobId, index)
-  if job[1] and not FINAL[job[1]] and redis.call("HGET", ck, "state") == "queued" then
-    local token = ARGV[5 + #leases]
+  local c = redis.call("HMGET", ck, "state", "wanted")
+  local reps, count = readReplicas(prefix, jobId, index)
+  if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
+    if c[1] then redis.call("HSET", ck, "inQueue", 0) end
+  elseif not mayTake(reps) then
+    aside[#aside + 1] = ref
+  else
+    local slot = #leases + 1
+    local token, draw = ARGV[6 + slot * 2], tonumber(ARGV[7 + slot * 2])
+    local wanted = tonumber(c[2])
+    if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
     local expiresAt = now + tonumber(job[2])
     local attempt = redis.call("HINCRBY", ck, "attempts", 1)
-    redis.call("HSET", ck, "state", "leased", "token", token, "nodeId", nodeId, "expiresAt", expiresAt)
-    redis.call("ZADD", KEYS[2], expiresAt, ref)
+    redis.call("HSET", replicasKey(prefix, jobId, index), nodeId,
+      "L|" .. owner .. "|" .. token .. "|" .. string.format("%d", expiresAt))
+    redis.call("ZADD", KEYS[2], expiresAt, leaseMember(nodeId, jobId, index))
     redis.call("SADD", KEYS[3], ref)
+    if wanted > count + 1 then aside[#aside + 1] = ref else redis.call("HSET", ck, "inQueue", 0) end
     redis.call("HINCRBY", jk, "running", 1)
     if job[1] == "queued" then
       redis.call("HSET", jk, "state", "running")
       appendProgress(prefix, jobId, maxEvents, events)
     end
-    local c = redis.call("HMGET", ck, "task", "offset", "input")
-    leases[#leases + 1] = '{"jobId":' .. cjson.encode(jobId) .. ',"index":' .. index .. ',"token":' ..
-      cjson.encode(token) .. ',"task":"' .. c[1] .. '","attempt":' .. attempt .. ',"offset":' .. c[2] ..
-      ',"input":' .. c[3] .. ',"expiresAt":' .. string.format("%d", expiresAt) .. "}"
+    local f = redis.call("HMGET", ck, "task", "offset", "input")
+    leases[slot] = '{"jobId":' .. cjson.encode(jobId) .. ',"index":' .. index .. ',"token":' ..
+      cjson.encode(token) .. ',"task":"' .. f[1] .. '","attempt":' .. attempt .. ',"offset":' .. f[2] ..
+      ',"input":' .. f[3] .. ',"expiresAt":' .. string.format("%d", expiresAt) .. "}"
   end
 end
+-- What stays queued goes back to the front in its order.
+for i = #aside, 1, -1 do redis.call("LPUSH", KEYS[1], aside[i]) end
 return { 0, eventsJson(events), "[" .. table.concat(leases, ",") .. "]" }

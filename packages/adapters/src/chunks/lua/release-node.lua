@@ -1,8 +1,8 @@
 --[[
-  A node left: every chunk it holds goes back to the front of the queue. The
-  attempt does not count against the chunk (the node leaving is not its
-  fault), though chunks.failed still shows the lost attempt. One progress
-  event per affected job.
+  A node left: every chunk it holds a lease on wants that replica again, back
+  at the front of the queue. The attempt does not count against the chunk
+  (the node leaving is not its fault), though chunks.failed still shows the
+  lost attempt. One progress event per affected job.
 
   Input:
     KEYS[1] the node's lease set
@@ -18,7 +18,7 @@
     {0, events JSON, requeued}
 ]]
 --- @include "job-state"
---- @include "lease"
+--- @include "replicas"
 local prefix, nodeId, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[4])
 local held = {}
 for _, ref in ipairs(redis.call("SMEMBERS", KEYS[1])) do
@@ -32,18 +32,16 @@ table.sort(held, function(a, b)
 end)
 local affected, order, requeued = {}, {}, 0
 for _, h in ipairs(held) do
-  local ck = chunkKey(prefix, h.jobId, h.index)
-  local c = redis.call("HMGET", ck, "state", "nodeId")
-  if c[1] == "leased" and c[2] == nodeId then
-    dropLease(prefix, h.jobId, h.index, nodeId, KEYS[2])
+  local entry = redis.call("HGET", replicasKey(prefix, h.jobId, h.index), nodeId)
+  if entry and string.sub(entry, 1, 1) == "L" then
+    dropReplica(prefix, h.jobId, h.index, nodeId, KEYS[2])
     local jk = jobKey(prefix, h.jobId)
     local state = redis.call("HGET", jk, "state")
     if state and not FINAL[state] then
-      redis.call("HINCRBY", ck, "attempts", -1)
-      redis.call("HSET", ck, "state", "queued")
+      redis.call("HINCRBY", chunkKey(prefix, h.jobId, h.index), "attempts", -1)
       redis.call("HINCRBY", jk, "running", -1)
       redis.call("HINCRBY", jk, "failed", 1)
-      redis.call("LPUSH", KEYS[3], chunkRef(h.jobId, h.index))
+      syncQueue(prefix, h.jobId, h.index, KEYS[3])
       requeued = requeued + 1
       if not affected[h.jobId] then
         affected[h.jobId] = true

@@ -26,8 +26,9 @@ if FINAL[f[1]] then return { -2, "[]" } end
 if f[2] == "1" then return { 0, "[]" } end
 redis.call("HSET", KEYS[1], "sealed", 1, "items", ARGV[3])
 if f[3] == "1" then
+  local wanted, quorum = firstVote(KEYS[1])
   redis.call("HSET", chunkKey(prefix, jobId, f[4]), "state", "waiting", "task", "reduce", "offset", 0, "count", 0,
-    "input", '{"kind":"results"}', "attempts", 0)
+    "input", '{"kind":"results"}', "attempts", 0, "failures", 0, "wanted", wanted, "quorum", quorum, "inQueue", 0)
   redis.call("HINCRBY", KEYS[1], "total", 1)
   queueReduceIfReady(prefix, jobId, KEYS[2])
 end

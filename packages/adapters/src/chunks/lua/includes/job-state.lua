@@ -42,6 +42,23 @@ local function recordPayout(prefix, jobId, index, nodeId)
     nodeId = nodeId, amount = price }))
 end
 
+-- A result accepted alone ("auto", trusted node) is owed, not paid, until its
+-- job ends; a node caught disagreeing on the job first forfeits it.
+local function forfeitUnpaid(prefix, jobId, nodeId)
+  local uk = unpaidKey(prefix, jobId)
+  local owed = redis.call("HGETALL", uk)
+  for i = 1, #owed, 2 do
+    if owed[i + 1] == nodeId then redis.call("HDEL", uk, owed[i]) end
+  end
+end
+
+local function payUnpaid(prefix, jobId)
+  local uk = unpaidKey(prefix, jobId)
+  local owed = redis.call("HGETALL", uk)
+  for i = 1, #owed, 2 do recordPayout(prefix, jobId, owed[i], owed[i + 1]) end
+  redis.call("DEL", uk)
+end
+
 local function recordRefund(prefix, jobId)
   local f = redis.call("HMGET", jobKey(prefix, jobId), "owner", "held", "spent")
   local amount = tonumber(f[2] or "0") - tonumber(f[3] or "0")
@@ -51,12 +68,21 @@ local function recordRefund(prefix, jobId)
     owner = f[1], amount = amount }))
 end
 
+-- What a new chunk of the job wants: "auto" chunks start wanting one result,
+-- quorum undecided (0) until leased.
+local function firstVote(jk)
+  local f = redis.call("HMGET", jk, "adaptive", "replicas", "quorum")
+  if f[1] == "1" then return 1, 0 end
+  return tonumber(f[2]), tonumber(f[3])
+end
+
 -- Moves the job to a final state. A failed or cancelled job keeps no running
 -- chunks: their leases are stale from now on and completes get "job_final".
 local function finishJob(prefix, jobId, state, now, err, maxEvents, events)
   local jk = jobKey(prefix, jobId)
   redis.call("HSET", jk, "state", state, "finishedAt", now)
   if state ~= "done" then redis.call("HSET", jk, "running", 0) end
+  payUnpaid(prefix, jobId)
   recordRefund(prefix, jobId)
   local event = { type = state, chunks = readCounts(jk) }
   if err then
@@ -73,7 +99,7 @@ local function queueReduceIfReady(prefix, jobId, queueKey)
   local f = redis.call("HMGET", jk, "hasReduce", "sealed", "reduceQueued", "maps", "done")
   if f[1] == "1" and f[2] == "1" and f[3] ~= "1" and tonumber(f[5]) == tonumber(f[4]) then
     redis.call("HSET", jk, "reduceQueued", 1)
-    redis.call("HSET", chunkKey(prefix, jobId, f[4]), "state", "queued")
+    redis.call("HSET", chunkKey(prefix, jobId, f[4]), "state", "queued", "inQueue", 1)
     redis.call("LPUSH", queueKey, chunkRef(jobId, f[4]))
   end
 end

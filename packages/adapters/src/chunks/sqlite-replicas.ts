@@ -1,0 +1,144 @@
+import type { Database } from "bun:sqlite";
+import type { LeaseHolder, NodeReputation } from "@medusa/core";
+import type { Tally } from "./replica-votes.ts";
+import type { ChunkRow, JobRow, ReplicaRow } from "./sqlite-schema.ts";
+
+/**
+ * The SQLite chunk store's replica rows (one per node working on or having
+ * answered an open chunk), the queue membership they decide, and node
+ * reputations. Runs inside the store's
+ * transactions; nothing here commits on its own.
+ */
+export class SqliteReplicas {
+  constructor(private readonly db: Database) {}
+
+  lease(jobId: string, index: number, nodeId: string, owner: string, token: string, expiresAt: number): void {
+    this.db
+      .query("INSERT INTO replicas (job_id, idx, node_id, owner, state, token, expires_at) VALUES (?, ?, ?, ?, 'leased', ?, ?)")
+      .run(jobId, index, nodeId, owner, token, expiresAt);
+  }
+
+  holds(h: LeaseHolder): boolean {
+    const row = this.db
+      .query("SELECT 1 FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ? AND state = 'leased' AND token = ?")
+      .get(h.jobId, h.index, h.nodeId, h.token);
+    return row !== null;
+  }
+
+  drop(jobId: string, index: number, nodeId: string): void {
+    this.db.query("DELETE FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").run(jobId, index, nodeId);
+  }
+
+  answer(h: LeaseHolder, hash: string, results: string): void {
+    this.db
+      .query("UPDATE replicas SET state = 'done', token = NULL, expires_at = NULL, hash = ?, results = ? WHERE job_id = ? AND idx = ? AND node_id = ?")
+      .run(hash, results, h.jobId, h.index, h.nodeId);
+  }
+
+  tally(jobId: string, index: number): Tally {
+    const rows = this.db.query("SELECT node_id, state, hash FROM replicas WHERE job_id = ? AND idx = ? ORDER BY rowid").all(jobId, index) as ReplicaRow[];
+    const groups = new Map<string, string[]>();
+    const leased: string[] = [];
+    for (const r of rows) {
+      if (r.state === "leased") leased.push(r.node_id);
+      else groups.set(r.hash!, [...(groups.get(r.hash!) ?? []), r.node_id]);
+    }
+    const largest = Math.max(0, ...[...groups.values()].map((g) => g.length));
+    return { groups, leased, answered: rows.length - leased.length, largest };
+  }
+
+  resultText(jobId: string, index: number, nodeId: string): string {
+    return (this.db.query("SELECT results FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").get(jobId, index, nodeId) as { results: string }).results;
+  }
+
+  /** Replicas counted against what the chunk wants: leases out plus answers in. */
+  count(jobId: string, index: number): number {
+    return (this.db.query("SELECT count(*) AS n FROM replicas WHERE job_id = ? AND idx = ?").get(jobId, index) as { n: number }).n;
+  }
+
+  clearChunk(jobId: string, index: number): void {
+    this.db.query("DELETE FROM replicas WHERE job_id = ? AND idx = ?").run(jobId, index);
+  }
+
+  clearJob(jobId: string): void {
+    this.db.query("DELETE FROM replicas WHERE job_id = ?").run(jobId);
+  }
+
+  expired(now: number, limit: number): ReplicaRow[] {
+    return this.db
+      .query("SELECT * FROM replicas WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, rowid LIMIT ?")
+      .all(now, Math.max(0, limit)) as ReplicaRow[];
+  }
+
+  /** A node's leases, last chunk first (so pushing each to the queue's front keeps index order). */
+  leasedBy(nodeId: string): ReplicaRow[] {
+    return this.db.query("SELECT * FROM replicas WHERE node_id = ? AND state = 'leased' ORDER BY job_id DESC, idx DESC").all(nodeId) as ReplicaRow[];
+  }
+
+  /**
+   * An "auto" chunk's quorum is settled by who leases it: a trusted node that
+   * drew no spot check may run a chunk nobody else holds alone (quorum 1);
+   * anyone else makes it want a second, agreeing result (quorum 2).
+   */
+  decideQuorum(c: ChunkRow, alone: boolean): void {
+    if (alone && c.quorum === 0) {
+      this.db.query("UPDATE chunks SET quorum = 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+    } else if (!alone && c.quorum < 2) {
+      this.db.query("UPDATE chunks SET quorum = 2, wanted = wanted + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+    }
+  }
+
+  /** Keeps an open chunk in the queue exactly while it wants more replicas than it has; one that joins goes to the front. */
+  syncQueue(jobId: string, index: number): void {
+    const c = this.db.query("SELECT state, wanted, queue_pos FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as {
+      state: string;
+      wanted: number;
+      queue_pos: number | null;
+    };
+    const wants = c.state === "queued" && c.wanted > this.count(jobId, index);
+    if (wants && c.queue_pos === null) {
+      this.db.query("UPDATE chunks SET queue_pos = ? WHERE job_id = ? AND idx = ?").run(nextQueuePos(this.db, "front"), jobId, index);
+    } else if (!wants && c.queue_pos !== null) {
+      this.db.query("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND idx = ?").run(jobId, index);
+    }
+  }
+
+  streak(nodeId: string): number {
+    return (this.db.query("SELECT streak FROM reputations WHERE node_id = ?").get(nodeId) as { streak: number } | null)?.streak ?? 0;
+  }
+
+  agreed(nodeId: string): void {
+    this.upsertReputation(nodeId, "agreed = agreed + 1, streak = streak + 1", 1, 0, 1);
+  }
+
+  disagreed(nodeId: string): void {
+    this.upsertReputation(nodeId, "disagreed = disagreed + 1, streak = 0", 0, 1, 0);
+  }
+
+  /** A failed attempt or an expired lease: not a wrong answer, but no clean record either. */
+  resetStreak(nodeId: string): void {
+    this.db.query("UPDATE reputations SET streak = 0 WHERE node_id = ?").run(nodeId);
+  }
+
+  reputations(nodeIds: string[]): Record<string, NodeReputation> {
+    const read = this.db.query("SELECT agreed, disagreed, streak FROM reputations WHERE node_id = ?");
+    return Object.fromEntries(nodeIds.map((id) => [id, (read.get(id) as NodeReputation | null) ?? { agreed: 0, disagreed: 0, streak: 0 }]));
+  }
+
+  private upsertReputation(nodeId: string, update: string, agreed: number, disagreed: number, streak: number): void {
+    this.db
+      .query(`INSERT INTO reputations (node_id, agreed, disagreed, streak) VALUES (?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET ${update}`)
+      .run(nodeId, agreed, disagreed, streak);
+  }
+}
+
+/** The queue's ends move apart: the front counts down, the back counts up (see sqlite-schema.ts). */
+export function nextQueuePos(db: Database, end: "front" | "back"): number {
+  const sql = end === "front" ? "UPDATE queue_ends SET front = front - 1 RETURNING front AS pos" : "UPDATE queue_ends SET back = back + 1 RETURNING back AS pos";
+  return (db.query(sql).get() as { pos: number }).pos;
+}
+
+/** What a new chunk of the job wants: "auto" chunks start wanting one result, quorum undecided (0) until leased. */
+export function firstVote(job: JobRow): { wanted: number; quorum: number } {
+  return job.adaptive ? { wanted: 1, quorum: 0 } : { wanted: job.replicas, quorum: job.quorum };
+}

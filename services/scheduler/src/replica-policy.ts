@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, intFrom, type LeaseOptions } from "@medusa/core";
+
+/**
+ * How the scheduler treats replicas, from the environment. Across owners is
+ * the rule on a public deployment: one person's nodes must never make a
+ * quorum alone. A private pool, whose machines all belong to one account (the
+ * embedded default's local nodes), turns it off with MEDUSA_SAME_OWNER_REPLICAS=1.
+ */
+const flag = (fallback: boolean) =>
+  z
+    .enum(["0", "1", "true", "false"], { error: "use 1 or 0" })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "1" || v === "true"));
+
+export const replicaEnv = {
+  MEDUSA_SAME_OWNER_REPLICAS: flag(false),
+  /** Agreeing results in a row after which a node runs replicas: "auto" chunks alone. */
+  MEDUSA_TRUST_AFTER: intFrom(DEFAULT_TRUST_AFTER, 1, 1_000_000),
+  /** Share (0–1) of a trusted node's "auto" chunks that are replicated all the same. */
+  MEDUSA_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(DEFAULT_SPOT_CHECK_RATE),
+};
+
+export interface ReplicaPolicy {
+  sameOwnerReplicas: boolean;
+  trustAfter: number;
+  spotCheckRate: number;
+}
+
+export const policyFromEnv = (env: { MEDUSA_SAME_OWNER_REPLICAS: boolean; MEDUSA_TRUST_AFTER: number; MEDUSA_SPOT_CHECK_RATE: number }): ReplicaPolicy => ({
+  sameOwnerReplicas: env.MEDUSA_SAME_OWNER_REPLICAS,
+  trustAfter: env.MEDUSA_TRUST_AFTER,
+  spotCheckRate: env.MEDUSA_SPOT_CHECK_RATE,
+});
+
+/** What the chunk store needs to lease to one node under the policy: in a private pool each node votes as itself. */
+export function leaseOptions(policy: ReplicaPolicy, nodeId: string, owner: string): LeaseOptions {
+  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter: policy.trustAfter, spotCheckRate: policy.spotCheckRate };
+}
