@@ -1,10 +1,13 @@
 import { intFrom, parseEnv, portEnv } from "@medusa/core";
+import { replicaEnv } from "@medusa/scheduler";
 import { z } from "zod";
 
 export const stackEnv = (env: Record<string, string | undefined> = process.env) =>
   parseEnv(
     {
       ...portEnv,
+      /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
+      ...replicaEnv(true),
       MEDUSA_PORT: intFrom(8080, 0, 65535),
       MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
       /** Slots per local node; default: the node's own default (cores − 1). */

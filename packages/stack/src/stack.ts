@@ -3,7 +3,7 @@ import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStor
 import { serveCredits } from "@medusa/credits";
 import { createGateway } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
-import { serveScheduler } from "@medusa/scheduler";
+import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
 import { localOperator, type LocalOperator } from "./local-operator.ts";
 import type { StackEnv } from "./env.ts";
@@ -43,6 +43,7 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
+    replicaPolicy: policyFromEnv(env),
     log: (m) => log(`[scheduler] ${m}`),
   });
   const gateway = createGateway({ bus, blobs, log: quiet });

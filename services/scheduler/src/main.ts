@@ -1,6 +1,7 @@
 import { connectBus, openBlobs, openChunkStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
 import { configOrExit } from "@medusa/core";
 import { schedulerEnv } from "./env.ts";
+import { policyFromEnv } from "./replica-policy.ts";
 import { serveScheduler } from "./scheduler-service.ts";
 
 const env = configOrExit("scheduler", schedulerEnv);
@@ -12,6 +13,7 @@ const scheduler = serveScheduler(bus, {
   blobs: openBlobs(env),
   settlements,
   pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
+  replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
   log: (m) => console.log(`[scheduler] ${m}`),
 });

@@ -13,13 +13,14 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v === "1" || v === "true"));
 
-export const replicaEnv = {
-  MEDUSA_SAME_OWNER_REPLICAS: flag(false),
+/** The variables, with the owner rule's default: off (distinct owners) for a public deployment. */
+export const replicaEnv = (sameOwnerByDefault = false) => ({
+  MEDUSA_SAME_OWNER_REPLICAS: flag(sameOwnerByDefault),
   /** Agreeing results in a row after which a node runs replicas: "auto" chunks alone. */
   MEDUSA_TRUST_AFTER: intFrom(DEFAULT_TRUST_AFTER, 1, 1_000_000),
   /** Share (0–1) of a trusted node's "auto" chunks that are replicated all the same. */
   MEDUSA_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(DEFAULT_SPOT_CHECK_RATE),
-};
+});
 
 export interface ReplicaPolicy {
   sameOwnerReplicas: boolean;
