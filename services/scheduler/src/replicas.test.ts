@@ -101,7 +101,8 @@ test("the replica policy from the environment; a private pool votes by node", ()
     MEDUSA_SPOT_CHECK_RATE: 0.5,
   });
   expect(read({ MEDUSA_SAME_OWNER_REPLICAS: "0" }, true).MEDUSA_SAME_OWNER_REPLICAS).toBe(false);
-  for (const bad of [{ MEDUSA_SAME_OWNER_REPLICAS: "yes" }, { MEDUSA_SPOT_CHECK_RATE: "2" }, { MEDUSA_TRUST_AFTER: "0" }]) expect(() => read(bad)).toThrow();
+  const bads: Array<Record<string, string>> = [{ MEDUSA_SAME_OWNER_REPLICAS: "yes" }, { MEDUSA_SPOT_CHECK_RATE: "2" }, { MEDUSA_TRUST_AFTER: "0" }];
+  for (const bad of bads) expect(() => read(bad)).toThrow();
   const policy = { sameOwnerReplicas: false, trustAfter: 3, spotCheckRate: 0.5 };
   expect(leaseOptions(policy, "n1", "acc_v")).toEqual({ owner: "acc_v", trustAfter: 3, spotCheckRate: 0.5 });
   expect(leaseOptions({ ...policy, sameOwnerReplicas: true }, "n1", "acc_v").owner).toBe("n1");
