@@ -98,11 +98,14 @@ export function defaultPyodideIndexURL(): string {
   return `${dirname(Bun.resolveSync("pyodide/package.json", import.meta.dir))}/`;
 }
 
+/** Characters of program output kept to show with its errors. */
+const OUTPUT_KEPT = 2000;
+
 type PyFn = ((...args: unknown[]) => unknown) & { destroy(): void };
 
 export class PythonRuntime implements ProgramRuntime {
   /** What the program printed during the current call; shown with its errors. */
-  private readonly output = new BoundedText(2000);
+  private readonly output = new BoundedText(OUTPUT_KEPT);
 
   private constructor(
     private readonly pyodide: PyodideAPI,
@@ -112,8 +115,16 @@ export class PythonRuntime implements ProgramRuntime {
   static async load(indexURL = defaultPyodideIndexURL()): Promise<PythonRuntime> {
     const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
     const runtime: { output?: BoundedText } = {};
-    // Python's print() must never reach fd 1: that is the protocol channel.
-    const capture = { batched: (line: string) => runtime.output?.append(`${line}\n`) };
+    // Python's print() must never reach fd 1: that is the protocol channel. Raw writes,
+    // cut to what the buffer keeps before decoding: gigabytes of print() cost no memory.
+    const keep = 2 * OUTPUT_KEPT;
+    const decoder = new TextDecoder();
+    const capture = {
+      write: (bytes: Uint8Array) => {
+        runtime.output?.append(decoder.decode(bytes.length > keep ? bytes.subarray(bytes.length - keep) : bytes));
+        return bytes.length;
+      },
+    };
     pyodide.setStdout(capture);
     pyodide.setStderr(capture);
     const ns = pyodide.toPy({});

@@ -1,0 +1,160 @@
+import type { Subprocess } from "bun";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NodeMessage, RunnableProgram } from "@medusa/core";
+import { TestGateway, type GatewayConn } from "../agent/test-gateway.ts";
+
+/**
+ * The red team's target: the real node executable, built the way
+ * `npm run build:node` builds it (into a scratch folder, so a test run never
+ * races a build in dist/), run as a volunteer runs it, with a token in its
+ * environment and secrets beside it. Hostile chunks reach it through a real
+ * WebSocket gateway, so they take the path a stranger's job takes: agent →
+ * pool → runner process. Tripwires record any harm that gets out: a file
+ * that must not appear and a TCP listener that must see no connection.
+ */
+
+export const SECRET = `medusa-redteam-secret-${crypto.randomUUID()}`;
+const ROOT = join(import.meta.dir, "../../..");
+
+let built: Promise<string> | undefined;
+
+/** Builds the node executable once per test process. */
+export function buildNodeExecutable(): Promise<string> {
+  built ??= (async () => {
+    const dir = join(tmpdir(), `medusa-redteam-build-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const exe = join(dir, "medusa-node");
+    const script: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["build:node"];
+    const argv = script.replace(/--outfile \S+/, "").trim().split(/\s+/);
+    if (argv[0] !== "bun") throw new Error(`build:node no longer starts with bun: ${script}`);
+    const proc = Bun.spawn([process.execPath, ...argv.slice(1), "--outfile", exe], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    if ((await proc.exited) !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
+    return exe;
+  })();
+  return built;
+}
+
+export type Report = Extract<NodeMessage, { type: "result" | "error" }>;
+
+export interface Tripwires {
+  /** A path every hostile program tries to create; it must never exist. */
+  marker: string;
+  /** A listener on 127.0.0.1 every hostile program tries to reach. */
+  port: number;
+  connections(): number;
+}
+
+export class RedTeamNode {
+  private jobs = 0;
+  private chunks = 0;
+
+  private constructor(
+    readonly exe: string,
+    readonly home: string,
+    readonly gateway: TestGateway,
+    readonly conn: GatewayConn,
+    readonly proc: Subprocess<"ignore", "pipe", "pipe">,
+    readonly tripwires: Tripwires,
+    private readonly listener: { stop(): void },
+    /** The node's stdout and stderr, line by line. */
+    readonly log: string[],
+  ) {}
+
+  /** Starts the node with 2 slots and a 512 MB memory cap per runner. */
+  static async start(): Promise<RedTeamNode> {
+    const exe = await buildNodeExecutable();
+    const home = join(tmpdir(), `medusa-redteam-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
+    mkdirSync(home, { recursive: true });
+    // The node's own secret file, where a volunteer keeps such things.
+    writeFileSync(join(home, "node-token.txt"), SECRET);
+    let connections = 0;
+    const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void connections++, data: () => {} } });
+    const tripwires = { marker: join(home, "PWNED"), port: listener.port, connections: () => connections };
+    const gateway = new TestGateway(SECRET);
+    const args = ["--gateway", gateway.url, "--slots", "2", "--memory-mb", "512", "--no-ui", "--settings", join(home, "settings.json")];
+    const env = { MEDUSA_NODE_TOKEN: SECRET, HOME: home, XDG_CACHE_HOME: join(home, ".cache"), PATH: process.env.PATH ?? "/usr/bin:/bin" };
+    const proc = Bun.spawn([exe, ...args], { cwd: home, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const log: string[] = [];
+    for (const stream of [proc.stdout, proc.stderr]) void collectLines(stream, log);
+    const started = () => {
+      if (proc.exitCode !== null) throw new Error(`the node exited (${proc.exitCode}): ${log.join("\n")}`);
+      return gateway.conns[0]?.received.some((m) => m.type === "want") && gateway.conns[0];
+    };
+    const conn = await gateway.until("the node's hello", started, 120_000);
+    conn.send({ type: "welcome", nodeId: "redteam-node" });
+    return new RedTeamNode(exe, home, gateway, conn, proc, tripwires, listener, log);
+  }
+
+  /** What the node said in hello. */
+  get hello(): Extract<NodeMessage, { type: "hello" }> {
+    return this.conn.received.find((m) => m.type === "hello") as Extract<NodeMessage, { type: "hello" }>;
+  }
+
+  /** A fresh job id: every job gets runners of its own. */
+  newJob(program: RunnableProgram, timeoutMs = 20_000): string {
+    const jobId = `redteam-${++this.jobs}`;
+    this.conn.send({ type: "job", jobId, program, timeoutMs });
+    return jobId;
+  }
+
+  /** Sends one chunk of `jobId` and waits for the node's report of it. */
+  async chunk(jobId: string, items: unknown[], waitMs = 90_000): Promise<Report> {
+    const token = `t${++this.chunks}`;
+    this.conn.send({ type: "chunk", chunk: { jobId, index: this.chunks, token, task: "map", items } });
+    const isReport = (m: NodeMessage): m is Report => (m.type === "result" || m.type === "error") && m.token === token;
+    return this.gateway.until(`the report of chunk ${token}`, () => this.conn.received.find(isReport), waitMs);
+  }
+
+  /** Runs one chunk of a new job: the common case. */
+  async run(program: RunnableProgram, items: unknown[], timeoutMs?: number): Promise<Report> {
+    return this.chunk(this.newJob(program, timeoutMs), items);
+  }
+
+  /** Processes whose parent is the node or one of its runners: the runners, and anything they managed to start. */
+  descendants(): { runners: number[]; others: number[] } {
+    const runners = childrenOf(this.proc.pid);
+    return { runners, others: runners.flatMap(childrenOf) };
+  }
+
+  rssMb(pid = this.proc.pid): number {
+    const kb = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return Number(kb) / 1024;
+  }
+
+  /** The node still answers: a benign chunk of a new job comes back right. */
+  async healthy(): Promise<boolean> {
+    const report = await this.run({ runtime: "python", source: "def map(x):\n    return x * 3\n" }, [1, 2]);
+    return report.type === "result" && JSON.stringify(report.results) === "[3,6]" && this.proc.exitCode === null;
+  }
+
+  async stop(): Promise<void> {
+    this.proc.kill("SIGTERM");
+    await Promise.race([this.proc.exited, Bun.sleep(10_000)]);
+    this.proc.kill("SIGKILL");
+    this.gateway.stop();
+    this.listener.stop();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  const decoder = new TextDecoder();
+  let partial = "";
+  for await (const chunk of stream) {
+    const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+    partial = lines.pop()!;
+    into.push(...lines);
+  }
+}
