@@ -131,6 +131,26 @@ describe("the website", () => {
     expect(await page.getByRole("alert").filter({ hasText: "ZeroDivisionError" }).count()).toBe(1);
   }, 90_000);
 
+  test("cancel on the job page stops the job and hides itself", async () => {
+    const page = await browser.page();
+    await logIn(page, "eve@example.com");
+    await nav(page, "New job").click();
+    await page.getByLabel("Program (Python)").fill("def map(x):\n    s = 0\n    for i in range(200000):\n        s += i\n    return s\n");
+    await page.getByLabel("Stop (not included)").fill("5000");
+    await page.getByLabel("Items per chunk").fill("10");
+    await submitJob(page);
+    await page.getByTestId("job-state").filter({ hasText: "running" }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Cancel job" }).click();
+    await page.getByTestId("job-state").filter({ hasText: "cancelled" }).waitFor();
+    expect(await page.getByRole("button", { name: "Cancel job" }).isVisible()).toBe(false);
+    const [done, total] = await page.getByTestId("job-progress").evaluate((el) => {
+      const bar = el as unknown as { value: number; max: number };
+      return [bar.value, bar.max];
+    });
+    expect(total).toBe(500);
+    expect(done).toBeLessThan(total);
+  }, 60_000);
+
   test("the API's errors appear beside the field they name", async () => {
     const page = await browser.page();
     await logIn(page, "cy@example.com");
