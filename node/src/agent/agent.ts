@@ -1,5 +1,4 @@
 import {
-  GatewayMessage,
   NODE_PROTOCOL_VERSION,
   type ChunkError,
   type NodeChunk,
@@ -8,6 +7,7 @@ import {
   type SandboxLevel,
 } from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { parseGatewayFrame } from "./frames.ts";
 
 /**
  * The volunteer node's side of `/v1/nodes/ws`. It dials out (no inbound
@@ -246,20 +246,9 @@ export class NodeAgent {
   }
 
   #receive(data: unknown): void {
-    let msg: GatewayMessage;
-    try {
-      const text = typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer);
-      const parsed = GatewayMessage.safeParse(JSON.parse(text));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        this.#opts.log(`[node] ignored a bad frame: ${issue?.path.join(".") || "message"}: ${issue?.message}`);
-        return;
-      }
-      msg = parsed.data;
-    } catch (err) {
-      this.#opts.log(`[node] ignored a frame that is not JSON: ${err instanceof Error ? err.message : err}`);
-      return;
-    }
+    const frame = parseGatewayFrame(data);
+    if ("ignored" in frame) return this.#opts.log(`[node] ignored ${frame.ignored}`);
+    const msg = frame.message;
     switch (msg.type) {
       case "welcome":
         this.#nodeId = msg.nodeId;

@@ -1,0 +1,15 @@
+import { GatewayMessage } from "@medusa/core";
+
+/** One frame from the gateway: the message, or why it was ignored (the socket stays open either way). */
+export function parseGatewayFrame(data: unknown): { message: GatewayMessage } | { ignored: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer));
+  } catch (err) {
+    return { ignored: `a frame that is not JSON: ${err instanceof Error ? err.message : err}` };
+  }
+  const parsed = GatewayMessage.safeParse(json);
+  if (parsed.success) return { message: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ignored: `a bad frame: ${issue?.path.join(".") || "message"}: ${issue?.message}` };
+}
