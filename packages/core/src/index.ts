@@ -14,5 +14,6 @@ export * from "./ports/chunk-store.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/settlement-queue.ts";
 export * from "./program.ts";
+export * from "./session.ts";
 export * from "./subjects.ts";
 export * from "./wire.ts";

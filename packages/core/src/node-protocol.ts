@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { ChunkError } from "./job.ts";
-import { RunnableProgram, Task } from "./program.ts";
+import { PythonProgram, RunnableProgram, Task } from "./program.ts";
 
 /**
  * Messages on the node WebSocket (`/v1/nodes/ws`), one JSON object per frame,
  * each with `v`. The node asks for work with `want` (credit-based flow
  * control: it never holds more than it asked for) and reports at once.
  * When the socket closes, the gateway puts back every chunk the node still
- * held without counting it as a failed attempt.
+ * held without counting it as a failed attempt. Session messages carry
+ * rounds of iterative work to partitions a node keeps in memory.
  */
 export const NODE_PROTOCOL_VERSION = 1;
 const v = z.literal(NODE_PROTOCOL_VERSION);
@@ -30,6 +31,10 @@ export const NodeMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("want"), n: z.number().int().min(0).max(1000) }),
   z.object({ v, type: z.literal("result"), jobId: z.string(), index: z.number().int(), token: z.string(), results: z.unknown() }),
   z.object({ v, type: z.literal("error"), jobId: z.string(), index: z.number().int(), token: z.string(), error: ChunkError }),
+  // sessions: the node answers for the partitions it was given
+  z.object({ v, type: z.literal("session_ready"), sessionId: z.string(), partitions: z.array(z.number().int()) }),
+  z.object({ v, type: z.literal("session_partials"), sessionId: z.string(), round: z.number().int(), partials: z.array(z.object({ partition: z.number().int(), value: z.unknown() })) }),
+  z.object({ v, type: z.literal("session_error"), sessionId: z.string(), round: z.number().int().optional(), message: z.string().max(8192) }),
 ]);
 export type NodeMessage = z.infer<typeof NodeMessage>;
 
@@ -39,6 +44,11 @@ export const GatewayMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("chunk"), chunk: NodeChunk }),
   z.object({ v, type: z.literal("cancel"), jobId: z.string() }),
   z.object({ v, type: z.literal("error"), code: z.string(), message: z.string() }),
+  /** Runs `setup` for each partition in one runner kept for this session; answered by session_ready. */
+  z.object({ v, type: z.literal("session_open"), sessionId: z.string(), program: PythonProgram, timeoutMs: z.number().int(), partitions: z.array(z.object({ partition: z.number().int(), items: z.array(z.unknown()) })) }),
+  /** Runs `step` on every partition this node holds (or only `partitions`, when a replacement catches up). */
+  z.object({ v, type: z.literal("session_round"), sessionId: z.string(), round: z.number().int(), params: z.unknown(), partitions: z.array(z.number().int()).optional() }),
+  z.object({ v, type: z.literal("session_close"), sessionId: z.string() }),
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessage>;
 

@@ -15,6 +15,7 @@ export const stackEnv = (env: Record<string, string | undefined> = process.env) 
       /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */
       MEDUSA_STARTER_CREDITS: intFrom(1_000_000, 0),
       MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
+      MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
       MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
     },
     env,

@@ -46,7 +46,7 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
     replicaPolicy: policyFromEnv(env),
     log: (m) => log(`[scheduler] ${m}`),
   });
-  const gateway = createGateway({ bus, blobs, log: quiet });
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: quiet });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
 

@@ -10,6 +10,8 @@ export const GatewayEnvVars = {
   MEDUSA_MAX_JSON_BYTES: intFrom(16 * 1024 * 1024, 1024),
   /** Cap on one uploaded file. */
   MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
+  /** Credits per partition per session round when a session names no price. */
+  MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
 };
 
 export const gatewayEnv = (env: Record<string, string | undefined> = process.env) => requireNats(parseEnv(GatewayEnvVars, env), "gateway");

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { websocket } from "hono/bun";
-import type { BlobStore, Bus } from "@medusa/core";
+import type { BlobStore, Bus, SettlementQueue } from "@medusa/core";
 import { TokenVerifier } from "./http/auth.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import type { GatewayEnv, Log } from "./http/types.ts";
@@ -11,11 +11,17 @@ import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+import { SessionHub } from "./sessions/session-hub.ts";
 import { siteRoutes } from "./site/site.ts";
 
 export interface GatewayDeps {
   bus: Bus;
   blobs: BlobStore;
+  /** Where sessions' payouts and refunds go (jobs settle through the scheduler). */
+  settlements: SettlementQueue;
+  /** Credits per partition per session round when a session names none (default 1). */
+  pricePerRound?: number;
   /** Cap on JSON request bodies (default 16 MiB). */
   maxJsonBytes?: number;
   /** Cap on one uploaded file (default 1 GiB). */
@@ -38,6 +44,8 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs });
   const streams = new Set<JobEventStream>();
+  const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound });
+  hub.attachSessions(sessions);
 
   const app = new Hono<GatewayEnv>()
     .get("/healthz", (c) => c.json({ ok: true }))
@@ -45,6 +53,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/me", meRoutes({ bus, verifier }))
     .route("/v1/files", fileRoutes({ blobs, verifier, maxFileBytes }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
+    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
     .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }))
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
@@ -58,6 +67,7 @@ export function createGateway(deps: GatewayDeps) {
     async close(): Promise<void> {
       for (const s of streams) s.close(1001, "gateway is stopping");
       streams.clear();
+      await sessions.close();
       await hub.close();
     },
   };

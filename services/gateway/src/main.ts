@@ -1,4 +1,4 @@
-import { connectBus, openBlobs, shutdownOn } from "@medusa/adapters/connect";
+import { connectBus, openBlobs, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
 import { configOrExit } from "@medusa/core";
 import { gatewayEnv } from "./env.ts";
 import { createGateway } from "./gateway.ts";
@@ -10,6 +10,8 @@ const blobs = openBlobs(env);
 const gateway = createGateway({
   bus,
   blobs,
+  settlements: await openSettlementQueue(env, bus),
+  pricePerRound: env.MEDUSA_PRICE_PER_ROUND,
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
   log: (message) => console.log(`[gateway] ${message}`),

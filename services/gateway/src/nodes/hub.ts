@@ -1,4 +1,6 @@
-import { call, events, listen, subjects, type BlobStore, type Bus, type ChunkInput, type RunnableProgram, type SandboxLevel, type Served } from "@medusa/core";
+import { call, events, listen, subjects, type BlobStore, type Bus, type ChunkInput, type NodeMessage, type RunnableProgram, type SandboxLevel, type Served } from "@medusa/core";
+import type { SessionNode } from "../sessions/session.ts";
+import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import { errorText, type Log, type NodePrincipal } from "../http/types.ts";
 import { chunkItems } from "./chunk-items.ts";
 import { NodeConnection, type NodeSocket } from "./node-connection.ts";
@@ -16,6 +18,15 @@ export interface HubServices {
   program(jobId: string): Promise<JobProgram>;
   chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
   releaseOrphans(connection: NodeConnection): Promise<void>;
+  sessionMessage(nodeId: string, message: SessionMessage): void;
+}
+
+export type SessionMessage = Extract<NodeMessage, { type: "session_ready" | "session_partials" | "session_error" }>;
+
+/** Where session traffic from nodes goes (the gateway's SessionHub). */
+export interface SessionSink {
+  onNodeMessage(nodeId: string, message: SessionMessage): void;
+  nodeLost(nodeId: string): void;
 }
 
 export interface NodeStatus {
@@ -41,7 +52,7 @@ export interface NodeHubOptions {
  * socket replaces an older one). Listens once per gateway for new work and
  * for stopped jobs, and passes both on to the connections concerned.
  */
-export class NodeHub implements HubServices {
+export class NodeHub implements HubServices, SessionNodeSource {
   readonly bus: Bus;
   readonly log: Log;
   private readonly blobs: BlobStore;
@@ -50,6 +61,7 @@ export class NodeHub implements HubServices {
   private readonly programCacheSize: number;
   private readonly listeners: Served[];
   private readonly ticker: ReturnType<typeof setInterval>;
+  private sessions: SessionSink | null = null;
 
   constructor(options: NodeHubOptions) {
     this.bus = options.bus;
@@ -85,7 +97,26 @@ export class NodeHub implements HubServices {
     connection.closed = true;
     if (this.connections.get(connection.nodeId) !== connection) return;
     this.connections.delete(connection.nodeId);
+    this.sessions?.nodeLost(connection.nodeId);
     await this.release(connection.nodeId);
+  }
+
+  attachSessions(sink: SessionSink): void {
+    this.sessions = sink;
+  }
+
+  sessionMessage(nodeId: string, message: SessionMessage): void {
+    this.sessions?.onNodeMessage(nodeId, message);
+  }
+
+  /** Connected nodes that run Python inside an OS sandbox (or were allowed to without one). */
+  eligible(): SessionNode[] {
+    return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.includes("python") && c.sandbox !== "wasi-only");
+  }
+
+  node(nodeId: string): SessionNode | undefined {
+    const c = this.connections.get(nodeId);
+    return c && !c.closed ? c : undefined;
   }
 
   async releaseOrphans(connection: NodeConnection): Promise<void> {

@@ -101,6 +101,10 @@ export class NodeConnection {
           return await this.complete(message);
         case "error":
           return await this.fail(message, message.error);
+        case "session_ready":
+        case "session_partials":
+        case "session_error":
+          return this.hub.sessionMessage(this.nodeId, message);
       }
     } catch (err) {
       this.log(`node ${this.nodeId}: ${message.type} failed: ${errorText(err)}`);

@@ -16,6 +16,7 @@ import {
   type Principal,
   type Served,
 } from "@medusa/core";
+import { DirectSettlements } from "@medusa/adapters/settlements/direct-settlements";
 import { createGateway } from "../gateway.ts";
 import { silentLog } from "../http/types.ts";
 
@@ -168,7 +169,8 @@ export function testGateway(opts: { maxJsonBytes?: number; maxFileBytes?: number
   const fakes = new FakeServices(bus);
   const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
   const blobs = new FolderBlobStore(dir);
-  const gateway = createGateway({ bus, blobs, log: silentLog, ...opts });
+  // Sessions' settlements have nobody to take them here: they stay queued, which these tests never look at.
+  const gateway = createGateway({ bus, blobs, settlements: new DirectSettlements(), log: silentLog, ...opts });
   return {
     bus,
     fakes,

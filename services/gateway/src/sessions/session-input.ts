@@ -1,0 +1,60 @@
+import { accountFileKey, MedusaError, rangeLength, type BlobStore, type JobInput } from "@medusa/core";
+
+/** Largest input a session keeps in the gateway's memory (it is re-sent when a partition moves). */
+export const MAX_SESSION_ITEMS = 5_000_000;
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** The session's input as items, in order. */
+export async function sessionItems(owner: string, input: JobInput, blobs: BlobStore): Promise<unknown[]> {
+  if ("items" in input) return input.items;
+  if ("range" in input) {
+    const { start, step } = input.range;
+    const n = rangeLength(input.range);
+    if (n > MAX_SESSION_ITEMS) throw tooMany(n);
+    return Array.from({ length: n }, (_, i) => start + i * step);
+  }
+  const key = accountFileKey(owner, input.file);
+  const info = await blobs.stat(key);
+  if (!info) throw new MedusaError("not_found", `input file ${input.file} not found`);
+  if (info.size > MAX_FILE_BYTES) throw new MedusaError("payload_too_large", `input file ${input.file} is over ${MAX_FILE_BYTES} bytes: too large for a session`);
+  const text = new TextDecoder().decode((await blobs.bytes(key))!);
+  const items = parse(text, input.format, input.file);
+  if (items.length > MAX_SESSION_ITEMS) throw tooMany(items.length);
+  return items;
+}
+
+function parse(text: string, format: "lines" | "jsonl" | "json", file: string): unknown[] {
+  if (format === "json") {
+    const value = tryJson(text, () => `input file ${file} is not valid JSON`);
+    if (!Array.isArray(value)) throw new MedusaError("invalid_field", `input file ${file} must hold a JSON array`);
+    return value;
+  }
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  if (format === "lines") return lines;
+  return lines.flatMap((line, i) => (line.trim() === "" ? [] : [tryJson(line, () => `input file ${file}, line ${i + 1}: not valid JSON`)]));
+}
+
+function tryJson(text: string, why: () => string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MedusaError("invalid_field", why());
+  }
+}
+
+const tooMany = (n: number) => new MedusaError("payload_too_large", `a session holds at most ${MAX_SESSION_ITEMS} items; this input has ${n}`);
+
+/** Contiguous, near-equal partitions: the first `items % n` get one more. */
+export function partition<T>(items: T[], n: number): T[][] {
+  const size = Math.floor(items.length / n);
+  const extra = items.length % n;
+  const parts: T[][] = [];
+  let at = 0;
+  for (let p = 0; p < n; p++) {
+    const len = size + (p < extra ? 1 : 0);
+    parts.push(items.slice(at, at + len));
+    at += len;
+  }
+  return parts;
+}
