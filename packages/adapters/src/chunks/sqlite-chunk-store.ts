@@ -1,4 +1,4 @@
-import { Database } from "bun:sqlite";
+import { Database, type Statement } from "bun:sqlite";
 import {
   ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, isFinal, leaseMsFor, MedusaError, newSecret, notFound, replicasBudgeted,
 } from "@medusa/core";
@@ -8,6 +8,7 @@ import type {
 } from "@medusa/core";
 import { disagreement, needsMore, type Tally } from "./replica-votes.ts";
 import { SqliteEventLog } from "./sqlite-event-log.ts";
+import { finalizeStatements, statements } from "./sqlite-statements.ts";
 import { migrateSchema, recordFromRow, SCHEMA, type ChunkRow, type JobRow } from "./sqlite-schema.ts";
 import { firstVote, nextQueuePos, SqliteReplicas } from "./sqlite-replicas.ts";
 import { SqliteSettlements } from "./sqlite-settlements.ts";
@@ -27,6 +28,7 @@ const finalState = (state: string) => isFinal(state as JobState);
  */
 export class SqliteChunkStore implements ChunkStore {
   private readonly db: Database;
+  private readonly sql: (sql: string) => Statement;
   private readonly log: SqliteEventLog;
   private readonly settlements: SqliteSettlements;
   private readonly replicas: SqliteReplicas;
@@ -37,6 +39,7 @@ export class SqliteChunkStore implements ChunkStore {
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(SCHEMA);
     migrateSchema(this.db);
+    this.sql = statements(this.db);
     this.settlements = new SqliteSettlements(this.db);
     this.replicas = new SqliteReplicas(this.db);
     this.log = new SqliteEventLog(this.db, options.maxEvents ?? 10_000);
@@ -45,8 +48,7 @@ export class SqliteChunkStore implements ChunkStore {
   async createJob(job: JobRecord, now: number): Promise<Transition> {
     return this.transition((events) => {
       if (this.jobRow(job.id)) throw new MedusaError("conflict", `job ${job.id} already exists`);
-      this.db
-        .query(
+      this.sql(
           `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, replicas, quorum, adaptive, created_at, lease_ms, price, held, spent)
            VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
@@ -63,8 +65,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async listJobs(owner: string, limit: number): Promise<JobRecord[]> {
-    const rows = this.db
-      .query("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+    const rows = this.sql("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT ?")
       .all(owner, Math.max(0, limit)) as JobRow[];
     return rows.map(recordFromRow);
   }
@@ -74,13 +75,13 @@ export class SqliteChunkStore implements ChunkStore {
       const job = this.requireJob(jobId);
       if (finalState(job.state)) return { events, accepted: false };
       if (job.sealed) throw new MedusaError("conflict", `job ${jobId} is sealed: no more chunks`);
-      const insert = this.db.query(
+      const insert = this.sql(
         `INSERT INTO chunks (job_id, idx, task, state, item_offset, item_count, input, wanted, quorum, queue_pos)
          VALUES (?, ?, 'map', 'queued', ?, ?, ?, ?, ?, ?)`,
       );
       const { wanted, quorum } = firstVote(job);
-      chunks.forEach((c, i) => insert.run(jobId, job.total + i, c.offset, c.count, JSON.stringify(c.input), wanted, quorum, nextQueuePos(this.db, "back")));
-      this.db.query("UPDATE jobs SET total = total + ?, maps = maps + ? WHERE id = ?").run(chunks.length, chunks.length, jobId);
+      chunks.forEach((c, i) => insert.run(jobId, job.total + i, c.offset, c.count, JSON.stringify(c.input), wanted, quorum, nextQueuePos(this.sql, "back")));
+      this.sql("UPDATE jobs SET total = total + ?, maps = maps + ? WHERE id = ?").run(chunks.length, chunks.length, jobId);
       this.log.progress(jobId, events);
       return { events, accepted: true };
     });
@@ -90,16 +91,15 @@ export class SqliteChunkStore implements ChunkStore {
     return this.transition((events) => {
       const job = this.requireJob(jobId);
       if (finalState(job.state) || job.sealed) return { events };
-      this.db.query("UPDATE jobs SET sealed = 1, items = ? WHERE id = ?").run(items, jobId);
+      this.sql("UPDATE jobs SET sealed = 1, items = ? WHERE id = ?").run(items, jobId);
       if (job.has_reduce) {
         const { wanted, quorum } = firstVote(job);
-        this.db
-          .query(
+        this.sql(
             `INSERT INTO chunks (job_id, idx, task, state, item_offset, item_count, input, wanted, quorum)
              VALUES (?, ?, 'reduce', 'waiting', 0, 0, '{"kind":"results"}', ?, ?)`,
           )
           .run(jobId, job.maps, wanted, quorum);
-        this.db.query("UPDATE jobs SET total = total + 1 WHERE id = ?").run(jobId);
+        this.sql("UPDATE jobs SET total = total + 1 WHERE id = ?").run(jobId);
         this.queueReduceIfReady(jobId);
       }
       this.log.progress(jobId, events);
@@ -113,8 +113,7 @@ export class SqliteChunkStore implements ChunkStore {
     const random = options.random ?? Math.random;
     return this.transition((events) => {
       // Chunks this node, or another node of its owner, already works on or answered are not offered again.
-      const rows = this.db
-        .query(
+      const rows = this.sql(
           `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
            WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
              AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ?))
@@ -136,12 +135,12 @@ export class SqliteChunkStore implements ChunkStore {
           input: JSON.parse(c.input),
           expiresAt: now + job.lease_ms,
         });
-        this.db.query("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+        this.sql("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
         this.replicas.lease(c.job_id, c.idx, nodeId, owner, lease.token, lease.expiresAt);
         this.replicas.syncQueue(c.job_id, c.idx);
-        this.db.query("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
+        this.sql("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
         if (job.state === "queued") {
-          this.db.query("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
+          this.sql("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
           this.log.progress(c.job_id, events);
         }
         return lease;
@@ -155,7 +154,7 @@ export class SqliteChunkStore implements ChunkStore {
       const held = this.heldChunk(holder);
       if (held !== "ok") return { events, outcome: held, disagreed: [] };
       this.replicas.answer(holder, hash, results);
-      this.db.query("UPDATE jobs SET running = running - 1 WHERE id = ?").run(holder.jobId);
+      this.sql("UPDATE jobs SET running = running - 1 WHERE id = ?").run(holder.jobId);
       const c = this.chunkRow(holder.jobId, holder.index)!;
       const tally = this.replicas.tally(holder.jobId, holder.index);
       const agreeing = tally.groups.get(hash)!;
@@ -163,11 +162,11 @@ export class SqliteChunkStore implements ChunkStore {
       const job = this.requireJob(holder.jobId);
       const more = needsMore(tally, c.wanted, c.quorum, job.replicas + job.quorum);
       if (more === "give_up") {
-        this.db.query("UPDATE chunks SET state = 'failed', queue_pos = NULL WHERE job_id = ? AND idx = ?").run(holder.jobId, holder.index);
+        this.sql("UPDATE chunks SET state = 'failed', queue_pos = NULL WHERE job_id = ? AND idx = ?").run(holder.jobId, holder.index);
         this.finishJob(holder.jobId, "failed", now, disagreement(c.task, c.idx, tally, c.quorum, job.replicas + job.quorum), events);
         return { events, outcome: "rejected" as const, disagreed: [] };
       }
-      this.db.query("UPDATE chunks SET wanted = wanted + ? WHERE job_id = ? AND idx = ?").run(more, holder.jobId, holder.index);
+      this.sql("UPDATE chunks SET wanted = wanted + ? WHERE job_id = ? AND idx = ?").run(more, holder.jobId, holder.index);
       this.replicas.syncQueue(holder.jobId, holder.index);
       this.log.progress(holder.jobId, events);
       return { events, outcome: "pending" as const, disagreed: [] };
@@ -207,9 +206,9 @@ export class SqliteChunkStore implements ChunkStore {
       const affected = new Set<string>();
       for (const r of rows) {
         this.replicas.drop(r.job_id, r.idx, nodeId);
-        this.db.query("UPDATE chunks SET attempts = attempts - 1 WHERE job_id = ? AND idx = ?").run(r.job_id, r.idx);
+        this.sql("UPDATE chunks SET attempts = attempts - 1 WHERE job_id = ? AND idx = ?").run(r.job_id, r.idx);
         this.replicas.syncQueue(r.job_id, r.idx);
-        this.db.query("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(r.job_id);
+        this.sql("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(r.job_id);
         affected.add(r.job_id);
       }
       for (const jobId of [...affected].reverse()) this.log.progress(jobId, events);
@@ -226,8 +225,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>> {
-    const rows = this.db
-      .query(
+    const rows = this.sql(
         `SELECT idx, results FROM chunks WHERE job_id = ? AND task = 'map' AND state = 'done' AND idx >= ? AND idx < ?
          ORDER BY idx`,
       )
@@ -236,7 +234,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async readReduceResult(jobId: string): Promise<string | null> {
-    const row = this.db.query("SELECT results FROM chunks WHERE job_id = ? AND task = 'reduce' AND state = 'done'").get(jobId) as
+    const row = this.sql("SELECT results FROM chunks WHERE job_id = ? AND task = 'reduce' AND state = 'done'").get(jobId) as
       | { results: string }
       | null;
     return row?.results ?? null;
@@ -259,6 +257,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async close(): Promise<void> {
+    finalizeStatements(this.db);
     this.db.close();
   }
 
@@ -279,7 +278,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   private jobRow(jobId: string): JobRow | null {
-    return this.db.query("SELECT * FROM jobs WHERE id = ?").get(jobId) as JobRow | null;
+    return this.sql("SELECT * FROM jobs WHERE id = ?").get(jobId) as JobRow | null;
   }
 
   private requireJob(jobId: string): JobRow {
@@ -289,7 +288,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   private chunkRow(jobId: string, index: number): ChunkRow | null {
-    return this.db.query("SELECT * FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as ChunkRow | null;
+    return this.sql("SELECT * FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as ChunkRow | null;
   }
 
   /** Whether `holder` may complete or fail its chunk; a final job's lease is cleared either way. */
@@ -315,8 +314,8 @@ export class SqliteChunkStore implements ChunkStore {
     const { job_id: jobId, idx } = c;
     const job = this.requireJob(jobId);
     const text = this.replicas.resultText(jobId, idx, holder.nodeId);
-    this.db.query("UPDATE chunks SET state = 'done', results = ?, queue_pos = NULL WHERE job_id = ? AND idx = ?").run(text, jobId, idx);
-    this.db.query("UPDATE jobs SET running = running - ?, done = done + 1 WHERE id = ?").run(tally.leased.length, jobId);
+    this.sql("UPDATE chunks SET state = 'done', results = ?, queue_pos = NULL WHERE job_id = ? AND idx = ?").run(text, jobId, idx);
+    this.sql("UPDATE jobs SET running = running - ?, done = done + 1 WHERE id = ?").run(tally.leased.length, jobId);
     this.replicas.clearChunk(jobId, idx);
     const validated = c.quorum >= 2;
     const caught: string[] = [];
@@ -342,10 +341,10 @@ export class SqliteChunkStore implements ChunkStore {
 
   /** A failed or cancelled job keeps no running chunks, queue entries or leases. */
   private finishJob(jobId: string, state: "done" | "failed" | "cancelled", now: number, error: string | undefined, events: StoredEvent[]): void {
-    this.db.query("UPDATE jobs SET state = ?, finished_at = ?, error = COALESCE(?, error) WHERE id = ?").run(state, now, error ?? null, jobId);
+    this.sql("UPDATE jobs SET state = ?, finished_at = ?, error = COALESCE(?, error) WHERE id = ?").run(state, now, error ?? null, jobId);
     if (state !== "done") {
-      this.db.query("UPDATE jobs SET running = 0 WHERE id = ?").run(jobId);
-      this.db.query("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND queue_pos IS NOT NULL").run(jobId);
+      this.sql("UPDATE jobs SET running = 0 WHERE id = ?").run(jobId);
+      this.sql("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND queue_pos IS NOT NULL").run(jobId);
       this.replicas.clearJob(jobId);
     }
     this.settlements.payUnpaid(jobId);
@@ -358,8 +357,8 @@ export class SqliteChunkStore implements ChunkStore {
   private queueReduceIfReady(jobId: string): void {
     const job = this.requireJob(jobId);
     if (!job.has_reduce || !job.sealed || job.reduce_queued || job.done !== job.maps) return;
-    this.db.query("UPDATE jobs SET reduce_queued = 1 WHERE id = ?").run(jobId);
-    this.db.query("UPDATE chunks SET state = 'queued' WHERE job_id = ? AND idx = ?").run(jobId, job.maps);
+    this.sql("UPDATE jobs SET reduce_queued = 1 WHERE id = ?").run(jobId);
+    this.sql("UPDATE chunks SET state = 'queued' WHERE job_id = ? AND idx = ?").run(jobId, job.maps);
     this.replicas.syncQueue(jobId, job.maps);
   }
 
@@ -370,8 +369,8 @@ export class SqliteChunkStore implements ChunkStore {
 
   /** A lease ended without a result: the chunk wants another replica, or has failed too often and fails its job. */
   private requeueOrFail(jobId: string, index: number, error: ChunkError, now: number, events: StoredEvent[]): void {
-    this.db.query("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(jobId);
-    this.db.query("UPDATE chunks SET failures = failures + 1 WHERE job_id = ? AND idx = ?").run(jobId, index);
+    this.sql("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(jobId);
+    this.sql("UPDATE chunks SET failures = failures + 1 WHERE job_id = ? AND idx = ?").run(jobId, index);
     const c = this.chunkRow(jobId, index)!;
     const job = this.requireJob(jobId);
     if (c.failures < job.max_attempts) {
@@ -381,7 +380,7 @@ export class SqliteChunkStore implements ChunkStore {
     }
     const item = error.itemIndex === undefined ? "" : `item ${c.item_offset + error.itemIndex}: `;
     const what = c.task === "reduce" ? `reduce failed ${c.failures} times: ` : `chunk ${index} failed ${c.failures} times: ${item}`;
-    this.db.query("UPDATE chunks SET state = 'failed' WHERE job_id = ? AND idx = ?").run(jobId, index);
+    this.sql("UPDATE chunks SET state = 'failed' WHERE job_id = ? AND idx = ?").run(jobId, index);
     this.finishJob(jobId, "failed", now, what + error.message, events);
   }
 }

@@ -1,6 +1,7 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import type { LeaseHolder, NodeReputation } from "@medusa/core";
 import type { Tally } from "./replica-votes.ts";
+import { statements } from "./sqlite-statements.ts";
 import type { ChunkRow, JobRow, ReplicaRow } from "./sqlite-schema.ts";
 
 /**
@@ -10,33 +11,34 @@ import type { ChunkRow, JobRow, ReplicaRow } from "./sqlite-schema.ts";
  * transactions; nothing here commits on its own.
  */
 export class SqliteReplicas {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(db: Database) {
+    this.sql = statements(db);
+  }
 
   lease(jobId: string, index: number, nodeId: string, owner: string, token: string, expiresAt: number): void {
-    this.db
-      .query("INSERT INTO replicas (job_id, idx, node_id, owner, state, token, expires_at) VALUES (?, ?, ?, ?, 'leased', ?, ?)")
+    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, state, token, expires_at) VALUES (?, ?, ?, ?, 'leased', ?, ?)")
       .run(jobId, index, nodeId, owner, token, expiresAt);
   }
 
   holds(h: LeaseHolder): boolean {
-    const row = this.db
-      .query("SELECT 1 FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ? AND state = 'leased' AND token = ?")
+    const row = this.sql("SELECT 1 FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ? AND state = 'leased' AND token = ?")
       .get(h.jobId, h.index, h.nodeId, h.token);
     return row !== null;
   }
 
   drop(jobId: string, index: number, nodeId: string): void {
-    this.db.query("DELETE FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").run(jobId, index, nodeId);
+    this.sql("DELETE FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").run(jobId, index, nodeId);
   }
 
   answer(h: LeaseHolder, hash: string, results: string): void {
-    this.db
-      .query("UPDATE replicas SET state = 'done', token = NULL, expires_at = NULL, hash = ?, results = ? WHERE job_id = ? AND idx = ? AND node_id = ?")
+    this.sql("UPDATE replicas SET state = 'done', token = NULL, expires_at = NULL, hash = ?, results = ? WHERE job_id = ? AND idx = ? AND node_id = ?")
       .run(hash, results, h.jobId, h.index, h.nodeId);
   }
 
   tally(jobId: string, index: number): Tally {
-    const rows = this.db.query("SELECT node_id, state, hash FROM replicas WHERE job_id = ? AND idx = ? ORDER BY rowid").all(jobId, index) as ReplicaRow[];
+    const rows = this.sql("SELECT node_id, state, hash FROM replicas WHERE job_id = ? AND idx = ? ORDER BY rowid").all(jobId, index) as ReplicaRow[];
     const groups = new Map<string, string[]>();
     const leased: string[] = [];
     for (const r of rows) {
@@ -48,31 +50,30 @@ export class SqliteReplicas {
   }
 
   resultText(jobId: string, index: number, nodeId: string): string {
-    return (this.db.query("SELECT results FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").get(jobId, index, nodeId) as { results: string }).results;
+    return (this.sql("SELECT results FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").get(jobId, index, nodeId) as { results: string }).results;
   }
 
   /** Replicas counted against what the chunk wants: leases out plus answers in. */
   count(jobId: string, index: number): number {
-    return (this.db.query("SELECT count(*) AS n FROM replicas WHERE job_id = ? AND idx = ?").get(jobId, index) as { n: number }).n;
+    return (this.sql("SELECT count(*) AS n FROM replicas WHERE job_id = ? AND idx = ?").get(jobId, index) as { n: number }).n;
   }
 
   clearChunk(jobId: string, index: number): void {
-    this.db.query("DELETE FROM replicas WHERE job_id = ? AND idx = ?").run(jobId, index);
+    this.sql("DELETE FROM replicas WHERE job_id = ? AND idx = ?").run(jobId, index);
   }
 
   clearJob(jobId: string): void {
-    this.db.query("DELETE FROM replicas WHERE job_id = ?").run(jobId);
+    this.sql("DELETE FROM replicas WHERE job_id = ?").run(jobId);
   }
 
   expired(now: number, limit: number): ReplicaRow[] {
-    return this.db
-      .query("SELECT * FROM replicas WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, rowid LIMIT ?")
+    return this.sql("SELECT * FROM replicas WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, rowid LIMIT ?")
       .all(now, Math.max(0, limit)) as ReplicaRow[];
   }
 
   /** A node's leases, last chunk first (so pushing each to the queue's front keeps index order). */
   leasedBy(nodeId: string): ReplicaRow[] {
-    return this.db.query("SELECT * FROM replicas WHERE node_id = ? AND state = 'leased' ORDER BY job_id DESC, idx DESC").all(nodeId) as ReplicaRow[];
+    return this.sql("SELECT * FROM replicas WHERE node_id = ? AND state = 'leased' ORDER BY job_id DESC, idx DESC").all(nodeId) as ReplicaRow[];
   }
 
   /**
@@ -82,29 +83,29 @@ export class SqliteReplicas {
    */
   decideQuorum(c: ChunkRow, alone: boolean): void {
     if (alone && c.quorum === 0) {
-      this.db.query("UPDATE chunks SET quorum = 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+      this.sql("UPDATE chunks SET quorum = 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
     } else if (!alone && c.quorum < 2) {
-      this.db.query("UPDATE chunks SET quorum = 2, wanted = wanted + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+      this.sql("UPDATE chunks SET quorum = 2, wanted = wanted + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
     }
   }
 
   /** Keeps an open chunk in the queue exactly while it wants more replicas than it has; one that joins goes to the front. */
   syncQueue(jobId: string, index: number): void {
-    const c = this.db.query("SELECT state, wanted, queue_pos FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as {
+    const c = this.sql("SELECT state, wanted, queue_pos FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as {
       state: string;
       wanted: number;
       queue_pos: number | null;
     };
     const wants = c.state === "queued" && c.wanted > this.count(jobId, index);
     if (wants && c.queue_pos === null) {
-      this.db.query("UPDATE chunks SET queue_pos = ? WHERE job_id = ? AND idx = ?").run(nextQueuePos(this.db, "front"), jobId, index);
+      this.sql("UPDATE chunks SET queue_pos = ? WHERE job_id = ? AND idx = ?").run(nextQueuePos(this.sql, "front"), jobId, index);
     } else if (!wants && c.queue_pos !== null) {
-      this.db.query("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND idx = ?").run(jobId, index);
+      this.sql("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND idx = ?").run(jobId, index);
     }
   }
 
   streak(nodeId: string): number {
-    return (this.db.query("SELECT streak FROM reputations WHERE node_id = ?").get(nodeId) as { streak: number } | null)?.streak ?? 0;
+    return (this.sql("SELECT streak FROM reputations WHERE node_id = ?").get(nodeId) as { streak: number } | null)?.streak ?? 0;
   }
 
   agreed(nodeId: string): void {
@@ -117,25 +118,24 @@ export class SqliteReplicas {
 
   /** A failed attempt or an expired lease: not a wrong answer, but no clean record either. */
   resetStreak(nodeId: string): void {
-    this.db.query("UPDATE reputations SET streak = 0 WHERE node_id = ?").run(nodeId);
+    this.sql("UPDATE reputations SET streak = 0 WHERE node_id = ?").run(nodeId);
   }
 
   reputations(nodeIds: string[]): Record<string, NodeReputation> {
-    const read = this.db.query("SELECT agreed, disagreed, streak FROM reputations WHERE node_id = ?");
+    const read = this.sql("SELECT agreed, disagreed, streak FROM reputations WHERE node_id = ?");
     return Object.fromEntries(nodeIds.map((id) => [id, (read.get(id) as NodeReputation | null) ?? { agreed: 0, disagreed: 0, streak: 0 }]));
   }
 
   private upsertReputation(nodeId: string, update: string, agreed: number, disagreed: number, streak: number): void {
-    this.db
-      .query(`INSERT INTO reputations (node_id, agreed, disagreed, streak) VALUES (?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET ${update}`)
+    this.sql(`INSERT INTO reputations (node_id, agreed, disagreed, streak) VALUES (?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET ${update}`)
       .run(nodeId, agreed, disagreed, streak);
   }
 }
 
 /** The queue's ends move apart: the front counts down, the back counts up (see sqlite-schema.ts). */
-export function nextQueuePos(db: Database, end: "front" | "back"): number {
-  const sql = end === "front" ? "UPDATE queue_ends SET front = front - 1 RETURNING front AS pos" : "UPDATE queue_ends SET back = back + 1 RETURNING back AS pos";
-  return (db.query(sql).get() as { pos: number }).pos;
+export function nextQueuePos(sql: (sql: string) => Statement, end: "front" | "back"): number {
+  const update = end === "front" ? "UPDATE queue_ends SET front = front - 1 RETURNING front AS pos" : "UPDATE queue_ends SET back = back + 1 RETURNING back AS pos";
+  return (sql(update).get() as { pos: number }).pos;
 }
 
 /** What a new chunk of the job wants: "auto" chunks start wanting one result, quorum undecided (0) until leased. */
