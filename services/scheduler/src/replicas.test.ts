@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DirectSettlements, FolderBlobStore, MemoryBus, SqliteChunkStore } from "@medusa/adapters";
 import { call, MedusaError, subjects, type Bus, type ChunkLease, type JobSpec } from "@medusa/core";
 import { serveSplitter } from "@medusa/splitter";
-import { leaseOptions, replicaEnv } from "./replica-policy.ts";
+import { leaseOptions, replicaEnv, type ReplicaPolicy } from "./replica-policy.ts";
 import { serveScheduler } from "./scheduler-service.ts";
 import { z } from "zod";
 
@@ -13,7 +13,7 @@ import { z } from "zod";
 let closeAll: () => Promise<void> = async () => {};
 afterEach(() => closeAll());
 
-function start(policy: { sameOwnerReplicas?: boolean } = {}) {
+function start(policy: Partial<ReplicaPolicy> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "medusa-replicas-"));
   const bus = new MemoryBus();
   const blobs = new FolderBlobStore(join(dir, "blobs"));
@@ -76,6 +76,21 @@ describe("replicas through the scheduler", () => {
     expect(chunks).toEqual([{ index: 0, results: '[{"a":[2],"b":1}]' }, { index: 1, results: "[3]" }]);
     const { reputations } = await call(bus, subjects.nodeReputations, { nodeIds: ["n4", "n5"] });
     expect(reputations).toEqual({ n4: { agreed: 0, disagreed: 1, streak: 0 }, n5: { agreed: 1, disagreed: 0, streak: 1 } });
+  });
+
+  test('replicas "auto": the policy decides when a node is trusted to run a chunk alone', async () => {
+    const { bus } = start({ trustAfter: 1, spotCheckRate: 0 });
+    await submitted(bus, { replicas: 2 });
+    const [a, b] = [(await lease(bus, "n1", "acc_1"))!, (await lease(bus, "n2", "acc_2"))!];
+    await complete(bus, "n1", a, "[1]");
+    expect(await complete(bus, "n2", b, "[1]")).toEqual({ outcome: "accepted" });
+    const job = await submitted(bus, { replicas: "auto", input: { items: [1, 2] } });
+    const alone = (await lease(bus, "n1", "acc_1"))!;
+    const fresh = (await lease(bus, "n3", "acc_3"))!;
+    expect([alone.index, fresh.index]).toEqual([0, 1]);
+    expect(await complete(bus, "n1", alone, "[1]")).toEqual({ outcome: "accepted" });
+    expect(await complete(bus, "n3", fresh, "[2]")).toEqual({ outcome: "pending" });
+    expect((await call(bus, subjects.getJob, { owner: "acc_c", jobId: job.id })).chunks).toMatchObject({ done: 1 });
   });
 
   test("a result from a node without the lease is rejected and logged; a result that is not JSON is a field error", async () => {
