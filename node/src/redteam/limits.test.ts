@@ -45,13 +45,14 @@ def python_fork_bomb():
     expect(node.descendants().others).toEqual([]);
   }, SLOW);
 
-  test("a memory bomb in Python: stopped by the pool's RSS cap (SIGKILL at 512 MB) or RLIMIT_DATA, whichever comes first", async () => {
+  test("a memory bomb in Python: stopped by the pool's RSS cap (SIGKILL at 512 MB); Pyodide's memory was mapped before the limits, so RLIMIT_DATA does not see it grow", async () => {
     const program = { runtime: "python" as const, source: 'def map(x):\n    hoard = []\n    while True:\n        hoard.append(b"x" * 10_000_000)\n' };
     const message = failure(await node.run(program, [1]));
-    expect(message).toMatch(/^memory cap of 512 MB exceeded$|^runner exited \(signal SIG(ABRT|SEGV|KILL)\)/);
+    expect(message).toBe("memory cap of 512 MB exceeded");
   }, SLOW);
 
-  test("a memory bomb in JavaScript: stopped by RLIMIT_DATA (the kernel refuses the mapping: RangeError) or the RSS cap", async () => {
+  // The pool polls RSS every 200 ms; memory JSC maps afresh between two polls meets RLIMIT_DATA instead.
+  test("a memory bomb in JavaScript: stopped by the pool's RSS cap (SIGKILL at 512 MB) or by RLIMIT_DATA (RangeError: Out of memory), whichever comes first", async () => {
     const js = `(() => { const hoard = []; while (true) hoard.push(new Uint8Array(100_000_000).fill(1)); })()`;
     const report = await node.run(hostile(), [{ js: { bomb: js } }]);
     const outcome = report.type === "result" ? results(report).bomb! : report.error.message;

@@ -66,7 +66,12 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
   // From here on nothing new is opened: the runtime is in memory, stdin/stdout are the parent's.
   const sandbox = opts.unconfined
     ? { os: false, detail: "started with --unconfined" }
-    : confine({ memoryMb: opts.memoryMb ?? RUNNER_DEFAULTS.memoryMb, cpuSeconds: opts.cpuSeconds ?? RUNNER_DEFAULTS.cpuSeconds });
+    : confine({
+        memoryMb: opts.memoryMb ?? RUNNER_DEFAULTS.memoryMb,
+        cpuSeconds: opts.cpuSeconds ?? RUNNER_DEFAULTS.cpuSeconds,
+        // A chunk's instance, and the previous one until the collector frees it. Pyodide's memory exists already.
+        wasmMemories: runtime.data === "wasi" ? 2 : 0,
+      });
   await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data, sandbox });
 
   let holdsJob = false;

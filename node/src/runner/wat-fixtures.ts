@@ -85,9 +85,14 @@ export const WAT = {
 
 let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
 
-export async function wasm(name: keyof typeof WAT): Promise<Uint8Array> {
+export function wasm(name: keyof typeof WAT): Promise<Uint8Array> {
+  return compileWat(name, WAT[name]);
+}
+
+/** Compiles WebAssembly text to a binary module. */
+export async function compileWat(name: string, source: string): Promise<Uint8Array> {
   wabt ??= await wabtInit();
-  const parsed = wabt.parseWat(`${name}.wat`, WAT[name]);
+  const parsed = wabt.parseWat(`${name}.wat`, source);
   try {
     return new Uint8Array(parsed.toBinary({}).buffer);
   } finally {

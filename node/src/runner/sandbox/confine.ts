@@ -16,7 +16,17 @@ export interface ConfineOptions {
   cpuSeconds: number;
   /** Writable memory the runner may add to what its loaded runtime holds (RLIMIT_DATA). */
   memoryMb: number;
+  /**
+   * Fast WebAssembly memories the runner will still create (one per WASI
+   * chunk). JSC reserves each as ~4 GiB of writable, unbacked address space,
+   * which RLIMIT_DATA counts; without room for them JSC falls back to
+   * bounds-checked memories that copy on every grow, hundreds of times slower.
+   */
+  wasmMemories?: number;
 }
+
+/** What JSC maps for one fast wasm32 memory: 4 GiB plus guard pages (4307615744 bytes seen), rounded up. */
+export const WASM_MEMORY_RESERVATION_MB = 4112;
 
 export interface Confinement {
   /** True once the seccomp filter is on every thread. */
@@ -83,7 +93,8 @@ function applyLimits(c: Libc, opts: ConfineOptions): string {
   // SIGXCPU at the soft limit, SIGKILL a little later should it be caught.
   set("cpu", BigInt(opts.cpuSeconds), BigInt(opts.cpuSeconds + 5));
   const dataKb = vmDataKb();
-  if (dataKb !== undefined) set("data", BigInt(dataKb * 1024 + opts.memoryMb * 1024 * 1024));
+  const headroomMb = opts.memoryMb + (opts.wasmMemories ?? 0) * WASM_MEMORY_RESERVATION_MB;
+  if (dataKb !== undefined) set("data", BigInt(dataKb * 1024 + headroomMb * 1024 * 1024));
   return `rlimits ${applied.join(" ")}`;
 }
 

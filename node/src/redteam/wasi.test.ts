@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { wasiProgram } from "../runner/wat-fixtures.ts";
+import { RedTeamNode, type Report } from "./harness.ts";
+import { hostileWasi, PROBE_CALLS } from "./hostile-wasi.ts";
+
+/**
+ * Red team, part 4: WASI modules. A module reaches the host only through the
+ * imports our WASI host gives it, so each test names which of them (or
+ * which limit) stops it. Runs against the compiled node executable.
+ */
+const SLOW = 120_000;
+const ENOSYS = 52;
+const EBADF = 8;
+
+const failure = (report: Report) => (report.type === "error" ? report.error.message : `succeeded: ${JSON.stringify(report.results).slice(0, 200)}`);
+
+describe.skipIf(process.platform !== "linux")("red team: hostile WASI modules", () => {
+  let node: RedTeamNode;
+  beforeAll(async () => {
+    node = await RedTeamNode.start();
+  }, SLOW);
+  afterAll(async () => {
+    expect(existsSync(node.tripwires.marker)).toBe(false);
+    expect(node.tripwires.connections()).toBe(0);
+    expect(node.descendants().others).toEqual([]);
+    await node.stop();
+  });
+
+  test("files, sockets, signals and foreign descriptors through every preview1 import: stopped by the WASI host, which implements none of them (ENOSYS, EBADF)", async () => {
+    const report = await node.run(await hostileWasi("probe"), ["go"]);
+    if (report.type !== "result") throw new Error(`chunk failed: ${report.error.message}`);
+    const [codes] = report.results as number[][];
+    const answers = Object.fromEntries(PROBE_CALLS.map((call, i) => [call, codes![i]]));
+    expect(answers).toEqual({
+      "path_open from fd 3": ENOSYS,
+      "path_open from stdin": ENOSYS,
+      "fd_prestat_get 3": EBADF,
+      "path_unlink_file": ENOSYS,
+      "fd_readdir 3": ENOSYS,
+      "sock_accept 3": ENOSYS,
+      "sock_send 3": ENOSYS,
+      "sock_recv 3": ENOSYS,
+      "sock_shutdown 3": ENOSYS,
+      "proc_raise SIGKILL": ENOSYS,
+      "fd_read fd 5": EBADF,
+      "fd_write fd 7": EBADF,
+      "environ count": 0,
+    });
+  }, SLOW);
+
+  test("a host function the sandbox does not give (env.system): stopped when the job loads, by the import check", async () => {
+    expect(failure(await node.run(await wasiProgram("foreignImport"), [1]))).toBe("module imports what the sandbox does not provide: env.system");
+  }, SLOW);
+
+  test("gigabytes to stdout: stopped by the WASI host's stdout cap (64 MiB)", async () => {
+    expect(failure(await node.run(await hostileWasi("flood"), [1]))).toBe(`stdout exceeds cap of ${64 * 1024 * 1024} bytes`);
+    expect(node.rssMb()).toBeLessThan(400);
+  }, SLOW);
+
+  test("a memory bomb (memory.grow and touch, 1 MiB at a time): stopped by the pool's RSS cap (SIGKILL at 512 MB)", async () => {
+    expect(failure(await node.run(await hostileWasi("memoryBomb"), [1]))).toBe("memory cap of 512 MB exceeded");
+  }, SLOW);
+
+  test("an endless loop: stopped by the chunk's wall-clock timeout (SIGKILL)", async () => {
+    expect(failure(await node.run(await wasiProgram("loop"), [1], 2000))).toBe("timed out after 2000ms");
+  }, SLOW);
+
+  test("after all that the node still runs chunks", async () => {
+    expect(await node.run(await wasiProgram("echo"), [{ a: 1 }])).toMatchObject({ type: "result", results: [{ a: 1 }] });
+    expect(await node.healthy()).toBe(true);
+  }, SLOW);
+});
