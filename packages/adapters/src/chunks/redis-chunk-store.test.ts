@@ -65,6 +65,30 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
     expect(() => resultOf(-99, "j")).toThrow(expect.objectContaining({ code: "internal" }));
   });
 
+  test("a chunk leased before replicas existed (lease on the chunk hash) is put back by the sweeper and runs again", async () => {
+    const prefix = testPrefix("chunks");
+    prefixes.push(prefix);
+    const store = new RedisChunkStore(new Redis(TEST_REDIS_URL), prefix);
+    const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
+    const job = jobRecord();
+    await store.createJob(job, 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1)], 1);
+    // What the one-lease-per-chunk release left behind: no replica fields, the lease on the chunk itself.
+    const keys = chunkKeys(prefix);
+    await redis.lpop(keys.queue);
+    await redis.hdel(keys.job(job.id), "quorum", "adaptive");
+    await redis.hdel(keys.chunk(job.id, 0), "wanted", "quorum", "failures", "inQueue");
+    await redis.hset(keys.chunk(job.id, 0), "state", "leased", "token", "lease_old", "nodeId", "n_old", "expiresAt", 5);
+    await redis.hset(keys.job(job.id), "running", 1);
+    await redis.zadd(keys.leases, 5, chunkRef(job.id, 0));
+    expect(await store.requeueExpired(10, 10)).toMatchObject({ requeued: 1 });
+    const again = (await store.leaseChunks("n1", 5, 11)).leases;
+    expect(again.map((l) => l.index)).toEqual([0]);
+    expect((await store.completeChunk({ ...again[0]!, nodeId: "n1" }, "[0]", 12)).outcome).toBe("accepted");
+    expect((await store.getJob(job.id))!.chunks).toEqual({ total: 1, done: 1, running: 0, failed: 0 });
+    await store.close();
+  });
+
   test("a cancelled job's queued refs are dropped from the queue as leases pass them", async () => {
     const prefix = testPrefix("chunks");
     prefixes.push(prefix);

@@ -47,7 +47,7 @@ if not holds then return { -3, "[]" } end
 -- node. Returns the nodes caught disagreeing.
 local function acceptChunk(reps, t, events)
   local c = redis.call("HMGET", KEYS[2], "quorum", "task")
-  local quorum, task = tonumber(c[1]), c[2]
+  local quorum, task = tonumber(c[1] or "1"), c[2]
   local adaptive = redis.call("HGET", KEYS[1], "adaptive") == "1"
   redis.call("HSET", KEYS[2], "state", "done", "results", redis.call("HGET", KEYS[2], "text:" .. nodeId))
   for other in pairs(reps) do dropReplica(prefix, jobId, index, other, KEYS[4]) end
@@ -89,14 +89,14 @@ local events = {}
 local reps = readReplicas(prefix, jobId, index)
 local t = tally(reps)
 local c = redis.call("HMGET", KEYS[2], "quorum", "wanted", "task")
-local quorum, wanted = tonumber(c[1]), tonumber(c[2])
+local quorum, wanted = tonumber(c[1] or "1"), tonumber(c[2] or "1")
 if #t.groups[hash] >= quorum then
   local caught = acceptChunk(reps, t, events)
   if #caught == 0 then return { 0, eventsJson(events), "accepted", "[]" } end
   return { 0, eventsJson(events), "accepted", cjson.encode(caught) }
 end
 local j = redis.call("HMGET", KEYS[1], "replicas", "quorum")
-local maxResults = tonumber(j[1]) + tonumber(j[2])
+local maxResults = tonumber(j[1]) + tonumber(j[2] or "1")
 local more = needsMore(t, wanted, quorum, maxResults)
 if not more then
   redis.call("HSET", KEYS[2], "state", "failed")

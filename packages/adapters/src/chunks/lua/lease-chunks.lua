@@ -66,6 +66,7 @@ while #leases < max and looked < max + 200 do
   local job = redis.call("HMGET", jk, "state", "leaseMs", "adaptive")
   local ck = chunkKey(prefix, jobId, index)
   local c = redis.call("HMGET", ck, "state", "wanted")
+  c[2] = c[2] or "1" -- chunks added before replicas want one result
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end

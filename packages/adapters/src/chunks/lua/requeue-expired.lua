@@ -3,7 +3,8 @@
   end as a failed attempt (resetting their node's streak): the chunk wants
   another replica at the front of the queue, or fails its job past
   maxAttempts. Leases of final jobs, and leases a transition already ended,
-  are just dropped.
+  are just dropped. A lease left by the one-lease-per-chunk release (member
+  "<jobId>:<index>") puts its chunk back as if released.
 
   Input:
     KEYS[1] leases zset
@@ -23,8 +24,28 @@
 local prefix, now, limit, maxEvents = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local members = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", now, "LIMIT", 0, limit)
 local events, requeued = {}, 0
-for _, member in ipairs(members) do
+-- A lease taken before replicas ("<jobId>:<index>", the lease on the chunk
+-- hash itself) goes back as if released: it wants its one result again.
+local function putBackOldLease(member)
+  redis.call("ZREM", KEYS[1], member)
+  local jobId, index = parseRef(member)
+  local ck = chunkKey(prefix, jobId, index)
+  local c = redis.call("HMGET", ck, "state", "nodeId")
+  local state = redis.call("HGET", jobKey(prefix, jobId), "state")
+  if c[1] ~= "leased" then return end
+  redis.call("HDEL", ck, "token", "nodeId", "expiresAt")
+  redis.call("HSET", ck, "state", "queued", "wanted", 1, "quorum", 1)
+  if c[2] then redis.call("SREM", nodeLeasesKey(prefix, c[2]), member) end
+  if not state or FINAL[state] then return end
+  redis.call("HINCRBY", jobKey(prefix, jobId), "running", -1)
+  redis.call("HSET", ck, "inQueue", 1)
+  redis.call("LPUSH", KEYS[2], member)
+  requeued = requeued + 1
+end
+
+local function expire(member)
   local nodeId, jobId, index = parseLeaseMember(member)
+  if not nodeId then return putBackOldLease(member) end
   local entry = redis.call("HGET", replicasKey(prefix, jobId, index), nodeId)
   local leased = entry and string.sub(entry, 1, 1) == "L"
   local state = redis.call("HGET", jobKey(prefix, jobId), "state")
@@ -35,4 +56,6 @@ for _, member in ipairs(members) do
     requeued = requeued + 1
   end
 end
+
+for _, member in ipairs(members) do expire(member) end
 return { 0, eventsJson(events), requeued }

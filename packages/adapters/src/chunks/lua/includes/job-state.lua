@@ -73,7 +73,7 @@ end
 local function firstVote(jk)
   local f = redis.call("HMGET", jk, "adaptive", "replicas", "quorum")
   if f[1] == "1" then return 1, 0 end
-  return tonumber(f[2]), tonumber(f[3])
+  return tonumber(f[2]), tonumber(f[3] or "1")
 end
 
 -- Moves the job to a final state. A failed or cancelled job keeps no running

@@ -75,7 +75,7 @@ local function syncQueue(prefix, jobId, index, queueKey)
   local ck = chunkKey(prefix, jobId, index)
   local c = redis.call("HMGET", ck, "state", "wanted", "inQueue")
   if c[1] ~= "queued" or c[3] == "1" then return end
-  if tonumber(c[2]) > redis.call("HLEN", replicasKey(prefix, jobId, index)) then
+  if tonumber(c[2] or "1") > redis.call("HLEN", replicasKey(prefix, jobId, index)) then
     redis.call("HSET", ck, "inQueue", 1)
     redis.call("LPUSH", queueKey, chunkRef(jobId, index))
   end
