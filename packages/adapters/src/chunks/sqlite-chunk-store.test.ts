@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,26 @@ describe("SqliteChunkStore on a file", () => {
     expect((await second.getJob(job.id))!.chunks).toEqual({ total: 3, done: 0, running: 0, failed: 1 });
     expect((await second.leaseChunks("n2", 3, 3)).leases.map((l) => [l.index, l.attempt])).toEqual([[0, 2], [1, 1], [2, 1]]);
     expect((await second.readEvents(job.id, 0, 100)).map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    await second.close();
+  });
+
+  test("a chunk leased under the one-lease-per-chunk release goes back to the front of the queue on opening", async () => {
+    const path = join(dir, "old.db");
+    const first = new SqliteChunkStore(path);
+    const job = jobRecord();
+    await first.createJob(job, 1);
+    await first.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)], 1);
+    await first.close();
+    // How the old release recorded a lease: on the chunk row, out of the queue, counted as running.
+    const raw = new Database(path);
+    raw.exec(`UPDATE chunks SET state = 'leased', queue_pos = NULL WHERE idx = 1; UPDATE jobs SET running = 1`);
+    raw.close();
+
+    const second = new SqliteChunkStore(path);
+    expect((await second.getJob(job.id))!.chunks.running).toBe(0);
+    const leases = (await second.leaseChunks("n1", 5, 2)).leases;
+    expect(leases.map((l) => l.index)).toEqual([1, 0]);
+    expect((await second.completeChunk({ ...leases[0]!, nodeId: "n1" }, "[1]", 3)).outcome).toBe("accepted");
     await second.close();
   });
 });
