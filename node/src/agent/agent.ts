@@ -8,6 +8,7 @@ import {
 } from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { parseGatewayFrame } from "./frames.ts";
+import { SessionHost } from "./session-host.ts";
 
 /**
  * The volunteer node's side of `/v1/nodes/ws`. It dials out (no inbound
@@ -29,7 +30,7 @@ import { parseGatewayFrame } from "./frames.ts";
 /** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
 export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: { message: string; itemIndex?: number } };
 export interface ChunkRunner {
-  run(job: { jobId: string; program: RunnableProgram; timeoutMs: number }, chunk: { task: "map" | "reduce"; items: unknown[] }): Promise<ChunkOutcome>;
+  run(job: { jobId: string; program: RunnableProgram; timeoutMs: number; stateful?: boolean }, chunk: { task: "map" | "reduce" | "setup" | "step"; items: unknown[] }): Promise<ChunkOutcome>;
   dropJob(jobId: string): void;
   close(): Promise<void>;
 }
@@ -95,6 +96,7 @@ export class NodeAgent {
   #slots: number;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped: Promise<void> | null = null;
+  readonly #sessions: SessionHost;
 
   constructor(opts: AgentOptions) {
     checkSlots(opts.slots);
@@ -109,6 +111,7 @@ export class NodeAgent {
       log: opts.log ?? ((line) => console.log(line)),
     };
     this.#backoff = new Backoff(opts.backoff);
+    this.#sessions = new SessionHost(opts.pool, (msg) => this.#send(msg), this.#opts.log);
   }
 
   status(): AgentStatus {
@@ -234,6 +237,7 @@ export class NodeAgent {
     this.#epoch++;
     const dropped = this.#queue.length;
     this.#queue = [];
+    this.#sessions.dropAll();
     if (this.#stopping) return;
     const delay = this.#backoff.next();
     const why = `${code}${reason ? ` ${reason}` : ""}`;
@@ -271,6 +275,15 @@ export class NodeAgent {
         break;
       case "error":
         this.#opts.log(`[node] gateway error ${msg.code}: ${msg.message}`);
+        break;
+      case "session_open":
+        this.#sessions.open(msg);
+        break;
+      case "session_round":
+        this.#sessions.round(msg);
+        break;
+      case "session_close":
+        this.#sessions.close(msg.sessionId);
         break;
     }
   }

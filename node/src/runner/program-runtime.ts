@@ -1,4 +1,5 @@
-import type { RunnableProgram, Task } from "@medusa/core/program";
+import type { RunnableProgram } from "@medusa/core/program";
+import type { RunnerTask } from "./protocol.ts";
 
 /** One language's way of loading a program and running a chunk of it, inside a runner process. */
 export interface ProgramRuntime {
@@ -8,7 +9,7 @@ export interface ProgramRuntime {
    * Runs one chunk and returns the JSON text `{"ok":true,"results":...}` or
    * `{"ok":false,"error":{...}}`; text, so results are serialised only once.
    */
-  run(task: Task, items: unknown[]): Promise<string>;
+  run(task: RunnerTask, items: unknown[]): Promise<string>;
 }
 
 /** Keeps the last `max` characters written to it: enough to explain a failure, never a memory risk. */

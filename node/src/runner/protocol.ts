@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RunnableProgram, Runtime, Task } from "@medusa/core/program";
+import { RunnableProgram, Runtime } from "@medusa/core/program";
 
 /**
  * Messages between the node (parent) and a runner process, one JSON object
@@ -34,9 +34,18 @@ export const RunnerSandbox = z.object({
 });
 export type RunnerSandbox = z.infer<typeof RunnerSandbox>;
 
+/**
+ * What a `run` asks of the program: a job's `map`/`reduce` over items, or a
+ * session's `setup` (items: `{partition, items}` objects; the states stay in
+ * the runner) and `step` (items: one `{params, partitions}`; results are
+ * `{partition, value}` objects).
+ */
+export const RunnerTask = z.enum(["map", "reduce", "setup", "step"]);
+export type RunnerTask = z.infer<typeof RunnerTask>;
+
 export const ParentMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("init"), runtime: Runtime, program: RunnableProgram }),
-  z.object({ v, type: z.literal("run"), id: z.number().int(), task: Task, items: z.array(z.unknown()) }),
+  z.object({ v, type: z.literal("run"), id: z.number().int(), task: RunnerTask, items: z.array(z.unknown()) }),
 ]);
 export type ParentMessage = z.infer<typeof ParentMessage>;
 

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { loadPyodide, type PyodideAPI } from "pyodide";
-import type { RunnableProgram, Task } from "@medusa/core/program";
-import { truncateMessage } from "./protocol.ts";
+import type { RunnableProgram } from "@medusa/core/program";
+import { truncateMessage, type RunnerTask } from "./protocol.ts";
 import { BoundedText, type ProgramRuntime } from "./program-runtime.ts";
 
 /**
@@ -78,6 +78,41 @@ def unserialisable(results):
             return fail(f"result of item {i} is not JSON-serialisable: {e}", i)
     return fail("results are not JSON-serialisable")
 
+states = {}
+
+def run_setup(items_json):
+    """A session's partitions: setup(items) once each; the states stay here for step."""
+    fn = entry("setup", "program does not define setup(items)")
+    if isinstance(fn, str):
+        return fail(fn)
+    done = []
+    for part in json.loads(items_json):
+        try:
+            states[part["partition"]] = fn(part["items"])
+        except BaseException as e:
+            return fail(f"setup of partition {part['partition']}: {describe(e)}")
+        done.append(part["partition"])
+    return '{"ok":true,"results":' + json.dumps(done) + "}"
+
+def run_step(items_json):
+    fn = entry("step", "program does not define step(state, params)")
+    if isinstance(fn, str):
+        return fail(fn)
+    call = json.loads(items_json)[0]
+    params = call["params"]
+    partials = []
+    for p in call["partitions"]:
+        if p not in states:
+            return fail(f"partition {p} is not set up on this runner")
+        try:
+            partials.append({"partition": p, "value": fn(states[p], params)})
+        except BaseException as e:
+            return fail(f"step of partition {p}: {describe(e)}")
+    try:
+        return '{"ok":true,"results":' + json.dumps(partials, allow_nan=False, separators=(",", ":")) + "}"
+    except (TypeError, ValueError, RecursionError) as e:
+        return fail(f"step result is not JSON-serialisable: {e}")
+
 def run_reduce(items_json):
     fn = entry("reduce", "program does not define reduce(results)")
     if isinstance(fn, str):
@@ -109,7 +144,7 @@ export class PythonRuntime implements ProgramRuntime {
 
   private constructor(
     private readonly pyodide: PyodideAPI,
-    private readonly driver: { load: PyFn; run_map: PyFn; run_reduce: PyFn },
+    private readonly driver: Record<"load" | RunnerTask, PyFn>,
   ) {}
 
   static async load(indexURL = defaultPyodideIndexURL()): Promise<PythonRuntime> {
@@ -130,7 +165,7 @@ export class PythonRuntime implements ProgramRuntime {
     const ns = pyodide.toPy({});
     pyodide.runPython(DRIVER, { globals: ns });
     const fn = (name: string) => ns.get(name) as PyFn;
-    const self = new PythonRuntime(pyodide, { load: fn("load"), run_map: fn("run_map"), run_reduce: fn("run_reduce") });
+    const self = new PythonRuntime(pyodide, { load: fn("load"), map: fn("run_map"), reduce: fn("run_reduce"), setup: fn("run_setup"), step: fn("run_step") });
     runtime.output = self.output;
     return self;
   }
@@ -143,9 +178,9 @@ export class PythonRuntime implements ProgramRuntime {
     return error === undefined ? undefined : this.withOutput(error);
   }
 
-  async run(task: Task, items: unknown[]): Promise<string> {
+  async run(task: RunnerTask, items: unknown[]): Promise<string> {
     this.output.clear();
-    const fn = task === "map" ? this.driver.run_map : this.driver.run_reduce;
+    const fn = this.driver[task];
     const body = fn(JSON.stringify(items)) as string;
     if (!body.startsWith('{"ok": false')) return body;
     const failed = JSON.parse(body) as { ok: false; error: { message: string; itemIndex?: number } };

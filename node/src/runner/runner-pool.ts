@@ -1,6 +1,6 @@
 import type { SandboxLevel } from "@medusa/core";
-import type { RunnableProgram, Runtime, Task } from "@medusa/core/program";
-import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerSandbox } from "./protocol.ts";
+import type { RunnableProgram, Runtime } from "@medusa/core/program";
+import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerSandbox, type RunnerTask } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
 import { SlotQueue } from "./slot-queue.ts";
 
@@ -21,7 +21,7 @@ export interface PoolOptions {
    * Run Python even where runners cannot apply the OS sandbox (the volunteer's
    * explicit opt-in). Without it such a node runs WASI modules only.
    */
-  allowUnconfinedPython?: boolean;
+  allowUnsandboxedPython?: boolean;
   /** False starts runners with `--unconfined`: for benchmarks and tests of the fallback, never for a node. */
   osSandbox?: boolean;
   /** A job's runners are closed after it sent no chunk for this long. Default 60 s. */
@@ -37,10 +37,16 @@ export interface PoolJob {
   jobId: string;
   program: RunnableProgram;
   timeoutMs: number;
+  /**
+   * A session: its one runner keeps the partitions' state between calls, so
+   * it is never closed to make room or for idleness, and once it is gone
+   * every later call fails instead of starting a runner without the state.
+   */
+  stateful?: boolean;
 }
 
 export interface PoolChunk {
-  task: Task;
+  task: RunnerTask;
   items: unknown[];
 }
 
@@ -67,6 +73,8 @@ interface JobEntry extends PoolJob {
   dropped: boolean;
   /** The program failed to load once; it will not load on another runner either. */
   initError?: string;
+  /** A stateful job got its runner once. */
+  hadRunner?: boolean;
 }
 
 const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
@@ -129,12 +137,17 @@ export class RunnerPool {
     this.sweeper.unref?.();
     const probe = this.spawn("wasi");
     const { os, detail } = await this.awaitReady(probe);
-    const level: SandboxLevel = os ? "os-sandbox" : this.opts.allowUnconfinedPython ? "process" : "wasi-only";
+    const level: SandboxLevel = os ? "os-sandbox" : this.opts.allowUnsandboxedPython ? "process" : "wasi-only";
     this.found = { level, runtimes: level === "wasi-only" ? ["wasi"] : ["python", "wasi"], detail };
     if (level === "wasi-only") this.warmTarget.python = 0;
     if (this.warmTarget.wasi > 0) this.warm.wasi.push(probe);
     else probe.kill("sandbox probe done");
     this.refillWarm();
+    await this.warmedUp();
+  }
+
+  /** Resolves once every spare runner has its runtime loaded; rejects if one cannot start. */
+  async warmedUp(): Promise<void> {
     await Promise.all([...this.warm.python, ...this.warm.wasi].map((r) => this.awaitReady(r)));
   }
 
@@ -198,7 +211,7 @@ export class RunnerPool {
         return fail("runner answered out of turn");
       }
       // Retire a runner well before RLIMIT_CPU would end it mid-chunk.
-      if ((runner.cpuSeconds() ?? 0) > this.cpuSeconds / 2) runner.kill("retired: used half its CPU budget");
+      if (!entry.stateful && (runner.cpuSeconds() ?? 0) > this.cpuSeconds / 2) runner.kill("retired: used half its CPU budget");
       return reply.ok ? { ok: true, results: reply.results } : { ok: false, error: reply.error };
     } catch (err) {
       if (runner.isAlive) runner.kill("runner failed");
@@ -217,6 +230,7 @@ export class RunnerPool {
       if (!idle.workedWhileIdle()) return idle;
       this.killBusyIdle(entry, idle);
     }
+    if (entry.stateful && entry.hadRunner) throw new Error("the session's runner ended: its partitions' state is lost");
     const runtime = entry.program.runtime;
     this.makeRoom();
     const runner = this.warm[runtime].shift() ?? this.spawn(runtime);
@@ -225,7 +239,7 @@ export class RunnerPool {
     entry.busy.add(runner);
     try {
       const sandbox = await this.awaitReady(runner);
-      if (runtime === "python" && !sandbox.os && !this.opts.allowUnconfinedPython) {
+      if (runtime === "python" && !sandbox.os && !this.opts.allowUnsandboxedPython) {
         entry.initError = noPython(sandbox.detail);
         throw new Error(entry.initError);
       }
@@ -239,6 +253,7 @@ export class RunnerPool {
       }
       if (reply.type !== "loaded") throw new Error("runner answered out of turn");
       if (entry.dropped) throw new Error("cancelled");
+      entry.hadRunner = true;
       return runner;
     } catch (err) {
       runner.kill(err instanceof Error ? err.message : String(err));
@@ -290,6 +305,7 @@ export class RunnerPool {
     while (this.runners.size >= limit) {
       let oldest: { entry: JobEntry; runner: RunnerProcess } | undefined;
       for (const entry of this.jobs.values()) {
+        if (entry.stateful) continue;
         for (const runner of entry.idle) if (!oldest || runner.lastUsed < oldest.runner.lastUsed) oldest = { entry, runner };
       }
       if (!oldest) return;
@@ -311,7 +327,7 @@ export class RunnerPool {
         entry.idle.splice(entry.idle.indexOf(runner), 1);
         this.killBusyIdle(entry, runner);
       }
-      if (entry.busy.size > 0 || entry.waiting > 0 || now - entry.lastUsed < this.jobIdleMs) continue;
+      if (entry.stateful || entry.busy.size > 0 || entry.waiting > 0 || now - entry.lastUsed < this.jobIdleMs) continue;
       for (const runner of entry.idle) runner.kill("job idle");
       this.jobs.delete(entry.jobId);
     }

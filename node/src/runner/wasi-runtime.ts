@@ -1,4 +1,5 @@
-import type { RunnableProgram, Task } from "@medusa/core/program";
+import type { RunnableProgram } from "@medusa/core/program";
+import type { RunnerTask } from "./protocol.ts";
 import { MAX_RESULT_LINE_BYTES, truncateMessage } from "./protocol.ts";
 import { errorBody, okBody, type ProgramRuntime } from "./program-runtime.ts";
 import { OutputCapExceeded, ProcExit, WASI_MODULE, WasiHost } from "./wasi-host.ts";
@@ -34,9 +35,9 @@ export class WasiRuntime implements ProgramRuntime {
     return undefined;
   }
 
-  async run(task: Task, items: unknown[]): Promise<string> {
+  async run(task: RunnerTask, items: unknown[]): Promise<string> {
     if (!this.module) return errorBody("no program loaded");
-    if (task !== "map") return errorBody("wasi programs have no reduce");
+    if (task !== "map") return errorBody(task === "reduce" ? "wasi programs have no reduce" : "sessions run Python programs only");
     const stdin = Buffer.from(items.map((item) => `${JSON.stringify(item)}\n`).join(""));
     const host = new WasiHost({ stdin, stdoutCap: this.stdoutCap });
     const failure = await this.start(host);

@@ -1,4 +1,5 @@
-import { Account, CreatedAccount, JobEvent, JobSpec, JobStatus, LedgerPage } from "@medusa/core";
+import { Account, CreatedAccount, JobEvent, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
+import { SessionSocket } from "./session-client.ts";
 import type { z } from "zod";
 
 /** A small client for API v1, used by the demo, the end-to-end tests and the benchmarks. */
@@ -72,6 +73,20 @@ export class MedusaClient {
   async results(id: string): Promise<unknown[]> {
     const text = await this.resultText(id);
     return text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l));
+  }
+
+  createSession(spec: z.input<typeof SessionSpec>) {
+    return this.json(SessionStatus, "POST", "/v1/sessions", spec);
+  }
+  session(id: string) {
+    return this.json(SessionStatus, "GET", `/v1/sessions/${id}`);
+  }
+  endSession(id: string) {
+    return this.json(SessionStatus, "DELETE", `/v1/sessions/${id}`);
+  }
+  /** The session's WebSocket, to drive rounds. */
+  openSession(id: string): SessionSocket {
+    return new SessionSocket(this.url, this.apiKey ?? "", id);
   }
 
   /** Follows a job's events until it ends; resolves with the final status. */
