@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { MedusaClient, stackEnv, startStack } from "@medusa/stack";
+
+/**
+ * A Medusa deployment the workloads run against, reached only through the
+ * public API. Both kinds run every service in this process (startStack) with
+ * the default two local nodes and their default slot count; "distributed"
+ * swaps the in-process bus and SQLite chunk state for NATS and Redis.
+ */
+export interface Target {
+  name: "embedded" | "distributed";
+  describe: string;
+  client: MedusaClient;
+  close(): Promise<void>;
+}
+
+export type TargetName = Target["name"];
+
+export function distributedUrls(env = process.env): { nats: string; redis: string } | undefined {
+  const nats = env.MEDUSA_NATS_URL;
+  const redis = env.MEDUSA_REDIS_URL;
+  return nats && redis ? { nats, redis } : undefined;
+}
+
+export async function startTarget(name: TargetName, log: (msg: string) => void): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), `medusa-bench-${name}-`));
+  const urls = distributedUrls();
+  if (name === "distributed" && !urls) throw new Error("the distributed target needs MEDUSA_NATS_URL and MEDUSA_REDIS_URL");
+  const vars: Record<string, string> = { MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0" };
+  if (name === "distributed" && urls) {
+    Object.assign(vars, { MEDUSA_NATS_URL: urls.nats, MEDUSA_REDIS_URL: urls.redis, MEDUSA_PREFIX: `bench-${crypto.randomUUID().slice(0, 8)}` });
+  }
+  // Only PATH-like variables pass through: a stray MEDUSA_* in the caller's shell must not change what is measured.
+  const env = stackEnv({ ...vars, MEDUSA_LOCAL_NODES: process.env.MEDUSA_LOCAL_NODES, MEDUSA_NODE_SLOTS: process.env.MEDUSA_NODE_SLOTS });
+  const started = performance.now();
+  const stack = await startStack(env, (m) => log(`  ${m}`));
+  const anon = new MedusaClient(stack.url);
+  const account = await anon.signUp(`bench-${Date.now()}@example.com`, "bench-password");
+  log(`  ${name} stack up in ${Math.round(performance.now() - started)} ms at ${stack.url}`);
+  const ports = name === "embedded" ? "in-process bus, SQLite chunk state" : `NATS ${urls!.nats}, Redis ${urls!.redis} (prefix ${env.MEDUSA_PREFIX})`;
+  return {
+    name,
+    describe: `all services in one process (${ports}), ${env.MEDUSA_LOCAL_NODES} local nodes, ${env.MEDUSA_NODE_SLOTS ?? `${Math.max(1, availableParallelism() - 1)} (the default, cores − 1)`} slot(s) each`,
+    client: anon.withKey(account.apiKey),
+    async close() {
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Profiling probes for the embedded stack, put in from the outside: the
+ * prototypes of the bus, chunk store and runner classes are wrapped before
+ * the stack starts, so every span is timed without a line of service code
+ * changing. Costs a JSON parse per bus request; use it to find where the
+ * time goes, not for the headline figures (bench/run.ts has no probes).
+ */
+import { MemoryBus, NatsBus, RedisChunkStore, SqliteChunkStore } from "@medusa/adapters";
+import { RunnerPool } from "@medusa/node/runner/runner-pool";
+import { RunnerProcess } from "@medusa/node/runner/runner-process";
+
+export interface Span {
+  kind: "bus" | "store" | "pool" | "runner" | "event";
+  name: string;
+  jobId?: string;
+  start: number;
+  end: number;
+}
+
+export const spans: Span[] = [];
+export const runnerPids = new Set<number>();
+const decoder = new TextDecoder();
+
+type Method = (...args: unknown[]) => unknown;
+type Finish = (result: unknown) => Partial<Span> | void;
+
+function wrap(target: object, name: string, kind: Span["kind"], tag: (args: unknown[], self: unknown) => Partial<Span>, finish?: Finish): void {
+  const proto = target as Record<string, Method>;
+  const original = proto[name];
+  if (typeof original !== "function") throw new Error(`cannot probe ${name}: not a method`);
+  proto[name] = function (this: unknown, ...args: unknown[]) {
+    const start = performance.now();
+    const base = { kind, name, ...tag(args, this) };
+    const record = (result: unknown) => spans.push({ ...base, ...(finish?.(result) ?? {}), start, end: performance.now() } as Span);
+    const out = original.apply(this, args);
+    if (out instanceof Promise) return out.then((r) => (record(r), r), (e) => (record(undefined), Promise.reject(e)));
+    record(out);
+    return out;
+  };
+}
+
+const jobIdIn = (data: unknown): string | undefined => {
+  try {
+    const body = JSON.parse(decoder.decode(data as Uint8Array)) as { data?: { jobId?: string } };
+    return body.data?.jobId;
+  } catch {
+    return undefined;
+  }
+};
+const lastToken = (subject: unknown) => String(subject).split(".").slice(-2).join(".");
+
+let installed = false;
+
+export function install(): void {
+  if (installed) return;
+  installed = true;
+  for (const Bus of [MemoryBus, NatsBus]) {
+    // A lease reply names the job only in its body, so the leased job is read from the reply.
+    // A lease reply names its job only in the body, and so does a created job's status.
+    wrap(Bus.prototype, "request", "bus", ([subject, data]) => ({ name: lastToken(subject), jobId: jobIdIn(data) }), (reply) => {
+      if (!(reply instanceof Uint8Array)) return;
+      const data = (JSON.parse(decoder.decode(reply)) as { data?: { id?: string; leases?: Array<{ jobId: string }> } }).data;
+      if (data?.leases?.length) return { jobId: data.leases[0]!.jobId };
+      if (data?.id?.startsWith("job")) return { jobId: data.id };
+    });
+    wrap(Bus.prototype, "publish", "event", ([subject]) => ({ name: String(subject).split(".").slice(0, -1).join(".") || String(subject) }));
+  }
+  for (const Store of [SqliteChunkStore, RedisChunkStore]) {
+    for (const method of ["createJob", "addChunks", "sealJob", "leaseChunks", "completeChunk", "getJob", "readResults", "readEvents"]) {
+      wrap(Store.prototype, method, "store", (args) => ({ name: method, jobId: typeof args[0] === "string" ? args[0] : (args[0] as { jobId?: string; id?: string })?.jobId ?? (args[0] as { id?: string })?.id }));
+    }
+  }
+  wrap(RunnerPool.prototype, "run", "pool", ([job]) => ({ name: "run", jobId: (job as { jobId: string }).jobId }));
+  // Private, but where a chunk waits for a runner to be loaded with its program.
+  wrap(RunnerPool.prototype, "runnerFor", "pool", ([entry]) => ({ name: "runnerFor", jobId: (entry as { jobId: string }).jobId }));
+  wrap(RunnerProcess.prototype, "request", "runner", ([message], self) => ({ name: (message as { type: string }).type, jobId: (self as RunnerProcess).jobId }));
+  const spawn = RunnerProcess.spawn;
+  RunnerProcess.spawn = (cmd, runtime) => {
+    const start = performance.now();
+    const runner = spawn(cmd, runtime);
+    runnerPids.add(runner.pid);
+    runner.ready.then(() => spans.push({ kind: "runner", name: `load-${runtime}`, start, end: performance.now() }), () => {});
+    return runner;
+  };
+}
+
+/**
+ * Makes every node load `n` Python runners before it connects and then stop
+ * replacing the ones jobs take, so a run of up to slots × n jobs measures the
+ * path a job takes when a loaded runner is at hand, with no Pyodide load
+ * competing for the CPU.
+ */
+export function preloadPython(n: number): void {
+  type PoolInternals = { warmTarget: { python: number }; warm: { python: RunnerProcess[] }; refillWarm(): void };
+  const start = RunnerPool.prototype.start;
+  RunnerPool.prototype.start = async function (this: RunnerPool) {
+    const self = this as unknown as PoolInternals;
+    await start.call(this);
+    // One more at a time: loading many Pyodides at once on 2 cores runs past the startup timeout.
+    for (let k = self.warmTarget.python + 1; k <= n; k++) {
+      self.warmTarget.python = k;
+      self.refillWarm();
+      await Promise.all(self.warm.python.map((r) => r.ready));
+    }
+    self.warmTarget.python = 0;
+  };
+}

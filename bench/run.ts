@@ -1,0 +1,83 @@
+/**
+ * `npm run bench`: the five workloads of the peer harness
+ * (../shared/bench-peers) against the embedded stack and, when
+ * MEDUSA_NATS_URL and MEDUSA_REDIS_URL are set, against NATS + Redis.
+ * Prints a table and writes bench/results/<timestamp>.json.
+ *
+ *   bun bench/run.ts [--quick] [--only W1,W3] [--target embedded|distributed]
+ *
+ * --quick (or BENCH_QUICK=1) shrinks the counts for a smoke run.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { machine, watchMachine } from "./lib/machine.ts";
+import { quiesce } from "./lib/quiesce.ts";
+import { BenchRun, WorkloadId, type WorkloadReport } from "./lib/report.ts";
+import { table } from "./lib/table.ts";
+import { distributedUrls, startTarget, type TargetName } from "./lib/target.ts";
+import { w4, w5 } from "./workloads/sessions.ts";
+import { w1 } from "./workloads/w1-overhead.ts";
+import { w2 } from "./workloads/w2-latency.ts";
+import { w3 } from "./workloads/w3-cpu.ts";
+import type { Workload } from "./workloads/workload.ts";
+
+const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5];
+
+const { values: args } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, target: { type: "string", multiple: true } },
+});
+const quick = args.quick || process.env.BENCH_QUICK === "1";
+const only = args.only ? new Set(args.only.split(",").map((s) => WorkloadId.parse(s.trim().toUpperCase()))) : undefined;
+const targets: TargetName[] = (args.target as TargetName[] | undefined) ?? (distributedUrls() ? ["embedded", "distributed"] : ["embedded"]);
+for (const t of targets) if (t !== "embedded" && t !== "distributed") throw new Error(`--target must be embedded or distributed, not ${t}`);
+
+const log = (msg: string) => console.log(msg);
+const startedAt = new Date();
+const runStart = performance.now();
+const reports: WorkloadReport[] = [];
+const described: Array<{ name: string; describe: string }> = [];
+if (!distributedUrls() && !args.target) log("MEDUSA_NATS_URL / MEDUSA_REDIS_URL not set: the distributed target is not run.");
+
+for (const name of targets) {
+  log(`== ${name}${quick ? " (quick)" : ""}`);
+  const target = await startTarget(name, log);
+  described.push({ name, describe: target.describe });
+  try {
+    for (const workload of WORKLOADS) {
+      if (only && !only.has(workload.id)) continue;
+      log(`-- ${workload.id} ${workload.title}`);
+      // The previous workload's runner loads must not land on this one.
+      const settle = await quiesce();
+      if (!settle.quiet) log(`   (runners still busy after ${settle.waitedMs} ms; starting anyway)`);
+      const watch = watchMachine();
+      const t0 = performance.now();
+      let measured: Awaited<ReturnType<Workload["run"]>>;
+      try {
+        measured = await workload.run({ target, quick, log });
+      } catch (err) {
+        measured = { status: "failed", headline: `failed: ${err instanceof Error ? err.message : err}`, metrics: {} };
+      }
+      const report: WorkloadReport = { id: workload.id, title: workload.title, target: name, ...measured, machine: watch.stop(), durationMs: Math.round(performance.now() - t0) };
+      log(`   ${report.status}: ${report.headline}`);
+      reports.push(report);
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+const run = BenchRun.parse({ startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - runStart), quick, machine: machine(), targets: described, workloads: reports });
+const dir = join(import.meta.dir, "results");
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+await Bun.write(file, JSON.stringify(run, null, 2) + "\n");
+
+log("");
+log(`Medusa bench, ${run.startedAt}, commit ${run.machine.commit}, ${run.machine.cpus} × ${run.machine.cpuModel}, Bun ${run.machine.bun}`);
+for (const t of described) log(`${t.name}: ${t.describe}`);
+log("");
+log(table(reports));
+log("");
+log(`wrote ${file} (${Math.round(run.durationMs / 1000)} s)`);
+process.exit(reports.some((r) => r.status === "failed") ? 1 : 0);
