@@ -25,6 +25,8 @@ export function buildNodeExecutable(): Promise<string> {
   built ??= (async () => {
     const dir = join(tmpdir(), `medusa-redteam-build-${process.pid}`);
     mkdirSync(dir, { recursive: true });
+    // 120 MB a build: gone when the test process ends.
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     const exe = join(dir, "medusa-node");
     const script: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["build:node"];
     const argv = script.replace(/--outfile \S+/, "").trim().split(/\s+/);
