@@ -23,11 +23,14 @@ describe.skipIf(process.platform !== "linux")("red team: escapes from Python", (
     node = await RedTeamNode.start();
   }, SLOW);
   afterAll(async () => {
-    // Whatever ran, nothing got out: no file, no connection, no process.
-    expect(existsSync(node.tripwires.marker)).toBe(false);
-    expect(node.tripwires.connections()).toBe(0);
-    expect(node.descendants().others).toEqual([]);
-    await node.stop();
+    try {
+      // Whatever ran, nothing got out: no file, no connection, no process.
+      expect(existsSync(node.tripwires.marker)).toBe(false);
+      expect(node.tripwires.connections()).toBe(0);
+      expect(node.descendants().others).toEqual([]);
+    } finally {
+      await node.stop();
+    }
   });
 
   test("the node reports the OS sandbox in its hello", () => {

@@ -24,9 +24,12 @@ describe.skipIf(process.platform !== "linux")("red team: exhausting the voluntee
     node = await RedTeamNode.start();
   }, SLOW);
   afterAll(async () => {
-    expect(node.descendants().others).toEqual([]);
-    expect(node.rssMb()).toBeLessThan(NODE_RSS_LIMIT_MB);
-    await node.stop();
+    try {
+      expect(node.descendants().others).toEqual([]);
+      expect(node.rssMb()).toBeLessThan(NODE_RSS_LIMIT_MB);
+    } finally {
+      await node.stop();
+    }
   });
 
   test("a fork bomb (os.fork, Bun.spawn, libc fork, 200 times each): stopped by seccomp (clone without CLONE_THREAD is EPERM)", async () => {

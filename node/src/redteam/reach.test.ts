@@ -23,10 +23,13 @@ describe.skipIf(process.platform !== "linux")("red team: reaching out of the run
     marker = node.tripwires.marker;
   }, SLOW);
   afterAll(async () => {
-    expect(existsSync(marker)).toBe(false);
-    expect(node.tripwires.connections()).toBe(0);
-    expect(node.descendants().others).toEqual([]);
-    await node.stop();
+    try {
+      expect(existsSync(marker)).toBe(false);
+      expect(node.tripwires.connections()).toBe(0);
+      expect(node.descendants().others).toEqual([]);
+    } finally {
+      await node.stop();
+    }
   });
 
   test("a socket to 127.0.0.1:6379 and to a listening tripwire, from Python's socket module, fetch, Bun.connect, net and libc: stopped by seccomp (EPERM on socket)", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
+import { eventually, isRunning } from "../runner/testing.ts";
 import { wasiProgram } from "../runner/wat-fixtures.ts";
 import { RedTeamNode, type Report } from "./harness.ts";
 import { hostileWasi, PROBE_CALLS } from "./hostile-wasi.ts";
@@ -21,10 +22,13 @@ describe.skipIf(process.platform !== "linux")("red team: hostile WASI modules", 
     node = await RedTeamNode.start();
   }, SLOW);
   afterAll(async () => {
-    expect(existsSync(node.tripwires.marker)).toBe(false);
-    expect(node.tripwires.connections()).toBe(0);
-    expect(node.descendants().others).toEqual([]);
-    await node.stop();
+    try {
+      expect(existsSync(node.tripwires.marker)).toBe(false);
+      expect(node.tripwires.connections()).toBe(0);
+      expect(node.descendants().others).toEqual([]);
+    } finally {
+      await node.stop();
+    }
   });
 
   test("files, sockets, signals and foreign descriptors through every preview1 import: stopped by the WASI host, which implements none of them (ENOSYS, EBADF)", async () => {
@@ -69,5 +73,17 @@ describe.skipIf(process.platform !== "linux")("red team: hostile WASI modules", 
   test("after all that the node still runs chunks", async () => {
     expect(await node.run(await wasiProgram("echo"), [{ a: 1 }])).toMatchObject({ type: "result", results: [{ a: 1 }] });
     expect(await node.healthy()).toBe(true);
+  }, SLOW);
+
+  test("a node killed outright takes its runners with it (PR_SET_PDEATHSIG): a runaway module cannot outlive it", async () => {
+    const jobId = node.newJob(await wasiProgram("loop"), 60_000);
+    const orphaned = node.chunk(jobId, [1], 5000).catch(() => "no report: the node is gone");
+    await Bun.sleep(1500);
+    const runners = node.descendants().runners;
+    expect(runners.length).toBeGreaterThan(0);
+    node.proc.kill("SIGKILL");
+    await node.proc.exited;
+    await eventually(() => runners.every((pid) => !isRunning(pid)), 5000);
+    expect(await orphaned).toBe("no report: the node is gone");
   }, SLOW);
 });
