@@ -35,7 +35,7 @@ describe("the pool's sandbox level", () => {
   });
 
   test("the volunteer's opt-in runs Python without it, at level process", async () => {
-    const pool = testPool({ slots: 1, warmPython: 0, osSandbox: false, allowUnconfinedPython: true });
+    const pool = testPool({ slots: 1, warmPython: 0, osSandbox: false, allowUnsandboxedPython: true });
     try {
       await pool.start();
       expect(pool.sandbox).toMatchObject({ level: "process", runtimes: ["python", "wasi"] });

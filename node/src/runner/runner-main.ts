@@ -16,7 +16,7 @@ import { WasiRuntime } from "./wasi-runtime.ts";
 export interface RunnerOptions {
   /** Where Pyodide's files are; defaults to the installed `pyodide` package. */
   pyodideIndexURL?: string;
-  /** Memory the runner may add once loaded (RLIMIT_DATA headroom). */
+  /** The node's memory cap for this runner, in MB; RLIMIT_DATA is set from it. */
   memoryMb?: number;
   /** CPU seconds over the runner's life (RLIMIT_CPU). */
   cpuSeconds?: number;

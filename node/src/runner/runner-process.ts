@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 import type { Runtime } from "@medusa/core/program";
 import { LineTooLong, readLines } from "./lines.ts";
@@ -19,8 +19,13 @@ const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
 export const MAX_STDERR_BYTES = 1024 * 1024;
 /** /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on every Linux we run on. */
 const CLOCK_TICKS = 100;
-/** Between chunks a runner only waits; more than this share of a core means code left running behind the chunk's back. */
-const IDLE_CPU_SHARE = 0.5;
+/**
+ * Between chunks a runner only waits. Time its threads spent running or
+ * ready to run, above this share of the time since its last chunk, means code
+ * left running behind the chunk's back. Counting time spent ready to run too
+ * keeps the test fair on a busy machine, where a spinning thread gets little CPU.
+ */
+const IDLE_RUNNABLE_SHARE = 0.5;
 
 /**
  * The parent's handle on one runner process. It holds at most one request
@@ -44,7 +49,7 @@ export class RunnerProcess {
   private stderrBytes = 0;
   private readyGate!: { resolve: (sandbox: RunnerSandbox) => void; reject: (e: Error) => void };
   private nextId = 1;
-  private idleSince: { at: number; cpu: number } | undefined;
+  private idleSince: { at: number; runnable: number } | undefined;
 
   private constructor(
     readonly runtime: Runtime,
@@ -98,7 +103,7 @@ export class RunnerProcess {
       clearInterval(poll);
       this.pending = undefined;
       this.lastUsed = Date.now();
-      this.idleSince = { at: performance.now(), cpu: this.cpuSeconds() ?? 0 };
+      this.idleSince = { at: performance.now(), runnable: this.runnableSeconds() ?? 0 };
     }
   }
 
@@ -132,12 +137,26 @@ export class RunnerProcess {
     }
   }
 
-  /** True when, since its last request ended (at least a second ago), the runner kept more than half a core busy. */
+  /** True when, since its last request ended (at least a second ago), the runner kept a thread running or ready to run. */
   workedWhileIdle(): boolean {
     const seconds = this.idleSince ? (performance.now() - this.idleSince.at) / 1000 : 0;
-    const cpu = this.cpuSeconds();
-    if (seconds < 1 || cpu === undefined) return false;
-    return (cpu - this.idleSince!.cpu) / seconds > IDLE_CPU_SHARE;
+    const runnable = this.runnableSeconds();
+    if (seconds < 1 || runnable === undefined) return false;
+    return (runnable - this.idleSince!.runnable) / seconds > IDLE_RUNNABLE_SHARE;
+  }
+
+  /** Seconds the runner's threads have spent on a CPU or waiting for one, from /proc/<pid>/task/<tid>/schedstat. */
+  private runnableSeconds(): number | undefined {
+    try {
+      let ns = 0;
+      for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+        const [running = 0, waiting = 0] = readFileSync(`/proc/${this.pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+        ns += running + waiting;
+      }
+      return ns / 1e9;
+    } catch {
+      return undefined;
+    }
   }
 
   private async readStdout(): Promise<void> {
@@ -178,7 +197,9 @@ export class RunnerProcess {
   private onExit(): void {
     this.alive = false;
     const how = this.proc.signalCode ? `signal ${this.proc.signalCode}` : `code ${this.proc.exitCode}`;
-    const stderr = this.stderr.text().trim().split("\n").slice(-3).join("\n");
+    const lines = this.stderr.text().trim().split("\n");
+    // When the runtime crashes (as it does when RLIMIT_DATA refuses it memory), its panic line says why, not the bug-report link after it.
+    const stderr = lines.find((line) => line.startsWith("panic")) ?? lines.slice(-3).join("\n");
     const reason = this.killReason ?? `runner exited (${how})${stderr ? `: ${stderr}` : ""}`;
     this.readyGate.reject(new Error(reason));
     this.pending?.reject(new Error(reason));

@@ -14,7 +14,12 @@ import { hostArch } from "./syscalls.ts";
 export interface ConfineOptions {
   /** CPU seconds over the runner's life (RLIMIT_CPU): a backstop should the parent stop watching. */
   cpuSeconds: number;
-  /** Writable memory the runner may add to what its loaded runtime holds (RLIMIT_DATA). */
+  /**
+   * The node's memory cap for the runner. RLIMIT_DATA lets the runner add
+   * twice this to what its loaded runtime holds: a hard backstop, set above
+   * the node's polled RSS cap so that one, with its clear message, normally
+   * acts first.
+   */
   memoryMb: number;
   /**
    * Fast WebAssembly memories the runner will still create (one per WASI
@@ -93,7 +98,7 @@ function applyLimits(c: Libc, opts: ConfineOptions): string {
   // SIGXCPU at the soft limit, SIGKILL a little later should it be caught.
   set("cpu", BigInt(opts.cpuSeconds), BigInt(opts.cpuSeconds + 5));
   const dataKb = vmDataKb();
-  const headroomMb = opts.memoryMb + (opts.wasmMemories ?? 0) * WASM_MEMORY_RESERVATION_MB;
+  const headroomMb = 2 * opts.memoryMb + (opts.wasmMemories ?? 0) * WASM_MEMORY_RESERVATION_MB;
   if (dataKb !== undefined) set("data", BigInt(dataKb * 1024 + headroomMb * 1024 * 1024));
   return `rlimits ${applied.join(" ")}`;
 }
