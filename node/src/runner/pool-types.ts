@@ -1,0 +1,64 @@
+import type { SandboxLevel } from "@medusa/core";
+import type { RunnableProgram, Runtime } from "@medusa/core/program";
+import type { RunnerTask } from "./protocol.ts";
+
+/** The runner pool's contract: how it is set up, what it runs, what it tells. */
+
+export interface PoolOptions {
+  /** Chunks that may run at once; extra calls wait their turn. */
+  slots: number;
+  /** Python runners kept loaded and unassigned, so a new job does not wait ~3 s for Pyodide. Default 1. */
+  warmPython?: number;
+  /** WASI runners start fast; default 0. */
+  warmWasi?: number;
+  /** Resident memory a runner may use, in MB; also its RLIMIT_DATA headroom. Default 1024. */
+  memoryCapMb?: number;
+  /** CPU seconds a runner may use over its life (RLIMIT_CPU); past half of it the runner is replaced between chunks. Default 3600. */
+  cpuSecondsPerRunner?: number;
+  /**
+   * Run Python even where runners cannot apply the OS sandbox (the volunteer's
+   * explicit opt-in). Without it such a node runs WASI modules only.
+   */
+  allowUnsandboxedPython?: boolean;
+  /** False starts runners with `--unconfined`: for benchmarks and tests of the fallback, never for a node. */
+  osSandbox?: boolean;
+  /** A job's runners are closed after it sent no chunk for this long. Default 60 s. */
+  jobIdleMs?: number;
+  /** How long a runner may take to load its runtime. Default 60 s. */
+  startupTimeoutMs?: number;
+  /** How to start a runner process for a runtime. */
+  runnerCommand: (runtime: Runtime) => string[];
+  log?: (msg: string) => void;
+}
+
+export interface PoolJob {
+  jobId: string;
+  program: RunnableProgram;
+  timeoutMs: number;
+  /**
+   * A session: its one runner keeps the partitions' state between calls, so
+   * it is never closed to make room or for idleness, and once it is gone
+   * every later call fails instead of starting a runner without the state.
+   */
+  stateful?: boolean;
+}
+
+export interface PoolChunk {
+  task: RunnerTask;
+  items: unknown[];
+}
+
+export interface RunnerInfo {
+  pid: number;
+  runtime: Runtime;
+  jobId: string | undefined;
+  busy: boolean;
+}
+
+/** What protects the volunteer on this node, as start() found it. */
+export interface PoolSandbox {
+  level: SandboxLevel;
+  /** The runtimes this node accepts chunks for. */
+  runtimes: Runtime[];
+  detail: string;
+}
