@@ -17,6 +17,8 @@ const MEMORY_POLL_MS = 200;
 const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
 /** Program output is captured inside the runner; this much on stderr per request means something is wrong. */
 export const MAX_STDERR_BYTES = 1024 * 1024;
+/** How long after a runner exits its stderr may still be read for the reason. */
+const STDERR_GRACE_MS = 500;
 /** /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on every Linux we run on. */
 const CLOCK_TICKS = 100;
 /**
@@ -59,8 +61,9 @@ export class RunnerProcess {
     this.ready = new Promise((resolve, reject) => (this.readyGate = { resolve, reject }));
     this.ready.catch(() => {});
     void this.readStdout();
-    void this.readStderr();
-    this.exited = proc.exited.then(() => this.onExit());
+    const stderrRead = this.readStderr();
+    // The exit may be seen before the last of stderr, which holds the reason: wait for it, briefly.
+    this.exited = proc.exited.then(() => Promise.race([stderrRead, Bun.sleep(STDERR_GRACE_MS)])).then(() => this.onExit());
   }
 
   /** Starts a runner with an empty environment: the parent's holds the node token. */
