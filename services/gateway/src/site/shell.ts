@@ -24,6 +24,7 @@ ${preload}
   <nav id="nav" aria-label="Main" hidden>
     <a href="/jobs">Jobs</a>
     <a href="/jobs/new">New job</a>
+    <a href="/sessions">Sessions</a>
     <a href="/files">Files</a>
     <a href="/nodes">Nodes</a>
     <a href="/ledger">Ledger</a>

@@ -6,7 +6,7 @@ describe("site routes", () => {
   const site = siteRoutes();
 
   test("every site path returns the shell, with a CSP that allows only the site's own scripts", async () => {
-    for (const path of ["/", "/login", "/signup", "/jobs", "/jobs/new", "/jobs/job_abc123", "/files", "/nodes", "/ledger"]) {
+    for (const path of ["/", "/login", "/signup", "/jobs", "/jobs/new", "/jobs/job_abc123", "/sessions", "/sessions/ses_abc-123", "/files", "/nodes", "/ledger"]) {
       const res = await site.request(path);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain("text/html");
@@ -17,6 +17,7 @@ describe("site routes", () => {
       expect(html).toContain('<main id="main"');
     }
     expect(SITE_PATHS).toContain("/jobs/:id");
+    expect(SITE_PATHS).toContain("/sessions/:id");
   });
 
   test("assets are served with their type and an ETag; a matching If-None-Match gets 304", async () => {

@@ -6,7 +6,7 @@ import type { GatewayEnv } from "../http/types.ts";
 import { shellHtml } from "./shell.ts";
 
 /** Paths the browser may open directly; each gets the shell and the router takes over. */
-export const SITE_PATHS = ["/", "/login", "/signup", "/jobs", "/jobs/new", "/jobs/:id", "/files", "/nodes", "/ledger"] as const;
+export const SITE_PATHS = ["/", "/login", "/signup", "/jobs", "/jobs/new", "/jobs/:id", "/sessions", "/sessions/:id", "/files", "/nodes", "/ledger"] as const;
 
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",

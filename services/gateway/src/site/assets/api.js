@@ -120,6 +120,36 @@ export function jobEvents(jobId, from, handlers) {
   return ws;
 }
 
+/**
+ * A session's WebSocket: sends `{round, params}` frames, hands every
+ * SessionEvent (ready, round, replaced, error, ended) to `handlers.event`.
+ */
+export function sessionSocket(sessionId, handlers) {
+  const url = new URL(`/v1/sessions/${encodeURIComponent(sessionId)}/ws`, location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("token", session.get()?.token ?? "");
+  const ws = new WebSocket(url);
+  ws.onmessage = (m) => {
+    let event;
+    try {
+      event = JSON.parse(m.data);
+    } catch (err) {
+      return console.error("bad session event", err);
+    }
+    handlers.event(event);
+  };
+  ws.onclose = (e) => handlers.closed(e);
+  return {
+    /** False when the socket is not open (the frame is not sent). */
+    send(frame) {
+      if (ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+    close: () => ws.close(),
+  };
+}
+
 /** The signed-in account, shared by the header's balance and the pages. */
 const accountListeners = new Set();
 export const account = {

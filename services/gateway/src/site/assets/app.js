@@ -13,8 +13,8 @@ const routes = [
   { path: /^\/files$/, page: () => import("./pages/files.js") },
   { path: /^\/nodes$/, page: () => import("./pages/nodes.js") },
   { path: /^\/ledger$/, page: () => import("./pages/ledger.js") },
-  // Sessions (iterative work) get their page here, /sessions/:id with a live
-  // per-round chart, once the sessions API exists. Until then, no route.
+  { path: /^\/sessions$/, page: () => import("./pages/new-session.js") },
+  { path: /^\/sessions\/([\w-]+)$/, page: () => import("./pages/session.js"), params: (m) => ({ id: m[1] }) },
 ];
 
 let cleanup = null;
