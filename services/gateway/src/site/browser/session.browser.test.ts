@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { startNode, type NodeAgent } from "@medusa/node";
 import { MedusaClient } from "@medusa/stack/client";
 import { stackEnv } from "@medusa/stack/env";
 import { startStack, type Stack } from "@medusa/stack/stack";
@@ -16,7 +17,7 @@ const PASSWORD = "correct horse battery";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "medusa-site-sessions-"));
-  stack = await startStack(stackEnv({ MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "2", MEDUSA_NODE_SLOTS: "1" }), () => {});
+  stack = await startStack(stackEnv({ MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "1", MEDUSA_NODE_SLOTS: "1" }), () => {});
   browser = await launchBrowser();
 }, 60_000);
 
@@ -149,4 +150,48 @@ describe("the session page", () => {
     expect(await page.getByTestId("session-ended").textContent()).toContain("9 credits spent on 3 rounds");
     expect(browser.errors).toEqual([]);
   }, 120_000);
+  test("a node that leaves mid-run: the page shows its partition moving and the rounds go on", async () => {
+    // A second node, owned by a volunteer, beside the local one: the session's two partitions land one on each.
+    const anon = new MedusaClient(stack.url);
+    const volunteer = anon.withKey((await anon.signUp("vic@example.com", PASSWORD)).apiKey);
+    const { nodeToken } = (await (await volunteer.request("POST", "/v1/nodes", { name: "leaves" })).json()) as { nodeToken: string };
+    let node: NodeAgent | undefined = await startNode({ gateway: stack.url, token: nodeToken, slots: 1, warmPython: 0, log: () => {} });
+    try {
+      for (let i = 0; i < 150; i++) {
+        const { nodes } = (await (await volunteer.request("GET", "/v1/nodes")).json()) as { nodes: Array<{ state: string }> };
+        if (nodes[0]?.state === "online") break;
+        await Bun.sleep(100);
+      }
+      const page = await browser.page();
+      await new MedusaClient(stack.url).signUp("max@example.com", PASSWORD);
+      await page.goto(`${stack.url}/login?next=/sessions`);
+      await page.getByLabel("Email").fill("max@example.com");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.waitForURL("**/sessions");
+      // Each round takes a while on every partition, so the node can leave with a round in flight.
+      await page.getByLabel("Program (Python)").fill("import time\n\ndef setup(items):\n    return items\n\ndef step(state, params):\n    t = time.time()\n    while time.time() - t < 0.7:\n        pass\n    return len(state)\n");
+      await page.getByLabel("Send the same params every round").check();
+      await page.getByLabel("Items (JSON array)").check();
+      await page.getByLabel("Items", { exact: true }).fill("[1, 2, 3, 4]");
+      await page.getByLabel("Partitions").fill("2");
+      await startSession(page);
+      await page.getByTestId("session-state").filter({ hasText: "ready" }).waitFor({ timeout: 90_000 });
+      await page.getByLabel("Rounds to run").fill("3");
+      await page.getByRole("button", { name: "Run rounds" }).click();
+      await page.getByTestId("value-chart").locator("circle").first().waitFor({ timeout: 30_000 });
+      await node.stop({ graceMs: 0 });
+      node = undefined;
+      await page.getByTestId("session-events").filter({ hasText: /Partition \d moved to node/ }).waitFor({ timeout: 30_000 });
+      await page.getByTestId("run-status").filter({ hasText: "Ran 3 of 3 rounds" }).waitFor({ timeout: 90_000 });
+      // Every round answered once, by all partitions: 4 items each time.
+      expect(await chartValues(page, "value-chart", "circle")).toEqual([[1, 4], [2, 4], [3, 4]]);
+      expect(await page.getByTestId("session-state").textContent()).toBe("ready");
+      await page.getByRole("button", { name: "End session" }).click();
+      await page.getByTestId("session-state").filter({ hasText: "ended" }).waitFor();
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await node?.stop({ graceMs: 0 });
+    }
+  }, 240_000);
 });

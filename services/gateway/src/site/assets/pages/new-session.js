@@ -79,10 +79,9 @@ export function render(main) {
     h("div", { class: "grid" }, field("Name", name, { name: "name" }), field("Start from an example", example)),
     field("Program (Python)", source, { name: "program.source", hint: "Define setup(items), run once per partition on its node, and step(state, params), run every round. Tab indents; press Esc then Tab to leave the editor." }),
     inputChoice.el,
-    generatedGroup,
     itemsGroup,
     fileGroup,
-    h("div", { class: "grid" }, field("Partitions", partitions, { name: "partitions", hint: "The input is split into this many parts, each kept in memory on a node." })),
+    h("div", { class: "grid" }, generatedGroup, field("Partitions", partitions, { name: "partitions", hint: "The input is split into this many parts, each kept in memory on a node." })),
     driverChoice.el,
     kmeansGroup,
     fixedGroup,
@@ -109,7 +108,8 @@ export function render(main) {
     else if (unit === undefined) lines.push(h("p", {}, "Each round costs ", h("strong", {}, `${num(n)} ×`), ` the default price per partition; held when it starts: ${max === undefined ? "1,000 rounds' worth" : `${num(max)} credits`}.`));
     else {
       const held = max ?? n * unit * 1000;
-      lines.push(h("p", {}, "Each round costs ", h("strong", { "data-testid": "round-cost" }, num(n * unit)), ` credits — ${num(n)} partitions × ${num(unit)}. Held when it starts: ${num(held)} credits${max === undefined ? " (1,000 rounds' worth)" : ""}, enough for ${num(n * unit > 0 ? Math.floor(held / (n * unit)) : Infinity)} rounds.`));
+      const rounds = n * unit > 0 ? `enough for ${num(Math.floor(held / (n * unit)))} rounds` : "rounds are free";
+      lines.push(h("p", {}, "Each round costs ", h("strong", { "data-testid": "round-cost" }, num(n * unit)), ` credits — ${num(n)} partitions × ${num(unit)}. Held when it starts: ${num(held)} credits, ${rounds}.`));
       if (typeof available === "number" && held > available) lines.push(h("p", { class: "field-error" }, `You have ${num(available)} credits available; this session would hold ${num(held)}.`));
     }
     lines.push(h("p", { class: "hint" }, `Available: ${num(available)} credits. What is not spent comes back when the session ends.`));

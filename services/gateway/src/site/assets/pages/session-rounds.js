@@ -99,7 +99,7 @@ export function roundRunner({ driver, lastRound = 0, send, on, now = () => perfo
         } else if (!inFlight) skipTo(e.rounds, (a, b) => `Round${a === b ? ` ${a}` : `s ${a}–${b}`} ran without this page: not charted.`);
         next();
       } else if (e.type === "round") answered(e);
-      else if (e.type === "replaced") on.note(`Partition ${e.partition} moved to node ${e.nodeId}: its setup runs again there, and the round in flight is retried.`, "replaced");
+      else if (e.type === "replaced") on.note(`Partition ${e.partition} moved to node ${e.nodeId}: its setup runs again there, and a round in flight is retried.`, "replaced");
       else if (e.type === "error") {
         on.note(`${e.round !== undefined ? `Round ${e.round}: ` : ""}${e.message}`, "error");
         if (inFlight && e.round === inFlight.round) {

@@ -82,7 +82,7 @@ describe("the session page's round loop", () => {
     s.runner.event({ type: "ready", partitions: 2, rounds: 0 });
     s.runner.run(5);
     s.runner.event({ type: "replaced", partition: 1, nodeId: "nd_2" });
-    expect(s.notes[0]).toEqual({ kind: "replaced", text: "Partition 1 moved to node nd_2: its setup runs again there, and the round in flight is retried." });
+    expect(s.notes[0]).toEqual({ kind: "replaced", text: "Partition 1 moved to node nd_2: its setup runs again there, and a round in flight is retried." });
     s.runner.event({ type: "error", round: 1, code: "conflict", message: "the session's credits are spent" });
     expect(s.idle[0]).toMatchObject({ asked: 5, done: 0, reason: "the session's credits are spent" });
     expect(s.sent).toHaveLength(1);

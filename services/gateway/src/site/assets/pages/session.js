@@ -72,7 +72,6 @@ export function render(main, { id }) {
             results.add(r);
             saveSoon();
             refreshStatus();
-            if (runner?.running) runStatus.textContent = `Round ${r.round} done; running…`;
           },
           note,
           idle(r) {
