@@ -46,7 +46,7 @@ async function startSession(page: Page) {
 }
 
 describe("the session page", () => {
-  test("sign up, start the k-means session, run 5 rounds, watch the loss fall, end it and see the spend", async () => {
+  test("sign up, start the k-means session, run 5 rounds, watch the loss fall, reload, end it and see the spend", async () => {
     const page = await browser.page();
     await page.goto(`${stack.url}/signup`);
     await page.getByLabel("Email").fill("kay@example.com");
@@ -89,12 +89,23 @@ describe("the session page", () => {
     await page.getByTestId("session-spent").filter({ hasText: "10" }).waitFor();
     await page.screenshot({ path: screenshotPath("session-page.png"), fullPage: true });
 
+    // A reload keeps the rounds and the centroids (in localStorage): round 6 goes on from round 5's.
+    await page.reload();
+    await page.getByTestId("session-state").filter({ hasText: "ready" }).waitFor();
+    expect(await chartValues(page, "value-chart", "circle")).toEqual(losses);
+    await page.getByLabel("Rounds to run").fill("1");
+    await page.getByRole("button", { name: "Run rounds" }).click();
+    await page.getByTestId("run-status").filter({ hasText: "Ran 1 of 1 round" }).waitFor({ timeout: 60_000 });
+    const [round6, loss6] = (await chartValues(page, "value-chart", "circle"))[5]!;
+    expect(round6).toBe(6);
+    expect(loss6).toBeLessThanOrEqual(values[4]!);
+
     await page.getByRole("button", { name: "End session" }).click();
     await page.getByTestId("session-state").filter({ hasText: "ended" }).waitFor();
-    expect(await page.getByTestId("session-ended").textContent()).toContain("Session ended: 10 credits spent on 5 rounds");
+    expect(await page.getByTestId("session-ended").textContent()).toContain("Session ended: 12 credits spent on 6 rounds");
     expect(await page.getByRole("button", { name: "End session" }).isVisible()).toBe(false);
-    // 5 rounds × 2 partitions × 1 credit, once the rest of the escrow has come back.
-    await page.getByTestId("balance").filter({ hasText: (before - 10).toLocaleString("en-US") }).waitFor({ timeout: 15_000 });
+    // 6 rounds × 2 partitions × 1 credit, once the rest of the escrow has come back.
+    await page.getByTestId("balance").filter({ hasText: (before - 12).toLocaleString("en-US") }).waitFor({ timeout: 15_000 });
     expect(await page.locator("#held").textContent()).toBe("");
 
     // The page remembers the session: back on the sessions page it is listed, ended.

@@ -171,7 +171,8 @@ export function render(main) {
     formStatus.textContent = "";
     try {
       const created = await api("POST", "/v1/sessions", made.body);
-      remember({ id: created.id, owner: account.current?.id, name: created.name, startedAt: created.createdAt, driver: made.driver, history: [] });
+      const me = account.current ?? (await account.refresh());
+      remember({ id: created.id, owner: me?.id, name: created.name, startedAt: created.createdAt, driver: made.driver, history: [] });
       account.refresh();
       navigate(`/sessions/${created.id}`);
     } catch (err) {

@@ -157,12 +157,21 @@ export function render(main, { id }) {
     if (e.type === "ended" || e.type === "round") refreshStatus();
   }
 
+  // After a drop, re-read the status before reconnecting: a session the
+  // gateway no longer has (or a login that expired) is not retried forever.
   function connect() {
     socket = sessionSocket(id, {
       event: onEvent,
-      closed: () => {
+      closed: async () => {
         runner?.disconnected();
-        if (!left && !FINAL.has(status?.state)) setTimeout(() => !left && connect(), 1000);
+        if (left || FINAL.has(status?.state)) return;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        try {
+          if (!left) show(await api("GET", `/v1/sessions/${id}`));
+        } catch (err) {
+          if (err.status === 404 || err.status === 401) return note(`Lost the session: ${err.message}`, "error");
+        }
+        if (!left && !FINAL.has(status.state)) connect();
       },
     });
   }
