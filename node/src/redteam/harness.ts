@@ -18,24 +18,15 @@ import { TestGateway, type GatewayConn } from "../agent/test-gateway.ts";
 export const SECRET = `medusa-redteam-secret-${crypto.randomUUID()}`;
 const ROOT = join(import.meta.dir, "../../..");
 
-let built: Promise<string> | undefined;
-
-/** Builds the node executable once per test process. */
-export function buildNodeExecutable(): Promise<string> {
-  built ??= (async () => {
-    const dir = join(tmpdir(), `medusa-redteam-build-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
-    // 120 MB a build: gone when the test process ends.
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-    const exe = join(dir, "medusa-node");
-    const script: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["build:node"];
-    const argv = script.replace(/--outfile \S+/, "").trim().split(/\s+/);
-    if (argv[0] !== "bun") throw new Error(`build:node no longer starts with bun: ${script}`);
-    const proc = Bun.spawn([process.execPath, ...argv.slice(1), "--outfile", exe], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    if ((await proc.exited) !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
-    return exe;
-  })();
-  return built;
+/** Builds the node executable into `dir`, with the flags `npm run build:node` uses. */
+export async function buildNodeExecutable(dir: string): Promise<string> {
+  const exe = join(dir, "medusa-node");
+  const script: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["build:node"];
+  const argv = script.replace(/--outfile \S+/, "").trim().split(/\s+/);
+  if (argv[0] !== "bun") throw new Error(`build:node no longer starts with bun: ${script}`);
+  const proc = Bun.spawn([process.execPath, ...argv.slice(1), "--outfile", exe], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if ((await proc.exited) !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
+  return exe;
 }
 
 export type Report = Extract<NodeMessage, { type: "result" | "error" }>;
@@ -66,9 +57,10 @@ export class RedTeamNode {
 
   /** Starts the node with 2 slots and a 512 MB memory cap per runner. */
   static async start(): Promise<RedTeamNode> {
-    const exe = await buildNodeExecutable();
     const home = join(tmpdir(), `medusa-redteam-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
     mkdirSync(home, { recursive: true });
+    // Built afresh (about 2 s) beside the node's files, and removed with them.
+    const exe = await buildNodeExecutable(home);
     // The node's own secret file, where a volunteer keeps such things.
     writeFileSync(join(home, "node-token.txt"), SECRET);
     let connections = 0;
