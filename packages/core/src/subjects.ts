@@ -57,7 +57,7 @@ export const subjects = {
   sealJob: defineRequest("medusa.scheduler.job.seal", z.object({ jobId: z.string(), items: z.number().int().min(0) }), Ok),
   failJob: defineRequest("medusa.scheduler.job.fail", z.object({ jobId: z.string(), error: z.string() }), Ok),
   /** `owner` is the node's owner account: nodes of one owner never run replicas of the same chunk (unless the scheduler allows it for a private pool). */
-  leaseChunks: defineRequest("medusa.scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), max: z.number().int().min(1).max(1000) }), z.object({ leases: z.array(ChunkLease) })),
+  leaseChunks: defineRequest("medusa.scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("medusa.scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
   failChunk: defineRequest("medusa.scheduler.chunk.fail", Holder.extend({ error: ChunkError }), Outcome),
   nodeReputations: defineRequest("medusa.scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),

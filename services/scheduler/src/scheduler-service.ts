@@ -177,8 +177,8 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       return { ok: true as const };
     }, { queue }),
 
-    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max }) => {
-      const t = await store.leaseChunks(nodeId, max, now(), leaseOptions(policy, nodeId, owner));
+    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max, runtimes }) => {
+      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(policy, nodeId, owner), ...(runtimes ? { runtimes } : {}) });
       publish(t);
       return { leases: t.leases };
     }, { queue }),

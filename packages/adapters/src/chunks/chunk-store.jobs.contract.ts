@@ -132,5 +132,13 @@ export function jobsAndLeasesContract(t: ContractContext): void {
       expect((await t.job(j.id)).chunks).toEqual({ total: 3, done: 0, running: 3, failed: 0 });
       expect((await t.store.leaseChunks("n3", 5, T0)).leases).toEqual([]);
     });
+
+    test("a node that runs only some runtimes leaves other jobs' chunks queued for other nodes, in order", async () => {
+      const py = await t.newJob({}, 2);
+      const wasi = await t.newJob({ program: { runtime: "wasi", module: "m.wasm" } }, 1);
+      const { leases } = await t.store.leaseChunks("n_wasi", 5, T0, { runtimes: ["wasi"] });
+      expect(leases.map((l) => l.jobId)).toEqual([wasi.id]);
+      expect((await t.store.leaseChunks("n_py", 5, T0, { runtimes: ["python", "wasi"] })).leases.map((l) => `${l.jobId === py.id ? "py" : "?"}#${l.index}`)).toEqual(["py#0", "py#1"]);
+    });
   });
 }

@@ -12,17 +12,19 @@ describe.skipIf(!available)("RedisChunkStore", () => {
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
   const prefixes: string[] = [];
 
+  // One pass over the keyspace for all of this run's prefixes: a pass per prefix
+  // grows with everything else the shared Redis holds and outlasts the hook.
   afterAll(async () => {
-    for (const prefix of prefixes) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== "0");
-    }
+    const ours = (key: string) => prefixes.some((p) => key.startsWith(`${p}:`));
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "COUNT", 5000);
+      const mine = keys.filter(ours);
+      if (mine.length > 0) await redis.del(...mine);
+      cursor = next;
+    } while (cursor !== "0");
     redis.disconnect();
-  });
+  }, 60_000);
 
   chunkStoreContract("redis", async (options) => {
     const prefix = testPrefix("chunks");

@@ -89,7 +89,7 @@ export class RedisChunkStore implements ChunkStore {
 
   async createJob(job: JobRecord, now: number): Promise<Transition> {
     const fields: Array<string | number> = [
-      "id", job.id, "owner", job.owner, "name", job.name, "program", JSON.stringify(job.program),
+      "id", job.id, "owner", job.owner, "runtime", job.program.runtime, "name", job.name, "program", JSON.stringify(job.program),
       "hasReduce", job.hasReduce ? 1 : 0, "state", "queued", "total", 0, "done", 0, "running", 0, "failed", 0,
       "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts,
       "replicas", replicasBudgeted(job.replicas), "quorum", job.quorum, "adaptive", job.replicas === "auto" ? 1 : 0, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
@@ -145,7 +145,7 @@ export class RedisChunkStore implements ChunkStore {
     const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
       this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
-      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, ...draws,
+      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), ...draws,
     ]);
     const { events, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));

@@ -111,15 +111,17 @@ export class SqliteChunkStore implements ChunkStore {
   async leaseChunks(nodeId: string, max: number, now: number, options: LeaseOptions = {}): Promise<Transition & { leases: ChunkLease[] }> {
     const owner = options.owner ?? nodeId;
     const random = options.random ?? Math.random;
+    const runtimes = options.runtimes ? JSON.stringify(options.runtimes) : null;
     return this.transition((events) => {
       // Chunks this node, or another node of its owner, already works on or answered are not offered again.
       const rows = this.sql(
           `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
            WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
+             AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
              AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ?))
            ORDER BY c.queue_pos LIMIT ?`,
         )
-        .all(nodeId, owner, Math.max(0, max)) as ChunkRow[];
+        .all(runtimes, runtimes, nodeId, owner, Math.max(0, max)) as ChunkRow[];
       const trusted = this.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
       const leases = rows.map((c) => {
         const job = this.requireJob(c.job_id);

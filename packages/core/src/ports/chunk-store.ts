@@ -83,6 +83,11 @@ export interface LeaseOptions {
   trustAfter?: number;
   /** Chance (0–1) that a trusted node's "auto" chunk is replicated all the same. */
   spotCheckRate?: number;
+  /**
+   * The runtimes the node runs (a node without an OS sandbox runs "wasi" only);
+   * chunks of other jobs stay queued for other nodes. Default: any.
+   */
+  runtimes?: string[];
   /** Spot-check draws in [0, 1); tests pass a fixed one. */
   random?: () => number;
 }

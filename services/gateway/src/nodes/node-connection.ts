@@ -141,7 +141,7 @@ export class NodeConnection {
     while (this.demand > 0 && !this.closed) {
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
         this.log(`node ${this.nodeId}: leasing failed; retrying on the next tick: ${errorText(err)}`);
         this.hungry = true;

@@ -23,7 +23,8 @@
     ARGV[5] owner: nodes of one owner never share a chunk
     ARGV[6] trustAfter
     ARGV[7] spotCheckRate
-    ARGV[8..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+    ARGV[8] runtimes the node runs, comma-separated ("" = any): other jobs' chunks stay queued
+    ARGV[9..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Output:
     {0, events JSON, leases JSON}  possibly no leases: the queue ran dry
@@ -31,11 +32,21 @@
 --- @include "job-state"
 --- @include "replicas"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local max = (#ARGV - 7) / 2
+local max = (#ARGV - 8) / 2
+local runtimes = {}
+for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
+local anyRuntime = ARGV[8] == ""
 local trusted = streakOf(prefix, nodeId) >= tonumber(ARGV[6])
 local spotCheckRate = tonumber(ARGV[7])
 local events, leases, aside = {}, {}, {}
 local looked = 0
+
+-- Jobs stored before the runtime field name it only inside their program.
+local function runsHere(jk)
+  if anyRuntime then return true end
+  local runtime = redis.call("HGET", jk, "runtime") or cjson.decode(redis.call("HGET", jk, "program")).runtime
+  return runtimes[runtime] == true
+end
 
 local function mayTake(reps)
   for other, r in pairs(reps) do
@@ -70,11 +81,11 @@ while #leases < max and looked < max + 200 do
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end
-  elseif not mayTake(reps) then
+  elseif not mayTake(reps) or not runsHere(jk) then
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1
-    local token, draw = ARGV[6 + slot * 2], tonumber(ARGV[7 + slot * 2])
+    local token, draw = ARGV[7 + slot * 2], tonumber(ARGV[8 + slot * 2])
     local wanted = tonumber(c[2])
     if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
     local expiresAt = now + tonumber(job[2])
