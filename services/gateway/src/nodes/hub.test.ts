@@ -65,8 +65,9 @@ describe("node socket", () => {
     // The program goes once per connection, not once per chunk.
     const second = await node.next("chunk");
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
-    // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk.
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, max: 2 });
+    // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk,
+    // and the runtimes its hello listed, so it gets no chunk it cannot run.
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, max: 2, runtimes: ["python"] });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
     const [complete] = (await t.fakes.called("completeChunk")) as any[];
