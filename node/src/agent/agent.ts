@@ -30,7 +30,7 @@ import { SessionHost } from "./session-host.ts";
 /** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
 export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: { message: string; itemIndex?: number } };
 export interface ChunkRunner {
-  run(job: { jobId: string; program: RunnableProgram; timeoutMs: number; stateful?: boolean }, chunk: { task: "map" | "reduce" | "setup" | "step"; items: unknown[] }): Promise<ChunkOutcome>;
+  run(job: { jobId: string; program: RunnableProgram; timeoutMs: number; stateful?: boolean; affinity?: string }, chunk: { task: "map" | "reduce" | "setup" | "step"; items: unknown[] }): Promise<ChunkOutcome>;
   dropJob(jobId: string): void;
   close(): Promise<void>;
 }
@@ -69,6 +69,7 @@ export interface AgentStatus {
 interface JobSpec {
   program: RunnableProgram;
   timeoutMs: number;
+  affinity?: string;
 }
 
 /** Programs and cancellations are remembered for this many jobs; older ones are forgotten first. */
@@ -261,7 +262,7 @@ export class NodeAgent {
       case "job":
         this.#cancelled.delete(msg.jobId);
         this.#jobs.delete(msg.jobId);
-        this.#jobs.set(msg.jobId, { program: msg.program, timeoutMs: msg.timeoutMs });
+        this.#jobs.set(msg.jobId, { program: msg.program, timeoutMs: msg.timeoutMs, ...(msg.affinity ? { affinity: msg.affinity } : {}) });
         forgetOldest(this.#jobs);
         break;
       case "chunk":
@@ -331,7 +332,7 @@ export class NodeAgent {
     const started = performance.now();
     let outcome: ChunkOutcome;
     try {
-      outcome = await this.#opts.pool.run({ jobId: chunk.jobId, program: job.program, timeoutMs: job.timeoutMs }, { task: chunk.task, items: chunk.items });
+      outcome = await this.#opts.pool.run({ jobId: chunk.jobId, ...job }, { task: chunk.task, items: chunk.items });
     } catch (err) {
       outcome = { ok: false, error: { message: `runner failed: ${err instanceof Error ? err.message : String(err)}` } };
     }

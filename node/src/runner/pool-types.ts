@@ -41,6 +41,13 @@ export interface PoolJob {
    * every later call fails instead of starting a runner without the state.
    */
   stateful?: boolean;
+  /**
+   * Owner and program, hashed by the gateway. A new job takes over an idle
+   * runner of another job with the same affinity — its program is already
+   * loaded — instead of loading a fresh runtime: a consumer's jobs may share
+   * a runner's leftovers only with that consumer's own jobs of the same program.
+   */
+  affinity?: string;
 }
 
 export interface PoolChunk {

@@ -113,6 +113,20 @@ describe("python runners", () => {
     expect(pidsOf(a.jobId)[0]).not.toBe(pidsOf(b.jobId)[0]);
   }, SLOW);
 
+  test("a job with the same affinity (owner and program) takes over an idle runner; another affinity never does", async () => {
+    const source = "calls = []\ndef map(x):\n    calls.append(x)\n    return len(calls)";
+    const first = { ...job(source), affinity: "owner-a:program-1" };
+    const again = { ...job(source), affinity: "owner-a:program-1" };
+    const stranger = { ...job(source), affinity: "owner-b:program-1" };
+    expect(await pool.run(first, { task: "map", items: ["x"] })).toEqual({ ok: true, results: [1] });
+    const pid = pool.runnerInfo().find((r) => r.jobId === first.jobId)!.pid;
+    // The same consumer's next job runs on the loaded runner at once, and sees its own leftovers.
+    expect(await pool.run(again, { task: "map", items: ["y"] })).toEqual({ ok: true, results: [2] });
+    expect(pool.runnerInfo().find((r) => r.jobId === again.jobId)!.pid).toBe(pid);
+    expect(await pool.run(stranger, { task: "map", items: ["z"] })).toEqual({ ok: true, results: [1] });
+    expect(pool.runnerInfo().find((r) => r.jobId === stranger.jobId)!.pid).not.toBe(pid);
+  }, SLOW);
+
   test("the runner's environment is empty, as the program sees it and in /proc", async () => {
     const envJob = job("import js\ndef map(x):\n    return len(js.Object.keys(js.process.env))");
     expect(await pool.run(envJob, { task: "map", items: [0] })).toEqual({ ok: true, results: [0] });

@@ -174,6 +174,8 @@ export class RunnerPool {
       this.killBusyIdle(entry, idle);
     }
     if (entry.stateful && entry.hadRunner) throw new Error("the session's runner ended: its partitions' state is lost");
+    const adopted = this.adoptSibling(entry);
+    if (adopted) return adopted;
     const runtime = entry.program.runtime;
     this.makeRoom();
     const runner = this.warm[runtime].shift() ?? this.spawn(runtime);
@@ -204,6 +206,23 @@ export class RunnerPool {
     } finally {
       entry.busy.delete(runner);
     }
+  }
+
+  /** An idle runner of another job with the same affinity, moved to this job with its program loaded. */
+  private adoptSibling(entry: JobEntry): RunnerProcess | undefined {
+    if (!entry.affinity || entry.stateful) return undefined;
+    for (const other of this.jobs.values()) {
+      if (other === entry || other.stateful || other.affinity !== entry.affinity) continue;
+      for (let runner = other.idle.pop(); runner; runner = other.idle.pop()) {
+        if (runner.workedWhileIdle()) {
+          this.killBusyIdle(other, runner);
+          continue;
+        }
+        runner.jobId = entry.jobId;
+        return runner;
+      }
+    }
+    return undefined;
   }
 
   private spawn(runtime: Runtime): RunnerProcess {

@@ -40,7 +40,12 @@ export type NodeMessage = z.infer<typeof NodeMessage>;
 
 export const GatewayMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("welcome"), nodeId: z.string() }),
-  z.object({ v, type: z.literal("job"), jobId: z.string(), program: RunnableProgram, timeoutMs: z.number().int() }),
+  /**
+   * `affinity` names the owner and program together: jobs with the same one
+   * may take over each other's idle runner (program already loaded); jobs of
+   * different owners never share a runner.
+   */
+  z.object({ v, type: z.literal("job"), jobId: z.string(), program: RunnableProgram, timeoutMs: z.number().int(), affinity: z.string().optional() }),
   z.object({ v, type: z.literal("chunk"), chunk: NodeChunk }),
   z.object({ v, type: z.literal("cancel"), jobId: z.string() }),
   z.object({ v, type: z.literal("error"), code: z.string(), message: z.string() }),

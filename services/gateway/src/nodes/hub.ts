@@ -1,4 +1,4 @@
-import { call, events, listen, subjects, type BlobStore, type Bus, type ChunkInput, type NodeMessage, type RunnableProgram, type SandboxLevel, type Served } from "@medusa/core";
+import { call, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeMessage, type RunnableProgram, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import { errorText, type Log, type NodePrincipal } from "../http/types.ts";
@@ -9,6 +9,8 @@ export interface JobProgram {
   owner: string;
   program: RunnableProgram;
   timeoutMs: number;
+  /** sha256 of owner and program: which jobs may share a node's warm runner. */
+  affinity: string;
 }
 
 /** What connections use from their hub. */
@@ -137,7 +139,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     let cached = this.programs.get(jobId);
     if (!cached) {
       if (this.programs.size >= this.programCacheSize) this.programs.delete(this.programs.keys().next().value!);
-      cached = call(this.bus, subjects.jobProgram, { jobId });
+      cached = call(this.bus, subjects.jobProgram, { jobId }).then((p) => ({ ...p, affinity: sha256Hex(`${p.owner}\n${JSON.stringify(p.program)}`) }));
       cached.catch(() => this.programs.delete(jobId));
       this.programs.set(jobId, cached);
     }

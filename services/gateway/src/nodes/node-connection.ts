@@ -165,7 +165,7 @@ export class NodeConnection {
     try {
       const job = await this.hub.program(lease.jobId);
       if (!this.jobsSent.has(lease.jobId)) {
-        this.send({ type: "job", jobId: lease.jobId, program: job.program, timeoutMs: job.timeoutMs });
+        this.send({ type: "job", jobId: lease.jobId, program: job.program, timeoutMs: job.timeoutMs, affinity: job.affinity });
         this.rememberJob(lease.jobId);
       }
       const items = await this.hub.chunkItems({ jobId: lease.jobId, owner: job.owner }, lease.input);
