@@ -17,9 +17,14 @@ export interface SettlementForwarder {
 export function forwardSettlements(
   store: ChunkStore,
   queue: SettlementQueue,
-  opts: { retryMs?: number; batch?: number; log?: (msg: string) => void } = {},
+  opts: { retryMs?: number; batch?: number; gapMs?: number; log?: (msg: string) => void } = {},
 ): SettlementForwarder {
   const batch = opts.batch ?? 500;
+  // Passes start at most this often: each one syncs the store and the ledger
+  // once, so under load settlements go in batches instead of one sync per chunk.
+  const gapMs = opts.gapMs ?? 100;
+  let lastStart = 0;
+  let delayed: ReturnType<typeof setTimeout> | null = null;
   const log = opts.log ?? (() => {});
   let running: Promise<void> | null = null;
   let again = false;
@@ -40,6 +45,15 @@ export function forwardSettlements(
       again = true;
       return;
     }
+    const wait = lastStart + gapMs - performance.now();
+    if (wait > 0) {
+      delayed ??= setTimeout(() => {
+        delayed = null;
+        kick();
+      }, wait);
+      return;
+    }
+    lastStart = performance.now();
     running = pass()
       .then(() => {
         if (lastError) log("settlements flowing again");
@@ -66,6 +80,7 @@ export function forwardSettlements(
     kick,
     async close() {
       clearInterval(timer);
+      if (delayed) clearTimeout(delayed);
       again = false;
       await running;
     },

@@ -36,6 +36,11 @@ export class SqliteChunkStore implements ChunkStore {
   constructor(path: string | ":memory:", options: SqliteChunkStoreOptions = {}) {
     this.db = new Database(path, { create: true });
     this.db.exec("PRAGMA journal_mode = WAL");
+    // Commits survive a crash of this process without an fsync each (2.7 ms here,
+    // five of them per one-chunk job); only a power loss can undo the newest
+    // ones, and their chunks then run again. What leaves this store for good —
+    // settlements — is synced first (pendingSettlements).
+    this.db.exec("PRAGMA synchronous = NORMAL");
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(SCHEMA);
     migrateSchema(this.db);
@@ -251,7 +256,11 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async pendingSettlements(limit: number): Promise<Settlement[]> {
-    return this.settlements.pending(limit);
+    // A payout must not reach the ledger while the acceptance that earned it
+    // could still vanish in a power loss: a checkpoint syncs the WAL first.
+    const pending = this.settlements.pending(limit);
+    if (pending.length > 0) this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return pending;
   }
 
   async ackSettlements(keys: string[]): Promise<void> {
