@@ -6,22 +6,32 @@
  *   bun bench/profile/where.ts w1 [items=2000]
  *   bun bench/profile/where.ts w2 [calls=30]
  *   bun bench/profile/where.ts w2-warm [calls=8]   # W2 with loaded runners at hand (preloadPython)
+ *   bun bench/profile/where.ts w3                  # W3's 200 prime chunks
+ *   add --what-if=sqlite-normal and/or --what-if=nice-spares to measure a recommended change (instrument.ts)
  *   bun --cpu-prof-md --cpu-prof-dir=/tmp/prof bench/profile/where.ts w1   # plus a CPU profile of this process
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { INC, runJob, type FinishedJob } from "../lib/job.ts";
+import { INC, python, runJob, type FinishedJob } from "../lib/job.ts";
 import { latencySummary } from "../lib/stats.ts";
 import { quiesce } from "../lib/quiesce.ts";
 import { startTarget } from "../lib/target.ts";
+import { PRIMES_SOURCE, primeChunks } from "../workloads/primes.ts";
 import { cpuSnapshot, cpuSpent } from "./cpu.ts";
-import { install, preloadPython, runnerPids, spans, type Span } from "./instrument.ts";
+import { install, preloadPython, runnerPids, spans, whatIfNiceSpares, whatIfSqliteNormal, type Span } from "./instrument.ts";
 
+const whatIfs = process.argv.filter((a) => a.startsWith("--what-if=")).map((a) => a.slice("--what-if=".length));
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+for (const w of whatIfs) {
+  if (w === "sqlite-normal") whatIfSqliteNormal();
+  else if (w === "nice-spares") whatIfNiceSpares();
+  else throw new Error(`unknown --what-if=${w}; known: sqlite-normal, nice-spares`);
+}
 install();
-const arg = process.argv[2];
+const arg = positional[0];
 const warmRunners = arg === "w2-warm";
-const mode = arg === "w2" || warmRunners ? "w2" : "w1";
-const count = Number(process.argv[3] ?? (mode === "w1" ? 2000 : warmRunners ? 8 : 30));
+const mode = arg === "w2" || warmRunners ? "w2" : arg === "w3" ? "w3" : "w1";
+const count = mode === "w3" ? 200 : Number(positional[1] ?? (mode === "w1" ? 2000 : warmRunners ? 8 : 30));
 // The warm-up job takes one runner per node; either node may get every measured call.
 if (warmRunners) preloadPython(count + 1);
 const target = await startTarget("embedded", console.log);
@@ -32,7 +42,9 @@ spans.length = 0;
 const cpu0 = cpuSnapshot(runnerPids);
 const t0 = performance.now();
 const jobs: Array<FinishedJob & { t0: number }> = [];
-if (mode === "w1") {
+if (mode === "w3") {
+  jobs.push({ ...(await runJob(target.client, { program: python(PRIMES_SOURCE), input: { items: primeChunks() }, chunkSize: 1, timeoutMs: 120_000 })), t0 });
+} else if (mode === "w1") {
   jobs.push({ ...(await runJob(target.client, { program: INC, input: { range: { start: 0, stop: count } }, chunkSize: 1 })), t0 });
 } else {
   for (let i = 0; i < count; i++) {
@@ -72,6 +84,7 @@ function timeline(job: FinishedJob & { t0: number }) {
 
 const report = {
   mode: warmRunners ? "w2-warm" : mode,
+  whatIfs,
   count,
   wallMs: Math.round(wallMs),
   itemsPerSec: mode === "w1" ? Math.round((count / wallMs) * 1000) : undefined,
@@ -90,7 +103,7 @@ await Bun.write(file, JSON.stringify(report, null, 2));
 
 const row = (name: string, s: { n: number; p50Ms: number; p99Ms: number; meanMs: number; totalMs: number }) =>
   `${name.padEnd(22)} ${String(s.n).padStart(6)} ${String(s.p50Ms).padStart(9)} ${String(s.p99Ms).padStart(9)} ${String(s.meanMs).padStart(9)} ${String(s.totalMs).padStart(9)}`;
-console.log(`\n${mode}: ${count} ${mode === "w1" ? "items" : "calls"} in ${report.wallMs} ms${report.itemsPerSec ? ` = ${report.itemsPerSec} items/s` : ""}; CPU s: this process ${cpu.mainS}, runners ${cpu.runnersS}`);
+console.log(`\n${mode}${whatIfs.length ? ` (what-if: ${whatIfs.join(", ")})` : ""}: ${count} ${mode === "w2" ? "calls" : "chunks"} in ${report.wallMs} ms${report.itemsPerSec ? ` = ${report.itemsPerSec} items/s` : ""}; CPU s: this process ${cpu.mainS}, runners ${cpu.runnersS}`);
 console.log(`${"span".padEnd(22)} ${"n".padStart(6)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"mean ms".padStart(9)} ${"total ms".padStart(9)}`);
 for (const kind of ["bus", "store", "pool", "runner"] as const) for (const [name, s] of Object.entries(report[kind])) console.log(row(`${kind}.${name}`, s));
 console.log(`events published: ${JSON.stringify(report.events)}`);

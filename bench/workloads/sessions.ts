@@ -1,33 +1,61 @@
-import { ApiError } from "@medusa/stack";
-import type { Measured, RunContext, Workload } from "./workload.ts";
+import type { SessionSpec } from "@medusa/core";
+import type { MedusaClient } from "@medusa/stack";
+import type { SessionSocket } from "@medusa/stack/session-client";
+import type { z } from "zod";
+import { latencySummary } from "../lib/stats.ts";
+import type { RunContext } from "./workload.ts";
 
 /**
- * W4 (k-means on 200,000 points, 20 partitions, 20 rounds) and W5 (20
- * partitions, step returns len(state), 200 rounds) need sessions. Until
- * POST /v1/sessions exists they are reported as not run; once it does, each
- * entry's `measure` is where the workload goes (see bench/README.md).
+ * A session driven round by round from the client, as the peers drive Dask
+ * (dask_bench.py W4, dask_w5.py): set up once, then each round's time is
+ * measured at the client, from sending {round, params} to holding every
+ * partition's partial.
  */
-async function sessionsBuilt({ target }: RunContext): Promise<boolean> {
+export interface SessionRun<T> {
+  setupMs: number;
+  /** Client-side ms per measured round. */
+  roundsMs: number[];
+  /** The gateway's own `ms` per measured round (its view, without the client's socket). */
+  gatewayMs: number[];
+  last: T;
+}
+
+export async function driveSession<T>(
+  { target }: RunContext,
+  spec: z.input<typeof SessionSpec>,
+  opts: { warmup: number; rounds: number; budgetMs: number; params: (round: number, last: T | undefined) => unknown; fold: (partials: unknown[], round: number) => T },
+): Promise<SessionRun<T>> {
+  const client: MedusaClient = target.client;
+  const t0 = performance.now();
+  const session = await client.createSession(spec);
+  const socket: SessionSocket = client.openSession(session.id);
   try {
-    await target.client.request("POST", "/v1/sessions", {});
-    return true;
-  } catch (err) {
-    // An empty body must be refused; only "no such route" means sessions are missing.
-    return !(err instanceof ApiError && err.status === 404);
+    await socket.ready(120_000);
+    const setupMs = performance.now() - t0;
+    const roundsMs: number[] = [];
+    const gatewayMs: number[] = [];
+    let last: T | undefined;
+    const end = performance.now() + opts.budgetMs;
+    for (let r = 1; r <= opts.warmup + opts.rounds && performance.now() < end; r++) {
+      const a = performance.now();
+      const event = await socket.round(opts.params(r, last));
+      const ms = performance.now() - a;
+      last = opts.fold(event.partials, r);
+      if (r > opts.warmup) {
+        roundsMs.push(ms);
+        gatewayMs.push(event.ms);
+      }
+    }
+    if (last === undefined) throw new Error(`session ${session.id}: no round answered within the budget`);
+    return { setupMs, roundsMs, gatewayMs, last };
+  } finally {
+    socket.close();
+    await client.endSession(session.id).catch(() => {});
   }
 }
 
-function sessionWorkload(id: "W4" | "W5", title: string): Workload {
-  return {
-    id,
-    title,
-    async run(ctx): Promise<Measured> {
-      const built = await sessionsBuilt(ctx);
-      const headline = built ? "not run: POST /v1/sessions answers, but this workload is not written yet" : "not run: sessions not built";
-      return { status: "not_run", headline, metrics: {} };
-    },
-  };
-}
-
-export const w4 = sessionWorkload("W4", "iterative: k-means 200k points, 20 partitions, 20 rounds");
-export const w5 = sessionWorkload("W5", "round overhead: 20 partitions, 200 rounds");
+export const roundFigures = (run: SessionRun<unknown>) => {
+  const client = latencySummary(run.roundsMs);
+  const gateway = latencySummary(run.gatewayMs);
+  return { client, gateway, setupMs: Math.round(run.setupMs) };
+};
