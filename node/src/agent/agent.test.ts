@@ -6,7 +6,8 @@ import { TestGateway } from "./test-gateway.ts";
 let gateway: TestGateway;
 let agent: NodeAgent | undefined;
 const lines: string[] = [];
-function startAgent(pool: ChunkRunner, slots: number, extra: { graceMs?: number; token?: string } = {}) {
+/** Flow control is tested with batching off: these chunks finish as fast as the test says, which would count as tiny. */
+function startAgent(pool: ChunkRunner, slots: number, extra: { graceMs?: number; token?: string; tinyChunkMs?: number } = {}) {
   lines.length = 0;
   agent = new NodeAgent({
     url: gateway.url,
@@ -15,6 +16,7 @@ function startAgent(pool: ChunkRunner, slots: number, extra: { graceMs?: number;
     pool,
     version: "test",
     graceMs: extra.graceMs,
+    tinyChunkMs: extra.tinyChunkMs ?? 0,
     backoff: { initialMs: 20, maxMs: 100 },
     log: (line) => lines.push(line),
   }).start();

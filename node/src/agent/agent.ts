@@ -7,6 +7,7 @@ import {
   type SandboxLevel,
 } from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { ChunkPace, splitResults } from "./batching.ts";
 import { parseGatewayFrame } from "./frames.ts";
 import { SessionHost } from "./session-host.ts";
 
@@ -47,6 +48,8 @@ export interface AgentOptions {
   /** Start paused: connect, but ask for nothing until resume(). */
   paused?: boolean;
   runtimes?: string[];
+  /** Chunks faster than this (ms) are fetched ahead in bulk and run several per runner call; 0 turns that off. Default 20. */
+  tinyChunkMs?: number;
   /** How long stop() lets running chunks finish. */
   graceMs?: number;
   backoff?: Partial<BackoffOptions>;
@@ -77,7 +80,7 @@ const JOBS_REMEMBERED = 256;
 const MAX_ERROR_CHARS = 8192;
 
 export class NodeAgent {
-  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused">>;
+  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs">>;
   readonly #backoff: Backoff;
   #ws: WebSocket | null = null;
   #open = false;
@@ -98,10 +101,11 @@ export class NodeAgent {
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped: Promise<void> | null = null;
   readonly #sessions: SessionHost;
+  readonly #pace: ChunkPace;
 
   constructor(opts: AgentOptions) {
     checkSlots(opts.slots);
-    const { paused, ...rest } = opts;
+    const { paused, tinyChunkMs: _, ...rest } = opts;
     this.#paused = paused ?? false;
     this.#slots = opts.slots;
     this.#opts = {
@@ -112,6 +116,7 @@ export class NodeAgent {
       log: opts.log ?? ((line) => console.log(line)),
     };
     this.#backoff = new Backoff(opts.backoff);
+    this.#pace = new ChunkPace(opts.tinyChunkMs);
     this.#sessions = new SessionHost(opts.pool, (msg) => this.#send(msg), this.#opts.log);
   }
 
@@ -300,10 +305,10 @@ export class NodeAgent {
     this.#topUp();
   }
 
-  /** Asks for exactly what brings held (running + queued + asked for) up to 2 × slots. */
+  /** Asks for exactly what brings held (running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny. */
   #topUp(): void {
     if (!this.#open || this.#stopping || this.#paused) return;
-    const n = 2 * this.#slots - (this.#running.size + this.#queue.length + this.#credit);
+    const n = this.#pace.windowPerSlot() * this.#slots - (this.#running.size + this.#queue.length + this.#credit);
     if (n <= 0) return;
     this.#credit += n;
     this.#send({ v: NODE_PROTOCOL_VERSION, type: "want", n });
@@ -317,7 +322,8 @@ export class NodeAgent {
         this.#report(chunk, { ok: false, error: { message: `node has no program for job ${chunk.jobId}` } }, this.#epoch);
         continue;
       }
-      const run = this.#run(chunk, job).finally(() => {
+      const batch = this.#pace.takeBatch(chunk, this.#queue, job.timeoutMs);
+      const run = (batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job)).finally(() => {
         this.#running.delete(run);
         this.#pump();
       });
@@ -327,15 +333,39 @@ export class NodeAgent {
     this.#handBackIfIdle();
   }
 
+  /**
+   * Several tiny chunks of one job in one runner call. If the call fails, each
+   * chunk runs again alone, so an error is reported for the chunk it belongs to.
+   */
+  async #runBatch(batch: NodeChunk[], job: JobSpec): Promise<void> {
+    const epoch = this.#epoch;
+    const started = performance.now();
+    const outcome = await this.#call(batch[0]!.jobId, job, "map", batch.flatMap((c) => c.items));
+    const split = outcome.ok ? splitResults(batch, outcome.results) : null;
+    if (!split) {
+      for (const c of batch) await this.#run(c, job);
+      return;
+    }
+    this.#pace.record(batch[0]!.jobId, batch.length, performance.now() - started);
+    batch.forEach((c, i) => {
+      this.#chunksDone++;
+      if (!this.#cancelled.has(c.jobId)) this.#report(c, { ok: true, results: split[i] }, epoch);
+    });
+  }
+
+  async #call(jobId: string, job: JobSpec, task: NodeChunk["task"], items: unknown[]): Promise<ChunkOutcome> {
+    try {
+      return await this.#opts.pool.run({ jobId, ...job }, { task, items });
+    } catch (err) {
+      return { ok: false, error: { message: `runner failed: ${err instanceof Error ? err.message : String(err)}` } };
+    }
+  }
+
   async #run(chunk: NodeChunk, job: JobSpec): Promise<void> {
     const epoch = this.#epoch;
     const started = performance.now();
-    let outcome: ChunkOutcome;
-    try {
-      outcome = await this.#opts.pool.run({ jobId: chunk.jobId, ...job }, { task: chunk.task, items: chunk.items });
-    } catch (err) {
-      outcome = { ok: false, error: { message: `runner failed: ${err instanceof Error ? err.message : String(err)}` } };
-    }
+    const outcome = await this.#call(chunk.jobId, job, chunk.task, chunk.items);
+    if (outcome.ok) this.#pace.record(chunk.jobId, 1, performance.now() - started);
     const ms = Math.round(performance.now() - started);
     if (outcome.ok) this.#chunksDone++;
     else this.#chunksFailed++;
