@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import type { RunnableProgram } from "@medusa/core/program";
 import type { RunnerPool } from "./runner-pool.ts";
 import { eventually, isRunning, testPool } from "./testing.ts";
@@ -126,6 +127,13 @@ describe("python runners", () => {
     expect(await pool.run(stranger, { task: "map", items: ["z"] })).toEqual({ ok: true, results: [1] });
     expect(pool.runnerInfo().find((r) => r.jobId === stranger.jobId)!.pid).not.toBe(pid);
   }, SLOW);
+
+  test("runners, spares included, run at idle priority: volunteer work never competes with the node", async () => {
+    const pids = pool.runnerInfo().map((r) => r.pid);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect(getPriority(pid)).toBe(19);
+    expect(getPriority()).toBe(0);
+  });
 
   test("the runner's environment is empty, as the program sees it and in /proc", async () => {
     const envJob = job("import js\ndef map(x):\n    return len(js.Object.keys(js.process.env))");

@@ -1,3 +1,4 @@
+import { setPriority } from "node:os";
 import type { SandboxLevel } from "@medusa/core";
 import type { Runtime } from "@medusa/core/program";
 import type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from "./pool-types.ts";
@@ -24,6 +25,8 @@ const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
   ok: false,
   error: itemIndex === undefined ? { message } : { message, itemIndex },
 });
+
+const RUNNER_NICENESS = 19;
 
 const noPython = (why: string) => `this node runs no Python: its runners have no OS sandbox here (${why})`;
 
@@ -229,6 +232,13 @@ export class RunnerPool {
     const limits = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
     if (this.opts.osSandbox === false) limits.push("--unconfined");
     const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...limits], runtime);
+    // Volunteer work is background work (BOINC runs at nice 19 too); above all, a
+    // spare loading Pyodide (4–5 s of CPU) must not take the cores from running chunks.
+    try {
+      setPriority(runner.pid, RUNNER_NICENESS);
+    } catch (err) {
+      this.log(`runner ${runner.pid}: could not lower its priority: ${err instanceof Error ? err.message : err}`);
+    }
     this.runners.add(runner);
     void runner.exited.then(() => {
       this.runners.delete(runner);
