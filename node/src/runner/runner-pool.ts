@@ -26,7 +26,13 @@ const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
   error: itemIndex === undefined ? { message } : { message, itemIndex },
 });
 
-const RUNNER_NICENESS = 19;
+const SPARE_NICENESS = 19;
+/**
+ * A runner that serves a job runs at normal priority where the node may raise
+ * it again (root, or CAP_SYS_NICE); an ordinary volunteer's runners stay at
+ * idle priority, as BOINC's do, which is what a volunteer wants anyway.
+ */
+const WORKING_NICENESS = 0;
 
 const noPython = (why: string) => `this node runs no Python: its runners have no OS sandbox here (${why})`;
 
@@ -183,6 +189,7 @@ export class RunnerPool {
     this.makeRoom();
     const runner = this.warm[runtime].shift() ?? this.spawn(runtime);
     runner.jobId = entry.jobId;
+    this.renice(runner, WORKING_NICENESS);
     this.refillWarm();
     entry.busy.add(runner);
     try {
@@ -211,6 +218,14 @@ export class RunnerPool {
     }
   }
 
+  private renice(runner: RunnerProcess, niceness: number): void {
+    try {
+      setPriority(runner.pid, niceness);
+    } catch {
+      // Unprivileged nodes cannot raise a runner back; it keeps idle priority.
+    }
+  }
+
   /** An idle runner of another job with the same affinity, moved to this job with its program loaded. */
   private adoptSibling(entry: JobEntry): RunnerProcess | undefined {
     if (!entry.affinity || entry.stateful) return undefined;
@@ -232,13 +247,9 @@ export class RunnerPool {
     const limits = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
     if (this.opts.osSandbox === false) limits.push("--unconfined");
     const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...limits], runtime);
-    // Volunteer work is background work (BOINC runs at nice 19 too); above all, a
-    // spare loading Pyodide (4–5 s of CPU) must not take the cores from running chunks.
-    try {
-      setPriority(runner.pid, RUNNER_NICENESS);
-    } catch (err) {
-      this.log(`runner ${runner.pid}: could not lower its priority: ${err instanceof Error ? err.message : err}`);
-    }
+    // A spare loading Pyodide (4–5 s of CPU) must not take the cores from running
+    // chunks: it starts at idle priority and is raised when a job takes it.
+    this.renice(runner, SPARE_NICENESS);
     this.runners.add(runner);
     void runner.exited.then(() => {
       this.runners.delete(runner);
