@@ -169,7 +169,8 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
     serve(bus, subjects.sealJob, async ({ jobId, items }) => {
       const t = await store.sealJob(jobId, items, now());
       publish(t);
-      workAvailable(1);
+      // Sealing queues new work only when it releases the reduce chunk.
+      if (t.events.some((e) => e.event.type === "progress" && e.event.sealed && e.event.chunks.done === e.event.chunks.total - 1)) workAvailable(1);
       return { ok: true as const };
     }, { queue }),
     serve(bus, subjects.failJob, async ({ jobId, error }) => {

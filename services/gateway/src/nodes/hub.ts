@@ -64,6 +64,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private readonly listeners: Served[];
   private readonly ticker: ReturnType<typeof setInterval>;
   private sessions: SessionSink | null = null;
+  private nextFed = 0;
 
   constructor(options: NodeHubOptions) {
     this.bus = options.bus;
@@ -72,7 +73,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.programCacheSize = options.programCacheSize ?? 64;
     const onError = (err: unknown) => this.log(`node hub: bad event skipped: ${errorText(err)}`);
     this.listeners = [
-      listen(this.bus, events.workAvailable, () => this.feedHungry(), { onError }),
+      listen(this.bus, events.workAvailable, ({ chunks }) => this.feedHungry(chunks), { onError }),
       listen(this.bus, events.jobStopped, ({ jobId }) => this.stopJob(jobId), { onError }),
     ];
     this.ticker = setInterval(() => this.feedHungry(), options.tickMs ?? 1_000);
@@ -160,8 +161,18 @@ export class NodeHub implements HubServices, SessionNodeSource {
     await Promise.all(open.map((c) => this.release(c.nodeId)));
   }
 
-  private feedHungry(): void {
-    for (const c of this.connections.values()) if (c.hungry && c.outstanding > 0) void c.pump();
+  /**
+   * Wakes hungry connections to lease again: as many as there are new chunks
+   * (each lease that finds the queue empty is a wasted store transition),
+   * starting after the last one woken so every node gets its turn; all of
+   * them on the timer tick.
+   */
+  private feedHungry(chunks = Number.POSITIVE_INFINITY): void {
+    const hungry = [...this.connections.values()].filter((c) => c.hungry && c.outstanding > 0);
+    if (hungry.length === 0) return;
+    const start = this.nextFed++ % hungry.length;
+    const woken = Math.min(hungry.length, chunks);
+    for (let i = 0; i < woken; i++) void hungry[(start + i) % hungry.length]!.pump();
   }
 
   private stopJob(jobId: string): void {
