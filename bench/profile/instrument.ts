@@ -145,3 +145,32 @@ export function whatIfNiceSpares(): void {
     return runner;
   };
 }
+
+/**
+ * What-if: a taken spare is replaced only once the pool has run nothing for
+ * a second, so the 4–5 s CPU load never overlaps a job's chunks or a
+ * session's rounds. Needs no privilege, and keeps working even when every
+ * runner has the same nice value.
+ */
+export function whatIfDeferSpares(idleMs = 1_000): void {
+  type Internals = { busy: number; closed: boolean };
+  const proto = RunnerPool.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const refill = proto.refillWarm!;
+  const run = proto.run!;
+  const lastRun = new WeakMap<object, number>();
+  const timers = new WeakMap<object, ReturnType<typeof setTimeout>>();
+  proto.refillWarm = function (this: Internals) {
+    const quietFor = performance.now() - (lastRun.get(this) ?? 0);
+    if (this.closed || (this.busy === 0 && quietFor >= idleMs)) return refill.call(this);
+    clearTimeout(timers.get(this));
+    timers.set(this, setTimeout(() => (proto.refillWarm as (this: Internals) => void).call(this), idleMs));
+  };
+  proto.run = async function (this: object, ...args: unknown[]) {
+    lastRun.set(this, performance.now());
+    try {
+      return await run.apply(this, args);
+    } finally {
+      lastRun.set(this, performance.now());
+    }
+  };
+}

@@ -7,7 +7,7 @@
  *   bun bench/profile/where.ts w2 [calls=30]
  *   bun bench/profile/where.ts w2-warm [calls=8]   # W2 with loaded runners at hand (preloadPython)
  *   bun bench/profile/where.ts w3                  # W3's 200 prime chunks
- *   add --what-if=sqlite-normal and/or --what-if=nice-spares to measure a recommended change (instrument.ts)
+ *   add --what-if=sqlite-normal, nice-spares or defer-spares to measure a recommended change (instrument.ts)
  *   bun --cpu-prof-md --cpu-prof-dir=/tmp/prof bench/profile/where.ts w1   # plus a CPU profile of this process
  */
 import { mkdirSync } from "node:fs";
@@ -18,14 +18,15 @@ import { quiesce } from "../lib/quiesce.ts";
 import { startTarget } from "../lib/target.ts";
 import { PRIMES_SOURCE, primeChunks } from "../workloads/primes.ts";
 import { cpuSnapshot, cpuSpent } from "./cpu.ts";
-import { install, preloadPython, runnerPids, spans, whatIfNiceSpares, whatIfSqliteNormal, type Span } from "./instrument.ts";
+import { install, preloadPython, runnerPids, spans, whatIfNiceSpares, whatIfDeferSpares, whatIfSqliteNormal, type Span } from "./instrument.ts";
 
 const whatIfs = process.argv.filter((a) => a.startsWith("--what-if=")).map((a) => a.slice("--what-if=".length));
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 for (const w of whatIfs) {
   if (w === "sqlite-normal") whatIfSqliteNormal();
   else if (w === "nice-spares") whatIfNiceSpares();
-  else throw new Error(`unknown --what-if=${w}; known: sqlite-normal, nice-spares`);
+  else if (w === "defer-spares") whatIfDeferSpares();
+  else throw new Error(`unknown --what-if=${w}; known: sqlite-normal, nice-spares, defer-spares`);
 }
 install();
 const arg = positional[0];
