@@ -9,6 +9,7 @@ import {
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { ChunkPace, splitResults } from "./batching.ts";
 import { parseGatewayFrame } from "./frames.ts";
+import { checkSlots, forgetOldest } from "./remembered.ts";
 import { SessionHost } from "./session-host.ts";
 
 /**
@@ -28,13 +29,9 @@ import { SessionHost } from "./session-host.ts";
  * one way to hand both back without counting a failed attempt.
  */
 
-/** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
-export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: { message: string; itemIndex?: number } };
-export interface ChunkRunner {
-  run(job: { jobId: string; program: RunnableProgram; timeoutMs: number; stateful?: boolean; affinity?: string }, chunk: { task: "map" | "reduce" | "setup" | "step"; items: unknown[] }): Promise<ChunkOutcome>;
-  dropJob(jobId: string): void;
-  close(): Promise<void>;
-}
+import type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
+
+export type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
 
 export interface AgentOptions {
   /** ws(s)://host/v1/nodes/ws */
@@ -75,8 +72,6 @@ interface JobSpec {
   affinity?: string;
 }
 
-/** Programs and cancellations are remembered for this many jobs; older ones are forgotten first. */
-const JOBS_REMEMBERED = 256;
 const MAX_ERROR_CHARS = 8192;
 
 export class NodeAgent {
@@ -396,16 +391,5 @@ export class NodeAgent {
     if (!this.#ws || !this.#open) return false;
     this.#ws.send(JSON.stringify(msg));
     return true;
-  }
-}
-
-function checkSlots(slots: number): void {
-  if (!Number.isInteger(slots) || slots < 1 || slots > 256) throw new Error(`slots must be a whole number from 1 to 256 (got ${slots})`);
-}
-
-function forgetOldest(seen: Map<string, unknown> | Set<string>): void {
-  while (seen.size > JOBS_REMEMBERED) {
-    const oldest = seen.keys().next().value as string;
-    seen.delete(oldest);
   }
 }
