@@ -1,4 +1,5 @@
 import { MongoClient, type Collection, type Db } from "mongodb";
+import { connectMongo } from "../mongo-connect.ts";
 import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal } from "@medusa/core";
 import { normalizeEmail } from "./normalize-email.ts";
 
@@ -42,17 +43,8 @@ export class MongoAccountStore implements AccountStore {
     this.tokens = db.collection<TokenDoc>("tokens");
   }
 
-  static async connect(url: string, dbName: string): Promise<MongoAccountStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
-    await client.connect();
-    const store = new MongoAccountStore(client.db(dbName), client);
-    try {
-      await store.ensureIndexes();
-    } catch (err) {
-      await client.close();
-      throw err;
-    }
-    return store;
+  static connect(url: string, dbName: string): Promise<MongoAccountStore> {
+    return connectMongo(url, dbName, (db, client) => new MongoAccountStore(db, client));
   }
 
   async ensureIndexes(): Promise<void> {

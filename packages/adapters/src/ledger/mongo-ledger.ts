@@ -1,4 +1,5 @@
 import { MongoClient, type ClientSession, type Collection, type Db } from "mongodb";
+import { connectMongo } from "../mongo-connect.ts";
 import { assertAmount, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
 
 /**
@@ -59,17 +60,8 @@ export class MongoLedgerStore implements LedgerStore {
     this.counters = db.collection<CounterDoc>("ledger_counters");
   }
 
-  static async connect(url: string, dbName: string): Promise<MongoLedgerStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
-    await client.connect();
-    const store = new MongoLedgerStore(client.db(dbName), client);
-    try {
-      await store.ensureIndexes();
-    } catch (err) {
-      await client.close();
-      throw err;
-    }
-    return store;
+  static connect(url: string, dbName: string): Promise<MongoLedgerStore> {
+    return connectMongo(url, dbName, (db, client) => new MongoLedgerStore(db, client));
   }
 
   async ensureIndexes(): Promise<void> {
