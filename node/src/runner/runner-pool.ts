@@ -179,7 +179,11 @@ export class RunnerPool {
   /** The job's idle runner, or a fresh one (warm if possible) loaded with its program. */
   private async runnerFor(entry: JobEntry): Promise<RunnerProcess> {
     for (let idle = entry.idle.pop(); idle; idle = entry.idle.pop()) {
-      if (!idle.workedWhileIdle()) return idle;
+      // A session's runner holds state no other runner has: its GC and JIT threads
+      // after a heavy round, starved on a loaded machine, look like work between
+      // calls, and killing it would end the session. It is bounded by RLIMIT_CPU,
+      // the round timeout and the session's idle timeout instead.
+      if (entry.stateful || !idle.workedWhileIdle()) return idle;
       this.killBusyIdle(entry, idle);
     }
     if (entry.stateful && entry.hadRunner) throw new Error("the session's runner ended: its partitions' state is lost");
@@ -306,7 +310,7 @@ export class RunnerPool {
   private closeIdleJobs(): void {
     const now = Date.now();
     for (const entry of this.jobs.values()) {
-      for (const runner of entry.idle.filter((r) => r.workedWhileIdle())) {
+      for (const runner of entry.stateful ? [] : entry.idle.filter((r) => r.workedWhileIdle())) {
         entry.idle.splice(entry.idle.indexOf(runner), 1);
         this.killBusyIdle(entry, runner);
       }
