@@ -10,9 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MedusaClient } from "../../packages/stack/src/client.ts";
-import { stackEnv } from "../../packages/stack/src/env.ts";
-import { startStack, type Stack } from "../../packages/stack/src/stack.ts";
+import { MedusaClient, stackEnv, startStack, type Stack } from "@medusa/stack";
 import { initialCentroids, KMEANS_PROGRAM, kmeansPoints, reduceCentroids } from "./kmeans.ts";
 
 const arg = (name: string, fallback: number) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { RedTeamNode, SECRET, type Report } from "./harness.ts";
+import { RedTeamNode, type Report, results, SECRET } from "./harness.ts";
 
 /**
  * Red team, part 1: Python programs that escape to JavaScript and reach for
@@ -11,11 +11,6 @@ import { RedTeamNode, SECRET, type Report } from "./harness.ts";
  */
 const SLOW = 120_000;
 const fs = (expr: string) => `(() => { const fs = process.getBuiltinModule("fs"); return ${expr}; })()`;
-
-function results(report: Report): Record<string, string> {
-  if (report.type !== "result") throw new Error(`chunk failed: ${report.error.message}`);
-  return (report.results as Record<string, string>[])[0]!;
-}
 
 describe.skipIf(process.platform !== "linux")("red team: escapes from Python", () => {
   let node: RedTeamNode;

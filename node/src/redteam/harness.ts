@@ -31,6 +31,15 @@ export async function buildNodeExecutable(dir: string): Promise<string> {
 
 export type Report = Extract<NodeMessage, { type: "result" | "error" }>;
 
+/** A chunk's first result object; a failed chunk fails the test with its error. */
+export function results(report: Report): Record<string, string> {
+  if (report.type !== "result") throw new Error(`chunk failed: ${report.error.message}`);
+  return (report.results as Record<string, string>[])[0]!;
+}
+
+/** Why a chunk failed, or what it returned when it should have failed. */
+export const failure = (report: Report) => (report.type === "error" ? report.error.message : `succeeded: ${JSON.stringify(report.results).slice(0, 200)}`);
+
 export interface Tripwires {
   /** A path every hostile program tries to create; it must never exist. */
   marker: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { RedTeamNode, type Report } from "./harness.ts";
+import { failure, RedTeamNode, type Report, results } from "./harness.ts";
 
 /**
  * Red team, part 3: programs that try to exhaust the volunteer's computer —
@@ -11,12 +11,6 @@ import { RedTeamNode, type Report } from "./harness.ts";
 const SLOW = 120_000;
 /** The node itself must not balloon with what its runners do. */
 const NODE_RSS_LIMIT_MB = 400;
-
-const failure = (report: Report) => (report.type === "error" ? report.error.message : `succeeded: ${JSON.stringify(report.results).slice(0, 200)}`);
-function results(report: Report): Record<string, string> {
-  if (report.type !== "result") throw new Error(`chunk failed: ${report.error.message}`);
-  return (report.results as Record<string, string>[])[0]!;
-}
 
 describe.skipIf(process.platform !== "linux")("red team: exhausting the volunteer's computer", () => {
   let node: RedTeamNode;

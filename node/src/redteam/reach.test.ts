@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { RedTeamNode, type Report } from "./harness.ts";
+import { RedTeamNode, type Report, results } from "./harness.ts";
 
 /**
  * Red team, part 2: reaching out of the runner — sockets, processes, native
@@ -9,11 +9,6 @@ import { RedTeamNode, type Report } from "./harness.ts";
  * the compiled node executable.
  */
 const SLOW = 120_000;
-
-function results(report: Report): Record<string, string> {
-  if (report.type !== "result") throw new Error(`chunk failed: ${report.error.message}`);
-  return (report.results as Record<string, string>[])[0]!;
-}
 
 describe.skipIf(process.platform !== "linux")("red team: reaching out of the runner", () => {
   let node: RedTeamNode;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { eventually, isRunning } from "../runner/testing.ts";
 import { wasiProgram } from "../runner/wat-fixtures.ts";
-import { RedTeamNode, type Report } from "./harness.ts";
+import { failure, RedTeamNode, type Report } from "./harness.ts";
 import { hostileWasi, PROBE_CALLS } from "./hostile-wasi.ts";
 
 /**
@@ -13,8 +13,6 @@ import { hostileWasi, PROBE_CALLS } from "./hostile-wasi.ts";
 const SLOW = 120_000;
 const ENOSYS = 52;
 const EBADF = 8;
-
-const failure = (report: Report) => (report.type === "error" ? report.error.message : `succeeded: ${JSON.stringify(report.results).slice(0, 200)}`);
 
 describe.skipIf(process.platform !== "linux")("red team: hostile WASI modules", () => {
   let node: RedTeamNode;

@@ -47,10 +47,16 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string): Se
     if (deps.starterCredits <= 0) return;
     await ledger.apply([{ key: starterGrantKey(accountId), reason: "grant", from: MINT, to: accountId, amount: deps.starterCredits, at: now() }]);
   };
-  const balanceOf = async (accountId: string) => {
-    await ensureStarterGrant(accountId);
+  const readBalance = async (accountId: string) => {
     const [available, held] = await Promise.all([ledger.balance(accountId), ledger.held(accountId)]);
     return { available, held };
+  };
+  /** Only an account with nothing at all can be missing its grant; everyone else's read stays a read. */
+  const balanceOf = async (accountId: string) => {
+    const balance = await readBalance(accountId);
+    if (balance.available > 0 || balance.held > 0 || deps.starterCredits <= 0) return balance;
+    await ensureStarterGrant(accountId);
+    return readBalance(accountId);
   };
 
   const requireAccount = async (id: string) => {

@@ -1,35 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startNode, type NodeAgent } from "@medusa/node";
 import { MedusaClient } from "@medusa/stack/client";
-import { stackEnv } from "@medusa/stack/env";
-import { startStack, type Stack } from "@medusa/stack/stack";
-import { chromiumAvailable, launchBrowser, screenshotPath, type TestBrowser } from "./chromium.ts";
+import type { Stack } from "@medusa/stack/stack";
+import { chromiumAvailable, screenshotPath, type TestBrowser } from "./chromium.ts";
+import { startSite, type SiteUnderTest } from "./site-stack.ts";
 
 /** The session page in Debian's Chromium against the embedded stack with two local nodes. */
-let dir: string;
 let stack: Stack;
 let browser: TestBrowser;
 const PASSWORD = "correct horse battery";
 
 const hasChromium = chromiumAvailable();
 
+let site: SiteUnderTest | undefined;
+
 beforeAll(async () => {
   if (!hasChromium) return;
-  dir = mkdtempSync(join(tmpdir(), "medusa-site-sessions-"));
-  stack = await startStack(stackEnv({ MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "1", MEDUSA_NODE_SLOTS: "1" }), () => {});
-  browser = await launchBrowser();
+  site = await startSite("medusa-site-sessions-");
+  ({ stack, browser } = site);
 }, 60_000);
 
-afterAll(async () => {
-  if (!hasChromium) return;
-  await browser?.close();
-  await stack?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name });
 const fieldError = (page: Page, label: string) => page.locator(".field", { has: page.getByLabel(label, { exact: true }) }).locator(".field-error");
