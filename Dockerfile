@@ -5,6 +5,7 @@ COPY package.json package-lock.json bunfig.toml ./
 COPY packages packages
 COPY services services
 COPY node node
+COPY apps apps
 RUN bun install --production --ignore-scripts
 ENV MEDUSA_DATA_DIR=/data
 USER bun

@@ -23,8 +23,8 @@ import type { RunnableProgram } from "@medusa/core/program";
 import type { ProgramRuntime } from "../node/src/runner/program-runtime.ts";
 import { PythonRuntime } from "../node/src/runner/python-runtime.ts";
 import { RunnerPool } from "../node/src/runner/runner-pool.ts";
-import { testRunnerCommand } from "../node/src/runner/testing.ts";
-import { wasiProgram } from "../node/src/runner/wat-fixtures.ts";
+import { testRunnerCommand } from "../node/test/runner-pool.ts";
+import { wasiProgram } from "@medusa/testing/wat-fixtures";
 import { WasiRuntime } from "../node/src/runner/wasi-runtime.ts";
 
 const arg = (name: string, fallback: number) => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { NodeAgent } from "./agent/agent.ts";
-import { TestGateway } from "./agent/test-gateway.ts";
+import { TestGateway } from "@medusa/testing/node-gateway";
 import { startNode } from "./index.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { NodeAgent, type ChunkRunner } from "./agent.ts";
-import { chunk, HeldPool, ofType, PROGRAM, wanted } from "./held-pool.ts";
-import { TestGateway } from "./test-gateway.ts";
+import { chunk, HeldPool, ofType, PROGRAM, wanted } from "../../test/held-pool.ts";
+import { TestGateway } from "@medusa/testing/node-gateway";
 
 let gateway: TestGateway;
 let agent: NodeAgent | undefined;

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { NodeChunk } from "@medusa/core";
 import { NodeAgent, type ChunkOutcome, type ChunkRunner } from "./agent.ts";
 import { BATCH_LIMITS, ChunkPace, splitResults } from "./batching.ts";
-import { chunk, ofType, PROGRAM, wanted } from "./held-pool.ts";
-import { TestGateway } from "./test-gateway.ts";
+import { chunk, ofType, PROGRAM, wanted } from "../../test/held-pool.ts";
+import { TestGateway } from "@medusa/testing/node-gateway";
 
 const c = (jobId: string, index: number, items: unknown[] = [index], task: "map" | "reduce" = "map"): NodeChunk => ({ jobId, index, token: `t${index}`, task, items });
 

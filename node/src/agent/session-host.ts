@@ -1,5 +1,5 @@
 import { NODE_PROTOCOL_VERSION, type GatewayMessage, type NodeMessage } from "@medusa/core";
-import type { ChunkRunner } from "./agent.ts";
+import type { ChunkRunner } from "./chunk-runner.ts";
 
 type Open = Extract<GatewayMessage, { type: "session_open" }>;
 type Round = Extract<GatewayMessage, { type: "session_round" }>;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseRunnerArgs } from "./runner-main.ts";
-import { testPool } from "./testing.ts";
-import { wasiProgram } from "./wat-fixtures.ts";
+import { testPool } from "../../test/runner-pool.ts";
+import { wasiProgram } from "@medusa/testing/wat-fixtures";
 
 const python = { runtime: "python" as const, source: "def map(x):\n    return x + 1\n" };
 

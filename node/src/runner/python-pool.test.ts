@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import type { RunnableProgram } from "@medusa/core/program";
 import type { RunnerPool } from "./runner-pool.ts";
-import { eventually, isRunning, testPool } from "./testing.ts";
+import { isRunning, testPool } from "../../test/runner-pool.ts";
+import { until } from "@medusa/testing/until";
 
 // Every new job loads Pyodide in a fresh process (~4 s), so these tests are slow by nature.
 const SLOW = 60_000;
@@ -166,10 +167,10 @@ describe("python runners", () => {
   test("dropJob kills the job's runner and its running chunk resolves as cancelled", async () => {
     const slow = job("def map(x):\n    while True:\n        pass");
     const running = pool.run(slow, { task: "map", items: [1] });
-    await eventually(() => pool.runnerInfo().some((r) => r.jobId === slow.jobId && r.busy), 20_000);
+    await until(() => pool.runnerInfo().some((r) => r.jobId === slow.jobId && r.busy), 20_000);
     const pid = pool.runnerInfo().find((r) => r.jobId === slow.jobId)!.pid;
     pool.dropJob(slow.jobId);
     expect(await running).toEqual({ ok: false, error: { message: "cancelled" } });
-    await eventually(() => !isRunning(pid));
+    await until(() => !isRunning(pid), 5000);
   }, SLOW);
 });

@@ -3,8 +3,9 @@ import type { RunnableProgram } from "@medusa/core/program";
 import { RUNNER_PROTOCOL_VERSION } from "./protocol.ts";
 import { RunnerPool } from "./runner-pool.ts";
 import { RunnerProcess } from "./runner-process.ts";
-import { eventually, isRunning, testPool, testRunnerCommand } from "./testing.ts";
-import { wasiProgram } from "./wat-fixtures.ts";
+import { isRunning, testPool, testRunnerCommand } from "../../test/runner-pool.ts";
+import { until } from "@medusa/testing/until";
+import { wasiProgram } from "@medusa/testing/wat-fixtures";
 
 let echo: RunnableProgram;
 let loop: RunnableProgram;
@@ -50,7 +51,7 @@ describe("WASI runners in the pool", () => {
   test("a runner that dies mid-chunk fails that chunk and is replaced", async () => {
     const j = job(loop);
     const running = pool.run(j, { task: "map", items: [1] });
-    await eventually(() => pool.runnerInfo().some((r) => r.jobId === j.jobId && r.busy));
+    await until(() => pool.runnerInfo().some((r) => r.jobId === j.jobId && r.busy), 5000);
     process.kill(pool.runnerInfo().find((r) => r.jobId === j.jobId)!.pid, "SIGKILL");
     expect(await running).toEqual({ ok: false, error: { message: "runner exited (signal SIGKILL)" } });
     const e = job(echo);
@@ -60,11 +61,11 @@ describe("WASI runners in the pool", () => {
   test("dropJob cancels running and queued chunks and kills the runners", async () => {
     const j = job(loop);
     const runs = [1, 2, 3].map((i) => pool.run(j, { task: "map", items: [i] }));
-    await eventually(() => pool.runnerInfo().filter((r) => r.jobId === j.jobId && r.busy).length === 2);
+    await until(() => pool.runnerInfo().filter((r) => r.jobId === j.jobId && r.busy).length === 2, 5000);
     const pids = pool.runnerInfo().filter((r) => r.jobId === j.jobId).map((r) => r.pid);
     pool.dropJob(j.jobId);
     expect(await Promise.all(runs)).toEqual([1, 2, 3].map(() => ({ ok: false, error: { message: "cancelled" } })));
-    await eventually(() => pids.every((pid) => !isRunning(pid)));
+    await until(() => pids.every((pid) => !isRunning(pid)), 5000);
     expect(pool.busy).toBe(0);
   });
 
@@ -85,7 +86,7 @@ describe("runner pool housekeeping", () => {
       const j = job(echo);
       await pool.run(j, { task: "map", items: [1] });
       const pid = pool.runnerInfo().find((r) => r.jobId === j.jobId)!.pid;
-      await eventually(() => !isRunning(pid), 3000);
+      await until(() => !isRunning(pid), 3000);
     } finally {
       await pool.close();
     }
@@ -96,7 +97,7 @@ describe("runner pool housekeeping", () => {
     await pool.start();
     const running = pool.run(job(loop), { task: "map", items: [1] });
     const queued = pool.run(job(echo), { task: "map", items: [1] });
-    await eventually(() => pool.runnerInfo().some((r) => r.busy));
+    await until(() => pool.runnerInfo().some((r) => r.busy), 5000);
     const pids = pool.runnerInfo().map((r) => r.pid);
     await pool.close();
     expect(await running).toEqual({ ok: false, error: { message: "runner pool closed" } });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { collectResults, WasiRuntime } from "./wasi-runtime.ts";
-import { wasiProgram, type WAT } from "./wat-fixtures.ts";
+import { wasiProgram, type WAT } from "@medusa/testing/wat-fixtures";
 
 async function loaded(name: keyof typeof WAT, stdoutCap?: number): Promise<WasiRuntime> {
   const runtime = new WasiRuntime(stdoutCap);

@@ -1,3 +1,4 @@
+import { until } from "@medusa/testing/until";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,11 +68,6 @@ function setup(deps: Partial<SplitterDeps> = {}, scheduler: Parameters<typeof fa
   return { bus, fake, splitter, split };
 }
 
-async function until(check: () => boolean, what: string) {
-  for (let i = 0; i < 200 && !check(); i++) await Bun.sleep(5);
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
-
 describe("serveSplitter", () => {
   test("a range job: every chunk in order with offsets, in batches, then sealed with the item count", async () => {
     const { fake, split } = setup({ batchChunks: 3 });
@@ -116,7 +112,7 @@ describe("serveSplitter", () => {
   test("accepted:false (job cancelled) stops the split: no more chunks, no seal, no fail", async () => {
     const { fake, split, splitter } = setup({ batchChunks: 10 }, { acceptBatches: 1 });
     await split("j5", { range: { start: 0, stop: 1_000_000_000 } }, 1);
-    await until(() => splitter.inFlight().length === 0, "the split to stop");
+    await until(() => splitter.inFlight().length === 0, 1000, "the split to stop");
     expect(fake.batches.length).toBe(2);
     const outcome = await Promise.race([fake.final("j5"), Bun.sleep(50).then(() => "none")]);
     expect(outcome).toBe("none");
@@ -151,7 +147,7 @@ describe("serveSplitter", () => {
     const stall = Promise.withResolvers<void>();
     const { fake, split, splitter } = setup({}, { stall: stall.promise });
     await split("j9", { range: { start: 0, stop: 10 } }, 1);
-    await until(() => splitter.inFlight().length === 1, "the split to start");
+    await until(() => splitter.inFlight().length === 1, 1000, "the split to start");
     const closed = splitter.close();
     stall.resolve();
     await closed;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 /**
  * A real process confines itself with confine() and then tries what a
  * runner must not do; the kernel's answers come back as JSON. What the
- * runner and the pool do with it is tested in src/redteam.
+ * runner and the pool do with it is tested in test/redteam.
  */
 const marker = join(tmpdir(), `medusa-confine-${process.pid}`);
 const CHILD = `

@@ -1,6 +1,6 @@
 import { describe } from "bun:test";
-import { mongoTestDatabases } from "../testing/mongo-databases.ts";
-import { mongoAvailable } from "../testing/servers.ts";
+import { mongoTestDatabases } from "@medusa/testing/mongo-databases";
+import { mongoAvailable } from "@medusa/testing/servers";
 import { accountStoreContract } from "./accounts.contract.ts";
 import { MongoAccountStore } from "./mongo-accounts.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { natsAvailable, testPrefix, TEST_NATS_URL } from "../testing/servers.ts";
+import { natsAvailable, testPrefix, TEST_NATS_URL } from "@medusa/testing/servers";
 import { busContract } from "./bus.contract.ts";
 import { NatsBus } from "./nats-bus.ts";
 

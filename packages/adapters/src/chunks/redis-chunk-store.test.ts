@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import Redis from "ioredis";
-import { redisAvailable, TEST_REDIS_URL, testPrefix } from "../testing/servers.ts";
+import { redisAvailable, TEST_REDIS_URL, testPrefix } from "@medusa/testing/servers";
 import { chunkStoreContract } from "./chunk-store.contract.ts";
 import { RedisChunkStore } from "./redis-chunk-store.ts";
 import { chunkKeys, chunkRef, leaseMember, LUA_KEYS } from "./redis-keys.ts";

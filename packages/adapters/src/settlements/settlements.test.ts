@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "nats";
 import type { Settlement } from "@medusa/core";
-import { natsAvailable, testPrefix, TEST_NATS_URL } from "../testing/servers.ts";
+import { natsAvailable, testPrefix, TEST_NATS_URL } from "@medusa/testing/servers";
 import { DirectSettlements } from "./direct-settlements.ts";
 import { JetStreamSettlements } from "./jetstream-settlements.ts";
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { emit, events, type JobEvent } from "@medusa/core";
-import { ALICE, BOB, listen, testGateway, type TestGateway } from "../testing/fake-services.ts";
+import { ALICE, BOB } from "@medusa/testing/fake-services";
+import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
 let server: ReturnType<typeof listen>;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { ALICE, testGateway, type TestGateway } from "../testing/fake-services.ts";
+import { ALICE } from "@medusa/testing/fake-services";
+import { testGateway, type TestGateway } from "../../test/test-gateway.ts";
 import { chunkItems, rangeItems } from "./chunk-items.ts";
 
 let t: TestGateway;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { emit, events, type GatewayMessage } from "@medusa/core";
-import { ALICE, auth, lease, listen, NODE, testGateway, type TestGateway } from "../testing/fake-services.ts";
+import { ALICE, auth, lease, NODE } from "@medusa/testing/fake-services";
+import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
 let server: ReturnType<typeof listen>;

@@ -1,29 +1,10 @@
-import { call, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeMessage, type RunnableProgram, type SandboxLevel, type Served } from "@medusa/core";
+import { call, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import { errorText, type Log, type NodePrincipal } from "../http/types.ts";
 import { chunkItems } from "./chunk-items.ts";
+import type { HubServices, JobProgram, SessionMessage } from "./hub-services.ts";
 import { NodeConnection, type NodeSocket } from "./node-connection.ts";
-
-export interface JobProgram {
-  owner: string;
-  program: RunnableProgram;
-  timeoutMs: number;
-  /** sha256 of owner and program: which jobs may share a node's warm runner. */
-  affinity: string;
-}
-
-/** What connections use from their hub. */
-export interface HubServices {
-  bus: Bus;
-  log: Log;
-  program(jobId: string): Promise<JobProgram>;
-  chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
-  releaseOrphans(connection: NodeConnection): Promise<void>;
-  sessionMessage(nodeId: string, message: SessionMessage): void;
-}
-
-export type SessionMessage = Extract<NodeMessage, { type: "session_ready" | "session_partials" | "session_error" }>;
 
 /** Where session traffic from nodes goes (the gateway's SessionHub). */
 export interface SessionSink {
@@ -122,8 +103,8 @@ export class NodeHub implements HubServices, SessionNodeSource {
     return c && !c.closed ? c : undefined;
   }
 
-  async releaseOrphans(connection: NodeConnection): Promise<void> {
-    if (!this.connections.has(connection.nodeId)) await this.release(connection.nodeId);
+  async releaseOrphans(nodeId: string): Promise<void> {
+    if (!this.connections.has(nodeId)) await this.release(nodeId);
   }
 
   status(nodeId: string): NodeStatus | undefined {

@@ -9,7 +9,7 @@ import {
   type SandboxLevel,
 } from "@medusa/core";
 import { errorText, type Log } from "../http/types.ts";
-import type { HubServices } from "./hub.ts";
+import type { HubServices } from "./hub-services.ts";
 
 /** What a node connection needs from its WebSocket. */
 export interface NodeSocket {
@@ -157,7 +157,7 @@ export class NodeConnection {
         this.demand = Math.max(0, this.demand - 1);
       }
       // Leases granted while the socket was closing would otherwise wait out their expiry.
-      if (this.closed) return this.hub.releaseOrphans(this);
+      if (this.closed) return this.hub.releaseOrphans(this.nodeId);
     }
   }
 

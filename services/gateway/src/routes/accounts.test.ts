@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { jsonInit, testGateway, type TestGateway } from "../testing/fake-services.ts";
+import { jsonInit } from "@medusa/testing/fake-services";
+import { testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
 beforeEach(() => (t = testGateway({ maxJsonBytes: 1024 })));

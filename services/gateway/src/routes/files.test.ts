@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { sha256Hex } from "@medusa/core";
-import { ALICE, auth, BOB, testGateway, type TestGateway } from "../testing/fake-services.ts";
+import { ALICE, auth, BOB } from "@medusa/testing/fake-services";
+import { testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
 beforeEach(() => (t = testGateway({ maxFileBytes: 1000 })));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { testGateway } from "../testing/fake-services.ts";
+import { testGateway } from "../../test/test-gateway.ts";
 import { siteRoutes, SITE_PATHS } from "./site.ts";
 
 describe("site routes", () => {

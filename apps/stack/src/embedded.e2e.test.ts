@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { wasm } from "@medusa/node/runner/wat-fixtures";
+import { wasm } from "@medusa/testing/wat-fixtures";
 import { ApiError, MedusaClient } from "./client.ts";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";

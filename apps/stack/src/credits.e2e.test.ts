@@ -7,7 +7,8 @@ import { accountFileKey, call, MedusaError, subjects, type JobSpec } from "@medu
 import { serveCredits, type CreditsService } from "@medusa/credits";
 import { serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
-import { ScriptedNode, until } from "./testing/scripted-node.ts";
+import { ScriptedNode } from "../test/scripted-node.ts";
+import { until } from "@medusa/testing/until";
 
 /**
  * Credits end to end in one process: scheduler, splitter and credits over the

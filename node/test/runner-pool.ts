@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Runtime } from "@medusa/core/program";
-import { RunnerPool, type PoolOptions } from "./runner-pool.ts";
+import { RunnerPool, type PoolOptions } from "../src/runner/runner-pool.ts";
 
 /** How tests start a runner: Bun on the entry file, as dev does. */
-export const testRunnerCommand = (runtime: Runtime) => [process.execPath, join(import.meta.dir, "runner-entry.ts"), runtime];
+export const testRunnerCommand = (runtime: Runtime) => [process.execPath, join(import.meta.dir, "../src/runner/runner-entry.ts"), runtime];
 
 export function testPool(opts: Partial<PoolOptions> = {}): RunnerPool {
   return new RunnerPool({ slots: 2, runnerCommand: testRunnerCommand, ...opts });
@@ -15,14 +15,5 @@ export function isRunning(pid: number): boolean {
     return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
   } catch {
     return false;
-  }
-}
-
-/** Waits for a condition that another process makes true. */
-export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await Bun.sleep(20);
   }
 }

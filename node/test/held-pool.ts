@@ -1,6 +1,6 @@
 import type { NodeMessage } from "@medusa/core";
-import type { ChunkOutcome, ChunkRunner } from "./agent.ts";
-import type { GatewayConn } from "./test-gateway.ts";
+import type { ChunkOutcome, ChunkRunner } from "../src/agent/agent.ts";
+import type { GatewayConn } from "@medusa/testing/node-gateway";
 
 /** Test helpers for the agent: a pool whose chunks finish when the test says so, to drive the agent's timing exactly. */
 export class HeldPool implements ChunkRunner {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { eventually, isRunning } from "../runner/testing.ts";
-import { wasiProgram } from "../runner/wat-fixtures.ts";
+import { isRunning } from "../../test/runner-pool.ts";
+import { until } from "@medusa/testing/until";
+import { wasiProgram } from "@medusa/testing/wat-fixtures";
 import { failure, RedTeamNode, type Report } from "./harness.ts";
 import { hostileWasi, PROBE_CALLS } from "./hostile-wasi.ts";
 
@@ -81,7 +82,7 @@ describe.skipIf(process.platform !== "linux")("red team: hostile WASI modules", 
     expect(runners.length).toBeGreaterThan(0);
     node.proc.kill("SIGKILL");
     await node.proc.exited;
-    await eventually(() => runners.every((pid) => !isRunning(pid)), 5000);
+    await until(() => runners.every((pid) => !isRunning(pid)), 5000);
     expect(await orphaned).toBe("no report: the node is gone");
   }, SLOW);
 });

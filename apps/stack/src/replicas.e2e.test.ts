@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { DirectSettlements, FolderBlobStore, MemoryBus, SqliteChunkStore } from "@medusa/adapters";
 import { call, MedusaError, subjects, type Bus, type ChunkLease, type JobSpec } from "@medusa/core";
 import { serveSplitter } from "@medusa/splitter";
-import { leaseOptions, replicaEnv, type ReplicaPolicy } from "./replica-policy.ts";
-import { serveScheduler } from "./scheduler-service.ts";
+import { leaseOptions, replicaEnv, type ReplicaPolicy } from "@medusa/scheduler/replica-policy";
+import { serveScheduler } from "@medusa/scheduler";
 import { z } from "zod";
 
 /** Replicas through the scheduler: the owner rule, canonical comparison, and what gets logged. */

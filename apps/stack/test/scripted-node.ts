@@ -50,14 +50,3 @@ function plusOne(lease: ChunkLease): unknown {
   if (input.kind === "items") return input.items.map((x) => (x as number) + 1);
   throw new Error(`scripted node: unexpected input ${input.kind}`);
 }
-
-/** Polls `probe` until it returns a value, or fails after `ms`. */
-export async function until<T>(probe: () => Promise<T | undefined | null | false>, ms = 10_000, what = "condition"): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await Bun.sleep(20);
-  }
-}

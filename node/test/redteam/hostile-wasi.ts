@@ -1,5 +1,5 @@
 import type { RunnableProgram } from "@medusa/core";
-import { compileWat } from "../runner/wat-fixtures.ts";
+import { compileWat } from "@medusa/testing/wat-fixtures";
 
 /**
  * Hostile WASI modules: all a module can do is call its imports, so these

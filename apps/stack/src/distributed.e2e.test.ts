@@ -1,8 +1,9 @@
+import { until } from "@medusa/testing/until";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/adapters/testing/servers";
+import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import type { Subprocess } from "bun";
 import { MedusaClient } from "./client.ts";
 
@@ -31,13 +32,7 @@ describe.skipIf(!ready)("distributed stack, end to end", () => {
     return proc;
   }
 
-  async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000) {
-    const end = Date.now() + ms;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms\n${output.join("").slice(-4000)}`);
-      await Bun.sleep(100);
-    }
-  }
+  const waitFor = (check: () => Promise<boolean>, what: string, ms = 30_000) => until(check, ms, what, { everyMs: 100, context: () => output.join("").slice(-4000) });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "medusa-dist-"));

@@ -3,8 +3,8 @@ import type { Page } from "playwright-core";
 import { startNode, type NodeAgent } from "@medusa/node";
 import { MedusaClient } from "@medusa/stack/client";
 import type { Stack } from "@medusa/stack/stack";
-import { chromiumAvailable, screenshotPath, type TestBrowser } from "./chromium.ts";
-import { startSite, type SiteUnderTest } from "./site-stack.ts";
+import { chromiumAvailable, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
+import { startSite, type SiteUnderTest } from "../../test/site-stack.ts";
 
 /** The session page in Debian's Chromium against the embedded stack with two local nodes. */
 let stack: Stack;

@@ -1,8 +1,9 @@
+import { until } from "@medusa/testing/until";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { redisAvailable, testPrefix, TEST_REDIS_URL } from "@medusa/adapters/testing/servers";
+import { redisAvailable, testPrefix, TEST_REDIS_URL } from "@medusa/testing/servers";
 import type { Subprocess } from "bun";
 import { NodeSummary, type JobEvent } from "@medusa/core";
 import { z } from "zod";
@@ -49,13 +50,7 @@ function liarSimulation(store: Record<string, string>) {
     return proc;
   }
 
-  async function waitFor(check: () => Promise<boolean>, what: string, ms = 60_000) {
-    const end = Date.now() + ms;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms\n${output.join("").slice(-4000)}`);
-      await Bun.sleep(100);
-    }
-  }
+  const waitFor = (check: () => Promise<boolean>, what: string, ms = 60_000) => until(check, ms, what, { everyMs: 100, context: () => output.join("").slice(-4000) });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "medusa-liars-"));
@@ -80,7 +75,7 @@ function liarSimulation(store: Record<string, string>) {
 
     // Liars connect first, so they are first in line for every chunk.
     const liar = (name: string, token: string, lies: string, skew: number) =>
-      spawn(name, ["packages/stack/src/testing/liar-node.ts", "--gateway", stack.url, "--token", token, "--lies", lies, "--skew", String(skew)]);
+      spawn(name, ["apps/stack/src/testing/liar-node.ts", "--gateway", stack.url, "--token", token, "--lies", lies, "--skew", String(skew)]);
     liar("mallory-1", mallory.tokens[0]!, "wrong", 1);
     liar("mallory-2", mallory.tokens[1]!, "wrong", 1);
     liar("trudy-1", trudy.tokens[0]!, "wrong,foreign,replay", 2);

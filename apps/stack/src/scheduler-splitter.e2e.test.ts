@@ -1,3 +1,4 @@
+import { until } from "@medusa/testing/until";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -5,7 +6,7 @@ import { join } from "node:path";
 import { DirectSettlements, FolderBlobStore, MemoryBus, SqliteChunkStore } from "@medusa/adapters";
 import { call, listen, events, MedusaError, subjects, type Bus, type ChunkLease, type JobEvent } from "@medusa/core";
 import { serveSplitter } from "@medusa/splitter";
-import { serveScheduler } from "./scheduler-service.ts";
+import { serveScheduler } from "@medusa/scheduler";
 
 /** Scheduler + real splitter + SQLite chunk state over the in-process bus; a scripted node leases over the bus. */
 let dir: string;
@@ -34,16 +35,6 @@ afterEach(() => closeAll());
 
 const py = (source: string) => ({ runtime: "python" as const, source });
 const squares = py("def map(x):\n    return x * x\n");
-
-async function until<T>(probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await Bun.sleep(5);
-  }
-}
 
 async function leaseAll(nodeId: string, max = 100): Promise<ChunkLease[]> {
   return until(async () => {

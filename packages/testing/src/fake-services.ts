@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
+import { until } from "./until.ts";
 import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
 import {
   MedusaError,
@@ -16,9 +13,6 @@ import {
   type Principal,
   type Served,
 } from "@medusa/core";
-import { DirectSettlements } from "@medusa/adapters/settlements/direct-settlements";
-import { createGateway } from "../gateway.ts";
-import { silentLog } from "../http/types.ts";
 
 /**
  * Tiny stand-ins for the credits and scheduler services, answering on a
@@ -139,13 +133,10 @@ export class FakeServices {
 
   /** Resolves once `name` has been called `n` times. */
   async called(name: string, n = 1, timeoutMs = 2_000): Promise<unknown[]> {
-    const until = Date.now() + timeoutMs;
-    while ((this.calls[name]?.length ?? 0) < n) {
-      if (Date.now() > until) throw new Error(`${name} was called ${this.calls[name]?.length ?? 0} times, expected ${n}`);
-      await Bun.sleep(5);
-    }
+    await until(() => (this.calls[name]?.length ?? 0) >= n, timeoutMs, `${name} called ${n} times`, { everyMs: 5, context: () => `it was called ${this.calls[name]?.length ?? 0} times` });
     return this.calls[name]!;
   }
+
 
   close(): void {
     for (const s of this.served) s.subscription.unsubscribe();
@@ -163,39 +154,8 @@ export const lease = (jobId: string, index: number, input: ChunkLease["input"], 
   expiresAt: Date.now() + 60_000,
 });
 
-/** A gateway over a MemoryBus with the fakes answering and a real folder blob store in a temp dir. */
-export function testGateway(opts: { maxJsonBytes?: number; maxFileBytes?: number; nodeTickMs?: number } = {}) {
-  const bus = new MemoryBus();
-  const fakes = new FakeServices(bus);
-  const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
-  const blobs = new FolderBlobStore(dir);
-  // Sessions' settlements have nobody to take them here: they stay queued, which these tests never look at.
-  const gateway = createGateway({ bus, blobs, settlements: new DirectSettlements(), log: silentLog, ...opts });
-  return {
-    bus,
-    fakes,
-    blobs,
-    gateway,
-    app: gateway.app,
-    async close() {
-      await gateway.close();
-      fakes.close();
-      await bus.drain();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-export type TestGateway = ReturnType<typeof testGateway>;
-
 export const auth = (key: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` } });
 export const jsonInit = (key: string | null, body: unknown, method = "POST"): RequestInit => {
   const init: RequestInit = { method, headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) };
   return key ? auth(key, init) : init;
 };
-
-/** A real server for the WebSocket tests. */
-export function listen(t: TestGateway) {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: t.app.fetch, websocket: t.gateway.websocket });
-  return { server, ws: (path: string) => `ws://127.0.0.1:${server.port}${path}` };
-}

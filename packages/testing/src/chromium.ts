@@ -64,7 +64,7 @@ export async function launchBrowser(options: { width?: number; height?: number }
  * run leaves the work tree clean.
  */
 export function screenshotPath(name: string): string {
-  const docs = new URL("../../../../../docs/", import.meta.url).pathname;
+  const docs = new URL("../../../docs/", import.meta.url).pathname;
   const dir = process.env.MEDUSA_UPDATE_SCREENSHOTS === "1" ? docs : join(tmpdir(), "medusa-screenshots");
   mkdirSync(dir, { recursive: true });
   return join(dir, name);

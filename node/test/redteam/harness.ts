@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeMessage, RunnableProgram } from "@medusa/core";
-import { TestGateway, type GatewayConn } from "../agent/test-gateway.ts";
+import { TestGateway, type GatewayConn } from "@medusa/testing/node-gateway";
 
 /**
  * The red team's target: the real node executable, built the way

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stackEnv } from "@medusa/stack/env";
 import { startStack, type Stack } from "@medusa/stack/stack";
-import { launchBrowser, type TestBrowser } from "./chromium.ts";
+import { launchBrowser, type TestBrowser } from "@medusa/testing/chromium";
 
 /** What the site's browser suites run against: the embedded stack (one local node, one slot) in a scratch folder, and Chromium. */
 export interface SiteUnderTest {

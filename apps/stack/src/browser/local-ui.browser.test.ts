@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { chromiumAvailable, launchBrowser, screenshotPath, type TestBrowser } from "@medusa/gateway/site/browser/chromium";
+import { chromiumAvailable, launchBrowser, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
 import { MedusaClient } from "@medusa/stack/client";
 import { stackEnv } from "@medusa/stack/env";
 import { startStack, type Stack } from "@medusa/stack/stack";
-import { ttyIdle } from "./idle.ts";
-import { startVolunteer, type Volunteer } from "./volunteer.ts";
+import { ttyIdle } from "@medusa/node/ui/idle";
+import { startVolunteer, type Volunteer } from "@medusa/node/ui/volunteer";
 
 /**
  * The volunteer's local UI in Chromium, driving a real node of the embedded

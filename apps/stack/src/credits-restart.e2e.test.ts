@@ -5,11 +5,12 @@ import { join, resolve } from "node:path";
 import Redis from "ioredis";
 import type { Subprocess } from "bun";
 import { FolderBlobStore, JetStreamSettlements, NatsBus, RedisChunkStore } from "@medusa/adapters";
-import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/adapters/testing/servers";
+import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import { call, subjects } from "@medusa/core";
 import { serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
-import { ScriptedNode, until } from "./testing/scripted-node.ts";
+import { ScriptedNode } from "../test/scripted-node.ts";
+import { until } from "@medusa/testing/until";
 
 /**
  * The credits service as its own process on real NATS, SIGKILLed while a

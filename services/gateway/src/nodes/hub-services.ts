@@ -1,0 +1,23 @@
+import type { Bus, ChunkInput, NodeMessage, RunnableProgram } from "@medusa/core";
+import type { Log } from "../http/types.ts";
+
+export interface JobProgram {
+  owner: string;
+  program: RunnableProgram;
+  timeoutMs: number;
+  /** sha256 of owner and program: which jobs may share a node's warm runner. */
+  affinity: string;
+}
+
+/** What connections use from their hub. */
+export interface HubServices {
+  bus: Bus;
+  log: Log;
+  program(jobId: string): Promise<JobProgram>;
+  chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
+  /** After a connection closed: hands its chunks back unless the node has already reconnected. */
+  releaseOrphans(nodeId: string): Promise<void>;
+  sessionMessage(nodeId: string, message: SessionMessage): void;
+}
+
+export type SessionMessage = Extract<NodeMessage, { type: "session_ready" | "session_partials" | "session_error" }>;

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
+import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
+import { DirectSettlements } from "@medusa/adapters/settlements/direct-settlements";
+import { FakeServices } from "@medusa/testing/fake-services";
+import { createGateway } from "../src/gateway.ts";
+import { silentLog } from "../src/http/types.ts";
+
+/** A gateway over a MemoryBus with the fakes answering and a real folder blob store in a temp dir. */
+export function testGateway(opts: { maxJsonBytes?: number; maxFileBytes?: number; nodeTickMs?: number } = {}) {
+  const bus = new MemoryBus();
+  const fakes = new FakeServices(bus);
+  const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
+  const blobs = new FolderBlobStore(dir);
+  // Sessions' settlements have nobody to take them here: they stay queued, which these tests never look at.
+  const gateway = createGateway({ bus, blobs, settlements: new DirectSettlements(), log: silentLog, ...opts });
+  return {
+    bus,
+    fakes,
+    blobs,
+    gateway,
+    app: gateway.app,
+    async close() {
+      await gateway.close();
+      fakes.close();
+      await bus.drain();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestGateway = ReturnType<typeof testGateway>;
+
+/** A real server for the WebSocket tests. */
+export function listen(t: TestGateway) {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: t.app.fetch, websocket: t.gateway.websocket });
+  return { server, ws: (path: string) => `ws://127.0.0.1:${server.port}${path}` };
+}
