@@ -13,6 +13,7 @@ export * from "./ports/bus.ts";
 export * from "./ports/chunk-store.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/settlement-queue.ts";
+export * from "./principal.ts";
 export * from "./program.ts";
 export * from "./session.ts";
 export * from "./subjects.ts";

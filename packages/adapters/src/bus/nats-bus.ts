@@ -2,12 +2,8 @@ import { connect, type Msg, type NatsConnection, type Subscription } from "nats"
 import { BusError, type Bus, type BusMessage, type BusSubscription } from "@medusa/core";
 import { PendingReplies, within } from "./pending-replies.ts";
 
-/**
- * The bus over NATS core. Every subject goes on the wire under `<prefix>.`,
- * so parallel test runs and stacks sharing a server never hear each other;
- * callers only ever see un-prefixed subjects.
- */
 export interface NatsBusOptions {
+  /** The deployment prefix (MEDUSA_PREFIX); none puts subjects on the wire as they are. */
   prefix?: string;
   /** Connection name, shown by the server's monitoring. */
   name?: string;
@@ -15,6 +11,14 @@ export interface NatsBusOptions {
   drainTimeoutMs?: number;
 }
 
+/** A subject as it travels on the wire: `<prefix>.<subject>`. The one place the deployment prefix is applied. */
+export const prefixedSubject = (prefix: string | undefined, subject: string): string => (prefix ? `${prefix}.${subject}` : subject);
+
+/**
+ * The bus over NATS core. Every subject goes on the wire under `<prefix>.`,
+ * so parallel test runs and stacks sharing a server never hear each other;
+ * callers only ever see un-prefixed subjects.
+ */
 export class NatsBus implements Bus {
   private readonly subs = new Set<NatsSubscription>();
   private readonly pending = new PendingReplies();
@@ -23,18 +27,18 @@ export class NatsBus implements Bus {
   private constructor(
     /** The raw connection, for JetStream; subjects used on it directly are not prefixed. */
     readonly nc: NatsConnection,
-    private readonly prefix: string,
+    private readonly prefix: string | undefined,
     private readonly drainTimeoutMs: number,
   ) {}
 
   static async connect(url: string, opts: NatsBusOptions = {}): Promise<NatsBus> {
     const nc = await connect({ servers: url, name: opts.name });
-    return new NatsBus(nc, opts.prefix ? `${opts.prefix}.` : "", opts.drainTimeoutMs ?? 5_000);
+    return new NatsBus(nc, opts.prefix, opts.drainTimeoutMs ?? 5_000);
   }
 
   /** The subject as it travels on the wire. */
   wireSubject(subject: string): string {
-    return this.prefix + subject;
+    return prefixedSubject(this.prefix, subject);
   }
 
   publish(subject: string, data: Uint8Array): void {
@@ -104,7 +108,7 @@ export class NatsBus implements Bus {
     const reply = m.reply;
     if (reply) this.pending.add(reply);
     return {
-      subject: m.subject.startsWith(this.prefix) ? m.subject.slice(this.prefix.length) : m.subject,
+      subject: this.prefix && m.subject.startsWith(`${this.prefix}.`) ? m.subject.slice(this.prefix.length + 1) : m.subject,
       data: m.data,
       respond: (answer) => {
         if (!reply) return;

@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, JSONCodec, RetentionPolicy, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
-import { Settlement, type SettlementConsumer, type SettlementQueue } from "@medusa/core";
+import { Settlement, SETTLEMENT_SUBJECT, type SettlementConsumer, type SettlementQueue } from "@medusa/core";
+import { prefixedSubject } from "../bus/nats-bus.ts";
 
 /**
  * Settlements over NATS JetStream: a work-queue stream under the deployment's
@@ -22,7 +23,8 @@ const codec = JSONCodec<Settlement>();
 const CONSUMER = "credits";
 
 export class JetStreamSettlements implements SettlementQueue {
-  private readonly subject: string;
+  /** On the wire, under the prefix like the bus's subjects: `medusa.credits.settle`. */
+  readonly subject: string;
   private readonly stream: string;
   private readonly js: JetStreamClient;
 
@@ -31,7 +33,7 @@ export class JetStreamSettlements implements SettlementQueue {
     private readonly jsm: JetStreamManager,
     private readonly opts: Required<JetStreamSettlementsOptions>,
   ) {
-    this.subject = `${opts.prefix}.medusa.credits.settle`;
+    this.subject = prefixedSubject(opts.prefix, SETTLEMENT_SUBJECT);
     this.stream = `${opts.prefix.replace(/[^A-Za-z0-9_-]/g, "_")}_settlements`;
     this.js = nc.jetstream();
   }

@@ -58,7 +58,7 @@ describe.skipIf(!(await natsAvailable()))("JetStreamSettlements", () => {
     nc = await connect({ servers: TEST_NATS_URL });
     const prefix = testPrefix("st");
     q = await JetStreamSettlements.open(nc, { prefix });
-    await nc.jetstream().publish(`${prefix}.medusa.credits.settle`, new TextEncoder().encode("{not json"));
+    await nc.jetstream().publish(`${prefix}.credits.settle`, new TextEncoder().encode("{not json"));
     await q.publish([payout(7)]);
     const seen: string[] = [];
     const consumer = q.consume(async (batch) => void seen.push(...batch.map((s) => s.key)));

@@ -1,3 +1,5 @@
+import type { Principal } from "../principal.ts";
+
 /** The accounts port: accounts, API keys, login tokens and nodes. Secrets are stored hashed only. */
 export interface AccountRow {
   id: string;
@@ -12,10 +14,6 @@ export interface NodeRow {
   name: string;
   createdAt: number;
 }
-
-export type Principal =
-  | { kind: "account"; accountId: string }
-  | { kind: "node"; nodeId: string; ownerId: string };
 
 export interface AccountStore {
   /** Fails with `conflict` when the email is taken. */
