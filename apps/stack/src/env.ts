@@ -1,23 +1,22 @@
-import { intFrom, parseEnv, portEnv } from "@medusa/core";
-import { replicaEnv } from "@medusa/scheduler";
 import { z } from "zod";
+import { intFrom, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { replicaEnv } from "@medusa/scheduler";
 
-export const stackEnv = (env: Record<string, string | undefined> = process.env) =>
-  parseEnv(
-    {
-      ...portEnv,
-      /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
-      ...replicaEnv(true),
-      MEDUSA_PORT: intFrom(8080, 0, 65535),
-      MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
-      /** Slots per local node; default: the node's own default (cores − 1). */
-      MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
-      /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */
-      MEDUSA_STARTER_CREDITS: intFrom(1_000_000, 0),
-      MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
-      MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
-      MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
-    },
-    env,
-  );
-export type StackEnv = ReturnType<typeof stackEnv>;
+/** The embedded stack's configuration: every service in one process, so NATS is optional. */
+export const StackEnv = PortEnv.extend({
+  /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
+  ...replicaEnv(true),
+  MEDUSA_PORT: intFrom(8080, 0, 65535),
+  MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
+  /** Slots per local node; default: the node's own default (cores − 1). */
+  MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
+  /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */
+  MEDUSA_STARTER_CREDITS: intFrom(1_000_000, 0),
+  MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
+  MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
+  MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
+});
+export type StackEnv = z.infer<typeof StackEnv>;
+
+/** Parses the configuration once at start-up; throws naming any bad variable. */
+export const stackEnv = (source: EnvSource = process.env): StackEnv => parseEnv(StackEnv, source);

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, BlobStore, Bus, ChunkStore, LedgerStore, SettlementQueue } from "@medusa/core";
+import type { AccountStore, BlobStore, Bus, ChunkStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
@@ -18,14 +18,6 @@ import { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
  * Picks each port's adapter from the environment: a URL selects the
  * distributed adapter, its absence the embedded one under MEDUSA_DATA_DIR.
  */
-export interface PortEnv {
-  MEDUSA_NATS_URL?: string;
-  MEDUSA_REDIS_URL?: string;
-  MEDUSA_MONGO_URL?: string;
-  MEDUSA_DATA_DIR: string;
-  MEDUSA_PREFIX: string;
-}
-
 function dataDir(env: PortEnv): string {
   mkdirSync(env.MEDUSA_DATA_DIR, { recursive: true });
   return env.MEDUSA_DATA_DIR;

@@ -9,7 +9,7 @@
  * key (default: one per call) makes a retried command apply once.
  */
 import { connectBus, openAccountStore, openLedgerStore } from "@medusa/adapters/connect";
-import { call, configOrExit, MedusaError, MINT, newId, parseEnv, portEnv, subjects } from "@medusa/core";
+import { call, configOrExit, MedusaError, MINT, newId, parseEnv, PortEnv, subjects } from "@medusa/core";
 import { z } from "zod";
 
 const Args = z.tuple([z.string().email("the first argument must be an account's email"), z.coerce.number().int().min(1, "the amount must be a whole number above 0"), z.string().min(1).optional()]);
@@ -19,7 +19,7 @@ async function main(): Promise<string> {
   if (!parsed.success) throw new MedusaError("invalid_field", `usage: npm run grant -- <email> <amount> [key]\n${parsed.error.issues[0]!.message}`);
   const [email, amount, given] = parsed.data;
   const key = `grant:operator:${given ?? newId("g")}`;
-  const env = configOrExit("grant", () => parseEnv(portEnv, process.env));
+  const env = configOrExit("grant", () => parseEnv(PortEnv));
 
   if (env.MEDUSA_NATS_URL) {
     const bus = await connectBus(env, "grant");

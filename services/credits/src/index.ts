@@ -1,2 +1,2 @@
 export { serveCredits, type CreditsDeps, type CreditsService } from "./credits-service.ts";
-export { creditsEnv, readCreditsEnv, type CreditsEnv } from "./env.ts";
+export { CreditsEnv, creditsEnv } from "./env.ts";

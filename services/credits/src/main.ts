@@ -1,10 +1,11 @@
 /** The credits service as its own process: env → connections → serve → bounded shutdown. */
 import { connectBus, openAccountStore, openLedgerStore, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
+import { configOrExit } from "@medusa/core";
 import { serveCredits } from "./credits-service.ts";
-import { readCreditsEnv } from "./env.ts";
+import { creditsEnv } from "./env.ts";
 
 async function main() {
-  const env = readCreditsEnv();
+  const env = configOrExit("credits", creditsEnv);
   // Alone, this service reaches the others only over NATS: refuse to start on a private in-process bus.
   const bus = await connectBus(env, "credits", { require: true });
   const store = await openAccountStore(env);

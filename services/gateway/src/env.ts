@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
+import { intFrom, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
-export const GatewayEnvVars = {
-  ...portEnv,
+/** The gateway's configuration. */
+export const GatewayEnv = PortEnv.extend({
+  MEDUSA_NATS_URL: natsUrlRequiredBy("gateway"),
   MEDUSA_PORT: intFrom(8080, 0, 65_535),
   /** The interface to listen on; all of them by default (the gateway is the public face). */
   MEDUSA_HOST: z.string().min(1).default("0.0.0.0"),
@@ -12,7 +13,8 @@ export const GatewayEnvVars = {
   MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
-};
+});
+export type GatewayEnv = z.infer<typeof GatewayEnv>;
 
-export const gatewayEnv = (env: Record<string, string | undefined> = process.env) => requireNats(parseEnv(GatewayEnvVars, env), "gateway");
-export type GatewayEnvConfig = ReturnType<typeof gatewayEnv>;
+/** Parses the configuration once at start-up; throws naming any bad variable. */
+export const gatewayEnv = (source: EnvSource = process.env): GatewayEnv => parseEnv(GatewayEnv, source);

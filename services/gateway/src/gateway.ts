@@ -3,7 +3,7 @@ import { websocket } from "hono/bun";
 import type { BlobStore, Bus, SettlementQueue } from "@medusa/core";
 import { TokenVerifier } from "./http/auth.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
-import type { GatewayEnv, Log } from "./http/types.ts";
+import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { NodeHub } from "./nodes/hub.ts";
 import { accountRoutes } from "./routes/accounts.ts";
@@ -47,7 +47,7 @@ export function createGateway(deps: GatewayDeps) {
   const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound });
   hub.attachSessions(sessions);
 
-  const app = new Hono<GatewayEnv>()
+  const app = new Hono<HttpEnv>()
     .get("/healthz", (c) => c.json({ ok: true }))
     .route("/v1", accountRoutes({ bus, maxJsonBytes }))
     .route("/v1/me", meRoutes({ bus, verifier }))

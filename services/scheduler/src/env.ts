@@ -1,5 +1,15 @@
-import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
+import { z } from "zod";
+import { intFrom, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { replicaEnv } from "./replica-policy.ts";
 
-export const schedulerEnv = (env: Record<string, string | undefined> = process.env) =>
-  requireNats(parseEnv({ ...portEnv, ...replicaEnv(), MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50), MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0) }, env), "scheduler");
+/** The scheduler's configuration. */
+export const SchedulerEnv = PortEnv.extend({
+  MEDUSA_NATS_URL: natsUrlRequiredBy("scheduler"),
+  ...replicaEnv(),
+  MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
+  MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
+});
+export type SchedulerEnv = z.infer<typeof SchedulerEnv>;
+
+/** Parses the configuration once at start-up; throws naming any bad variable. */
+export const schedulerEnv = (source: EnvSource = process.env): SchedulerEnv => parseEnv(SchedulerEnv, source);

@@ -1,13 +1,16 @@
-import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
+import { z } from "zod";
+import { intFrom, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
-export const SplitterEnv = {
-  ...portEnv,
+/** The splitter's configuration. */
+export const SplitterEnv = PortEnv.extend({
+  MEDUSA_NATS_URL: natsUrlRequiredBy("splitter"),
   /** File chunks whose JSON reaches this size go to the blob store rather than inline. */
   MEDUSA_SPLITTER_INLINE_MAX_BYTES: intFrom(256 * 1024, 1, 768 * 1024),
   MEDUSA_SPLITTER_BATCH_CHUNKS: intFrom(500, 1, 10_000),
   /** Kept under NATS's default 1 MB message limit, with room for the envelope. */
   MEDUSA_SPLITTER_BATCH_BYTES: intFrom(512 * 1024, 1024, 900 * 1024),
-};
+});
+export type SplitterEnv = z.infer<typeof SplitterEnv>;
 
-export const splitterEnv = (env: Record<string, string | undefined> = process.env) => requireNats(parseEnv(SplitterEnv, env), "splitter");
-export type SplitterEnv = ReturnType<typeof splitterEnv>;
+/** Parses the configuration once at start-up; throws naming any bad variable. */
+export const splitterEnv = (source: EnvSource = process.env): SplitterEnv => parseEnv(SplitterEnv, source);

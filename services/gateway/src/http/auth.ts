@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { call, MedusaError, sha256Hex, subjects, type Bus, type Principal } from "@medusa/core";
-import type { GatewayEnv } from "./types.ts";
+import type { HttpEnv } from "./types.ts";
 
 /**
  * Resolves bearer credentials (API keys, login tokens, node tokens) through
@@ -58,7 +58,7 @@ async function principalOf(c: Context, verifier: TokenVerifier): Promise<Princip
 }
 
 /** Lets through account credentials only (API key or login token); sets `c.var.account`. */
-export function requireAccount(options: { verifier: TokenVerifier }): MiddlewareHandler<GatewayEnv> {
+export function requireAccount(options: { verifier: TokenVerifier }): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
     const principal = await principalOf(c, options.verifier);
     if (principal.kind !== "account") throw new MedusaError("forbidden", "a node token cannot use the consumer API");
@@ -68,7 +68,7 @@ export function requireAccount(options: { verifier: TokenVerifier }): Middleware
 }
 
 /** Lets through node tokens only; sets `c.var.node`. */
-export function requireNode(options: { verifier: TokenVerifier }): MiddlewareHandler<GatewayEnv> {
+export function requireNode(options: { verifier: TokenVerifier }): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
     const principal = await principalOf(c, options.verifier);
     if (principal.kind !== "node") throw new MedusaError("forbidden", "only a node token may open the node socket");

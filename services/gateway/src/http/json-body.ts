@@ -1,12 +1,12 @@
 import type { MiddlewareHandler } from "hono";
 import { MedusaError } from "@medusa/core";
-import type { GatewayEnv } from "./types.ts";
+import type { HttpEnv } from "./types.ts";
 
 /**
  * Reads a JSON body of at most `maxBytes` into `c.var.body`. The cap holds
  * for chunked bodies too: the stream is counted, never trusted.
  */
-export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<GatewayEnv> {
+export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<HttpEnv> {
   if (!(options.maxBytes > 0)) throw new Error(`jsonBody: maxBytes must be positive, got ${options.maxBytes}`);
   return async (c, next) => {
     const text = await readText(c.req.raw, options.maxBytes);

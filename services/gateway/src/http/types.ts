@@ -14,8 +14,8 @@ export function errorText(err: unknown): string {
 export type AccountPrincipal = Extract<Principal, { kind: "account" }>;
 export type NodePrincipal = Extract<Principal, { kind: "node" }>;
 
-/** Hono context variables set by the gateway's middleware. */
-export interface GatewayEnv {
+/** The Hono env of the gateway's routes: the context variables its middleware sets (not the process environment: that is `GatewayEnv` in env.ts). */
+export interface HttpEnv {
   Variables: {
     account: AccountPrincipal;
     node: NodePrincipal;

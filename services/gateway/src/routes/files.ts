@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { MedusaError, notFound, type BlobStore } from "@medusa/core";
 import { checkFilePath, fileKey, filesPrefix } from "../files/file-path.ts";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
-import type { GatewayEnv } from "../http/types.ts";
+import type { HttpEnv } from "../http/types.ts";
 
 /**
  * The caller's files, streamed to and from the blob store. Every key is
@@ -10,7 +10,7 @@ import type { GatewayEnv } from "../http/types.ts";
  * account's folder. Mounted at `/v1/files`.
  */
 export function fileRoutes(deps: { blobs: BlobStore; verifier: TokenVerifier; maxFileBytes: number }) {
-  return new Hono<GatewayEnv>()
+  return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
     .get("/", async (c) => {
       const prefix = filesPrefix(c.var.account.accountId);

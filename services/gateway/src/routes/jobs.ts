@@ -5,7 +5,7 @@ import { call, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobS
 import { checkFilePath, fileKey } from "../files/file-path.ts";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
-import type { GatewayEnv, Log } from "../http/types.ts";
+import type { HttpEnv, Log } from "../http/types.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
 import { jobResultsBody } from "../jobs/results-stream.ts";
 
@@ -35,7 +35,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
     if (!(await blobs.stat(fileKey(owner, path)))) throw missingFile(field, path);
   };
 
-  return new Hono<GatewayEnv>()
+  return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
     .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
@@ -61,7 +61,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
         await next();
       },
       upgradeWebSocket(async (c) => {
-        const owner = (c.var as GatewayEnv["Variables"]).account.accountId;
+        const owner = (c.var as HttpEnv["Variables"]).account.accountId;
         const jobId = c.req.param("id")!;
         const { from } = parseOrThrow(EventsQuery, c.req.query(), "query");
         // Ownership is checked before the upgrade, so a stranger gets a plain 404.

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { call, parseOrThrow, subjects, type Bus } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
-import type { GatewayEnv } from "../http/types.ts";
+import type { HttpEnv } from "../http/types.ts";
 
 const LedgerQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -12,7 +12,7 @@ const LedgerQuery = z.object({
 
 /** The caller's own account and ledger. Mounted at `/v1/me`. */
 export function meRoutes(deps: { bus: Bus; verifier: TokenVerifier }) {
-  return new Hono<GatewayEnv>()
+  return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
     .get("/", async (c) => c.json(await call(deps.bus, subjects.getAccount, { accountId: c.var.account.accountId })))
     .get("/ledger", async (c) => {

@@ -3,7 +3,7 @@ import { upgradeWebSocket } from "hono/bun";
 import { call, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
-import type { GatewayEnv, NodePrincipal } from "../http/types.ts";
+import type { HttpEnv, NodePrincipal } from "../http/types.ts";
 import type { NodeHub } from "../nodes/hub.ts";
 import type { NodeConnection } from "../nodes/node-connection.ts";
 
@@ -14,7 +14,7 @@ import type { NodeConnection } from "../nodes/node-connection.ts";
 export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifier; maxJsonBytes: number }) {
   const { bus, hub } = deps;
   const account = requireAccount({ verifier: deps.verifier });
-  return new Hono<GatewayEnv>()
+  return new Hono<HttpEnv>()
     .post("/", account, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const { name } = parseOrThrow(RegisterNodeBody, c.var.body);
       return c.json(await call(bus, subjects.registerNode, { ownerId: c.var.account.accountId, name }), 201);
@@ -40,7 +40,7 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifi
         await next();
       },
       upgradeWebSocket((c) => {
-        const principal: NodePrincipal = (c.var as GatewayEnv["Variables"]).node;
+        const principal: NodePrincipal = (c.var as HttpEnv["Variables"]).node;
         let connection: NodeConnection | undefined;
         return {
           onOpen(_event, ws) {

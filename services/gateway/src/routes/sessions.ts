@@ -3,7 +3,7 @@ import { upgradeWebSocket } from "hono/bun";
 import { MedusaError, parseOrThrow, SessionRequest, SessionSpec, type SessionEvent } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
-import type { GatewayEnv } from "../http/types.ts";
+import type { HttpEnv } from "../http/types.ts";
 import type { SessionHub } from "../sessions/session-hub.ts";
 
 /**
@@ -13,7 +13,7 @@ import type { SessionHub } from "../sessions/session-hub.ts";
  */
 export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerifier; maxJsonBytes: number }) {
   const { sessions } = deps;
-  return new Hono<GatewayEnv>()
+  return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
     .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const session = await sessions.create(c.var.account.accountId, parseOrThrow(SessionSpec, c.var.body));
@@ -33,7 +33,7 @@ export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerif
       },
       upgradeWebSocket((c) => {
         // Ownership is checked before the upgrade, so a stranger gets a plain 404.
-        const session = sessions.get(c.req.param("id")!, (c.var as GatewayEnv["Variables"]).account.accountId);
+        const session = sessions.get(c.req.param("id")!, (c.var as HttpEnv["Variables"]).account.accountId);
         let client: ((event: SessionEvent) => void) | undefined;
         return {
           onOpen(_event, ws) {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { Hono } from "hono";
 import { sha256Hex } from "@medusa/core";
-import type { GatewayEnv } from "../http/types.ts";
+import type { HttpEnv } from "../http/types.ts";
 import { shellHtml } from "./shell.ts";
 
 /** Paths the browser may open directly; each gets the shell and the router takes over. */
@@ -51,7 +51,7 @@ const securityHeaders = {
 export function siteRoutes(options: { assetsDir?: string } = {}) {
   const assets = loadAssets(options.assetsDir ?? join(import.meta.dir, "assets"));
   const shell = shellHtml((name) => `/assets/${name}`);
-  const app = new Hono<GatewayEnv>();
+  const app = new Hono<HttpEnv>();
   for (const path of SITE_PATHS) {
     app.get(path, (c) => c.html(shell, 200, { ...securityHeaders, "cache-control": "no-cache" }));
   }
