@@ -139,6 +139,23 @@ describe("NodeAgent against a real WebSocket server", () => {
     expect(a.status()).toMatchObject({ connected: true, queued: 0, running: 0 });
   });
 
+  test("a frame of another protocol version is logged as such and dropped, however good its shape", async () => {
+    gateway = new TestGateway();
+    const pool = new HeldPool();
+    const a = startAgent(pool, 1);
+    const conn = await gateway.until("connection", () => gateway.conns[0]);
+    conn.sendRaw(JSON.stringify({ v: 2, type: "job", jobId: "j", program: PROGRAM, timeoutMs: 5000 }));
+    conn.sendRaw(JSON.stringify({ v: 2, type: "chunk", chunk: { jobId: "j", index: 0, token: "t", task: "map", items: [1] } }));
+    conn.send({ type: "welcome", nodeId: "n-1" });
+    await gateway.until("welcome", () => a.status().nodeId === "n-1");
+    expect(lines.filter((l) => l.startsWith("[node] ignored"))).toEqual([
+      "[node] ignored a frame: protocol version 2 is not understood here (this node speaks 1)",
+      "[node] ignored a frame: protocol version 2 is not understood here (this node speaks 1)",
+    ]);
+    expect(pool.calls).toEqual([]);
+    expect(a.status()).toMatchObject({ queued: 0, running: 0 });
+  });
+
   test("reconnects after the gateway closes the socket, drops the queue and discards stale results", async () => {
     gateway = new TestGateway();
     const pool = new HeldPool();

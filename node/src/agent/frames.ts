@@ -1,4 +1,4 @@
-import { GatewayMessage } from "@medusa/core";
+import { foreignVersion, GatewayMessage } from "@medusa/core";
 
 /** One frame from the gateway: the message, or why it was ignored (the socket stays open either way). */
 export function parseGatewayFrame(data: unknown): { message: GatewayMessage } | { ignored: string } {
@@ -8,6 +8,8 @@ export function parseGatewayFrame(data: unknown): { message: GatewayMessage } | 
   } catch (err) {
     return { ignored: `a frame that is not JSON: ${err instanceof Error ? err.message : err}` };
   }
+  const foreign = foreignVersion(json, "node");
+  if (foreign) return { ignored: `a frame: ${foreign}` };
   const parsed = GatewayMessage.safeParse(json);
   if (parsed.success) return { message: parsed.data };
   const issue = parsed.error.issues[0];

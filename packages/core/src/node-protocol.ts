@@ -13,6 +13,17 @@ import { PythonProgram, RunnableProgram, Task } from "./program.ts";
 export const NODE_PROTOCOL_VERSION = 1;
 const v = z.literal(NODE_PROTOCOL_VERSION);
 
+/**
+ * Why a parsed frame is of another protocol version (`side` speaks ours), or
+ * null when it is ours. Checked before the frame's shape: a frame of another
+ * version is refused as such, never read as one of ours.
+ */
+export function foreignVersion(frame: unknown, side: string): string | null {
+  const version = (frame as { v?: unknown } | null)?.v;
+  if (version === NODE_PROTOCOL_VERSION) return null;
+  return `protocol version ${JSON.stringify(version) ?? "missing"} is not understood here (this ${side} speaks ${NODE_PROTOCOL_VERSION})`;
+}
+
 export const SandboxLevel = z.enum(["os-sandbox", "process", "wasi-only"]);
 export type SandboxLevel = z.infer<typeof SandboxLevel>;
 
@@ -57,3 +68,8 @@ export const GatewayMessage = z.discriminatedUnion("type", [
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessage>;
 
+/** What the gateway sends, before `send` stamps it with `v`. */
+export type GatewayMessageBody = GatewayMessage extends infer M ? (M extends { v: number } ? Omit<M, "v"> : never) : never;
+
+/** The node's answers about the session partitions it holds. */
+export type NodeSessionMessage = Extract<NodeMessage, { type: "session_ready" | "session_partials" | "session_error" }>;

@@ -47,6 +47,20 @@ const ReplyEnvelope = z.union([
 ]);
 const Envelope = z.object({ v: z.number(), data: z.unknown() });
 
+/**
+ * Decodes a message and checks its `v` before anything else: a message of
+ * another version may mean something else in the same shape, so it is refused
+ * with a reason (`unsupported`), never guessed at.
+ */
+function opened<T extends z.ZodType>(envelope: T, subject: string, data: Uint8Array): z.infer<T> {
+  const json = decodeJson(data);
+  const v = (json as { v?: unknown } | null)?.v;
+  if (v !== WIRE_VERSION) {
+    throw new MedusaError("unsupported", `${subject}: wire version ${JSON.stringify(v) ?? "missing"} is not understood here (this side speaks ${WIRE_VERSION})`);
+  }
+  return envelope.parse(json);
+}
+
 export interface CallOptions {
   timeoutMs?: number;
 }
@@ -68,7 +82,7 @@ export async function call<Req extends z.ZodType, Rep extends z.ZodType>(
     }
     throw err;
   }
-  const envelope = ReplyEnvelope.parse(decodeJson(raw));
+  const envelope = opened(ReplyEnvelope, def.subject, raw);
   if (!envelope.ok) throw MedusaError.fromBody(envelope.error);
   return def.reply.parse(envelope.data);
 }
@@ -95,7 +109,7 @@ export function serve<Req extends z.ZodType, Rep extends z.ZodType>(
   const inflight = new Set<Promise<void>>();
   const answer = async (msg: { subject: string; data: Uint8Array; respond(d: Uint8Array): void }) => {
     try {
-      const envelope = Envelope.parse(decodeJson(msg.data));
+      const envelope = opened(Envelope, def.subject, msg.data);
       const request = def.request.safeParse(envelope.data);
       if (!request.success) throw new MedusaError("invalid_field", `${def.subject}: ${request.error.issues[0]?.path.join(".")}: ${request.error.issues[0]?.message}`);
       const reply = def.reply.parse(await handler(request.data, msg.subject));
@@ -120,7 +134,7 @@ export function emit<Ev extends z.ZodType, Args extends unknown[]>(bus: Bus, def
   bus.publish(def.subject(...args), encodeJson({ v: WIRE_VERSION, data: def.payload.parse(payload) }));
 }
 
-/** Calls `handler` for each valid event; an invalid one is reported and skipped. */
+/** Calls `handler` for each valid event; an invalid one (or one of another wire version) is reported and skipped. */
 export function listen<Ev extends z.ZodType, Args extends unknown[]>(
   bus: Bus,
   def: EventDef<Ev, Args>,
@@ -131,7 +145,7 @@ export function listen<Ev extends z.ZodType, Args extends unknown[]>(
   const done = (async () => {
     for await (const msg of subscription) {
       try {
-        const envelope = Envelope.parse(decodeJson(msg.data));
+        const envelope = opened(Envelope, msg.subject, msg.data);
         await handler(def.payload.parse(envelope.data), msg.subject);
       } catch (err) {
         opts.onError?.(err);

@@ -1,5 +1,5 @@
 import type { Server, ServerWebSocket } from "bun";
-import { NodeMessage, NODE_PROTOCOL_VERSION, type GatewayMessage } from "@medusa/core";
+import { NodeMessage, NODE_PROTOCOL_VERSION, type GatewayMessageBody } from "@medusa/core";
 
 /**
  * A real WebSocket server standing in for the gateway in tests: it checks the
@@ -10,11 +10,10 @@ export interface GatewayConn {
   readonly id: number;
   readonly received: NodeMessage[];
   readonly closed: boolean;
-  send(msg: DistributiveOmit<GatewayMessage, "v">): void;
+  send(msg: GatewayMessageBody): void;
   sendRaw(text: string): void;
   close(code?: number): void;
 }
-type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 export class TestGateway {
   readonly conns: GatewayConn[] = [];
@@ -97,7 +96,7 @@ class Conn implements GatewayConn {
     private readonly wake: () => void,
   ) {}
 
-  send(msg: DistributiveOmit<GatewayMessage, "v">): void {
+  send(msg: GatewayMessageBody): void {
     this.ws!.send(JSON.stringify({ v: NODE_PROTOCOL_VERSION, ...msg }));
   }
 

@@ -1,4 +1,4 @@
-import type { Bus, ChunkInput, NodeMessage, RunnableProgram } from "@medusa/core";
+import type { Bus, ChunkInput, NodeSessionMessage, RunnableProgram } from "@medusa/core";
 import type { Log } from "../http/types.ts";
 
 export interface JobProgram {
@@ -17,7 +17,5 @@ export interface HubServices {
   chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
   /** After a connection closed: hands its chunks back unless the node has already reconnected. */
   releaseOrphans(nodeId: string): Promise<void>;
-  sessionMessage(nodeId: string, message: SessionMessage): void;
+  sessionMessage(nodeId: string, message: NodeSessionMessage): void;
 }
-
-export type SessionMessage = Extract<NodeMessage, { type: "session_ready" | "session_partials" | "session_error" }>;

@@ -134,6 +134,23 @@ describe("node socket", () => {
     expect((await node.next("chunk")).chunk.items).toEqual([1]);
   });
 
+  test("a frame of another protocol version is refused as such and not acted on", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.socket.send(JSON.stringify({ v: 2, type: "want", n: 1 }));
+    const refused = await node.next("error");
+    expect(refused).toEqual({ v: 1, type: "error", code: "unsupported", message: "protocol version 2 is not understood here (this gateway speaks 1)" });
+    node.socket.send(JSON.stringify({ type: "want", n: 1 }));
+    expect((await node.next("error")).message).toBe("protocol version missing is not understood here (this gateway speaks 1)");
+    expect(t.fakes.calls.leaseChunks ?? []).toEqual([]);
+
+    node.send({ type: "want", n: 1 });
+    await node.next("job");
+    expect((await node.next("chunk")).chunk.items).toEqual([1]);
+  });
+
   test("a hungry node gets work when workAvailable arrives", async () => {
     const job = t.fakes.addJob(ALICE.id);
     const node = await connectNode();

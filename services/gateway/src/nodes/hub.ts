@@ -1,14 +1,14 @@
-import { call, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type SandboxLevel, type Served } from "@medusa/core";
+import { call, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import { errorText, type Log, type NodePrincipal } from "../http/types.ts";
 import { chunkItems } from "./chunk-items.ts";
-import type { HubServices, JobProgram, SessionMessage } from "./hub-services.ts";
+import type { HubServices, JobProgram } from "./hub-services.ts";
 import { NodeConnection, type NodeSocket } from "./node-connection.ts";
 
 /** Where session traffic from nodes goes (the gateway's SessionHub). */
 export interface SessionSink {
-  onNodeMessage(nodeId: string, message: SessionMessage): void;
+  onNodeMessage(nodeId: string, message: NodeSessionMessage): void;
   nodeLost(nodeId: string): void;
 }
 
@@ -89,7 +89,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.sessions = sink;
   }
 
-  sessionMessage(nodeId: string, message: SessionMessage): void {
+  sessionMessage(nodeId: string, message: NodeSessionMessage): void {
     this.sessions?.onNodeMessage(nodeId, message);
   }
 

@@ -1,11 +1,12 @@
 import {
   call,
+  foreignVersion,
   invalidFields,
   NODE_PROTOCOL_VERSION,
   NodeMessage,
   subjects,
   type ChunkLease,
-  type GatewayMessage,
+  type GatewayMessageBody,
   type SandboxLevel,
 } from "@medusa/core";
 import { errorText, type Log } from "../http/types.ts";
@@ -16,8 +17,6 @@ export interface NodeSocket {
   send(text: string): void;
   close(code?: number, reason?: string): void;
 }
-
-type Out = GatewayMessage extends infer M ? (M extends { v: number } ? Omit<M, "v"> : never) : never;
 
 /** Jobs remembered per connection as "program already sent"; forgetting one only costs a resend. */
 const MAX_JOBS_REMEMBERED = 1_000;
@@ -61,7 +60,7 @@ export class NodeConnection {
     return this.demand;
   }
 
-  send(message: Out): void {
+  send(message: GatewayMessageBody): void {
     if (this.closed) return;
     this.socket.send(JSON.stringify({ v: NODE_PROTOCOL_VERSION, ...message }));
   }
@@ -72,7 +71,7 @@ export class NodeConnection {
     this.socket.close(code, reason);
   }
 
-  /** A frame from the node. A bad one gets an `error` frame back; the socket stays open. */
+  /** A frame from the node. A bad one, or one of another protocol version, gets an `error` frame back and is not acted on; the socket stays open. */
   async receive(data: string | ArrayBuffer): Promise<void> {
     const text = typeof data === "string" ? data : new TextDecoder().decode(data);
     let raw: unknown;
@@ -81,6 +80,8 @@ export class NodeConnection {
     } catch {
       return this.send({ type: "error", code: "bad_request", message: "frame is not valid JSON" });
     }
+    const foreign = foreignVersion(raw, "gateway");
+    if (foreign) return this.send({ type: "error", code: "unsupported", message: foreign });
     const parsed = NodeMessage.safeParse(raw);
     if (!parsed.success) {
       const err = invalidFields(parsed.error, "message");

@@ -1,4 +1,4 @@
-import { call, holdKey, MedusaError, newId, notFound, subjects, type BlobStore, type Bus, type NodeMessage, type SessionSpec, type SettlementQueue } from "@medusa/core";
+import { call, holdKey, MedusaError, newId, notFound, subjects, type BlobStore, type Bus, type NodeSessionMessage, type SessionSpec, type SettlementQueue } from "@medusa/core";
 import type { Log } from "../http/types.ts";
 import { Session, type SessionNode } from "./session.ts";
 import { SessionBilling } from "./session-billing.ts";
@@ -19,8 +19,6 @@ export interface SessionHubOptions {
   /** Credits per partition per round when a session names no price. */
   pricePerRound?: number;
 }
-
-type SessionNodeMessage = Extract<NodeMessage, { type: "session_ready" | "session_partials" | "session_error" }>;
 
 /**
  * The sessions this gateway hosts. A session lives where it was created: its
@@ -66,7 +64,7 @@ export class SessionHub {
     return s;
   }
 
-  onNodeMessage(nodeId: string, message: SessionNodeMessage): void {
+  onNodeMessage(nodeId: string, message: NodeSessionMessage): void {
     const s = this.sessions.get(message.sessionId);
     if (!s) return;
     if (message.type === "session_ready") s.onReady(nodeId, message.partitions);

@@ -1,11 +1,9 @@
-import type { GatewayMessage, SessionEvent, SessionSpec, SessionState, SessionStatus } from "@medusa/core";
-
-type Out = GatewayMessage extends infer M ? (M extends { v: number } ? Omit<M, "v"> : never) : never;
+import type { GatewayMessageBody, SessionEvent, SessionSpec, SessionState, SessionStatus } from "@medusa/core";
 
 /** A node that can hold partitions, as the session sees it. */
 export interface SessionNode {
   nodeId: string;
-  send(message: Out): void;
+  send(message: GatewayMessageBody): void;
 }
 
 export interface SessionPorts {
