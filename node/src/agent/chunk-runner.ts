@@ -1,13 +1,11 @@
-import type { RunnableProgram } from "@medusa/core";
+import type { PoolChunk, PoolJob } from "../runner/pool-types.ts";
+import type { ChunkOutcome } from "../runner/protocol.ts";
 
-/** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
-export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: { message: string; itemIndex?: number } };
+export type { ChunkOutcome } from "../runner/protocol.ts";
 
+/** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts); tests stand a HeldPool in its place. */
 export interface ChunkRunner {
-  run(
-    job: { jobId: string; program: RunnableProgram; timeoutMs: number; stateful?: boolean; affinity?: string },
-    chunk: { task: "map" | "reduce" | "setup" | "step"; items: unknown[] },
-  ): Promise<ChunkOutcome>;
+  run(job: PoolJob, chunk: PoolChunk): Promise<ChunkOutcome>;
   dropJob(jobId: string): void;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
-import { setPriority } from "node:os";
 import type { SandboxLevel } from "@medusa/core";
 import type { Runtime } from "@medusa/core/program";
+import { killIfWorkedWhileIdle, lowerToSpare, raiseToWorking, retireIfSpent } from "./cpu-policing.ts";
 import type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from "./pool-types.ts";
 import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerSandbox } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
 import { SlotQueue } from "./slot-queue.ts";
+import { WarmSpares } from "./warm-spares.ts";
 
 export type { ChunkOutcome } from "./protocol.ts";
 export type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from "./pool-types.ts";
@@ -26,25 +27,18 @@ const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
   error: itemIndex === undefined ? { message } : { message, itemIndex },
 });
 
-const SPARE_NICENESS = 19;
-/**
- * A runner that serves a job runs at normal priority where the node may raise
- * it again (root, or CAP_SYS_NICE); an ordinary volunteer's runners stay at
- * idle priority, as BOINC's do, which is what a volunteer wants anyway.
- */
-const WORKING_NICENESS = 0;
-
 const noPython = (why: string) => `this node runs no Python: its runners have no OS sandbox here (${why})`;
 
 /**
  * The node's side of the sandbox: runner processes, each serving one job.
- * A job takes a warm runner (runtime already loaded) on its first chunk and
- * keeps it for later chunks; the spare is replaced at once. Runners that
- * break a limit are killed and their chunk fails with the reason.
+ * A job takes a warm spare (warm-spares.ts) on its first chunk and keeps it
+ * for later chunks, or takes over an idle runner of a sibling job with the
+ * same program. Runners that break a limit (cpu-policing.ts, and the
+ * per-request limits of runner-process.ts) are killed and their chunk fails
+ * with the reason.
  */
 export class RunnerPool {
-  private readonly warm: Record<Runtime, RunnerProcess[]> = { python: [], wasi: [] };
-  private readonly warmTarget: Record<Runtime, number>;
+  private readonly spares: WarmSpares;
   private readonly runners = new Set<RunnerProcess>();
   private readonly jobs = new Map<string, JobEntry>();
   private readonly slots: SlotQueue;
@@ -60,12 +54,12 @@ export class RunnerPool {
   constructor(private readonly opts: PoolOptions) {
     if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new Error(`slots must be a positive integer, got ${opts.slots}`);
     this.slots = new SlotQueue(opts.slots);
-    this.warmTarget = { python: opts.warmPython ?? 1, wasi: opts.warmWasi ?? 0 };
     this.memoryCapMb = opts.memoryCapMb ?? RUNNER_DEFAULTS.memoryMb;
     this.cpuSeconds = opts.cpuSecondsPerRunner ?? RUNNER_DEFAULTS.cpuSeconds;
     this.jobIdleMs = opts.jobIdleMs ?? 60_000;
     this.startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
     this.log = opts.log ?? (() => {});
+    this.spares = new WarmSpares({ python: opts.warmPython ?? 1, wasi: opts.warmWasi ?? 0 }, (runtime) => this.spawn(runtime), this.log);
   }
 
   /** Chunks running now. */
@@ -91,8 +85,8 @@ export class RunnerPool {
     const { os, detail } = await this.awaitReady(probe);
     const level: SandboxLevel = os ? "os-sandbox" : this.opts.allowUnsandboxedPython ? "process" : "wasi-only";
     this.found = { level, runtimes: level === "wasi-only" ? ["wasi"] : ["python", "wasi"], detail };
-    if (level === "wasi-only") this.warmTarget.python = 0;
-    if (this.warmTarget.wasi > 0) this.warm.wasi.push(probe);
+    if (level === "wasi-only") this.spares.stopKeeping("python");
+    if (this.spares.wants("wasi")) this.spares.keep("wasi", probe);
     else probe.kill("sandbox probe done");
     this.refillWarm();
     await this.warmedUp();
@@ -100,7 +94,7 @@ export class RunnerPool {
 
   /** Resolves once every spare runner has its runtime loaded; rejects if one cannot start. */
   async warmedUp(): Promise<void> {
-    await Promise.all([...this.warm.python, ...this.warm.wasi].map((r) => this.awaitReady(r)));
+    await Promise.all(this.spares.all().map((r) => this.awaitReady(r)));
   }
 
   async run(job: PoolJob, chunk: PoolChunk): Promise<ChunkOutcome> {
@@ -162,8 +156,7 @@ export class RunnerPool {
         runner.kill("runner answered out of turn");
         return fail("runner answered out of turn");
       }
-      // Retire a runner well before RLIMIT_CPU would end it mid-chunk.
-      if (!entry.stateful && (runner.cpuSeconds() ?? 0) > this.cpuSeconds / 2) runner.kill("retired: used half its CPU budget");
+      if (!entry.stateful) retireIfSpent(runner, this.cpuSeconds);
       return reply.ok ? { ok: true, results: reply.results } : { ok: false, error: reply.error };
     } catch (err) {
       if (runner.isAlive) runner.kill("runner failed");
@@ -183,17 +176,16 @@ export class RunnerPool {
       // after a heavy round, starved on a loaded machine, look like work between
       // calls, and killing it would end the session. It is bounded by RLIMIT_CPU,
       // the round timeout and the session's idle timeout instead.
-      if (entry.stateful || !idle.workedWhileIdle()) return idle;
-      this.killBusyIdle(entry, idle);
+      if (entry.stateful || !killIfWorkedWhileIdle(idle, entry.jobId, this.log)) return idle;
     }
     if (entry.stateful && entry.hadRunner) throw new Error("the session's runner ended: its partitions' state is lost");
     const adopted = this.adoptSibling(entry);
     if (adopted) return adopted;
     const runtime = entry.program.runtime;
     this.makeRoom();
-    const runner = this.warm[runtime].shift() ?? this.spawn(runtime);
+    const runner = this.spares.take(runtime) ?? this.spawn(runtime);
     runner.jobId = entry.jobId;
-    this.renice(runner, WORKING_NICENESS);
+    raiseToWorking(runner);
     this.refillWarm();
     entry.busy.add(runner);
     try {
@@ -222,24 +214,13 @@ export class RunnerPool {
     }
   }
 
-  private renice(runner: RunnerProcess, niceness: number): void {
-    try {
-      setPriority(runner.pid, niceness);
-    } catch {
-      // Unprivileged nodes cannot raise a runner back; it keeps idle priority.
-    }
-  }
-
   /** An idle runner of another job with the same affinity, moved to this job with its program loaded. */
   private adoptSibling(entry: JobEntry): RunnerProcess | undefined {
     if (!entry.affinity || entry.stateful) return undefined;
     for (const other of this.jobs.values()) {
       if (other === entry || other.stateful || other.affinity !== entry.affinity) continue;
       for (let runner = other.idle.pop(); runner; runner = other.idle.pop()) {
-        if (runner.workedWhileIdle()) {
-          this.killBusyIdle(other, runner);
-          continue;
-        }
+        if (killIfWorkedWhileIdle(runner, other.jobId, this.log)) continue;
         runner.jobId = entry.jobId;
         return runner;
       }
@@ -251,14 +232,12 @@ export class RunnerPool {
     const limits = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
     if (this.opts.osSandbox === false) limits.push("--unconfined");
     const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...limits], runtime);
-    // A spare loading Pyodide (4–5 s of CPU) must not take the cores from running
-    // chunks: it starts at idle priority and is raised when a job takes it.
-    this.renice(runner, SPARE_NICENESS);
+    // Every runner starts as a spare would, at idle priority, and is raised when a job takes it.
+    lowerToSpare(runner);
     this.runners.add(runner);
     void runner.exited.then(() => {
       this.runners.delete(runner);
-      const warm = this.warm[runtime];
-      if (warm.includes(runner)) warm.splice(warm.indexOf(runner), 1);
+      this.spares.forget(runtime, runner);
     });
     return runner;
   }
@@ -273,14 +252,7 @@ export class RunnerPool {
   }
 
   private refillWarm(): void {
-    if (this.closed) return;
-    for (const runtime of ["python", "wasi"] as const) {
-      while (this.warm[runtime].length < this.warmTarget[runtime]) {
-        const runner = this.spawn(runtime);
-        this.warm[runtime].push(runner);
-        runner.ready.catch((err) => this.log(`warm ${runtime} runner ${runner.pid} failed: ${err.message}`));
-      }
-    }
+    if (!this.closed) this.spares.refill();
   }
 
   /**
@@ -288,7 +260,7 @@ export class RunnerPool {
    * ~150 MB) by closing the least recently used idle runner of some job.
    */
   private makeRoom(): void {
-    const limit = this.opts.slots + this.warmTarget.python + this.warmTarget.wasi;
+    const limit = this.opts.slots + this.spares.size;
     while (this.runners.size >= limit) {
       let oldest: { entry: JobEntry; runner: RunnerProcess } | undefined;
       for (const entry of this.jobs.values()) {
@@ -302,18 +274,10 @@ export class RunnerPool {
     }
   }
 
-  private killBusyIdle(entry: JobEntry, runner: RunnerProcess): void {
-    this.log(`runner ${runner.pid} (job ${entry.jobId}): killed, it used CPU between chunks`);
-    runner.kill("runner used CPU between chunks");
-  }
-
   private closeIdleJobs(): void {
     const now = Date.now();
     for (const entry of this.jobs.values()) {
-      for (const runner of entry.stateful ? [] : entry.idle.filter((r) => r.workedWhileIdle())) {
-        entry.idle.splice(entry.idle.indexOf(runner), 1);
-        this.killBusyIdle(entry, runner);
-      }
+      if (!entry.stateful) entry.idle = entry.idle.filter((r) => !killIfWorkedWhileIdle(r, entry.jobId, this.log));
       if (entry.stateful || entry.busy.size > 0 || entry.waiting > 0 || now - entry.lastUsed < this.jobIdleMs) continue;
       for (const runner of entry.idle) runner.kill("job idle");
       this.jobs.delete(entry.jobId);

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 import type { Runtime } from "@medusa/core/program";
 import { LineTooLong, readLines } from "./lines.ts";
+import { cpuSecondsUsed, IdleWatch, residentMb } from "./proc-stats.ts";
 import { BoundedText } from "./program-runtime.ts";
 import { MAX_RESULT_LINE_BYTES, ParentMessage, RunnerMessage, type RunnerSandbox } from "./protocol.ts";
 
@@ -19,15 +19,6 @@ const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
 export const MAX_STDERR_BYTES = 1024 * 1024;
 /** How long after a runner exits its stderr may still be read for the reason. */
 const STDERR_GRACE_MS = 500;
-/** /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on every Linux we run on. */
-const CLOCK_TICKS = 100;
-/**
- * Between chunks a runner only waits. Time its threads spent running or
- * ready to run, above this share of the time since its last chunk, means code
- * left running behind the chunk's back. Counting time spent ready to run too
- * keeps the test fair on a busy machine, where a spinning thread gets little CPU.
- */
-const IDLE_RUNNABLE_SHARE = 0.5;
 
 /**
  * The parent's handle on one runner process. It holds at most one request
@@ -51,13 +42,14 @@ export class RunnerProcess {
   private stderrBytes = 0;
   private readyGate!: { resolve: (sandbox: RunnerSandbox) => void; reject: (e: Error) => void };
   private nextId = 1;
-  private idleSince: { at: number; runnable: number } | undefined;
+  private readonly idle: IdleWatch;
 
   private constructor(
     readonly runtime: Runtime,
     private readonly proc: Subprocess<"pipe", "pipe", "pipe">,
   ) {
     this.pid = proc.pid;
+    this.idle = new IdleWatch(proc.pid);
     this.ready = new Promise((resolve, reject) => (this.readyGate = { resolve, reject }));
     this.ready.catch(() => {});
     void this.readStdout();
@@ -94,7 +86,7 @@ export class RunnerProcess {
     this.stderrBytes = 0;
     const timer = setTimeout(() => this.kill(limits.timeoutMessage), limits.timeoutMs);
     const poll = setInterval(() => {
-      const rss = this.rssMb();
+      const rss = residentMb(this.pid);
       if (rss !== undefined && rss > limits.memoryCapMb) this.kill(`memory cap of ${limits.memoryCapMb} MB exceeded`);
     }, MEMORY_POLL_MS);
     try {
@@ -106,7 +98,7 @@ export class RunnerProcess {
       clearInterval(poll);
       this.pending = undefined;
       this.lastUsed = Date.now();
-      this.idleSince = { at: performance.now(), runnable: this.runnableSeconds() ?? 0 };
+      this.idle.start();
     }
   }
 
@@ -117,49 +109,14 @@ export class RunnerProcess {
     this.proc.kill("SIGKILL");
   }
 
-  /** Resident memory in MB, from /proc; undefined where there is no /proc. */
-  rssMb(): number | undefined {
-    try {
-      const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
-      const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-      return kb === undefined ? undefined : Number(kb) / 1024;
-    } catch {
-      return undefined;
-    }
-  }
-
   /** CPU seconds the process has used, all threads; undefined where there is no /proc. */
   cpuSeconds(): number | undefined {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
-      // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      return undefined;
-    }
+    return cpuSecondsUsed(this.pid);
   }
 
   /** True when, since its last request ended (at least a second ago), the runner kept a thread running or ready to run. */
   workedWhileIdle(): boolean {
-    const seconds = this.idleSince ? (performance.now() - this.idleSince.at) / 1000 : 0;
-    const runnable = this.runnableSeconds();
-    if (seconds < 1 || runnable === undefined) return false;
-    return (runnable - this.idleSince!.runnable) / seconds > IDLE_RUNNABLE_SHARE;
-  }
-
-  /** Seconds the runner's threads have spent on a CPU or waiting for one, from /proc/<pid>/task/<tid>/schedstat. */
-  private runnableSeconds(): number | undefined {
-    try {
-      let ns = 0;
-      for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
-        const [running = 0, waiting = 0] = readFileSync(`/proc/${this.pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
-        ns += running + waiting;
-      }
-      return ns / 1e9;
-    } catch {
-      return undefined;
-    }
+    return this.idle.workedSince();
   }
 
   private async readStdout(): Promise<void> {
