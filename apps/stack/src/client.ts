@@ -2,7 +2,7 @@ import { Account, CreatedAccount, JobEvent, JobSpec, JobStatus, LedgerPage, Sess
 import { SessionSocket } from "./session-client.ts";
 import type { z } from "zod";
 
-/** A small client for API v1, used by the demo, the end-to-end tests and the benchmarks. */
+/** A non-2xx answer of the API: its status and the body's error code and message. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -13,6 +13,7 @@ export class ApiError extends Error {
   }
 }
 
+/** A small client for API v1, used by the demo, the end-to-end tests and the benchmarks. */
 export class MedusaClient {
   constructor(
     readonly url: string,

@@ -3,10 +3,6 @@ import { accountHandlers, type AccountsDeps } from "./accounts-service.ts";
 import { serveLedger } from "./ledger-service.ts";
 import { settler } from "./settler.ts";
 
-/**
- * The credits service: accounts and the ledger over the bus, plus the one
- * consumer of the settlement queue (payouts and refunds).
- */
 export interface CreditsDeps extends AccountsDeps {
   settlements: SettlementQueue;
   log?: (msg: string) => void;
@@ -19,6 +15,10 @@ export interface CreditsService {
   done: Promise<void>;
 }
 
+/**
+ * The credits service: accounts and the ledger over the bus, plus the one
+ * consumer of the settlement queue (payouts and refunds).
+ */
 export function serveCredits(bus: Bus, deps: CreditsDeps, opts: { queue?: string } = {}): CreditsService {
   const queue = opts.queue ?? "credits";
   const served = [...accountHandlers(bus, deps, queue), ...serveLedger(bus, { ...deps, accounts: deps.store }, { queue })];

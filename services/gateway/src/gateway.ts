@@ -74,4 +74,3 @@ export function createGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
-export type AppType = Gateway["app"];

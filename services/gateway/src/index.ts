@@ -1,3 +1,3 @@
-export { createGateway, type AppType, type Gateway, type GatewayDeps } from "./gateway.ts";
+export { createGateway, type Gateway, type GatewayDeps } from "./gateway.ts";
 export { NodeHub, type NodeStatus } from "./nodes/hub.ts";
 export { silentLog, type Log } from "./http/types.ts";

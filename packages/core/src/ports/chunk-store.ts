@@ -2,50 +2,6 @@ import type { Settlement } from "../ledger.ts";
 import type { NodeReputation } from "../api.ts";
 import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } from "../job.ts";
 
-/**
- * The chunk-state port: jobs, their chunks, leases, results and event log.
- * Every method is one atomic transition (a Lua script in Redis, a transaction
- * in SQLite). Time is always passed in (`now`, ms since epoch) so tests drive
- * the clock. Transitions return the job events they appended, already
- * numbered, for the scheduler to publish.
- *
- * Chunk life: open → done | failed. An open chunk wants results from
- * `replicas` distinct nodes (one lease per node, each with its own token and
- * expiry) and sits in the queue while it wants more than it has leased. The
- * same node never holds two replicas of a chunk, nor do two nodes whose
- * `owner` (see LeaseOptions) is the same. A result whose canonical hash is
- * shared by `quorum` results is accepted: the chunk is done, leases still out
- * on it become stale. When no group can reach the quorum any more, more
- * replicas are wanted, up to `replicas + quorum` results per chunk; past
- * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
- * or an expired lease puts the chunk back at the front of the queue until
- * `maxAttempts` attempts have failed, which fails the job; a released lease
- * (the node left) goes back without counting.
- * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
- * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
- * moment it is sealed and queued once every map chunk is done. A sealed job
- * whose chunks are all done is `done`. `chunks.running` counts leases out.
- *
- * Adaptive replication (`replicas: "auto"`): when a node leases a chunk that
- * nobody else holds, a node whose reputation streak reaches `trustAfter` runs
- * it alone unless a spot-check draw falls below `spotCheckRate`; for anyone
- * else the chunk wants two agreeing results. Reputation counts only validated
- * results (those compared in a quorum of two or more): agreeing ones add to
- * the streak, a disagreeing one, a failed attempt or an expired lease resets
- * it. A result accepted alone is not validated: its payout waits, unpaid,
- * until the job ends, and is forfeit if its node is caught disagreeing on
- * another chunk of the same job before then.
- *
- * Credits: the store keeps the job's settlement outbox in the same atomic
- * writes. An accepted result with a price records a payout to each node whose
- * result agreed (and adds it to `credits.spent`), so a chunk pays at most
- * `quorum` ≤ `replicas` times `price`, what the escrow holds for it; nodes
- * that disagreed, or whose lease went stale, earn nothing. A job reaching a
- * final state records the payouts still waiting, then the refund of
- * `held − spent`. The scheduler forwards the outbox to the settlement queue
- * and acknowledges what was durably queued, so a crash between the two only
- * sends a settlement twice, and its key makes the second one a no-op.
- */
 export interface StoredEvent {
   jobId: string;
   event: JobEvent;
@@ -101,6 +57,50 @@ export interface CompleteTransition extends Transition {
   disagreed: string[];
 }
 
+/**
+ * The chunk-state port: jobs, their chunks, leases, results and event log.
+ * Every method is one atomic transition (a Lua script in Redis, a transaction
+ * in SQLite). Time is always passed in (`now`, ms since epoch) so tests drive
+ * the clock. Transitions return the job events they appended, already
+ * numbered, for the scheduler to publish.
+ *
+ * Chunk life: open → done | failed. An open chunk wants results from
+ * `replicas` distinct nodes (one lease per node, each with its own token and
+ * expiry) and sits in the queue while it wants more than it has leased. The
+ * same node never holds two replicas of a chunk, nor do two nodes whose
+ * `owner` (see LeaseOptions) is the same. A result whose canonical hash is
+ * shared by `quorum` results is accepted: the chunk is done, leases still out
+ * on it become stale. When no group can reach the quorum any more, more
+ * replicas are wanted, up to `replicas + quorum` results per chunk; past
+ * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
+ * or an expired lease puts the chunk back at the front of the queue until
+ * `maxAttempts` attempts have failed, which fails the job; a released lease
+ * (the node left) goes back without counting.
+ * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
+ * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
+ * moment it is sealed and queued once every map chunk is done. A sealed job
+ * whose chunks are all done is `done`. `chunks.running` counts leases out.
+ *
+ * Adaptive replication (`replicas: "auto"`): when a node leases a chunk that
+ * nobody else holds, a node whose reputation streak reaches `trustAfter` runs
+ * it alone unless a spot-check draw falls below `spotCheckRate`; for anyone
+ * else the chunk wants two agreeing results. Reputation counts only validated
+ * results (those compared in a quorum of two or more): agreeing ones add to
+ * the streak, a disagreeing one, a failed attempt or an expired lease resets
+ * it. A result accepted alone is not validated: its payout waits, unpaid,
+ * until the job ends, and is forfeit if its node is caught disagreeing on
+ * another chunk of the same job before then.
+ *
+ * Credits: the store keeps the job's settlement outbox in the same atomic
+ * writes. An accepted result with a price records a payout to each node whose
+ * result agreed (and adds it to `credits.spent`), so a chunk pays at most
+ * `quorum` ≤ `replicas` times `price`, what the escrow holds for it; nodes
+ * that disagreed, or whose lease went stale, earn nothing. A job reaching a
+ * final state records the payouts still waiting, then the refund of
+ * `held − spent`. The scheduler forwards the outbox to the settlement queue
+ * and acknowledges what was durably queued, so a crash between the two only
+ * sends a settlement twice, and its key makes the second one a no-op.
+ */
 export interface ChunkStore {
   /** Stores a new job (state queued, no chunks, unsealed). */
   createJob(job: JobRecord, now: number): Promise<Transition>;
