@@ -1,37 +1,17 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join, sep } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir, open, readdir, realpath, rename, rm, stat, unlink } from "node:fs/promises";
+import { join, sep } from "node:path";
 import { MedusaError, type BlobInfo, type BlobStore } from "@medusa/core";
 import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
+import { identityOf, isInternal, sidecarPath, tempPath, verifiedInfo, writeSidecar, type FileIdentity } from "./blob-sidecars.ts";
+import { fsError, isMissing, realpathOrNull } from "./fs-errors.ts";
 
 /**
  * Blobs as files under one folder; a key is the file's path relative to it.
- *
- * Each blob's sha256 is computed while it streams in and kept in a sidecar
- * file `.<name>\sha256` next to it. Keys can never contain a backslash, so
- * the sidecar (and the `.<name>\tmp-…` files of puts in progress) can never
- * collide with a blob and are skipped by list(). The sidecar also records the
- * file's inode, size and mtime: if they no longer match (a crash between the
- * two renames, someone editing the folder by hand) the hash is recomputed
- * from the file and the sidecar rewritten, so the file is always the truth.
+ * A put streams into a temporary file and renames it into place, so a reader
+ * never sees half a blob; each blob's sha256 lives in a sidecar beside it
+ * (blob-sidecars.ts). No key, symlink or folder can lead outside the root.
  */
-interface Sidecar {
-  sha256: string;
-  size: number;
-  ino: string;
-  mtimeNs: string;
-}
-
-interface FileIdentity {
-  size: number;
-  ino: bigint;
-  mtimeNs: bigint;
-}
-
-const sidecarPath = (file: string) => join(dirname(file), `.${basename(file)}\\sha256`);
-const tempPath = (dir: string, name: string) => join(dir, `.${name}\\tmp-${randomUUID()}`);
-const isInternal = (name: string) => name.includes("\\");
-
 export class FolderBlobStore implements BlobStore {
   private realRoot: Promise<string> | undefined;
 
@@ -68,7 +48,7 @@ export class FolderBlobStore implements BlobStore {
       throw err;
     }
     const info = { key, size, sha256: hash.digest("hex") };
-    await this.writeSidecar(target, info.sha256, identity);
+    await writeSidecar(target, info.sha256, identity);
     return info;
   }
 
@@ -90,7 +70,7 @@ export class FolderBlobStore implements BlobStore {
 
   async stat(key: string): Promise<BlobInfo | null> {
     const file = await this.existing(key);
-    return file ? this.info(key, file) : null;
+    return file ? verifiedInfo(key, file) : null;
   }
 
   async list(prefix: string): Promise<BlobInfo[]> {
@@ -98,7 +78,7 @@ export class FolderBlobStore implements BlobStore {
     const infos: BlobInfo[] = [];
     // One at a time: a big folder must not open thousands of files at once.
     for (const { key, file } of found) {
-      const info = await this.info(key, file);
+      const info = await verifiedInfo(key, file);
       if (info) infos.push(info);
     }
     return infos;
@@ -206,35 +186,6 @@ export class FolderBlobStore implements BlobStore {
     await walk(dir, parts.length > 0 ? `${parts.join("/")}/` : "");
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
-
-  private async info(key: string, file: string): Promise<BlobInfo | null> {
-    let identity: FileIdentity;
-    try {
-      identity = identityOf(await stat(file, { bigint: true }));
-    } catch (err) {
-      if (isMissing(err)) return null;
-      throw err;
-    }
-    const sidecar = await readSidecar(file);
-    if (sidecar && sidecar.size === identity.size && sidecar.ino === String(identity.ino) && sidecar.mtimeNs === String(identity.mtimeNs)) {
-      return { key, size: identity.size, sha256: sidecar.sha256 };
-    }
-    const sha256 = await hashFile(file);
-    await this.writeSidecar(file, sha256, identity);
-    return { key, size: identity.size, sha256 };
-  }
-
-  /** Best effort: a missing or stale sidecar only costs a recomputation later. */
-  private async writeSidecar(file: string, sha256: string, identity: FileIdentity): Promise<void> {
-    const sidecar: Sidecar = { sha256, size: identity.size, ino: String(identity.ino), mtimeNs: String(identity.mtimeNs) };
-    const temp = tempPath(dirname(file), basename(file));
-    try {
-      await writeFile(temp, JSON.stringify(sidecar), { flag: "wx" });
-      await rename(temp, sidecarPath(file));
-    } catch {
-      await unlink(temp).catch(() => {});
-    }
-  }
 }
 
 async function* chunksOf(body: ReadableStream<Uint8Array> | Uint8Array | string): AsyncGenerator<Uint8Array> {
@@ -261,43 +212,4 @@ async function writeAll(file: import("node:fs/promises").FileHandle, chunk: Uint
     const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
     offset += bytesWritten;
   }
-}
-
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of Bun.file(file).stream()) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-async function readSidecar(file: string): Promise<Sidecar | null> {
-  try {
-    const parsed = JSON.parse(await readFile(sidecarPath(file), "utf8")) as Partial<Sidecar>;
-    return typeof parsed.sha256 === "string" && typeof parsed.size === "number" && typeof parsed.ino === "string" && typeof parsed.mtimeNs === "string"
-      ? (parsed as Sidecar)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function identityOf(s: { size: bigint; ino: bigint; mtimeNs: bigint }): FileIdentity {
-  return { size: Number(s.size), ino: s.ino, mtimeNs: s.mtimeNs };
-}
-
-async function realpathOrNull(path: string): Promise<string | null> {
-  try {
-    return await realpath(path);
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw err;
-  }
-}
-
-const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as { code?: string }).code ?? "");
-
-/** A key whose folder is a blob, or whose name is a folder, conflicts with what is there. */
-function fsError(err: unknown, key: string): unknown {
-  const code = (err as { code?: string }).code;
-  if (code === "ENOTDIR" || code === "EEXIST" || code === "EISDIR") return new MedusaError("conflict", `blob key ${key} conflicts with an existing blob or folder`);
-  return err;
 }
