@@ -56,6 +56,15 @@ export function duration(ms) {
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
 
+/** A number input's value, or undefined while it is empty. */
+export const intOrEmpty = (el) => (el.value.trim() === "" ? undefined : Number(el.value));
+
+/** A figure for a `<dl class="stats">`: `[box, value element]`. */
+export function stat(label, testid) {
+  const dd = h("dd", { "data-testid": testid }, "—");
+  return [h("div", {}, h("dt", {}, label), dd), dd];
+}
+
 /** A labelled form field with a slot for the error the API names it in. */
 export function field(label, input, { hint, name } = {}) {
   const id = input.id || `f-${name ?? Math.random().toString(36).slice(2)}`;

@@ -1,109 +1,18 @@
 // One job, live: the events socket drives the grid, the progress bar and the
 // rates; the job's status (credits, items) is re-read at most once a second.
 import { account, api, jobEvents } from "../api.js";
-import { duration, fill, h, num, when } from "../dom.js";
-import { chunkGrid, LEGEND } from "./chunk-grid.js";
-import { rateMeter } from "./job-rate.js";
-import { stateBadge } from "./jobs.js";
+import { h } from "../dom.js";
 import { showResults } from "./job-results.js";
-
-const FINAL = new Set(["done", "failed", "cancelled"]);
+import { FINAL, jobView } from "./job-view.js";
 
 export function render(main, { id }) {
-  const title = h("h1", {}, "Job");
-  const badge = h("span", { "data-testid": "job-state" });
-  const cancel = h("button", { type: "button", class: "danger", hidden: true }, "Cancel job");
-  const bar = h("progress", { max: 1, value: 0, "aria-label": "Chunks done", "data-testid": "job-progress" });
-  const pct = h("span", { class: "pct", "data-testid": "job-percent" }, "0%");
-  const counts = h("p", { class: "muted", "aria-live": "polite" });
-  const stat = (label, testid) => {
-    const dd = h("dd", { "data-testid": testid }, "—");
-    return [h("div", {}, h("dt", {}, label), dd), dd];
-  };
-  const [rateBox, rate] = stat("Items per second", "job-rate");
-  const [etaBox, eta] = stat("Time left", "job-eta");
-  const [runBox, running] = stat("Chunks running", "job-running");
-  const [failBox, failedAttempts] = stat("Failed attempts", "job-failed");
-  const [heldBox, held] = stat("Credits held", "job-held");
-  const [spentBox, spent] = stat("Credits spent", "job-spent");
-  const [elapsedBox, elapsed] = stat("Elapsed", "job-elapsed");
-  const grid = chunkGrid();
-  const errorBox = h("section", { hidden: true, "aria-labelledby": "job-error-title" }, h("h2", { id: "job-error-title" }, "Error"));
-  const results = h("section", { hidden: true, "aria-labelledby": "job-results-title" });
-  const meta = h("p", { class: "hint" });
-
-  main.append(
-    h("div", { class: "job-head" }, title, badge, cancel),
-    meta,
-    h("div", { class: "progress-line" }, bar, pct),
-    counts,
-    h("dl", { class: "stats" }, rateBox, etaBox, runBox, failBox, heldBox, spentBox, elapsedBox),
-    h("h2", {}, "Chunks"),
-    h("div", { class: "grid-wrap" }, grid.el),
-    h("ul", { class: "legend" }, LEGEND.map(([v, label]) => h("li", {}, h("span", { class: `swatch${v.slice(1)}` }), label))),
-    errorBox,
-    results,
-  );
-  grid.attach();
-
-  let job = null;
+  const view = jobView(main);
   let lastEventId = 0;
   let socket = null;
   let left = false;
   let statusTimer = null;
   let clock = null;
-  const meter = rateMeter();
-
-  function show(status) {
-    job = status;
-    title.textContent = status.name;
-    fill(badge, stateBadge(status.state));
-    meta.textContent = `${status.id} · submitted ${when(status.createdAt)}${status.finishedAt ? ` · finished ${when(status.finishedAt)}` : ""}`;
-    cancel.hidden = FINAL.has(status.state);
-    showCounts(status.chunks, status.sealed, status.state);
-    held.textContent = num(status.credits?.held);
-    spent.textContent = num(status.credits?.spent);
-    if (status.state === "failed" && status.error) showError(status.error);
-  }
-
-  function showCounts(c, sealed, state) {
-    grid.setTotal(c.total);
-    bar.max = Math.max(1, c.total);
-    bar.value = c.done;
-    const p = c.total > 0 ? Math.floor((100 * c.done) / c.total) : 0;
-    pct.textContent = `${p}%`;
-    counts.textContent = `${num(c.done)} of ${num(c.total)} chunks done${sealed === false ? " (still splitting the input)" : ""}`;
-    running.textContent = num(c.running);
-    failedAttempts.textContent = num(c.failed);
-    grid.describe(`Chunk grid: ${c.done} of ${c.total} chunks done`);
-    if (state && FINAL.has(state)) cancel.hidden = true;
-    meter.sample(c.done);
-    tickRates();
-  }
-
-  function tickRates() {
-    if (!job) return;
-    const final = FINAL.has(job.state);
-    const end = job.finishedAt ? Date.parse(job.finishedAt) : Date.now();
-    elapsed.textContent = duration(end - Date.parse(job.createdAt));
-    const perChunk = job.chunks.total > 0 ? job.items / job.chunks.total : null;
-    const live = meter.perSecond();
-    if (final) {
-      const secs = (end - Date.parse(job.createdAt)) / 1000;
-      rate.textContent = job.state === "done" && secs > 0 ? num(Math.round(job.items / secs)) : "—";
-      eta.textContent = job.state === "done" ? "finished" : "—";
-      return;
-    }
-    rate.textContent = live !== null && perChunk !== null ? num(Math.round(live * perChunk)) : "—";
-    const remaining = bar.max - bar.value;
-    eta.textContent = live && job.sealed ? duration((remaining / live) * 1000) : "—";
-  }
-
-  function showError(text) {
-    errorBox.hidden = false;
-    if (!errorBox.querySelector("pre")) errorBox.append(h("pre", { class: "error", role: "alert", "data-testid": "job-error" }, text));
-    grid.failRest();
-  }
+  let finished = false;
 
   const refreshStatus = () => {
     if (statusTimer) return;
@@ -111,32 +20,30 @@ export function render(main, { id }) {
       statusTimer = null;
       if (left) return;
       try {
-        show(await api("GET", `/v1/jobs/${id}`));
-        if (FINAL.has(job.state)) finish();
+        view.show(await api("GET", `/v1/jobs/${id}`));
+        if (FINAL.has(view.job.state)) finish();
       } catch {}
     }, 1000);
   };
 
-  let finished = false;
   function finish() {
     if (finished) return;
     finished = true;
     account.refresh();
     clearInterval(clock);
-    tickRates();
-    if (job.state === "done") showResults(results, job);
+    view.tickRates();
+    if (view.job.state === "done") showResults(view.results, view.job);
   }
 
   function onEvent(e) {
     lastEventId = Math.max(lastEventId, e.id);
-    if (e.type === "chunk") grid.done(e.index, e.task);
-    if (e.chunks) showCounts(e.chunks, e.sealed, e.state);
-    if (e.type === "failed") showError(e.error);
+    if (e.type === "chunk") view.chunkDone(e.index, e.task);
+    if (e.chunks) view.showCounts(e.chunks, e.sealed, e.state);
+    if (e.type === "failed") view.showError(e.error);
     if (FINAL.has(e.type)) {
-      job = { ...job, state: e.type };
-      fill(badge, stateBadge(e.type));
+      view.ended(e.type);
       (async () => {
-        show(await api("GET", `/v1/jobs/${id}`));
+        view.show(await api("GET", `/v1/jobs/${id}`));
         finish();
       })();
     } else refreshStatus();
@@ -146,15 +53,16 @@ export function render(main, { id }) {
     socket = jobEvents(id, lastEventId, {
       event: onEvent,
       closed: () => {
-        if (!left && !FINAL.has(job?.state)) setTimeout(() => !left && connect(), 1000);
+        if (!left && !FINAL.has(view.job?.state)) setTimeout(() => !left && connect(), 1000);
       },
     });
   }
 
-  cancel.addEventListener("click", async () => {
+  view.cancel.addEventListener("click", async () => {
+    const cancel = view.cancel;
     cancel.disabled = true;
     try {
-      show(await api("POST", `/v1/jobs/${id}/cancel`));
+      view.show(await api("POST", `/v1/jobs/${id}/cancel`));
       finish();
     } catch (err) {
       cancel.textContent = err.message;
@@ -166,10 +74,10 @@ export function render(main, { id }) {
   (async () => {
     try {
       const status = await api("GET", `/v1/jobs/${id}`);
-      meter.baseline(status.chunks.done);
-      show(status);
+      view.baseline(status);
+      view.show(status);
       connect();
-      clock = setInterval(tickRates, 1000);
+      clock = setInterval(view.tickRates, 1000);
     } catch (err) {
       main.replaceChildren(h("h1", {}, "Job not found"), h("p", { class: "form-error", role: "alert" }, err.message), h("p", {}, h("a", { href: "/jobs" }, "All jobs")));
     }
@@ -180,6 +88,6 @@ export function render(main, { id }) {
     socket?.close();
     clearTimeout(statusTimer);
     clearInterval(clock);
-    grid.detach();
+    view.detach();
   };
 }

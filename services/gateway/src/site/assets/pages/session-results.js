@@ -1,17 +1,11 @@
 // What the session page shows of its rounds: the value (k-means: the loss)
 // and latency charts, the figures drawn from them, where the round driver
 // stands now (the centroids) and every round as a table.
-import { h, num } from "../dom.js";
+import { h, num, stat } from "../dom.js";
 import { short } from "./chart-scale.js";
 import { roundChart } from "./round-chart.js";
 
 const ms = (v) => (typeof v === "number" ? `${short(v)} ms` : "—");
-
-/** A figure for a `<dl class="stats">`: `[box, value element]`. */
-export function stat(label, testid) {
-  const dd = h("dd", { "data-testid": testid }, "—");
-  return [h("div", {}, h("dt", {}, label), dd), dd];
-}
 
 /** `history` is `[{round, value, ms, rtt}]`, appended to by `add`. `driver` may be null (another browser's session). */
 export function roundResults(driver, history) {

@@ -3,53 +3,18 @@
 // round returns (k-means: the loss) and one of each round's latency, the
 // session's events as they come, and "End session" with the credits spent.
 import { account, api, sessionSocket } from "../api.js";
-import { duration, field, h, num, when } from "../dom.js";
-import { stateBadge } from "./jobs.js";
+import { duration, h, num } from "../dom.js";
 import { roundDriver } from "./round-driver.js";
-import { roundResults, stat } from "./session-results.js";
 import { roundRunner } from "./session-rounds.js";
 import { recall, remember } from "./session-store.js";
-
-const FINAL = new Set(["ended", "failed"]);
+import { FINAL, sessionView } from "./session-view.js";
 
 export function render(main, { id }) {
   const stored = recall(id);
   const driver = stored ? roundDriver(stored.driver) : null;
   const history = stored?.history ?? [];
-  const title = h("h1", {}, stored?.name ?? "Session");
-  const badge = h("span", { "data-testid": "session-state" });
-  const end = h("button", { type: "button", class: "danger", hidden: true }, "End session");
-  const meta = h("p", { class: "hint" });
-  const setupText = h("p", { "aria-live": "polite" });
-  const setup = h("section", { class: "setup", "aria-labelledby": "setup-title", hidden: true }, h("h2", { id: "setup-title" }, "Setting up"), h("progress", { "aria-labelledby": "setup-title" }), setupText);
-  const count = h("input", { type: "number", min: 1, max: 1000, step: 1, value: 5, inputmode: "numeric" });
-  const run = h("button", { type: "submit", class: "primary", disabled: true }, "Run rounds");
-  const runStatus = h("p", { class: "muted", "aria-live": "polite", "data-testid": "run-status" });
-  const controls = h("form", { class: "run", "aria-label": "Run rounds", novalidate: true }, field("Rounds to run", count, { name: "count" }), h("div", { class: "actions" }, run), runStatus);
-  const results = roundResults(driver, history);
-  const events = h("ol", { class: "events", "aria-live": "polite", "data-testid": "session-events" });
-  const endedBox = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "session-ended" });
-  const [heldBox, held] = stat("Credits held", "session-held");
-  const [spentBox, spent] = stat("Credits spent", "session-spent");
-  const stranger = driver ? null : h("p", { class: "notice" }, "This browser did not start this session, so it does not hold its round state (the k-means centroids): you can watch it and end it here, not run rounds.");
-
-  // Through h(), which skips the nulls (a page of another browser's session has no controls).
-  const page = h(
-    "div",
-    {},
-    h("div", { class: "job-head" }, title, badge, end),
-    meta,
-    stranger,
-    endedBox,
-    setup,
-    h("dl", { class: "stats" }, results.stats, heldBox, spentBox),
-    driver ? controls : null,
-    results.el,
-    h("h2", {}, "Events"),
-    events,
-  );
-  main.append(...page.childNodes);
-  results.attach();
+  const view = sessionView(main, { title: stored?.name, driver, history });
+  const { results, note, runStatus, count, controls, end } = view;
 
   let status = null;
   let socket = null;
@@ -58,7 +23,6 @@ export function render(main, { id }) {
   let statusTimer = null;
   let saveTimer = null;
 
-  const note = (text, kind = "info") => events.prepend(h("li", { class: `event-${kind}` }, h("time", {}, new Date().toLocaleTimeString()), " ", text));
   const save = () => stored && remember({ ...stored, driver: driver.saved(), history });
   const saveSoon = () => (saveTimer ??= setTimeout(() => ((saveTimer = null), save()), 500));
 
@@ -84,42 +48,20 @@ export function render(main, { id }) {
       })
     : null;
 
-  // One button runs and stops, so focus stays where the person left it.
-  function showControls() {
-    run.disabled = status?.state !== "ready";
-    run.textContent = runner.running ? "Stop" : "Run rounds";
-  }
+  const showControls = () => view.showControls(status, runner.running);
+  const tick = () => view.tick(status);
 
   function show(s) {
     status = s;
-    title.textContent = s.name;
-    badge.replaceChildren(stateBadge(s.state));
-    meta.textContent = `${s.id} · ${num(s.partitions)} partition${s.partitions === 1 ? "" : "s"} · started ${when(s.createdAt)}`;
-    end.hidden = FINAL.has(s.state);
-    setup.hidden = s.state !== "starting";
-    results.setRounds(s.rounds);
-    held.textContent = num(s.credits.held);
-    spent.textContent = num(s.credits.spent);
+    view.show(s);
     if (runner) showControls();
-    if (FINAL.has(s.state)) showEnded(s);
+    if (FINAL.has(s.state)) {
+      view.showEnded(s);
+      clearInterval(clock);
+      socket?.close();
+      settleBalance();
+    }
     tick();
-  }
-
-  function showEnded(s) {
-    controls.hidden = true;
-    endedBox.hidden = false;
-    endedBox.textContent =
-      s.state === "failed"
-        ? `The session failed: ${s.error ?? "no reason given"}. ${num(s.credits.spent)} credits were spent on ${num(s.rounds)} rounds; the rest comes back to your balance.`
-        : `Session ended: ${num(s.credits.spent)} credits spent on ${num(s.rounds)} round${s.rounds === 1 ? "" : "s"}; the rest of what was held comes back to your balance.`;
-    clearInterval(clock);
-    socket?.close();
-    settleBalance();
-  }
-
-  function tick() {
-    if (status?.state !== "starting") return;
-    setupText.textContent = `Placing ${num(status.partitions)} partitions on the nodes, where setup(items) runs once for each: ${duration(Date.now() - Date.parse(status.createdAt))} so far.`;
   }
 
   /** Re-reads the status (credits, rounds) at most once a second, or at once when `now`. */
@@ -224,6 +166,6 @@ export function render(main, { id }) {
       clearTimeout(saveTimer);
       save();
     }
-    results.detach();
+    view.detach();
   };
 }
