@@ -14,7 +14,7 @@ import { startStack, type Stack } from "./stack.ts";
 /**
  * The liar simulation: the embedded stack requiring distinct owners per
  * chunk, two honest volunteers each running a real node process, and three
- * liar processes (testing/liar-node.ts) speaking the node protocol: Mallory's
+ * liar processes (test/liar-node.ts) speaking the node protocol: Mallory's
  * two nodes collude on the same wrong answers, Trudy's node answers wrong
  * too and also sends results for chunks it does not hold and replays old
  * ones. With replicas: 2 every accepted result must be correct, and the
@@ -75,7 +75,7 @@ function liarSimulation(store: Record<string, string>) {
 
     // Liars connect first, so they are first in line for every chunk.
     const liar = (name: string, token: string, lies: string, skew: number) =>
-      spawn(name, ["apps/stack/src/testing/liar-node.ts", "--gateway", stack.url, "--token", token, "--lies", lies, "--skew", String(skew)]);
+      spawn(name, ["apps/stack/test/liar-node.ts", "--gateway", stack.url, "--token", token, "--lies", lies, "--skew", String(skew)]);
     liar("mallory-1", mallory.tokens[0]!, "wrong", 1);
     liar("mallory-2", mallory.tokens[1]!, "wrong", 1);
     liar("trudy-1", trudy.tokens[0]!, "wrong,foreign,replay", 2);
