@@ -1,4 +1,4 @@
-import { intFrom, parseEnv, portEnv } from "@medusa/core";
+import { intFrom, LogLevel, parseEnv, portEnv } from "@medusa/core";
 import { replicaEnv } from "@medusa/scheduler";
 import { z } from "zod";
 
@@ -6,6 +6,8 @@ export const stackEnv = (env: Record<string, string | undefined> = process.env) 
   parseEnv(
     {
       ...portEnv,
+      /** One process, and its console is the demo's screen: a line per request would bury it, so warnings and errors only unless asked. */
+      MEDUSA_LOG_LEVEL: LogLevel.default("warn"),
       /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
       ...replicaEnv(true),
       MEDUSA_PORT: intFrom(8080, 0, 65535),

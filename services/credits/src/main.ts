@@ -1,10 +1,12 @@
 /** The credits service as its own process: env → connections → serve → bounded shutdown. */
 import { connectBus, openAccountStore, openLedgerStore, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
+import { createLogger, errorMessage } from "@medusa/core";
 import { serveCredits } from "./credits-service.ts";
 import { readCreditsEnv } from "./env.ts";
 
 async function main() {
   const env = readCreditsEnv();
+  const log = createLogger({ service: "credits", level: env.MEDUSA_LOG_LEVEL });
   // Alone, this service reaches the others only over NATS: refuse to start on a private in-process bus.
   const bus = await connectBus(env, "credits", { require: true });
   const store = await openAccountStore(env);
@@ -16,12 +18,13 @@ async function main() {
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    log,
   });
-  console.log(`[credits] serving accounts and the ledger (${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}, prefix ${env.MEDUSA_PREFIX})`);
+  log.info("serving accounts and the ledger", { accounts: env.MEDUSA_MONGO_URL ? "mongodb" : "sqlite", prefix: env.MEDUSA_PREFIX });
   shutdownOn("credits", [() => service.close(), () => bus.drain(), () => store.close(), () => ledger.close()]);
 }
 
 main().catch((err) => {
-  console.error(`[credits] ${err instanceof Error ? err.message : err}`);
+  console.error(`[credits] ${errorMessage(err)}`);
   process.exit(1);
 });

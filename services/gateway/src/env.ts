@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intFrom, parseEnv, portEnv, requireNats } from "@medusa/core";
+import { intFrom, limits, parseEnv, portEnv, requireNats } from "@medusa/core";
 
 export const GatewayEnvVars = {
   ...portEnv,
@@ -7,9 +7,9 @@ export const GatewayEnvVars = {
   /** The interface to listen on; all of them by default (the gateway is the public face). */
   MEDUSA_HOST: z.string().min(1).default("0.0.0.0"),
   /** Cap on JSON request bodies. */
-  MEDUSA_MAX_JSON_BYTES: intFrom(16 * 1024 * 1024, 1024),
+  MEDUSA_MAX_JSON_BYTES: intFrom(limits.jsonBodyBytes, 1024),
   /** Cap on one uploaded file. */
-  MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
+  MEDUSA_MAX_FILE_BYTES: intFrom(limits.fileBytes, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
 };
