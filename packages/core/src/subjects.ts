@@ -24,7 +24,8 @@ export const subjects = {
   // credits: accounts, keys, nodes
   createAccount: defineRequest("medusa.credits.account.create", CreateAccountBody, CreatedAccount),
   login: defineRequest("medusa.credits.auth.login", LoginBody, LoginToken),
-  verifyToken: defineRequest("medusa.credits.auth.verify", z.object({ token: z.string() }), z.object({ principal: PrincipalSchema.nullable() })),
+  /** `expiresAt` (ms): when a login token stops working, so a cache keeps it no longer; null for keys that do not expire. */
+  verifyToken: defineRequest("medusa.credits.auth.verify", z.object({ token: z.string() }), z.object({ principal: PrincipalSchema.nullable(), expiresAt: z.number().nullable().optional() })),
   getAccount: defineRequest("medusa.credits.account.get", z.object({ accountId: z.string() }), Account),
   registerNode: defineRequest("medusa.credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("medusa.credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),
