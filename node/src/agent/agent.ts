@@ -1,4 +1,6 @@
 import {
+  errorMessage,
+  limits,
   NODE_PROTOCOL_VERSION,
   type ChunkError,
   type NodeChunk,
@@ -71,8 +73,6 @@ interface JobSpec {
   timeoutMs: number;
   affinity?: string;
 }
-
-const MAX_ERROR_CHARS = 8192;
 
 export class NodeAgent {
   readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs">>;
@@ -352,7 +352,7 @@ export class NodeAgent {
     try {
       return await this.#opts.pool.run({ jobId, ...job }, { task, items });
     } catch (err) {
-      return { ok: false, error: { message: `runner failed: ${err instanceof Error ? err.message : String(err)}` } };
+      return { ok: false, error: { message: `runner failed: ${errorMessage(err)}` } };
     }
   }
 
@@ -381,9 +381,10 @@ export class NodeAgent {
     if (epoch !== this.#epoch || !this.#open) return false;
     const { jobId, index, token } = chunk;
     if (outcome.ok) return this.#send({ v: NODE_PROTOCOL_VERSION, type: "result", jobId, index, token, results: outcome.results });
-    const error: ChunkError = { message: outcome.error.message.slice(0, MAX_ERROR_CHARS) };
+    const error: ChunkError = { message: outcome.error.message.slice(0, limits.errorMessageChars) };
     const itemIndex = outcome.error.itemIndex;
     if (Number.isInteger(itemIndex) && itemIndex! >= 0) error.itemIndex = itemIndex;
+    if (outcome.error.deterministic === true) error.deterministic = true;
     return this.#send({ v: NODE_PROTOCOL_VERSION, type: "error", jobId, index, token, error });
   }
 

@@ -1,7 +1,7 @@
-import type { RunnableProgram } from "@medusa/core";
+import type { ChunkError, RunnableProgram } from "@medusa/core";
 
 /** What the agent needs from the RunnerPool (node/src/runner/runner-pool.ts). */
-export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: { message: string; itemIndex?: number } };
+export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: ChunkError };
 
 export interface ChunkRunner {
   run(
