@@ -20,7 +20,8 @@ async function main() {
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
     log,
   });
-  log.info("serving accounts and the ledger", { accounts: env.MEDUSA_MONGO_URL ? "mongodb" : "sqlite", prefix: env.MEDUSA_PREFIX });
+  // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
+  console.log(`[credits] serving accounts and the ledger (${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}, prefix ${env.MEDUSA_PREFIX})`);
   shutdownOn("credits", [() => service.close(), () => bus.drain(), () => store.close(), () => ledger.close()]);
 }
 

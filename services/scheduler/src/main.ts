@@ -18,5 +18,6 @@ const scheduler = serveScheduler(bus, {
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
   log,
 });
-log.info("ready", { chunkState: env.MEDUSA_REDIS_URL ? "redis" : "sqlite" });
+// The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
+console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
 shutdownOn("scheduler", [() => scheduler.close(), () => bus.drain(), () => store.close()]);

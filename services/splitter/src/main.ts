@@ -24,4 +24,5 @@ const splitter = serveSplitter(
 
 // Splits get most of the limit to finish; the rest are failed, then the bus drains what is left.
 shutdownOn("splitter", [() => splitter.close({ graceMs: SHUTDOWN_LIMIT_MS - 3_000 }), () => bus.drain()], SHUTDOWN_LIMIT_MS);
-log.info("serving", { nats: env.MEDUSA_NATS_URL, prefix: env.MEDUSA_PREFIX });
+// The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
+console.log(`[splitter] serving on ${env.MEDUSA_NATS_URL} (prefix ${env.MEDUSA_PREFIX})`);
