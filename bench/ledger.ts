@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
 import { JetStreamSettlements, SqliteAccountStore, SqliteLedgerStore } from "@medusa/adapters";
-import { escrowAccount, MINT, type NewEntry, type Settlement } from "@medusa/core";
+import { errorMessage, escrowAccount, MINT, type NewEntry, type Settlement } from "@medusa/core";
 import { settler } from "@medusa/credits/settler";
 import { loadNow, machine } from "./lib/machine.ts";
 
@@ -101,7 +101,7 @@ const results = [await sqliteSingle(), await sqliteBatched()];
 try {
   results.push(await jetstream(false), await jetstream(true));
 } catch (err) {
-  console.error(`jetstream path not measured: ${err instanceof Error ? err.message : err}`);
+  console.error(`jetstream path not measured: ${errorMessage(err)}`);
 }
 rmSync(dir, { recursive: true, force: true });
 

@@ -12,6 +12,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "@medusa/core";
 import { machine, watchMachine } from "./lib/machine.ts";
 import { quiesce } from "./lib/quiesce.ts";
 import { BenchRun, WorkloadId, type WorkloadReport } from "./lib/report.ts";
@@ -66,7 +67,7 @@ for (const name of targets) {
       try {
         measured = await workload.run({ target, quick, log });
       } catch (err) {
-        measured = { status: "failed", headline: `failed: ${err instanceof Error ? err.message : err}`, metrics: {} };
+        measured = { status: "failed", headline: `failed: ${errorMessage(err)}`, metrics: {} };
       }
       const report: WorkloadReport = { id: workload.id, title: workload.title, target: name, ...measured, machine: watch.stop(), durationMs: Math.round(performance.now() - t0) };
       log(`   ${report.status}: ${report.headline}`);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import Redis from "ioredis";
 import { RedisChunkStore, SqliteChunkStore } from "@medusa/adapters";
 import { chunksOf, jobRecord } from "@medusa/adapters/chunks/chunk-store.fixtures";
-import type { ChunkStore } from "@medusa/core";
+import { errorMessage, type ChunkStore } from "@medusa/core";
 import { latencySummary } from "../lib/stats.ts";
 
 const n = Number(process.argv[2] ?? 2000);
@@ -63,7 +63,7 @@ try {
   runs[`redis ${redisUrl}`] = await cycle(store);
   await store.close();
 } catch (err) {
-  runs.redis = `not measured: ${err instanceof Error ? err.message : err}`;
+  runs.redis = `not measured: ${errorMessage(err)}`;
   redis.disconnect();
 }
 rmSync(dir, { recursive: true, force: true });

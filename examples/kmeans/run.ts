@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MedusaClient, stackEnv, startStack, type Stack } from "@medusa/stack";
+import { errorMessage } from "@medusa/core";
 import { initialCentroids, KMEANS_PROGRAM, kmeansPoints, reduceCentroids } from "./kmeans.ts";
 
 const arg = (name: string, fallback: number) => {
@@ -57,7 +58,7 @@ try {
   console.log(`Session ended; ${ended.credits.spent} credits paid to the nodes.`);
   socket.close();
 } catch (err) {
-  console.error(`k-means failed: ${err instanceof Error ? err.message : err}`);
+  console.error(`k-means failed: ${errorMessage(err)}`);
   code = 1;
 } finally {
   await stack?.close();

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { errorMessage } from "@medusa/core";
 import { MedusaClient } from "./client.ts";
 import { stackEnv } from "./env.ts";
 import { ProgressLine } from "./progress-line.ts";
@@ -54,7 +55,7 @@ try {
   console.log(`Done: of 1..${result.items}, n = ${result.n} takes the most steps (${result.steps}).`);
   await showCredits(me, stack.operator.apiKey ? client.withKey(stack.operator.apiKey) : null, account.credits);
 } catch (err) {
-  console.error(`Demo failed: ${err instanceof Error ? err.message : err}`);
+  console.error(`Demo failed: ${errorMessage(err)}`);
   code = 1;
 } finally {
   await stack.close();

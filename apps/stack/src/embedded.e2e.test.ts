@@ -71,6 +71,15 @@ describe("embedded stack, end to end", () => {
     expect((err as ApiError).status).toBe(409);
   }, 60_000);
 
+  test("a program that does not compile fails its job on the first attempt, naming the line", async () => {
+    const job = await alice.submit({ program: python("def map(x):\n    return (x * 2\n"), input: { range: { start: 0, stop: 20 } }, chunkSize: 5 });
+    const status = await alice.follow(job.id);
+    expect(status.state).toBe("failed");
+    expect(status.error).toStartWith("the program does not compile, so no chunk was retried: SyntaxError: ");
+    expect(status.error).toContain("(line 2)");
+    expect(status.chunks.done).toBe(0);
+  }, 60_000);
+
   test("a WASI module runs as a map: one JSON line in, one out", async () => {
     await alice.upload("echo.wasm", await wasm("echo"));
     const items = [1, "two", { three: [3] }, null];

@@ -1,9 +1,11 @@
 import { z } from "zod";
-import { intFrom, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { intFrom, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { replicaEnv } from "@medusa/scheduler";
 
 /** The embedded stack's configuration: every service in one process, so NATS is optional. */
 export const StackEnv = PortEnv.extend({
+  /** One process, and its console is the demo's screen: a line per request would bury it, so warnings and errors only unless asked. */
+  MEDUSA_LOG_LEVEL: LogLevel.default("warn"),
   /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
   ...replicaEnv(true),
   MEDUSA_PORT: intFrom(8080, 0, 65535),

@@ -12,17 +12,20 @@ import { serveScheduler } from "@medusa/scheduler";
 let dir: string;
 let bus: Bus;
 let clock: number;
+/** The scheduler's log lines. */
+let logged: string[];
 let closeAll: () => Promise<void>;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "medusa-sched-"));
   bus = new MemoryBus();
   clock = 1_000_000;
+  logged = [];
   const blobs = new FolderBlobStore(join(dir, "blobs"));
   const store = new SqliteChunkStore(":memory:");
   const splitter = serveSplitter(bus, { blobs });
   // Free jobs: pricing and settlement have their own tests (settlement.test.ts).
-  const scheduler = serveScheduler(bus, { store, blobs, settlements: new DirectSettlements(), pricePerChunk: 0, now: () => clock, sweepMs: 20 });
+  const scheduler = serveScheduler(bus, { store, blobs, settlements: new DirectSettlements(), pricePerChunk: 0, now: () => clock, sweepMs: 20, log: (m) => logged.push(m) });
   closeAll = async () => {
     await scheduler.close();
     await splitter.close();
@@ -105,6 +108,47 @@ describe("scheduler service", () => {
     expect(status.state).toBe("failed");
     expect(status.error).toContain("ZeroDivisionError: division by zero");
     expect(status.error).toContain("item 5");
+  });
+
+  test("a program that does not compile fails its job on the first report, where one node's word counts; a replicated job retries", async () => {
+    const syntax = { message: "SyntaxError: '(' was never closed (line 2)", deterministic: true as const };
+    const alone = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1, 2, 3, 4] }, chunkSize: 2, maxAttempts: 3 } });
+    const [first] = await leaseAll("node_1");
+    // A report from a node that holds no lease on the chunk changes nothing.
+    expect((await call(bus, subjects.failChunk, { nodeId: "node_x", jobId: alone.id, index: first!.index, token: "forged", error: syntax })).outcome).toBe("stale");
+    expect((await call(bus, subjects.getJob, { owner: "acc_a", jobId: alone.id })).state).not.toBe("failed");
+    await call(bus, subjects.failChunk, { nodeId: "node_1", jobId: alone.id, index: first!.index, token: first!.token, error: syntax });
+    const failed = await call(bus, subjects.getJob, { owner: "acc_a", jobId: alone.id });
+    expect(failed.state).toBe("failed");
+    expect(failed.error).toBe("the program does not compile, so no chunk was retried: SyntaxError: '(' was never closed (line 2)");
+    expect(failed.chunks.failed).toBe(1);
+
+    const replicated = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1] }, replicas: 2, maxAttempts: 3 } });
+    const lease = (await until(async () => (await call(bus, subjects.leaseChunks, { nodeId: "node_2", owner: "acc_2", max: 10 })).leases.find((l) => l.jobId === replicated.id)))!;
+    await call(bus, subjects.failChunk, { nodeId: "node_2", jobId: replicated.id, index: 0, token: lease.token, error: syntax });
+    expect((await call(bus, subjects.getJob, { owner: "acc_a", jobId: replicated.id })).state).not.toBe("failed");
+  });
+
+  test("every job end leaves one log line: how it ended, whose job, its chunks, how long, and why it failed", async () => {
+    const jobEnd = async (state: string, jobId: string) => {
+      const line = await until(() => logged.find((l) => l.startsWith(`job ${state} `) && l.includes(jobId)));
+      return JSON.parse(line.slice(`job ${state} `.length)) as Record<string, unknown>;
+    };
+    const done = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [2, 3] }, chunkSize: 2 } });
+    const [lease] = await leaseAll("node_1");
+    clock += 1_500;
+    await call(bus, subjects.completeChunk, { nodeId: "node_1", jobId: done.id, index: 0, token: lease!.token, results: "[4,9]" });
+    expect(await jobEnd("done", done.id)).toEqual({ jobId: done.id, owner: "acc_a", state: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 }, ms: 1_500 });
+
+    const failed = await call(bus, subjects.createJob, { owner: "acc_b", spec: { program: squares, input: { items: [1] }, maxAttempts: 1 } });
+    const [doomed] = await leaseAll("node_1");
+    await call(bus, subjects.failChunk, { nodeId: "node_1", jobId: failed.id, index: 0, token: doomed!.token, error: { message: "ValueError: no" } });
+    expect(await jobEnd("failed", failed.id)).toMatchObject({ owner: "acc_b", state: "failed", reason: "chunk 0 failed once: ValueError: no" });
+
+    const cancelled = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1] } } });
+    await call(bus, subjects.cancelJob, { owner: "acc_a", jobId: cancelled.id });
+    expect(await jobEnd("cancelled", cancelled.id)).toMatchObject({ state: "cancelled", owner: "acc_a" });
+    expect(logged.filter((l) => l.startsWith("job ")).length).toBe(3);
   });
 
   test("an expired lease is swept back and a late result from the old holder is stale", async () => {

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
+import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { createGateway } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
@@ -19,8 +20,11 @@ export interface Stack {
  * Every service in one process, each wired to the ports the environment
  * selects (in-process bus, SQLite and a folder unless URLs say otherwise),
  * plus local volunteer nodes whose runners are still separate processes.
+ * Each service logs JSON lines at `MEDUSA_LOG_LEVEL` (warn unless set, see
+ * env.ts) to `write`, stdout by default.
  */
-export async function startStack(env: StackEnv, log: (msg: string) => void = console.log): Promise<Stack> {
+export async function startStack(env: StackEnv, write: (line: string) => void = (line) => console.log(line)): Promise<Stack> {
+  const logger = (service: string) => createLogger({ service, level: env.MEDUSA_LOG_LEVEL, write });
   const bus = await connectBus(env, "stack");
   const blobs = openBlobs(env);
   const chunks = await openChunkStore(env);
@@ -35,18 +39,18 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
-    log: (m) => log(`[credits] ${m}`),
+    log: logger("credits"),
   });
-  const splitter = serveSplitter(bus, { blobs });
+  const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
   const scheduler = serveScheduler(bus, {
     store: chunks,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
     replicaPolicy: policyFromEnv(env),
-    log: (m) => log(`[scheduler] ${m}`),
+    log: logger("scheduler"),
   });
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: quiet });
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: logger("gateway") });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
 

@@ -1,4 +1,4 @@
-import { foreignVersion, GatewayMessage } from "@medusa/core";
+import { errorMessage, foreignVersion, GatewayMessage } from "@medusa/core";
 
 /** One frame from the gateway: the message, or why it was ignored (the socket stays open either way). */
 export function parseGatewayFrame(data: unknown): { message: GatewayMessage } | { ignored: string } {
@@ -6,7 +6,7 @@ export function parseGatewayFrame(data: unknown): { message: GatewayMessage } | 
   try {
     json = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer));
   } catch (err) {
-    return { ignored: `a frame that is not JSON: ${err instanceof Error ? err.message : err}` };
+    return { ignored: `a frame that is not JSON: ${errorMessage(err)}` };
   }
   const foreign = foreignVersion(json, "node");
   if (foreign) return { ignored: `a frame: ${foreign}` };

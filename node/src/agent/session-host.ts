@@ -1,4 +1,4 @@
-import { NODE_PROTOCOL_VERSION, type GatewayMessage, type NodeMessage } from "@medusa/core";
+import { errorMessage, limits, NODE_PROTOCOL_VERSION, type GatewayMessage, type NodeMessage } from "@medusa/core";
 import type { ChunkRunner } from "./chunk-runner.ts";
 
 type Open = Extract<GatewayMessage, { type: "session_open" }>;
@@ -72,11 +72,11 @@ export class SessionHost {
   }
 
   private enqueue(s: HostedSession, work: () => Promise<void>): void {
-    s.chain = s.chain.then(work).catch((err) => this.error(s.open.sessionId, undefined, err instanceof Error ? err.message : String(err)));
+    s.chain = s.chain.then(work).catch((err) => this.error(s.open.sessionId, undefined, errorMessage(err)));
   }
 
   private error(sessionId: string, round: number | undefined, message: string): void {
     this.log(`[node] session ${sessionId}: ${message}`);
-    this.send({ v: NODE_PROTOCOL_VERSION, type: "session_error", sessionId, ...(round === undefined ? {} : { round }), message: message.slice(0, 8192) });
+    this.send({ v: NODE_PROTOCOL_VERSION, type: "session_error", sessionId, ...(round === undefined ? {} : { round }), message: message.slice(0, limits.errorMessageChars) });
   }
 }

@@ -1,4 +1,4 @@
-import { NODE_PROTOCOL_VERSION, type ChunkError, type GatewayMessage, type NodeChunk, type NodeMessage, type RunnableProgram } from "@medusa/core";
+import { errorMessage, limits, NODE_PROTOCOL_VERSION, type ChunkError, type GatewayMessage, type NodeChunk, type NodeMessage, type RunnableProgram } from "@medusa/core";
 import { ChunkPace, splitResults } from "./batching.ts";
 import type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
 import { checkSlots, forgetOldest } from "./remembered.ts";
@@ -20,8 +20,6 @@ interface JobSpec {
   timeoutMs: number;
   affinity?: string;
 }
-
-const MAX_ERROR_CHARS = 8192;
 
 /**
  * The node's credit-based work queue. It asks for work with `want` credits:
@@ -211,7 +209,7 @@ export class WorkQueue {
     try {
       return await this.pool.run({ jobId, ...job }, { task, items });
     } catch (err) {
-      return { ok: false, error: { message: `runner failed: ${err instanceof Error ? err.message : String(err)}` } };
+      return { ok: false, error: { message: `runner failed: ${errorMessage(err)}` } };
     }
   }
 
@@ -240,9 +238,10 @@ export class WorkQueue {
     if (epoch !== this.link.epoch() || !this.link.isOpen()) return false;
     const { jobId, index, token } = chunk;
     if (outcome.ok) return this.link.send({ v: NODE_PROTOCOL_VERSION, type: "result", jobId, index, token, results: outcome.results });
-    const error: ChunkError = { message: outcome.error.message.slice(0, MAX_ERROR_CHARS) };
+    const error: ChunkError = { message: outcome.error.message.slice(0, limits.errorMessageChars) };
     const itemIndex = outcome.error.itemIndex;
     if (Number.isInteger(itemIndex) && itemIndex! >= 0) error.itemIndex = itemIndex;
+    if (outcome.error.deterministic === true) error.deterministic = true;
     return this.link.send({ v: NODE_PROTOCOL_VERSION, type: "error", jobId, index, token, error });
   }
 }

@@ -3,6 +3,11 @@ import type { RunnerTask } from "./protocol.ts";
 
 /** One language's way of loading a program and running a chunk of it, inside a runner process. */
 export interface ProgramRuntime {
+  /**
+   * Why the program can load on no node at all (Python: it does not compile),
+   * found without running any of it; such a job fails at once, not retried.
+   */
+  check?(program: RunnableProgram): string | undefined;
   /** Loads the job's program; returns an error message when it cannot. */
   init(program: RunnableProgram): Promise<string | undefined>;
   /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { limits } from "@medusa/core/limits";
 import { RunnableProgram, Runtime } from "@medusa/core/program";
 
 /**
@@ -14,15 +15,11 @@ const v = z.literal(RUNNER_PROTOCOL_VERSION);
 /** A runner's limits when the parent gives none: memory it may add once loaded, CPU over its life. */
 export const RUNNER_DEFAULTS = { memoryMb: 1024, cpuSeconds: 3600 } as const;
 
-/** Longest line a runner may send; a bigger result becomes an error instead. */
-export const MAX_RESULT_LINE_BYTES = 64 * 1024 * 1024;
-
-/** Longest error message sent back; ChunkError allows 8192. */
-export const MAX_ERROR_MESSAGE = 4000;
-
 export const RunnerError = z.object({
   message: z.string(),
   itemIndex: z.number().int().min(0).optional(),
+  /** The program cannot load anywhere (a SyntaxError): retrying on another node cannot help. */
+  deterministic: z.literal(true).optional(),
 });
 export type RunnerError = z.infer<typeof RunnerError>;
 
@@ -58,7 +55,7 @@ export type RunnerResult = z.infer<typeof RunnerResult>;
 export const RunnerMessage = z.union([
   z.object({ v, type: z.literal("ready"), runtime: Runtime, sandbox: RunnerSandbox }),
   z.object({ v, type: z.literal("loaded") }),
-  z.object({ v, type: z.literal("init_error"), message: z.string() }),
+  z.object({ v, type: z.literal("init_error"), message: z.string(), deterministic: z.literal(true).optional() }),
   RunnerResult,
 ]);
 export type RunnerMessage = z.infer<typeof RunnerMessage>;
@@ -67,7 +64,7 @@ export type RunnerMessage = z.infer<typeof RunnerMessage>;
 export type ChunkOutcome = { ok: true; results: unknown } | { ok: false; error: RunnerError };
 
 /** Cuts a message to fit ChunkError, keeping the start (the exception line). */
-export function truncateMessage(message: string, max = MAX_ERROR_MESSAGE): string {
+export function truncateMessage(message: string, max = limits.runnerErrorChars): string {
   return message.length <= max ? message : `${message.slice(0, max - 15)}… (truncated)`;
 }
 
@@ -78,12 +75,12 @@ export function truncateMessage(message: string, max = MAX_ERROR_MESSAGE): strin
  */
 export function resultLine(id: number, body: string): string {
   const line = `{"v":${RUNNER_PROTOCOL_VERSION},"type":"result","id":${id},${body.slice(1)}`;
-  if (Buffer.byteLength(line) <= MAX_RESULT_LINE_BYTES) return line;
+  if (Buffer.byteLength(line) <= limits.resultLineBytes) return line;
   return JSON.stringify({
     v: RUNNER_PROTOCOL_VERSION,
     type: "result",
     id,
     ok: false,
-    error: { message: `result is over the cap of ${MAX_RESULT_LINE_BYTES / 1024 / 1024} MiB` },
+    error: { message: `result is over the cap of ${limits.resultLineBytes / 1024 / 1024} MiB` },
   } satisfies RunnerMessage);
 }

@@ -102,6 +102,13 @@ describe("python runners", () => {
     expect(pool.runnerInfo().some((r) => r.jobId === broken.jobId)).toBe(false);
   }, SLOW);
 
+  test("a program that does not compile is a deterministic error naming its line; one that raises while loading is not", async () => {
+    const syntax = await pool.run(job("def map(x):\n    return (x\n"), { task: "map", items: [1] });
+    expect(syntax).toEqual({ ok: false, error: { message: expect.stringMatching(/^SyntaxError: .*\(line 2\)$/), deterministic: true } });
+    const raises = await pool.run(job("import nosuchmodule\ndef map(x):\n    return x\n"), { task: "map", items: [1] });
+    expect(raises).toEqual({ ok: false, error: { message: expect.stringContaining("ModuleNotFoundError") } });
+  }, SLOW);
+
   test("jobs get separate runners: state one sets is invisible to another", async () => {
     const source = "import builtins\nstate = []\ndef map(x):\n    state.append(x)\n    builtins.leaked = True\n    return len(state)";
     const a = job(source);

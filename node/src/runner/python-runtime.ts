@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { loadPyodide, type PyodideAPI } from "pyodide";
+import { limits } from "@medusa/core/limits";
 import type { RunnableProgram } from "@medusa/core/program";
 import { truncateMessage, type RunnerTask } from "./protocol.ts";
 import { BoundedText, type ProgramRuntime } from "./program-runtime.ts";
@@ -35,6 +36,14 @@ def fail(message, index=None):
     if index is not None:
         error["itemIndex"] = index
     return json.dumps({"ok": False, "error": error})
+
+def check(source):
+    """Compiles without running anything: a SyntaxError here fails the same way on every node."""
+    try:
+        compile(source, "program.py", "exec")
+    except SyntaxError as e:
+        return describe(e)
+    return None
 
 def load(source):
     g = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -133,18 +142,15 @@ export function defaultPyodideIndexURL(): string {
   return `${dirname(Bun.resolveSync("pyodide/package.json", import.meta.dir))}/`;
 }
 
-/** Characters of program output kept to show with its errors. */
-const OUTPUT_KEPT = 2000;
-
 type PyFn = ((...args: unknown[]) => unknown) & { destroy(): void };
 
 export class PythonRuntime implements ProgramRuntime {
   /** What the program printed during the current call; shown with its errors. */
-  private readonly output = new BoundedText(OUTPUT_KEPT);
+  private readonly output = new BoundedText(limits.programOutputChars);
 
   private constructor(
     private readonly pyodide: PyodideAPI,
-    private readonly driver: Record<"load" | RunnerTask, PyFn>,
+    private readonly driver: Record<"check" | "load" | RunnerTask, PyFn>,
   ) {}
 
   static async load(indexURL = defaultPyodideIndexURL()): Promise<PythonRuntime> {
@@ -152,7 +158,7 @@ export class PythonRuntime implements ProgramRuntime {
     const runtime: { output?: BoundedText } = {};
     // Python's print() must never reach fd 1: that is the protocol channel. Raw writes,
     // cut to what the buffer keeps before decoding: gigabytes of print() cost no memory.
-    const keep = 2 * OUTPUT_KEPT;
+    const keep = 2 * limits.programOutputChars;
     const decoder = new TextDecoder();
     const capture = {
       write: (bytes: Uint8Array) => {
@@ -165,9 +171,16 @@ export class PythonRuntime implements ProgramRuntime {
     const ns = pyodide.toPy({});
     pyodide.runPython(DRIVER, { globals: ns });
     const fn = (name: string) => ns.get(name) as PyFn;
-    const self = new PythonRuntime(pyodide, { load: fn("load"), map: fn("run_map"), reduce: fn("run_reduce"), setup: fn("run_setup"), step: fn("run_step") });
+    const self = new PythonRuntime(pyodide, { check: fn("check"), load: fn("load"), map: fn("run_map"), reduce: fn("run_reduce"), setup: fn("run_setup"), step: fn("run_step") });
     runtime.output = self.output;
     return self;
+  }
+
+  /** The program's SyntaxError (or IndentationError), naming its line; nothing of it runs. */
+  check(program: RunnableProgram): string | undefined {
+    if (program.runtime !== "python") return undefined;
+    const error = this.driver.check(program.source) as string | undefined;
+    return error === undefined ? undefined : truncateMessage(error);
   }
 
   /** Returns an error message, or undefined once the program's top level ran. */

@@ -1,4 +1,6 @@
 import { Runtime } from "@medusa/core/program";
+import { errorMessage } from "@medusa/core/errors";
+import { limits } from "@medusa/core/limits";
 import { readLines } from "./lines.ts";
 import { errorBody, type ProgramRuntime } from "./program-runtime.ts";
 import { ParentMessage, RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, resultLine, type RunnerMessage } from "./protocol.ts";
@@ -50,9 +52,6 @@ export function parseRunnerArgs(args: string[]): { runtime: string; opts: Runner
   return { runtime, opts };
 }
 
-/** The parent is trusted, but one runaway line must not take the runner's memory. */
-const MAX_PARENT_LINE_BYTES = 1024 * 1024 * 1024;
-
 /** Runs until stdin closes; returns the exit code. */
 export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): Promise<number> {
   const runtime = Runtime.safeParse(runtimeName);
@@ -76,7 +75,7 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
 
   let holdsJob = false;
   let loaded = false;
-  for await (const line of readLines(Bun.stdin.stream(), MAX_PARENT_LINE_BYTES)) {
+  for await (const line of readLines(Bun.stdin.stream(), limits.parentLineBytes)) {
     const parsed = parseMessage(line);
     if (!parsed) {
       process.stderr.write(`runner: malformed message from parent: ${line.slice(0, 200)}\n`);
@@ -88,6 +87,11 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
         continue;
       }
       holdsJob = true;
+      const syntax = host.check?.(parsed.program);
+      if (syntax !== undefined) {
+        await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "init_error", message: syntax, deterministic: true });
+        continue;
+      }
       const error = await host.init(parsed.program);
       loaded = error === undefined;
       await out.send(loaded ? { v: RUNNER_PROTOCOL_VERSION, type: "loaded" } : { v: RUNNER_PROTOCOL_VERSION, type: "init_error", message: error! });
@@ -101,7 +105,7 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
       await out.sendLine(resultLine(parsed.id, await host.run(parsed.task, parsed.items)));
     } catch (err) {
       // The runtime itself broke (not the program's exception): report, then die so the parent replaces us.
-      await out.sendLine(resultLine(parsed.id, errorBody(`runner failed: ${err instanceof Error ? err.message : err}`)));
+      await out.sendLine(resultLine(parsed.id, errorBody(`runner failed: ${errorMessage(err)}`)));
       return 1;
     }
   }

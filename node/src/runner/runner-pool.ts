@@ -1,8 +1,9 @@
 import type { SandboxLevel } from "@medusa/core";
 import type { Runtime } from "@medusa/core/program";
+import { errorMessage } from "@medusa/core/errors";
 import { killIfWorkedWhileIdle, lowerToSpare, raiseToWorking, retireIfSpent } from "./cpu-policing.ts";
 import type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from "./pool-types.ts";
-import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerSandbox } from "./protocol.ts";
+import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerError, type RunnerSandbox } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
 import { SlotQueue } from "./slot-queue.ts";
 import { WarmSpares } from "./warm-spares.ts";
@@ -17,7 +18,7 @@ interface JobEntry extends PoolJob {
   lastUsed: number;
   dropped: boolean;
   /** The program failed to load once; it will not load on another runner either. */
-  initError?: string;
+  initError?: RunnerError;
   /** A stateful job got its runner once. */
   hadRunner?: boolean;
 }
@@ -139,12 +140,12 @@ export class RunnerPool {
   }
 
   private async runOn(entry: JobEntry, chunk: PoolChunk): Promise<ChunkOutcome> {
-    if (entry.initError !== undefined) return fail(entry.initError);
+    if (entry.initError !== undefined) return { ok: false, error: entry.initError };
     let runner: RunnerProcess;
     try {
       runner = await this.runnerFor(entry);
     } catch (err) {
-      return fail(err instanceof Error ? err.message : String(err));
+      return entry.initError ? { ok: false, error: entry.initError } : fail(errorMessage(err));
     }
     entry.busy.add(runner);
     try {
@@ -161,8 +162,8 @@ export class RunnerPool {
     } catch (err) {
       if (runner.isAlive) runner.kill("runner failed");
       await runner.exited;
-      this.log(`runner ${runner.pid} (job ${entry.jobId}): ${err instanceof Error ? err.message : err}`);
-      return fail(err instanceof Error ? err.message : String(err));
+      this.log(`runner ${runner.pid} (job ${entry.jobId}): ${errorMessage(err)}`);
+      return fail(errorMessage(err));
     } finally {
       entry.busy.delete(runner);
       if (runner.isAlive && !entry.dropped) entry.idle.push(runner);
@@ -191,15 +192,15 @@ export class RunnerPool {
     try {
       const sandbox = await this.awaitReady(runner);
       if (runtime === "python" && !sandbox.os && !this.opts.allowUnsandboxedPython) {
-        entry.initError = noPython(sandbox.detail);
-        throw new Error(entry.initError);
+        entry.initError = { message: noPython(sandbox.detail) };
+        throw new Error(entry.initError.message);
       }
       const reply = await runner.request(
         { v: RUNNER_PROTOCOL_VERSION, type: "init", runtime, program: entry.program },
         { timeoutMs: entry.timeoutMs, timeoutMessage: `program load timed out after ${entry.timeoutMs}ms`, memoryCapMb: this.memoryCapMb },
       );
       if (reply.type === "init_error") {
-        entry.initError = reply.message;
+        entry.initError = reply.deterministic ? { message: reply.message, deterministic: true } : { message: reply.message };
         throw new Error(reply.message);
       }
       if (reply.type !== "loaded") throw new Error("runner answered out of turn");
@@ -207,7 +208,7 @@ export class RunnerPool {
       entry.hadRunner = true;
       return runner;
     } catch (err) {
-      runner.kill(err instanceof Error ? err.message : String(err));
+      runner.kill(errorMessage(err));
       throw err;
     } finally {
       entry.busy.delete(runner);

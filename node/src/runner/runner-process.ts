@@ -1,9 +1,10 @@
 import type { Subprocess } from "bun";
+import { limits } from "@medusa/core/limits";
 import type { Runtime } from "@medusa/core/program";
 import { LineTooLong, readLines } from "./lines.ts";
 import { cpuSecondsUsed, IdleWatch, residentMb } from "./proc-stats.ts";
 import { BoundedText } from "./program-runtime.ts";
-import { MAX_RESULT_LINE_BYTES, ParentMessage, RunnerMessage, type RunnerSandbox } from "./protocol.ts";
+import { ParentMessage, RunnerMessage, type RunnerSandbox } from "./protocol.ts";
 
 /** Bounds on one request; breaking one kills the runner with the given reason. */
 export interface RequestLimits {
@@ -14,9 +15,8 @@ export interface RequestLimits {
 
 const MEMORY_POLL_MS = 200;
 /** Room for the envelope around a result at the cap; more than this is a misbehaving runner. */
-const MAX_LINE_BYTES = MAX_RESULT_LINE_BYTES + 64 * 1024;
+const MAX_LINE_BYTES = limits.resultLineBytes + 64 * 1024;
 /** Program output is captured inside the runner; this much on stderr per request means something is wrong. */
-export const MAX_STDERR_BYTES = 1024 * 1024;
 /** How long after a runner exits its stderr may still be read for the reason. */
 const STDERR_GRACE_MS = 500;
 
@@ -132,7 +132,7 @@ export class RunnerProcess {
     try {
       for await (const chunk of this.proc.stderr) {
         this.stderrBytes += chunk.length;
-        if (this.stderrBytes > MAX_STDERR_BYTES) return this.kill(`runner wrote more than ${MAX_STDERR_BYTES / 1024 / 1024} MiB to stderr`);
+        if (this.stderrBytes > limits.runnerStderrBytes) return this.kill(`runner wrote more than ${limits.runnerStderrBytes / 1024 / 1024} MiB to stderr`);
         this.stderr.append(decoder.decode(chunk, { stream: true }));
       }
     } catch {

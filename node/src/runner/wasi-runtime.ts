@@ -1,6 +1,8 @@
 import type { RunnableProgram } from "@medusa/core/program";
+import { errorMessage } from "@medusa/core/errors";
+import { limits } from "@medusa/core/limits";
 import type { RunnerTask } from "./protocol.ts";
-import { MAX_RESULT_LINE_BYTES, truncateMessage } from "./protocol.ts";
+import { truncateMessage } from "./protocol.ts";
 import { errorBody, okBody, type ProgramRuntime } from "./program-runtime.ts";
 import { OutputCapExceeded, ProcExit, WASI_MODULE, WasiHost } from "./wasi-host.ts";
 
@@ -13,7 +15,7 @@ import { OutputCapExceeded, ProcExit, WASI_MODULE, WasiHost } from "./wasi-host.
 export class WasiRuntime implements ProgramRuntime {
   private module: WebAssembly.Module | undefined;
 
-  constructor(private readonly stdoutCap = MAX_RESULT_LINE_BYTES) {}
+  constructor(private readonly stdoutCap = limits.resultLineBytes) {}
 
   async init(program: RunnableProgram): Promise<string | undefined> {
     if (program.runtime !== "wasi") return `a wasi runner cannot run a ${program.runtime} program`;
@@ -21,7 +23,7 @@ export class WasiRuntime implements ProgramRuntime {
     try {
       module = new WebAssembly.Module(Buffer.from(program.moduleBase64, "base64"));
     } catch (err) {
-      return `module does not compile: ${err instanceof Error ? err.message : err}`;
+      return `module does not compile: ${errorMessage(err)}`;
     }
     const foreign = WebAssembly.Module.imports(module).filter((i) => i.module !== WASI_MODULE || i.kind !== "function");
     if (foreign.length > 0) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeParseHumane } from "@medusa/core";
 import type { AgentStatus } from "../agent/agent.ts";
 import type { IdleSource } from "./idle.ts";
 import { InvalidSetting, NodeSettings, SettingsPatch, type SettingsFile } from "./settings.ts";
@@ -94,11 +95,11 @@ export class NodeControls {
   }
 
   async update(patch: unknown): Promise<LocalStatus> {
-    const parsed = SettingsPatch.safeParse(patch);
+    const parsed = safeParseHumane(SettingsPatch, patch);
     if (!parsed.success) throw InvalidSetting.from(parsed.error);
     const next: NodeSettings = { ...this.#settings, ...parsed.data };
     if (next.slots !== undefined && next.slots > this.opts.maxSlots) {
-      throw new InvalidSetting("slots", `slots must be at most ${this.opts.maxSlots} on this computer`);
+      throw new InvalidSetting("slots", `must be at most ${this.opts.maxSlots} on this computer`);
     }
     const save = this.#saving.then(() => this.opts.file.save(next));
     this.#saving = save.catch(() => {});

@@ -102,6 +102,16 @@ describe("local UI server", () => {
     expect(agent.status().paused).toBe(false);
   });
 
+  test("a bad value names its setting once, in words: not `slots: slots: Invalid input`", async () => {
+    for (const [slots, reason] of [["many", "expected a number"], [null, "expected a number"], [1.5, "expected a whole number"], [3, "must be at most 2 on this computer"]] as const) {
+      const res = await put({ slots });
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { message: string; details: { issues: Array<{ field: string; message: string }> } } };
+      expect(error.message).toBe(`slots: ${reason}`);
+      expect(error.details.issues).toEqual([{ field: "slots", message: reason }]);
+    }
+  });
+
   test("bad changes get a 4xx naming the problem", async () => {
     const form = await fetch(`${ui.url}api/settings`, { method: "PUT", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "paused=true" });
     expect(form.status).toBe(415);

@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import { errorMessage } from "@medusa/core";
 import type { NodeControls } from "./controls.ts";
 import { foreignRequestReason } from "./local-guard.ts";
 import { LOCAL_UI_CSS, LOCAL_UI_HTML, LOCAL_UI_JS } from "./page.ts";
@@ -21,8 +22,9 @@ const SECURITY_HEADERS = {
 const send = (body: string, type: string, status = 200) =>
   new Response(body, { status, headers: { ...SECURITY_HEADERS, "content-type": `${type}; charset=utf-8` } });
 const json = (value: unknown, status = 200) => send(JSON.stringify(value), "application/json", status);
-const error = (status: number, code: string, message: string, field?: string) =>
-  json({ error: { code, message, ...(field ? { details: { issues: [{ field, message }] } } : {}) } }, status);
+/** `issue` names the field and what is wrong with it, as the gateway's validation errors do. */
+const error = (status: number, code: string, message: string, issue?: { field: string; message: string }) =>
+  json({ error: { code, message, ...(issue ? { details: { issues: [issue] } } : {}) } }, status);
 
 /**
  * The volunteer's page, on loopback only: status and the three controls.
@@ -71,7 +73,7 @@ async function updateSettings(req: Request, controls: NodeControls): Promise<Res
   try {
     return json(await controls.update(body));
   } catch (err) {
-    if (err instanceof InvalidSetting) return error(400, "invalid_field", err.message, err.field);
-    return error(500, "internal", `could not save the settings: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof InvalidSetting) return error(400, "invalid_field", err.message, { field: err.field, message: err.reason });
+    return error(500, "internal", `could not save the settings: ${errorMessage(err)}`);
   }
 }

@@ -32,19 +32,22 @@ export const SettingsPatch = z
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-/** A change the UI asked for that is not allowed; `field` names the setting. */
+/**
+ * A change the UI asked for that is not allowed: `field` names the setting,
+ * `reason` says what is wrong with it, and the message joins the two once.
+ */
 export class InvalidSetting extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    readonly reason: string,
   ) {
-    super(message);
+    super(`${field}: ${reason}`);
   }
 
   static from(error: z.ZodError): InvalidSetting {
     const issue = error.issues[0]!;
     const field = issue.path.join(".") || "settings";
-    return new InvalidSetting(field, issue.code === "unrecognized_keys" ? `unknown setting ${issue.keys.join(", ")}` : `${field}: ${issue.message}`);
+    return new InvalidSetting(field, issue.code === "unrecognized_keys" ? `unknown setting ${issue.keys.join(", ")}` : issue.message);
   }
 }
 

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { errorMessage } from "@medusa/core";
 import type { NodeAgent } from "../agent/agent.ts";
 import { defaultSlots } from "../cli.ts";
 import { startNode, type StartNodeOptions } from "../index.ts";
@@ -62,7 +63,7 @@ export async function startVolunteer(opts: VolunteerOptions): Promise<Volunteer>
       log(`[node] local UI on ${ui.url} (settings in ${file.path})`);
     } catch (err) {
       // A second node on the same computer should still run; it just has no page.
-      log(`[node] no local UI: port ${opts.uiPort} is not free (${err instanceof Error ? err.message : String(err)}); use --ui-port`);
+      log(`[node] no local UI: port ${opts.uiPort} is not free (${errorMessage(err)}); use --ui-port`);
     }
   }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import type { AccountStore, BlobStore, Bus, ChunkStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
+import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
@@ -77,7 +78,7 @@ export function shutdownOn(name: string, closers: Array<() => Promise<unknown> |
       try {
         await close();
       } catch (err) {
-        console.error(`[${name}] during shutdown: ${err instanceof Error ? err.message : err}`);
+        console.error(`[${name}] during shutdown: ${errorMessage(err)}`);
       }
     }
     clearTimeout(timer);

@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { limits } from "./limits.ts";
 import { Program } from "./program.ts";
 
 /** Public API v1 bodies (DESIGN.md). Every route parses with these. */
 
 export const CreateAccountBody = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email("email is not a valid address")),
-  password: z.string().min(8, "password must be at least 8 characters").max(200),
+  password: z.string().min(8, "password must be at least 8 characters").max(limits.passwordChars),
 });
 export type CreateAccountBody = z.infer<typeof CreateAccountBody>;
 
-export const LoginBody = z.object({ email: z.string().trim().toLowerCase(), password: z.string().max(200) });
+export const LoginBody = z.object({ email: z.string().trim().toLowerCase(), password: z.string().max(limits.passwordChars) });
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const Credits = z.object({ available: z.number(), held: z.number() });
@@ -20,14 +21,13 @@ export type CreatedAccount = z.infer<typeof CreatedAccount>;
 export const LoginToken = z.object({ token: z.string(), expiresAt: z.string() });
 export type LoginToken = z.infer<typeof LoginToken>;
 
-export const MAX_RANGE_ITEMS = 1_000_000_000;
 export const RangeInput = z
   .object({
     start: z.number().int().default(0),
     stop: z.number().int(),
     step: z.number().int().refine((s) => s !== 0, "step must not be 0").default(1),
   })
-  .refine((r) => rangeLength(r) <= MAX_RANGE_ITEMS, `range has more than ${MAX_RANGE_ITEMS} items`);
+  .refine((r) => rangeLength(r) <= limits.rangeItems, `range has more than ${limits.rangeItems} items`);
 export function rangeLength(r: { start: number; stop: number; step: number }): number {
   const n = Math.ceil((r.stop - r.start) / r.step);
   return Math.max(0, n);
@@ -38,7 +38,7 @@ export type FileFormat = z.infer<typeof FileFormat>;
 
 export const JobInput = z.union([
   z.object({ file: z.string().min(1), format: FileFormat.default("lines") }).strict(),
-  z.object({ items: z.array(z.unknown()).max(1_000_000) }).strict(),
+  z.object({ items: z.array(z.unknown()).max(limits.inlineItems) }).strict(),
   z.object({ range: RangeInput }).strict(),
 ]);
 export type JobInput = z.infer<typeof JobInput>;
@@ -53,10 +53,10 @@ export type Replicas = z.infer<typeof Replicas>;
 
 export const JobSpec = z
   .object({
-    name: z.string().max(200).default("job"),
+    name: z.string().max(limits.nameChars).default("job"),
     program: Program,
     input: JobInput,
-    chunkSize: z.number().int().min(1).max(100_000).default(100),
+    chunkSize: z.number().int().min(1).max(limits.chunkSize).default(100),
     replicas: Replicas.default(1),
     /** How many replicas must return the same result for it to be accepted; default a majority. */
     quorum: z.number().int().min(1).max(5).optional(),

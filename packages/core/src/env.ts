@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { errorMessage } from "./errors.ts";
+import { logEnv } from "./logger.ts";
 
 /**
  * Configuration from the environment. Every deployable's `env.ts` has one
@@ -21,8 +23,9 @@ const optionalUrl = z
   .transform((s) => (s ? s : undefined))
   .pipe(z.url().optional());
 
-/** The variables every deployable shares: which adapter each port uses. */
+/** The variables every deployable shares: which adapter each port uses, and how much it logs. */
 export const PortEnv = z.object({
+  ...logEnv,
   MEDUSA_NATS_URL: optionalUrl,
   MEDUSA_REDIS_URL: optionalUrl,
   MEDUSA_MONGO_URL: optionalUrl,
@@ -45,7 +48,7 @@ export function configOrExit<T>(service: string, read: () => T): T {
   try {
     return read();
   } catch (err) {
-    console.error(`[${service}] ${err instanceof Error ? err.message : err}`);
+    console.error(`[${service}] ${errorMessage(err)}`);
     process.exit(2);
   }
 }

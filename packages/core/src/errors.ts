@@ -10,6 +10,7 @@ export const ErrorCode = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unsupported: 422,
   rate_limited: 429,
   internal: 500,
@@ -26,13 +27,22 @@ export const ErrorBody = z.object({
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export class MedusaError extends Error {
+  /**
+   * A 5xx normally leaves the system as a generic message (see `publicError`);
+   * `expose` marks one whose message was written for the caller (e.g. "no node
+   * is online"). It never crosses the bus: only the process that wrote it knows.
+   */
+  readonly expose: boolean;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    options: { expose?: boolean } = {},
   ) {
     super(message);
     this.name = "MedusaError";
+    this.expose = options.expose ?? false;
   }
 
   get httpStatus(): number {
@@ -53,15 +63,25 @@ export class MedusaError extends Error {
 
 export const notFound = (what: string) => new MedusaError("not_found", `${what} not found`);
 
-/** Turns a zod failure into an error that names the offending field. */
-export function invalidFields(error: z.ZodError, where = "body"): MedusaError {
-  const issues = error.issues.map((i) => ({ field: i.path.join(".") || where, message: i.message }));
-  const first = issues[0]!;
-  return new MedusaError("invalid_field", `${first.field}: ${first.message}`, { issues });
+/** An error's message for a log line or a wrapped error, whatever was thrown. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where?: string): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalidFields(parsed.error, where);
-  return parsed.data;
+const SEALED: Partial<Record<ErrorCode, string>> = {
+  unavailable: "a service is unavailable; try again shortly",
+  timeout: "a service did not answer in time; try again",
+};
+
+/**
+ * What may leave the system for `err`: a caller's mistake (4xx) as it is;
+ * anything else as a generic message naming `requestId`, under which the
+ * original is logged. An internal message, a stack or a service's name never
+ * reaches a client.
+ */
+export function publicError(err: unknown, requestId: string): MedusaError {
+  if (err instanceof MedusaError && (err.httpStatus < 500 || err.expose)) return err;
+  const code = err instanceof MedusaError ? err.code : "internal";
+  const generic = SEALED[code] ?? "internal error";
+  return new MedusaError(code, `${generic} (request ${requestId})`, { requestId });
 }

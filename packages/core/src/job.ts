@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChunkCounts, FileFormat, JobState, Replicas } from "./api.ts";
+import { limits } from "./limits.ts";
 import { Program, Task } from "./program.ts";
 
 /** What one chunk runs over. `blob` chunks live in the blob store (large file chunks). */
@@ -57,9 +58,14 @@ export const ChunkLease = ChunkRef.extend({
 export type ChunkLease = z.infer<typeof ChunkLease>;
 
 export const ChunkError = z.object({
-  message: z.string().max(8192),
+  message: z.string().max(limits.errorMessageChars),
   /** Index of the failing item within the chunk, when the program said which. */
   itemIndex: z.number().int().min(0).optional(),
+  /**
+   * The program cannot load on any node (a Python SyntaxError): retrying cannot
+   * help, so the scheduler fails the job at once where one node's word counts.
+   */
+  deterministic: z.literal(true).optional(),
 });
 export type ChunkError = z.infer<typeof ChunkError>;
 

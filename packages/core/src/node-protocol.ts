@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChunkError } from "./job.ts";
+import { limits } from "./limits.ts";
 import { PythonProgram, RunnableProgram, Task } from "./program.ts";
 
 /**
@@ -45,7 +46,7 @@ export const NodeMessage = z.discriminatedUnion("type", [
   // sessions: the node answers for the partitions it was given
   z.object({ v, type: z.literal("session_ready"), sessionId: z.string(), partitions: z.array(z.number().int()) }),
   z.object({ v, type: z.literal("session_partials"), sessionId: z.string(), round: z.number().int(), partials: z.array(z.object({ partition: z.number().int(), value: z.unknown() })) }),
-  z.object({ v, type: z.literal("session_error"), sessionId: z.string(), round: z.number().int().optional(), message: z.string().max(8192) }),
+  z.object({ v, type: z.literal("session_error"), sessionId: z.string(), round: z.number().int().optional(), message: z.string().max(limits.errorMessageChars) }),
 ]);
 export type NodeMessage = z.infer<typeof NodeMessage>;
 

@@ -1,13 +1,12 @@
 import { z } from "zod";
+import { limits } from "./limits.ts";
 
 export const Runtime = z.enum(["python", "wasi"]);
 export type Runtime = z.infer<typeof Runtime>;
 
-export const MAX_SOURCE_BYTES = 256 * 1024;
-
 export const PythonProgram = z.object({
   runtime: z.literal("python"),
-  source: z.string().min(1, "source is empty").max(MAX_SOURCE_BYTES, `source is over ${MAX_SOURCE_BYTES} bytes`),
+  source: z.string().min(1, "source is empty").max(limits.sourceBytes, `source is over ${limits.sourceBytes} bytes`),
 });
 export const WasiProgram = z.object({
   runtime: z.literal("wasi"),

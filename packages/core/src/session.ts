@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JobInput } from "./api.ts";
+import { limits } from "./limits.ts";
 import { PythonProgram } from "./program.ts";
 
 /**
@@ -11,7 +12,7 @@ import { PythonProgram } from "./program.ts";
 const defines = (name: string) => new RegExp(`^def\\s+${name}\\s*\\(`, "m");
 
 export const SessionSpec = z.object({
-  name: z.string().max(200).default("session"),
+  name: z.string().max(limits.nameChars).default("session"),
   program: PythonProgram.refine((p) => defines("setup").test(p.source) && defines("step").test(p.source), {
     message: "a session program must define setup(items) and step(state, params)",
   }),

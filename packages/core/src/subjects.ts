@@ -23,7 +23,8 @@ export const subjects = {
   // credits: accounts, keys, nodes
   createAccount: defineRequest("credits.account.create", CreateAccountBody, CreatedAccount),
   login: defineRequest("credits.auth.login", LoginBody, LoginToken),
-  verifyToken: defineRequest("credits.auth.verify", z.object({ token: z.string() }), z.object({ principal: Principal.nullable() })),
+  /** `expiresAt` (ms): when a login token stops working, so a cache keeps it no longer; null for keys that do not expire. */
+  verifyToken: defineRequest("credits.auth.verify", z.object({ token: z.string() }), z.object({ principal: Principal.nullable(), expiresAt: z.number().nullable().optional() })),
   getAccount: defineRequest("credits.account.get", z.object({ accountId: z.string() }), Account),
   registerNode: defineRequest("credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),

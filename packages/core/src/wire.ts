@@ -1,11 +1,14 @@
 import { z } from "zod";
-import { ErrorBody, MedusaError } from "./errors.ts";
+import { ErrorBody, errorMessage, MedusaError, publicError } from "./errors.ts";
+import { createLogger, errorFields, type Logger } from "./logger.ts";
 import { BusError, type Bus, type BusSubscription } from "./ports/bus.ts";
+import { currentRequestId, newRequestId, withRequestId } from "./request-context.ts";
 
 /**
  * Typed request/reply and events over the bus. Every message carries `v`;
  * replies carry either `data` or an `error` that becomes a MedusaError again
- * on the caller's side, so codes survive the hop between services.
+ * on the caller's side, so codes survive the hop between services. A request
+ * carries `rid`, the id of the request it serves (see request-context.ts).
  */
 export const WIRE_VERSION = 1;
 
@@ -43,9 +46,10 @@ export const decodeJson = (data: Uint8Array): unknown => JSON.parse(decoder.deco
 
 const ReplyEnvelope = z.union([
   z.object({ v: z.number(), ok: z.literal(true), data: z.unknown() }),
-  z.object({ v: z.number(), ok: z.literal(false), error: ErrorBody }),
+  /** `internal`: the original message of a sealed error, for the caller's log only. */
+  z.object({ v: z.number(), ok: z.literal(false), error: ErrorBody, internal: z.string().optional() }),
 ]);
-const Envelope = z.object({ v: z.number(), data: z.unknown() });
+const Envelope = z.object({ v: z.number(), data: z.unknown(), rid: z.string().optional() });
 
 /**
  * Decodes a message and checks its `v` before anything else: a message of
@@ -74,7 +78,8 @@ export async function call<Req extends z.ZodType, Rep extends z.ZodType>(
 ): Promise<z.infer<Rep>> {
   let raw: Uint8Array;
   try {
-    raw = await bus.request(def.subject, encodeJson({ v: WIRE_VERSION, data: request }), { timeoutMs: opts.timeoutMs ?? 10_000 });
+    const rid = currentRequestId();
+    raw = await bus.request(def.subject, encodeJson({ v: WIRE_VERSION, data: request, ...(rid ? { rid } : {}) }), { timeoutMs: opts.timeoutMs ?? 10_000 });
   } catch (err) {
     if (err instanceof BusError) {
       const code = err.code === "timeout" ? "timeout" : "unavailable";
@@ -83,7 +88,11 @@ export async function call<Req extends z.ZodType, Rep extends z.ZodType>(
     throw err;
   }
   const envelope = opened(ReplyEnvelope, def.subject, raw);
-  if (!envelope.ok) throw MedusaError.fromBody(envelope.error);
+  if (!envelope.ok) {
+    const error = MedusaError.fromBody(envelope.error);
+    if (envelope.internal !== undefined) error.cause = envelope.internal;
+    throw error;
+  }
   return def.reply.parse(envelope.data);
 }
 
@@ -95,29 +104,46 @@ export interface Served {
   done: Promise<void>;
 }
 
+/** Where `serve` reports a handler's unexpected error, with the request id its caller was given. */
+export type ServeErrorReport = (err: unknown, context: { subject: string; requestId: string }) => void;
+
+/** Reports a handler's unexpected error to a service's log, under the request id its caller was given. */
+export const logServeError =
+  (log: Logger): ServeErrorReport =>
+  (err, { subject, requestId }) =>
+    log.error("request handler failed", { subject, requestId, ...errorFields(err) });
+
+/** Without an `onError`, an unexpected error still gets one line, on stderr. */
+const reportToStderr = logServeError(createLogger({ service: "bus", write: (line) => void process.stderr.write(`${line}\n`) }));
+
 /**
- * Answers requests on a subject. Each message is handled concurrently; a bad
- * message or a throwing handler gets an error reply and never ends the loop.
+ * Answers requests on a subject. Each message is handled concurrently, under
+ * its request's id; a bad message or a throwing handler gets an error reply
+ * and never ends the loop. An error that is not a MedusaError is a bug: it is
+ * reported here, and the caller gets only `internal` and the request id.
  */
 export function serve<Req extends z.ZodType, Rep extends z.ZodType>(
   bus: Bus,
   def: RequestDef<Req, Rep>,
   handler: Handler<Req, Rep>,
-  opts: { queue?: string; onError?: (err: unknown) => void } = {},
+  opts: { queue?: string; onError?: ServeErrorReport } = {},
 ): Served {
   const subscription = bus.subscribe(def.subject, { queue: opts.queue });
   const inflight = new Set<Promise<void>>();
+  const report = opts.onError ?? reportToStderr;
   const answer = async (msg: { subject: string; data: Uint8Array; respond(d: Uint8Array): void }) => {
+    let requestId = newRequestId();
     try {
       const envelope = opened(Envelope, def.subject, msg.data);
+      requestId = envelope.rid ?? requestId;
       const request = def.request.safeParse(envelope.data);
       if (!request.success) throw new MedusaError("invalid_field", `${def.subject}: ${request.error.issues[0]?.path.join(".")}: ${request.error.issues[0]?.message}`);
-      const reply = def.reply.parse(await handler(request.data, msg.subject));
+      const reply = def.reply.parse(await withRequestId(requestId, () => handler(request.data, msg.subject)));
       msg.respond(encodeJson({ v: WIRE_VERSION, ok: true, data: reply }));
     } catch (err) {
-      const error = err instanceof MedusaError ? err : new MedusaError("internal", err instanceof Error ? err.message : String(err));
-      if (!(err instanceof MedusaError)) opts.onError?.(err);
-      msg.respond(encodeJson({ v: WIRE_VERSION, ok: false, error: error.toBody() }));
+      if (err instanceof MedusaError) return msg.respond(encodeJson({ v: WIRE_VERSION, ok: false, error: err.toBody() }));
+      report(err, { subject: msg.subject, requestId });
+      msg.respond(encodeJson({ v: WIRE_VERSION, ok: false, error: publicError(err, requestId).toBody(), internal: errorMessage(err) }));
     }
   };
   const done = (async () => {

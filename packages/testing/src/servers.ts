@@ -5,6 +5,7 @@
  */
 import { connect as natsConnect } from "nats";
 import Redis from "ioredis";
+import { errorMessage } from "@medusa/core";
 
 export const TEST_REDIS_URL = process.env.MEDUSA_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const TEST_NATS_URL = process.env.MEDUSA_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -19,7 +20,7 @@ async function reachable(name: string, probe: () => Promise<void>): Promise<bool
     await probe();
     return true;
   } catch (err) {
-    const why = `${name} is not reachable (${err instanceof Error ? err.message : err})`;
+    const why = `${name} is not reachable (${errorMessage(err)})`;
     if (required) throw new Error(`${why}, and MEDUSA_REQUIRE_SERVICES=1`);
     console.warn(`SKIP: ${why}; its suite is skipped. Set MEDUSA_REQUIRE_SERVICES=1 to fail instead.`);
     return false;

@@ -1,3 +1,5 @@
+import { errorMessage } from "@medusa/core";
+
 type Falsy = undefined | null | false;
 
 export interface UntilOptions {
@@ -23,7 +25,7 @@ export async function until<T>(probe: () => T | Falsy | Promise<T | Falsy>, ms =
       lastError = err;
     }
     if (Date.now() > end) {
-      const why = lastError === undefined ? "" : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+      const why = lastError === undefined ? "" : ` (last error: ${errorMessage(lastError)})`;
       throw new Error(`${what} not met within ${ms} ms${why}${opts.context ? `\n${opts.context()}` : ""}`);
     }
     await Bun.sleep(opts.everyMs ?? 10);

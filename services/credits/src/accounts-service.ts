@@ -1,11 +1,12 @@
 import {
+  logServeError,
   MedusaError,
+  MINT,
   newId,
   newSecret,
   notFound,
   parseOrThrow,
   RegisterNodeBody,
-  MINT,
   serve,
   sha256Hex,
   starterGrantKey,
@@ -13,6 +14,7 @@ import {
   type AccountStore,
   type Bus,
   type LedgerStore,
+  type Logger,
   type Served,
 } from "@medusa/core";
 
@@ -32,10 +34,10 @@ export interface AccountsDeps {
 const WRONG_LOGIN = "email or password is wrong";
 const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });
 
-export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string): Served[] {
+export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log: Logger): Served[] {
   const { store, ledger } = deps;
   const now = deps.now ?? Date.now;
-  const onError = (err: unknown) => console.error("credits: accounts handler failed", err);
+  const onError = logServeError(log);
   // Unknown emails are verified against this hash, so they cost as much time as a wrong password.
   const dummyHash = hashPassword(newSecret("dummy"));
 
@@ -94,7 +96,15 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string): Se
       { queue, onError },
     ),
 
-    serve(bus, subjects.verifyToken, async ({ token }) => ({ principal: await store.principalByTokenHash(sha256Hex(token), now()) }), { queue, onError }),
+    serve(
+      bus,
+      subjects.verifyToken,
+      async ({ token }) => {
+        const verified = await store.tokenByHash(sha256Hex(token), now());
+        return verified ? { principal: verified.principal, expiresAt: verified.expiresAt } : { principal: null };
+      },
+      { queue, onError },
+    ),
 
     serve(
       bus,

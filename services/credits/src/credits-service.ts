@@ -1,11 +1,12 @@
-import type { Bus, SettlementQueue } from "@medusa/core";
+import { createLogger, toLogger, type Bus, type LogSink, type SettlementQueue } from "@medusa/core";
 import { accountHandlers, type AccountsDeps } from "./accounts-service.ts";
 import { serveLedger } from "./ledger-service.ts";
 import { settler } from "./settler.ts";
 
 export interface CreditsDeps extends AccountsDeps {
   settlements: SettlementQueue;
-  log?: (msg: string) => void;
+  /** Handler failures and settlements that cannot apply; JSON lines on stdout by default. */
+  log?: LogSink;
 }
 
 export interface CreditsService {
@@ -21,8 +22,9 @@ export interface CreditsService {
  */
 export function serveCredits(bus: Bus, deps: CreditsDeps, opts: { queue?: string } = {}): CreditsService {
   const queue = opts.queue ?? "credits";
-  const served = [...accountHandlers(bus, deps, queue), ...serveLedger(bus, { ...deps, accounts: deps.store }, { queue })];
-  const consumer = deps.settlements.consume(settler(deps.ledger, deps.store, { ...(deps.now ? { now: deps.now } : {}), ...(deps.log ? { log: deps.log } : {}) }));
+  const log = deps.log === undefined ? createLogger({ service: "credits" }) : toLogger(deps.log);
+  const served = [...accountHandlers(bus, deps, queue, log), ...serveLedger(bus, { ...deps, accounts: deps.store }, { queue, log })];
+  const consumer = deps.settlements.consume(settler(deps.ledger, deps.store, { ...(deps.now ? { now: deps.now } : {}), log }));
   const done = Promise.all(served.map((s) => s.done)).then(() => undefined);
   return {
     done,

@@ -9,7 +9,7 @@
  * key (default: one per call) makes a retried command apply once.
  */
 import { connectBus, openAccountStore, openLedgerStore } from "@medusa/adapters/connect";
-import { call, configOrExit, MedusaError, MINT, newId, parseEnv, PortEnv, subjects } from "@medusa/core";
+import { call, configOrExit, errorMessage, MedusaError, MINT, newId, parseEnv, PortEnv, subjects } from "@medusa/core";
 import { z } from "zod";
 
 const Args = z.tuple([z.string().email("the first argument must be an account's email"), z.coerce.number().int().min(1, "the amount must be a whole number above 0"), z.string().min(1).optional()]);
@@ -46,7 +46,7 @@ async function main(): Promise<string> {
 main().then(
   (line) => console.log(line),
   (err) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(errorMessage(err));
     process.exit(1);
   },
 );

@@ -1,5 +1,7 @@
 import {
+  createLogger,
   escrowAccount,
+  logServeError,
   MedusaError,
   MINT,
   notFound,
@@ -8,6 +10,7 @@ import {
   type AccountStore,
   type Bus,
   type LedgerStore,
+  type Logger,
   type Served,
   type StoredEntry,
 } from "@medusa/core";
@@ -26,11 +29,11 @@ export interface LedgerDeps {
 
 const publicEntry = (e: StoredEntry) => ({ ...e, at: new Date(e.at).toISOString() });
 
-export function serveLedger(bus: Bus, deps: LedgerDeps, opts: { queue?: string } = {}): Served[] {
+export function serveLedger(bus: Bus, deps: LedgerDeps, opts: { queue?: string; log?: Logger } = {}): Served[] {
   const { ledger } = deps;
   const now = deps.now ?? Date.now;
   const queue = opts.queue ?? "credits";
-  const onError = (err: unknown) => console.error("credits: ledger handler failed", err);
+  const onError = logServeError(opts.log ?? createLogger({ service: "credits" }));
 
   return [
     serve(

@@ -1,11 +1,12 @@
 /** The credits service as its own process: env → connections → serve → bounded shutdown. */
 import { connectBus, openAccountStore, openLedgerStore, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
-import { configOrExit } from "@medusa/core";
+import { configOrExit, createLogger, errorMessage } from "@medusa/core";
 import { serveCredits } from "./credits-service.ts";
 import { creditsEnv } from "./env.ts";
 
 async function main() {
   const env = configOrExit("credits", creditsEnv);
+  const log = createLogger({ service: "credits", level: env.MEDUSA_LOG_LEVEL });
   // Alone, this service reaches the others only over NATS: refuse to start on a private in-process bus.
   const bus = await connectBus(env, "credits", { require: true });
   const store = await openAccountStore(env);
@@ -17,12 +18,14 @@ async function main() {
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    log,
   });
+  // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
   console.log(`[credits] serving accounts and the ledger (${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}, prefix ${env.MEDUSA_PREFIX})`);
   shutdownOn("credits", [() => service.close(), () => bus.drain(), () => store.close(), () => ledger.close()]);
 }
 
 main().catch((err) => {
-  console.error(`[credits] ${err instanceof Error ? err.message : err}`);
+  console.error(`[credits] ${errorMessage(err)}`);
   process.exit(1);
 });

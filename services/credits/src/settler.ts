@@ -1,4 +1,4 @@
-import { escrowAccount, type AccountStore, type LedgerStore, type NewEntry, type Settlement } from "@medusa/core";
+import { escrowAccount, toLogger, type AccountStore, type LedgerStore, type LogSink, type NewEntry, type Settlement } from "@medusa/core";
 
 /**
  * Turns settlement batches from the queue into ledger entries: a payout goes
@@ -7,9 +7,9 @@ import { escrowAccount, type AccountStore, type LedgerStore, type NewEntry, type
  * batch that throws (ledger down) is redelivered by the queue; a settlement
  * that can never apply is logged and acknowledged, never retried forever.
  */
-export function settler(ledger: LedgerStore, accounts: AccountStore, opts: { now?: () => number; log?: (msg: string) => void } = {}) {
+export function settler(ledger: LedgerStore, accounts: AccountStore, opts: { now?: () => number; log?: LogSink } = {}) {
   const now = opts.now ?? Date.now;
-  const log = opts.log ?? ((msg: string) => console.error(`[credits] ${msg}`));
+  const log = toLogger(opts.log ?? ((msg: string) => console.error(`[credits] ${msg}`)));
   const owners = new Map<string, string>();
 
   const ownerOfNode = async (nodeId: string): Promise<string | null> => {
@@ -25,7 +25,7 @@ export function settler(ledger: LedgerStore, accounts: AccountStore, opts: { now
     if (s.kind === "refund") return { ...base, reason: "refund", to: s.owner };
     const owner = await ownerOfNode(s.nodeId);
     if (!owner) {
-      log(`payout ${s.key} names unknown node ${s.nodeId}; left in escrow`);
+      log.warn(`payout ${s.key} names unknown node ${s.nodeId}; left in escrow`);
       return null;
     }
     return { ...base, reason: "payout", to: owner, nodeId: s.nodeId };
@@ -36,7 +36,7 @@ export function settler(ledger: LedgerStore, accounts: AccountStore, opts: { now
     const entries = (await Promise.all(batch.map((s) => entryFor(s, at)))).filter((e): e is NewEntry => e !== null);
     const outcomes = await ledger.apply(entries);
     outcomes.forEach((o, i) => {
-      if (o === "insufficient") log(`settlement ${entries[i]!.key} exceeds its escrow; not applied`);
+      if (o === "insufficient") log.warn(`settlement ${entries[i]!.key} exceeds its escrow; not applied`);
     });
   };
 }

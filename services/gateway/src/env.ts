@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intFrom, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
 /** The gateway's configuration. */
 export const GatewayEnv = PortEnv.extend({
@@ -8,9 +8,9 @@ export const GatewayEnv = PortEnv.extend({
   /** The interface to listen on; all of them by default (the gateway is the public face). */
   MEDUSA_HOST: z.string().min(1).default("0.0.0.0"),
   /** Cap on JSON request bodies. */
-  MEDUSA_MAX_JSON_BYTES: intFrom(16 * 1024 * 1024, 1024),
+  MEDUSA_MAX_JSON_BYTES: intFrom(limits.jsonBodyBytes, 1024),
   /** Cap on one uploaded file. */
-  MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
+  MEDUSA_MAX_FILE_BYTES: intFrom(limits.fileBytes, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
 });

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { websocket } from "hono/bun";
-import type { BlobStore, Bus, SettlementQueue } from "@medusa/core";
+import { createLogger, limits, toLogger, type BlobStore, type Bus, type LogSink, type SettlementQueue } from "@medusa/core";
 import { TokenVerifier } from "./http/auth.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { requestLog } from "./http/request-log.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { NodeHub } from "./nodes/hub.ts";
@@ -22,11 +23,12 @@ export interface GatewayDeps {
   settlements: SettlementQueue;
   /** Credits per partition per session round when a session names none (default 1). */
   pricePerRound?: number;
-  /** Cap on JSON request bodies (default 16 MiB). */
+  /** Cap on JSON request bodies (default `limits.jsonBodyBytes`). */
   maxJsonBytes?: number;
-  /** Cap on one uploaded file (default 1 GiB). */
+  /** Cap on one uploaded file (default `limits.fileBytes`). */
   maxFileBytes?: number;
-  log?: Log;
+  /** One line per request and whatever goes wrong; JSON lines on stdout by default. */
+  log?: LogSink;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
 }
@@ -38,9 +40,9 @@ export interface GatewayDeps {
  */
 export function createGateway(deps: GatewayDeps) {
   const { bus, blobs } = deps;
-  const log = deps.log ?? ((message: string) => console.log(`[gateway] ${message}`));
-  const maxJsonBytes = deps.maxJsonBytes ?? 16 * 1024 * 1024;
-  const maxFileBytes = deps.maxFileBytes ?? 1024 * 1024 * 1024;
+  const log = deps.log === undefined ? createLogger({ service: "gateway" }) : toLogger(deps.log);
+  const maxJsonBytes = deps.maxJsonBytes ?? limits.jsonBodyBytes;
+  const maxFileBytes = deps.maxFileBytes ?? limits.fileBytes;
   const verifier = new TokenVerifier(bus);
   const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs });
   const streams = new Set<JobEventStream>();
@@ -48,6 +50,7 @@ export function createGateway(deps: GatewayDeps) {
   hub.attachSessions(sessions);
 
   const app = new Hono<HttpEnv>()
+    .use(requestLog({ log }))
     .get("/healthz", (c) => c.json({ ok: true }))
     .route("/v1", accountRoutes({ bus, maxJsonBytes }))
     .route("/v1/me", meRoutes({ bus, verifier }))

@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
-import { configOrExit } from "@medusa/core";
+import { configOrExit, createLogger } from "@medusa/core";
 import { gatewayEnv } from "./env.ts";
 import { createGateway } from "./gateway.ts";
 
@@ -7,6 +7,7 @@ import { createGateway } from "./gateway.ts";
 const env = configOrExit("gateway", gatewayEnv);
 const bus = await connectBus(env, "gateway", { require: true });
 const blobs = openBlobs(env);
+const log = createLogger({ service: "gateway", level: env.MEDUSA_LOG_LEVEL });
 const gateway = createGateway({
   bus,
   blobs,
@@ -14,10 +15,11 @@ const gateway = createGateway({
   pricePerRound: env.MEDUSA_PRICE_PER_ROUND,
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
-  log: (message) => console.log(`[gateway] ${message}`),
+  log,
 });
 const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket });
 
 // Stop accepting, close the sockets (nodes' chunks go back to the queue), end what is left, then drain the bus.
 shutdownOn("gateway", [() => void server.stop(false), () => gateway.close(), () => server.stop(true), () => bus.drain()], 10_000);
+// The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[gateway] listening on http://${env.MEDUSA_HOST}:${server.port} (NATS ${env.MEDUSA_NATS_URL}, prefix ${env.MEDUSA_PREFIX})`);

@@ -5,22 +5,28 @@ import {
   DEFAULT_TRUST_AFTER,
   definesReduce,
   emit,
+  errorMessage,
   events,
   holdKey,
+  logServeError,
   MedusaError,
   newId,
   quorumOf,
   replicasBudgeted,
   serve,
   subjects,
+  toLogger,
   type BlobStore,
   type Bus,
   type ChunkStore,
   type JobRecord,
+  type LogSink,
   type Served,
   type SettlementQueue,
   type Transition,
 } from "@medusa/core";
+import { logJobEnd } from "./job-end-log.ts";
+import { programCannotLoad } from "./program-error.ts";
 import { jobStatus } from "./job-status.ts";
 import { quote } from "./pricing.ts";
 import { ProgramSource } from "./program-source.ts";
@@ -39,7 +45,8 @@ export interface SchedulerDeps {
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
-  log?: (msg: string) => void;
+  /** Job ends, rejected results, swept leases and handler failures. */
+  log?: LogSink;
 }
 
 /**
@@ -50,7 +57,8 @@ export interface SchedulerDeps {
 export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: string } = {}) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? (() => {});
+  const log = toLogger(deps.log);
+  const onError = logServeError(log);
   const programs = new ProgramSource(deps.blobs);
   const queue = opts.queue ?? "scheduler";
   const defaultPrice = deps.pricePerChunk ?? 1;
@@ -64,6 +72,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
     for (const { jobId, event } of t.events) {
       emit(bus, events.jobEvent, event, jobId);
       if (event.type === "failed" || event.type === "cancelled") emit(bus, events.jobStopped, { jobId, state: event.type });
+      if (event.type === "done" || event.type === "failed" || event.type === "cancelled") void logJobEnd(store, log, jobId, event);
     }
   };
   const workAvailable = (chunks: number) => {
@@ -118,42 +127,42 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
         publish(await store.createJob(job, now()));
       } catch (err) {
         // No job exists to refund through the outbox: hand the hold back directly.
-        if (price.held > 0) await deps.settlements.publish([{ v: 1, kind: "refund", key: `refund:${id}`, jobId: id, owner, amount: price.held }]).catch(() => log(`refund of ${id}'s hold could not be queued`));
+        if (price.held > 0) await deps.settlements.publish([{ v: 1, kind: "refund", key: `refund:${id}`, jobId: id, owner, amount: price.held }]).catch(() => log.error(`refund of ${id}'s hold could not be queued`));
         throw err;
       }
       try {
         await call(bus, subjects.splitJob, { jobId: id, owner, spec });
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         publish(await store.failJob(id, `could not start splitting the input: ${message}`, now()));
         throw err;
       }
       return jobStatus((await store.getJob(id))!);
-    }, { queue }),
+    }, { queue, onError }),
 
-    serve(bus, subjects.getJob, async ({ jobId, owner }) => jobStatus(await ownedJob(jobId, owner)), { queue }),
-    serve(bus, subjects.listJobs, async ({ owner, limit }) => ({ jobs: (await store.listJobs(owner, limit)).map(jobStatus) }), { queue }),
+    serve(bus, subjects.getJob, async ({ jobId, owner }) => jobStatus(await ownedJob(jobId, owner)), { queue, onError }),
+    serve(bus, subjects.listJobs, async ({ owner, limit }) => ({ jobs: (await store.listJobs(owner, limit)).map(jobStatus) }), { queue, onError }),
     serve(bus, subjects.cancelJob, async ({ jobId, owner }) => {
       await ownedJob(jobId, owner);
       publish(await store.cancelJob(jobId, now()));
       return jobStatus((await store.getJob(jobId))!);
-    }, { queue }),
+    }, { queue, onError }),
     serve(bus, subjects.jobResults, async ({ jobId, owner, from, limit }) => {
       const job = await ownedJob(jobId, owner);
       const chunks = await store.readResults(jobId, from, limit);
       const reduce = job.hasReduce ? await store.readReduceResult(jobId) : null;
       return { state: job.state, hasReduce: job.hasReduce, total: job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0), chunks, reduce };
-    }, { queue }),
+    }, { queue, onError }),
     serve(bus, subjects.jobEvents, async ({ jobId, owner, after }) => {
       await ownedJob(jobId, owner);
       return { events: await store.readEvents(jobId, after, 10_000) };
-    }, { queue }),
-    serve(bus, subjects.pricing, async () => ({ pricePerChunk: defaultPrice }), { queue }),
+    }, { queue, onError }),
+    serve(bus, subjects.pricing, async () => ({ pricePerChunk: defaultPrice }), { queue, onError }),
     serve(bus, subjects.jobProgram, async ({ jobId }) => {
       const job = await store.getJob(jobId);
       if (!job) throw new MedusaError("not_found", `job ${jobId} not found`);
       return { owner: job.owner, program: await programs.resolve(jobId, job.program), timeoutMs: job.timeoutMs };
-    }, { queue }),
+    }, { queue, onError }),
 
     serve(bus, subjects.addChunks, async ({ jobId, chunks }) => {
       const over = await overBudget(jobId, chunks.length);
@@ -165,48 +174,50 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       publish(t);
       if (t.accepted) workAvailable(chunks.length);
       return { accepted: t.accepted };
-    }, { queue }),
+    }, { queue, onError }),
     serve(bus, subjects.sealJob, async ({ jobId, items }) => {
       const t = await store.sealJob(jobId, items, now());
       publish(t);
       // Sealing queues new work only when it releases the reduce chunk.
       if (t.events.some((e) => e.event.type === "progress" && e.event.sealed && e.event.chunks.done === e.event.chunks.total - 1)) workAvailable(1);
       return { ok: true as const };
-    }, { queue }),
+    }, { queue, onError }),
     serve(bus, subjects.failJob, async ({ jobId, error }) => {
       publish(await store.failJob(jobId, error, now()));
       return { ok: true as const };
-    }, { queue }),
+    }, { queue, onError }),
 
     serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max, runtimes }) => {
       const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(policy, nodeId, owner), ...(runtimes ? { runtimes } : {}) });
       publish(t);
       return { leases: t.leases };
-    }, { queue }),
+    }, { queue, onError }),
     serve(bus, subjects.completeChunk, async ({ nodeId, jobId, index, token, results }) => {
       const result = canonical(results);
       const t = await store.completeChunk({ nodeId, jobId, index, token }, result.text, now(), result.hash);
       // Only a lease holder's result counts; anything else is a late, replayed or forged report, and worth a line.
-      if (t.outcome === "stale" || t.outcome === "job_final") log(`result for ${jobId}#${index} from node ${nodeId} rejected: ${t.outcome} (the node holds no current lease on it)`);
-      if (t.outcome === "rejected") log(`result for ${jobId}#${index} from node ${nodeId}: the replicas disagreed past the limit; the job failed`);
-      for (const caught of t.disagreed) log(`node ${caught} returned a result for ${jobId}#${index} that disagreed with the accepted one: its standing is reset and it is not paid`);
+      if (t.outcome === "stale" || t.outcome === "job_final") log.warn(`result for ${jobId}#${index} from node ${nodeId} rejected: ${t.outcome} (the node holds no current lease on it)`);
+      if (t.outcome === "rejected") log.warn(`result for ${jobId}#${index} from node ${nodeId}: the replicas disagreed past the limit; the job failed`);
+      for (const caught of t.disagreed) log.warn(`node ${caught} returned a result for ${jobId}#${index} that disagreed with the accepted one: its standing is reset and it is not paid`);
       publish(t);
       if (requeuedOrReduce(t)) workAvailable(1);
       return { outcome: t.outcome };
-    }, { queue }),
+    }, { queue, onError }),
     serve(bus, subjects.failChunk, async ({ nodeId, jobId, index, token, error }) => {
       const t = await store.failChunk({ nodeId, jobId, index, token }, error, now());
       publish(t);
-      if (requeuedOrReduce(t)) workAvailable(1);
+      const fatal = t.outcome === "accepted" && (await programCannotLoad(store, jobId, error));
+      if (fatal) publish(await store.failJob(jobId, fatal, now()));
+      else if (requeuedOrReduce(t)) workAvailable(1);
       return { outcome: t.outcome };
-    }, { queue }),
-    serve(bus, subjects.nodeReputations, async ({ nodeIds }) => ({ reputations: await store.reputations(nodeIds) }), { queue }),
+    }, { queue, onError }),
+    serve(bus, subjects.nodeReputations, async ({ nodeIds }) => ({ reputations: await store.reputations(nodeIds) }), { queue, onError }),
     serve(bus, subjects.releaseNode, async ({ nodeId }) => {
       const t = await store.releaseNode(nodeId, now());
       publish(t);
       workAvailable(t.requeued);
       return { requeued: t.requeued };
-    }, { queue }),
+    }, { queue, onError }),
   ];
 
   const sweep = setInterval(async () => {
@@ -214,9 +225,9 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       const t = await store.requeueExpired(now(), 1000);
       publish(t);
       workAvailable(t.requeued);
-      if (t.requeued) log(`requeued ${t.requeued} chunk(s) whose lease expired`);
+      if (t.requeued) log.info(`requeued ${t.requeued} chunk(s) whose lease expired`);
     } catch (err) {
-      log(`lease sweep failed: ${err instanceof Error ? err.message : err}`);
+      log.error(`lease sweep failed: ${errorMessage(err)}`);
     }
   }, deps.sweepMs ?? 1000);
 

@@ -1,4 +1,4 @@
-import type { ChunkStore, SettlementQueue } from "@medusa/core";
+import { errorMessage, toLogger, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
 
 /**
  * Moves the chunk store's settlement outbox onto the settlement queue:
@@ -17,7 +17,7 @@ export interface SettlementForwarder {
 export function forwardSettlements(
   store: ChunkStore,
   queue: SettlementQueue,
-  opts: { retryMs?: number; batch?: number; gapMs?: number; log?: (msg: string) => void } = {},
+  opts: { retryMs?: number; batch?: number; gapMs?: number; log?: LogSink } = {},
 ): SettlementForwarder {
   const batch = opts.batch ?? 500;
   // Passes start at most this often: each one syncs the store and the ledger
@@ -25,7 +25,7 @@ export function forwardSettlements(
   const gapMs = opts.gapMs ?? 100;
   let lastStart = 0;
   let delayed: ReturnType<typeof setTimeout> | null = null;
-  const log = opts.log ?? (() => {});
+  const log = toLogger(opts.log);
   let running: Promise<void> | null = null;
   let again = false;
   let lastError = "";
@@ -56,13 +56,13 @@ export function forwardSettlements(
     lastStart = performance.now();
     running = pass()
       .then(() => {
-        if (lastError) log("settlements flowing again");
+        if (lastError) log.info("settlements flowing again");
         lastError = "";
       })
       .catch((err) => {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         // Logged once per distinct failure: a long outage must not flood the log.
-        if (message !== lastError) log(`settlements wait in the outbox: ${message}`);
+        if (message !== lastError) log.warn(`settlements wait in the outbox: ${message}`);
         lastError = message;
       })
       .finally(() => {

@@ -1,5 +1,5 @@
-import { MedusaError } from "@medusa/core";
-import { decodeUtf8, MAX_LINE_CHARS } from "./text-lines.ts";
+import { errorMessage, limits, MedusaError } from "@medusa/core";
+import { decodeUtf8 } from "./text-lines.ts";
 
 type Phase = "before" | "open" | "next" | "value" | "after";
 
@@ -24,7 +24,7 @@ export class JsonArrayScanner {
   private partsLength = 0;
   private elementStart = 0;
 
-  constructor(private readonly maxElementChars = MAX_LINE_CHARS) {}
+  constructor(private readonly maxElementChars = limits.inputLineChars) {}
 
   /** Feeds the next piece of text; returns the elements it completed. */
   push(text: string): unknown[] {
@@ -114,13 +114,13 @@ export class JsonArrayScanner {
     try {
       return JSON.parse(source);
     } catch (err) {
-      throw fail(this.elementStart, err instanceof Error ? err.message : String(err));
+      throw fail(this.elementStart, errorMessage(err));
     }
   }
 }
 
 /** The elements of the top-level JSON array in a UTF-8 byte stream, one at a time. */
-export async function* readJsonArray(stream: ReadableStream<Uint8Array>, maxElementChars = MAX_LINE_CHARS): AsyncGenerator<unknown> {
+export async function* readJsonArray(stream: ReadableStream<Uint8Array>, maxElementChars = limits.inputLineChars): AsyncGenerator<unknown> {
   const scanner = new JsonArrayScanner(maxElementChars);
   const reader = decodeUtf8(stream).getReader();
   try {

@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, shutdownOn } from "@medusa/adapters/connect";
-import { configOrExit } from "@medusa/core";
+import { configOrExit, createLogger } from "@medusa/core";
 import { splitterEnv } from "./env.ts";
 import { serveSplitter } from "./splitter-service.ts";
 
@@ -9,6 +9,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 const env = configOrExit("splitter", splitterEnv);
 const bus = await connectBus(env, "splitter", { require: true });
 const blobs = openBlobs(env);
+const log = createLogger({ service: "splitter", level: env.MEDUSA_LOG_LEVEL });
 const splitter = serveSplitter(
   bus,
   {
@@ -16,10 +17,12 @@ const splitter = serveSplitter(
     inlineMaxBytes: env.MEDUSA_SPLITTER_INLINE_MAX_BYTES,
     batchChunks: env.MEDUSA_SPLITTER_BATCH_CHUNKS,
     batchBytes: env.MEDUSA_SPLITTER_BATCH_BYTES,
+    log,
   },
   { queue: "splitter" },
 );
 
 // Splits get most of the limit to finish; the rest are failed, then the bus drains what is left.
 shutdownOn("splitter", [() => splitter.close({ graceMs: SHUTDOWN_LIMIT_MS - 3_000 }), () => bus.drain()], SHUTDOWN_LIMIT_MS);
+// The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[splitter] serving on ${env.MEDUSA_NATS_URL} (prefix ${env.MEDUSA_PREFIX})`);

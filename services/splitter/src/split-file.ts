@@ -1,9 +1,8 @@
-import { MedusaError, type BlobStore, type FileFormat, type NewChunk } from "@medusa/core";
+import { errorMessage, limits, MedusaError, type BlobStore, type FileFormat, type NewChunk } from "@medusa/core";
 import { readJsonArray } from "./json-array.ts";
 import { readLines } from "./text-lines.ts";
 
 /** Chunks whose JSON is smaller than this travel inside the chunk record; bigger ones go to the blob store. */
-export const DEFAULT_INLINE_MAX_BYTES = 256 * 1024;
 
 export interface SplitFileOptions {
   format: FileFormat;
@@ -22,7 +21,7 @@ export const chunkBlobKey = (jobId: string, index: number) => `jobs/${jobId}/chu
  */
 export async function* splitFile(stream: ReadableStream<Uint8Array>, opts: SplitFileOptions): AsyncGenerator<NewChunk> {
   if (!Number.isInteger(opts.chunkSize) || opts.chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${opts.chunkSize}`);
-  const inlineMaxBytes = opts.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
+  const inlineMaxBytes = opts.inlineMaxBytes ?? limits.inlineChunkBytes;
   let items: unknown[] = [];
   let offset = 0;
   let index = 0;
@@ -62,7 +61,7 @@ async function* jsonLinesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<
     try {
       yield JSON.parse(line.text);
     } catch (err) {
-      throw new MedusaError("bad_request", `line ${line.number}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new MedusaError("bad_request", `line ${line.number}: ${errorMessage(err)}`);
     }
   }
 }

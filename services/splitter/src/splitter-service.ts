@@ -1,13 +1,22 @@
 import {
   accountFileKey,
   call,
+  createLogger,
+  currentRequestId,
+  errorFields,
+  logServeError,
   MedusaError,
+  newRequestId,
+  publicError,
   serve,
   subjects,
+  toLogger,
   type BlobStore,
   type Bus,
   type JobInput,
   type JobSpec,
+  type Logger,
+  type LogSink,
   type NewChunk,
   type Served,
 } from "@medusa/core";
@@ -23,8 +32,8 @@ export interface SplitterDeps {
   batchChunks?: number;
   /** Most JSON bytes of chunks per addChunks request: NATS refuses messages over 1 MB. */
   batchBytes?: number;
-  /** Failures nobody else hears about: a failJob that could not be delivered, a crashing handler. */
-  onError?: (err: unknown) => void;
+  /** Failures nobody else hears about: a failJob that could not be delivered, a crashing handler; JSON lines on stdout by default. */
+  log?: LogSink;
 }
 
 export interface Splitter {
@@ -53,7 +62,7 @@ const SHUTDOWN_MESSAGE = "the splitter shut down before the input was split; sub
  * filling memory.
  */
 export function serveSplitter(bus: Bus, deps: SplitterDeps, opts: { queue?: string } = {}): Splitter {
-  const onError = deps.onError ?? ((err: unknown) => console.error("[splitter]", err));
+  const log = deps.log === undefined ? createLogger({ service: "splitter" }) : toLogger(deps.log);
   const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   let closing: Promise<void> | undefined;
 
@@ -65,12 +74,12 @@ export function serveSplitter(bus: Bus, deps: SplitterDeps, opts: { queue?: stri
       // A redelivered request for a job already being split must not produce its chunks twice.
       if (!running.has(request.jobId)) {
         const abort = new AbortController();
-        const done = splitJob(bus, deps, request, abort.signal, onError).finally(() => running.delete(request.jobId));
+        const done = splitJob(bus, deps, request, abort.signal, log).finally(() => running.delete(request.jobId));
         running.set(request.jobId, { abort, done });
       }
       return { ok: true as const };
     },
-    { queue: opts.queue, onError },
+    { queue: opts.queue, onError: logServeError(log) },
   );
 
   const close = async (graceMs: number) => {
@@ -93,7 +102,7 @@ export function serveSplitter(bus: Bus, deps: SplitterDeps, opts: { queue?: stri
   };
 }
 
-async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, signal: AbortSignal, onError: (err: unknown) => void): Promise<void> {
+async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, signal: AbortSignal, log: Logger): Promise<void> {
   const { jobId } = request;
   try {
     const sent = await sendChunks(bus, deps, jobId, await chunksOf(request, deps), signal);
@@ -101,11 +110,15 @@ async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, sig
     if (signal.aborted) throw signal.reason;
     await call(bus, subjects.sealJob, { jobId, items: sent.items });
   } catch (err) {
-    const error = signal.aborted ? SHUTDOWN_MESSAGE : err instanceof Error ? err.message : String(err);
+    // The job's error is shown to its owner: what broke inside is logged under the request's id instead.
+    const requestId = currentRequestId() ?? newRequestId();
+    const sealed = signal.aborted ? undefined : publicError(err, requestId);
+    if (sealed && sealed !== err) log.error("splitting failed", { jobId, requestId, ...errorFields(err) });
+    const error = sealed ? sealed.message : SHUTDOWN_MESSAGE;
     try {
       await call(bus, subjects.failJob, { jobId, error });
     } catch (failErr) {
-      onError(new Error(`job ${jobId} could not be failed (${error}): ${failErr instanceof Error ? failErr.message : failErr}`));
+      log.error("a job whose split failed could not be failed", { jobId, error, ...errorFields(failErr) });
     }
   }
 }

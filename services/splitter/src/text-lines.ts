@@ -1,7 +1,4 @@
-import { MedusaError } from "@medusa/core";
-
-/** One line is held whole in memory, so it is capped; a file with no newlines at all must not be read into RAM. */
-export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+import { limits, MedusaError } from "@medusa/core";
 
 /** UTF-8 bytes to text; a character split between reads is joined, not mangled. */
 export function decodeUtf8(stream: ReadableStream<Uint8Array>): ReadableStream<string> {
@@ -21,7 +18,7 @@ export interface TextLine {
  * still counts, but the empty "line" after a final newline does not.
  * Length is measured in UTF-16 units, which never exceeds the UTF-8 byte length.
  */
-export async function* readLines(stream: ReadableStream<Uint8Array>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<TextLine> {
+export async function* readLines(stream: ReadableStream<Uint8Array>, maxLineChars = limits.inputLineChars): AsyncGenerator<TextLine> {
   const reader = decodeUtf8(stream).getReader();
   // A line split across reads is kept as parts and joined once, so a long line costs O(n), not O(n²).
   let parts: string[] = [];

@@ -1,6 +1,6 @@
 import { MongoClient, type Collection, type Db } from "mongodb";
 import { connectMongo } from "../mongo-connect.ts";
-import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal } from "@medusa/core";
+import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal, type VerifiedToken } from "@medusa/core";
 import { normalizeEmail } from "./normalize-email.ts";
 
 /**
@@ -105,12 +105,16 @@ export class MongoAccountStore implements AccountStore {
     return d ? { id: d._id, ownerId: d.ownerId, name: d.name, createdAt: d.createdAt } : null;
   }
 
-  async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
+  async tokenByHash(tokenHash: string, now: number): Promise<VerifiedToken | null> {
     const t = await this.tokens.findOne({ hash: tokenHash });
     if (!t) return null;
     if (t.expiresAt !== null && t.expiresAt <= now) return null;
-    if (t.kind === "node") return { kind: "node", nodeId: t.nodeId, ownerId: t.ownerId };
-    return { kind: "account", accountId: t.accountId };
+    const principal: Principal = t.kind === "node" ? { kind: "node", nodeId: t.nodeId, ownerId: t.ownerId } : { kind: "account", accountId: t.accountId };
+    return { principal, expiresAt: t.expiresAt };
+  }
+
+  async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
+    return (await this.tokenByHash(tokenHash, now))?.principal ?? null;
   }
 
   async close(): Promise<void> {

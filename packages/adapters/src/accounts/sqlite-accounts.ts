@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal } from "@medusa/core";
+import { MedusaError, type AccountRow, type AccountStore, type NodeRow, type Principal, type VerifiedToken } from "@medusa/core";
 import { normalizeEmail } from "./normalize-email.ts";
 
 /**
@@ -123,12 +123,16 @@ export class SqliteAccountStore implements AccountStore {
     return r ? toNode(r) : null;
   }
 
-  async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
+  async tokenByHash(tokenHash: string, now: number): Promise<VerifiedToken | null> {
     const t = this.db.query<TokenRecord, { hash: string }>("SELECT kind, account_id, node_id, owner_id, expires_at FROM tokens WHERE hash = $hash").get({ hash: tokenHash });
     if (!t) return null;
     if (t.expires_at !== null && t.expires_at <= now) return null;
-    if (t.kind === "node") return { kind: "node", nodeId: t.node_id!, ownerId: t.owner_id! };
-    return { kind: "account", accountId: t.account_id! };
+    const principal: Principal = t.kind === "node" ? { kind: "node", nodeId: t.node_id!, ownerId: t.owner_id! } : { kind: "account", accountId: t.account_id! };
+    return { principal, expiresAt: t.expires_at };
+  }
+
+  async principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null> {
+    return (await this.tokenByHash(tokenHash, now))?.principal ?? null;
   }
 
   async close(): Promise<void> {

@@ -1,17 +1,14 @@
-import { MedusaError } from "@medusa/core";
+import { limits, MedusaError } from "@medusa/core";
 
 /**
  * Blob keys are `/`-separated relative paths. Anything that could name a
  * place outside the store, or mean different files on different systems, is
  * refused here before a path is ever built.
  */
-const MAX_KEY_LENGTH = 1024;
-/** Leaves room under the usual 255-byte name limit for the `.<name>\…` files beside a blob. */
-const MAX_SEGMENT_BYTES = 200;
 
 export function blobKeySegments(key: string): string[] {
   if (typeof key !== "string" || key.length === 0) throw badKey(key, "is empty");
-  if (key.length > MAX_KEY_LENGTH) throw badKey(key, `is longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.length > limits.blobKeyChars) throw badKey(key, `is longer than ${limits.blobKeyChars} characters`);
   if (key.includes("\0")) throw badKey(key, "contains a NUL byte");
   if (key.includes("\\")) throw badKey(key, "contains a backslash");
   if (key.startsWith("/")) throw badKey(key, "is absolute");
@@ -19,7 +16,7 @@ export function blobKeySegments(key: string): string[] {
   for (const part of parts) {
     if (part === "") throw badKey(key, "has an empty segment");
     if (part === "." || part === "..") throw badKey(key, `has a "${part}" segment`);
-    if (Buffer.byteLength(part) > MAX_SEGMENT_BYTES) throw badKey(key, `has a segment over ${MAX_SEGMENT_BYTES} bytes`);
+    if (Buffer.byteLength(part) > limits.pathSegmentBytes) throw badKey(key, `has a segment over ${limits.pathSegmentBytes} bytes`);
   }
   return parts;
 }

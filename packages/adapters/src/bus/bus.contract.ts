@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { z } from "zod";
-import { BusError, MedusaError, call, decodeJson, defineRequest, encodeJson, serve, type Bus, type BusMessage, type BusSubscription } from "@medusa/core";
+import { BusError, call, currentRequestId, decodeJson, defineRequest, encodeJson, MedusaError, serve, withRequestId, type Bus, type BusMessage, type BusSubscription } from "@medusa/core";
 
 /**
  * One suite every Bus adapter must pass, so the in-process bus can stand in
@@ -277,6 +277,41 @@ export function busContract(name: string, make: () => Promise<Bus>) {
       const bus = await fresh();
       const err = await rejection(call(bus, Find, { id: "x" }, { timeoutMs: 2000 }));
       expect((err as MedusaError).code).toBe("unavailable");
+    });
+
+    test("a handler's unexpected error reaches the caller as `internal` and a request id; its message only reaches logs", async () => {
+      const bus = await fresh();
+      const reports: Array<{ err: unknown; requestId: string }> = [];
+      serve(bus, Add, () => {
+        throw new TypeError("cannot read 'password' of undefined");
+      }, { onError: (err, { requestId }) => reports.push({ err, requestId }) });
+      const err = (await rejection(withRequestId("req_caller", () => call(bus, Add, { a: 1, b: 2 }, { timeoutMs: 2000 })))) as MedusaError;
+      expect(err).toBeInstanceOf(MedusaError);
+      expect(err.toBody()).toEqual({ code: "internal", message: "internal error (request req_caller)", details: { requestId: "req_caller" } });
+      // The original travels beside the body, for the caller's own log line.
+      expect(err.cause).toBe("cannot read 'password' of undefined");
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.requestId).toBe("req_caller");
+      expect(reports[0]!.err).toBeInstanceOf(TypeError);
+    });
+
+    test("the caller's request id is the handler's, and reaches the calls it makes in turn", async () => {
+      const bus = await fresh();
+      const seen: Array<string | undefined> = [];
+      serve(bus, Find, ({ id }) => {
+        seen.push(currentRequestId());
+        return { id };
+      });
+      serve(bus, Add, async ({ a, b }) => {
+        seen.push(currentRequestId());
+        await call(bus, Find, { id: "nested" }, { timeoutMs: 2000 });
+        return { sum: a + b };
+      });
+      await withRequestId("req_outer", () => call(bus, Add, { a: 1, b: 1 }, { timeoutMs: 2000 }));
+      expect(seen).toEqual(["req_outer", "req_outer"]);
+      await call(bus, Find, { id: "no context" }, { timeoutMs: 2000 });
+      expect(seen[2]).toMatch(/^req_/);
+      expect(seen[2]).not.toBe("req_outer");
     });
 
     test("malformed requests get error replies and the serve loop keeps going", async () => {

@@ -81,12 +81,12 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const a = await t.newJob({ maxAttempts: 1 }, 1);
       const la = (await t.store.leaseChunks("n1", 1, T0)).leases[0]!;
       await t.store.failChunk(holderOf(la, "n1"), { message: "no item" }, T0);
-      expect((await t.job(a.id)).error).toBe("chunk 0 failed 1 times: no item");
+      expect((await t.job(a.id)).error).toBe("chunk 0 failed once: no item");
       const r = await t.newJob({ maxAttempts: 1, hasReduce: true }, 0, true);
       const lr = (await t.store.leaseChunks("n1", 1, T0)).leases[0]!;
       expect(lr.task).toBe("reduce");
       await t.store.failChunk(holderOf(lr, "n1"), { message: "bad reduce", itemIndex: 0 }, T0);
-      expect((await t.job(r.id)).error).toBe("reduce failed 1 times: bad reduce");
+      expect((await t.job(r.id)).error).toBe("reduce failed once: bad reduce");
     });
   });
 

@@ -390,7 +390,8 @@ export class SqliteChunkStore implements ChunkStore {
       return;
     }
     const item = error.itemIndex === undefined ? "" : `item ${c.item_offset + error.itemIndex}: `;
-    const what = c.task === "reduce" ? `reduce failed ${c.failures} times: ` : `chunk ${index} failed ${c.failures} times: ${item}`;
+    const times = c.failures === 1 ? "once" : `${c.failures} times`;
+    const what = c.task === "reduce" ? `reduce failed ${times}: ` : `chunk ${index} failed ${times}: ${item}`;
     this.sql("UPDATE chunks SET state = 'failed' WHERE job_id = ? AND idx = ?").run(jobId, index);
     this.finishJob(jobId, "failed", now, what + error.message, events);
   }

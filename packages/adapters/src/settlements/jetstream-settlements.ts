@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, JSONCodec, RetentionPolicy, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
-import { Settlement, SETTLEMENT_SUBJECT, type SettlementConsumer, type SettlementQueue } from "@medusa/core";
+import { errorMessage, Settlement, SETTLEMENT_SUBJECT, type SettlementConsumer, type SettlementQueue } from "@medusa/core";
 import { prefixedSubject } from "../bus/nats-bus.ts";
 
 /**
@@ -77,7 +77,7 @@ export class JetStreamSettlements implements SettlementQueue {
           for await (const m of await consumer.fetch({ max_messages: this.opts.batch, expires: 1000 })) messages.push(m);
         } catch (err) {
           if (stopping) break;
-          console.error(`settlements: fetch failed (${err instanceof Error ? err.message : err}); retrying`);
+          console.error(`settlements: fetch failed (${errorMessage(err)}); retrying`);
           await Bun.sleep(500);
           continue;
         }
@@ -94,7 +94,7 @@ export class JetStreamSettlements implements SettlementQueue {
           await handler(valid);
           for (const m of messages) m.ack();
         } catch (err) {
-          console.error(`settlements: batch of ${valid.length} not settled (${err instanceof Error ? err.message : err}); it will be redelivered`);
+          console.error(`settlements: batch of ${valid.length} not settled (${errorMessage(err)}); it will be redelivered`);
           for (const m of messages) m.nak(1000);
         }
       }

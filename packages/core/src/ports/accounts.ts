@@ -15,6 +15,12 @@ export interface NodeRow {
   createdAt: number;
 }
 
+/** A token that resolved, and until when: login tokens expire, API keys and node tokens do not (null). */
+export interface VerifiedToken {
+  principal: Principal;
+  expiresAt: number | null;
+}
+
 export interface AccountStore {
   /** Fails with `conflict` when the email is taken. */
   createAccount(row: AccountRow, apiKeyHash: string): Promise<void>;
@@ -25,6 +31,8 @@ export interface AccountStore {
   nodesOf(ownerId: string): Promise<NodeRow[]>;
   nodeById(id: string): Promise<NodeRow | null>;
   /** Resolves a hashed API key, login token (unexpired at `now`) or node token. */
+  tokenByHash(tokenHash: string, now: number): Promise<VerifiedToken | null>;
+  /** `tokenByHash` without the expiry. */
   principalByTokenHash(tokenHash: string, now: number): Promise<Principal | null>;
   close(): Promise<void>;
 }

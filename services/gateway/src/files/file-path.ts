@@ -1,13 +1,10 @@
-import { MedusaError } from "@medusa/core";
+import { limits, MedusaError } from "@medusa/core";
 
 /**
  * An account's files live under `accounts/<accountId>/files/` in the blob
  * store (the FTP service uses the same folder). A path is relative, `/`
  * separated, and can never climb out of that folder.
  */
-export const MAX_PATH_CHARS = 512;
-/** The blob store's limit on one folder or file name. */
-export const MAX_SEGMENT_BYTES = 200;
 
 export const filesPrefix = (accountId: string) => `accounts/${accountId}/files/`;
 export const fileKey = (accountId: string, path: string) => filesPrefix(accountId) + path;
@@ -15,14 +12,14 @@ export const fileKey = (accountId: string, path: string) => filesPrefix(accountI
 /** Why `path` is not a valid file path, or null when it is. */
 export function filePathProblem(path: string): string | null {
   if (path.length === 0) return "is empty";
-  if (path.length > MAX_PATH_CHARS) return `is over ${MAX_PATH_CHARS} characters`;
+  if (path.length > limits.filePathChars) return `is over ${limits.filePathChars} characters`;
   if (path.includes("\0")) return "contains a NUL character";
   if (path.includes("\\")) return "contains a backslash; use / between folders";
   if (path.startsWith("/")) return "must be relative, not start with /";
   for (const segment of path.split("/")) {
     if (segment === "") return "has an empty segment (// or a trailing /)";
     if (segment === "." || segment === "..") return `has a '${segment}' segment`;
-    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return `has a name over ${MAX_SEGMENT_BYTES} bytes`;
+    if (Buffer.byteLength(segment) > limits.pathSegmentBytes) return `has a name over ${limits.pathSegmentBytes} bytes`;
   }
   return null;
 }

@@ -4,8 +4,9 @@ import type { HttpEnv } from "./types.ts";
 
 /**
  * Resolves bearer credentials (API keys, login tokens, node tokens) through
- * the credits service. Positive answers are kept for a short while, keyed by
- * the token's hash so no secret sits in memory longer than the request.
+ * the credits service. Positive answers are kept for a short while, and never
+ * past the token's own expiry, keyed by the token's hash so no secret sits in
+ * memory longer than the request.
  */
 export class TokenVerifier {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
@@ -27,15 +28,15 @@ export class TokenVerifier {
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.principal;
     this.cache.delete(key);
-    const { principal } = await call(this.bus, subjects.verifyToken, { token });
-    if (principal) this.remember(key, principal);
+    const { principal, expiresAt } = await call(this.bus, subjects.verifyToken, { token });
+    if (principal) this.remember(key, principal, expiresAt ?? null);
     return principal;
   }
 
-  private remember(key: string, principal: Principal) {
+  private remember(key: string, principal: Principal, expiresAt: number | null) {
     // Maps keep insertion order, so the first key is the oldest entry.
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { principal, until: this.now() + this.ttlMs });
+    this.cache.set(key, { principal, until: Math.min(this.now() + this.ttlMs, expiresAt ?? Infinity) });
   }
 }
 

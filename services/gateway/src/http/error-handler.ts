@@ -1,20 +1,22 @@
 import type { ErrorHandler, NotFoundHandler } from "hono";
-import { MedusaError } from "@medusa/core";
-import { errorText, type Log } from "./types.ts";
+import { errorFields, MedusaError, newRequestId, publicError } from "@medusa/core";
+import type { HttpEnv, Log } from "./types.ts";
 
 /**
  * Every failure leaves as `{"error": {code, message, details?}}` with the
- * status MedusaError maps its code to. Anything else is a bug: logged, and
- * answered 500 without leaking its message.
+ * status MedusaError maps its code to. A 5xx is sealed (see `publicError`):
+ * the caller gets a generic message and the request id, the log gets the
+ * original under that id.
  */
-export function errorHandler(options: { log: Log }): ErrorHandler {
+export function errorHandler(options: { log: Log }): ErrorHandler<HttpEnv> {
   return (err, c) => {
-    if (err instanceof MedusaError) {
-      if (err.httpStatus >= 500) options.log(`${c.req.method} ${c.req.path}: ${err.code}: ${err.message}`);
-      return c.json({ error: err.toBody() }, err.httpStatus as 400);
+    const requestId = c.var.requestId ?? newRequestId();
+    const sealed = publicError(err, requestId);
+    if (sealed.httpStatus >= 500) {
+      const cause = err instanceof MedusaError && typeof err.cause === "string" ? { cause: err.cause } : {};
+      options.log.error("request failed", { requestId, ...errorFields(err), ...cause });
     }
-    options.log(`${c.req.method} ${c.req.path} failed: ${errorText(err)}`);
-    return c.json({ error: new MedusaError("internal", "internal error").toBody() }, 500);
+    return c.json({ error: sealed.toBody() }, sealed.httpStatus as 500);
   };
 }
 

@@ -2,13 +2,21 @@ import type { MiddlewareHandler } from "hono";
 import { MedusaError } from "@medusa/core";
 import type { HttpEnv } from "./types.ts";
 
+/** `application/json`, or a `+json` type, with or without parameters. */
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
 /**
  * Reads a JSON body of at most `maxBytes` into `c.var.body`. The cap holds
- * for chunked bodies too: the stream is counted, never trusted.
+ * for chunked bodies too: the stream is counted, never trusted. A body sent
+ * as anything but JSON is refused unread (415): a form post is not a job.
  */
 export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<HttpEnv> {
   if (!(options.maxBytes > 0)) throw new Error(`jsonBody: maxBytes must be positive, got ${options.maxBytes}`);
   return async (c, next) => {
+    const type = c.req.header("content-type");
+    if (!type || !JSON_TYPE.test(type)) {
+      throw new MedusaError("unsupported_media_type", `send the body as JSON with Content-Type: application/json (got ${type ? JSON.stringify(type.slice(0, 100)) : "none"})`);
+    }
     const text = await readText(c.req.raw, options.maxBytes);
     let body: unknown;
     try {

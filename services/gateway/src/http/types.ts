@@ -1,15 +1,9 @@
-import type { Principal } from "@medusa/core";
+import { silentLogger, type Logger, type Principal } from "@medusa/core";
 
-/** Where the gateway reports what it cannot hand back to a caller (one line per call). */
-export type Log = (message: string) => void;
+/** Where the gateway reports what it cannot hand back to a caller. */
+export type Log = Logger;
 
-export const silentLog: Log = () => {};
-
-/** An error as one log line's tail, stack included for the unexpected ones. */
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return "code" in err ? `${err.message} (${String(err.code)})` : (err.stack ?? err.message);
-  return String(err);
-}
+export const silentLog: Log = silentLogger;
 
 export type AccountPrincipal = Extract<Principal, { kind: "account" }>;
 export type NodePrincipal = Extract<Principal, { kind: "node" }>;
@@ -21,5 +15,7 @@ export interface HttpEnv {
     node: NodePrincipal;
     /** The parsed JSON body, set by `jsonBody`. */
     body: unknown;
+    /** Names this request in every log line it causes and in a 5xx answer; set by `requestLog`. */
+    requestId: string;
   };
 }

@@ -1,5 +1,5 @@
-import { call, events, listen, subjects, type Bus, type JobEvent, type Served } from "@medusa/core";
-import { errorText, type Log } from "../http/types.ts";
+import { call, errorFields, events, listen, subjects, type Bus, type JobEvent, type Served } from "@medusa/core";
+import type { Log } from "../http/types.ts";
 
 /** What a job event socket needs from the WebSocket it writes to. */
 export interface EventSocket {
@@ -40,14 +40,14 @@ export class JobEventStream {
       },
       {
         subject: events.jobEvent.subject(this.job.jobId),
-        onError: (err) => this.deps.log(`job ${this.job.jobId}: bad event skipped: ${errorText(err)}`),
+        onError: (err) => this.deps.log.warn("bad job event skipped", { jobId: this.job.jobId, ...errorFields(err) }),
       },
     );
     try {
       await bus.flush();
       await this.replayStored();
     } catch (err) {
-      this.deps.log(`job ${this.job.jobId}: event replay failed: ${errorText(err)}`);
+      this.deps.log.warn("job event replay failed", { jobId: this.job.jobId, ...errorFields(err) });
       return this.close(1011, "could not read the job's events; reconnect with ?from=" + this.lastId);
     }
     const buffered = this.buffer ?? [];

@@ -1,7 +1,7 @@
-import { call, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
+import { call, errorFields, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
-import { errorText, type Log, type NodePrincipal } from "../http/types.ts";
+import type { Log, NodePrincipal } from "../http/types.ts";
 import { chunkItems } from "./chunk-items.ts";
 import type { HubServices, JobProgram } from "./hub-services.ts";
 import { NodeConnection, type NodeSocket } from "./node-connection.ts";
@@ -52,7 +52,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.blobs = options.blobs;
     this.log = options.log;
     this.programCacheSize = options.programCacheSize ?? 64;
-    const onError = (err: unknown) => this.log(`node hub: bad event skipped: ${errorText(err)}`);
+    const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
     this.listeners = [
       listen(this.bus, events.workAvailable, ({ chunks }) => this.feedHungry(chunks), { onError }),
       listen(this.bus, events.jobStopped, ({ jobId }) => this.stopJob(jobId), { onError }),
@@ -164,9 +164,9 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private async release(nodeId: string): Promise<void> {
     try {
       const { requeued } = await call(this.bus, subjects.releaseNode, { nodeId });
-      if (requeued > 0) this.log(`node ${nodeId}: ${requeued} chunk(s) put back`);
+      if (requeued > 0) this.log.info("chunks of a node that left put back", { nodeId, requeued });
     } catch (err) {
-      this.log(`node ${nodeId}: release failed; its leases will expire instead: ${errorText(err)}`);
+      this.log.warn("releasing a node's leases failed; they will expire instead", { nodeId, ...errorFields(err) });
     }
   }
 }

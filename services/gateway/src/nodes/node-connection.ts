@@ -1,15 +1,19 @@
 import {
   call,
+  errorFields,
   foreignVersion,
   invalidFields,
+  limits,
+  newRequestId,
   NODE_PROTOCOL_VERSION,
   NodeMessage,
+  publicError,
   subjects,
   type ChunkLease,
   type GatewayMessageBody,
   type SandboxLevel,
 } from "@medusa/core";
-import { errorText, type Log } from "../http/types.ts";
+import type { Log } from "../http/types.ts";
 import type { HubServices } from "./hub-services.ts";
 
 /** What a node connection needs from its WebSocket. */
@@ -108,9 +112,11 @@ export class NodeConnection {
           return this.hub.sessionMessage(this.nodeId, message);
       }
     } catch (err) {
-      this.log(`node ${this.nodeId}: ${message.type} failed: ${errorText(err)}`);
-      const code = err instanceof Error && "code" in err ? String(err.code) : "internal";
-      this.send({ type: "error", code, message: `${message.type}: ${err instanceof Error ? err.message : String(err)}` });
+      // A node is a stranger: it hears what it got wrong, never what broke inside.
+      const requestId = newRequestId();
+      const sealed = publicError(err, requestId);
+      this.log[sealed === err ? "warn" : "error"]("a node's message failed", { nodeId: this.nodeId, type: message.type, requestId, ...errorFields(err) });
+      this.send({ type: "error", code: sealed.code, message: `${message.type}: ${sealed.message}` });
     }
   }
 
@@ -144,7 +150,7 @@ export class NodeConnection {
       try {
         ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
-        this.log(`node ${this.nodeId}: leasing failed; retrying on the next tick: ${errorText(err)}`);
+        this.log.warn("leasing failed; retrying on the next tick", { nodeId: this.nodeId, ...errorFields(err) });
         this.hungry = true;
         return;
       }
@@ -174,9 +180,11 @@ export class NodeConnection {
       this.send({ type: "chunk", chunk: { jobId: lease.jobId, index: lease.index, token: lease.token, task: lease.task, items } });
     } catch (err) {
       // The chunk cannot reach the node; hand it back rather than let its lease run out.
-      this.log(`node ${this.nodeId}: could not prepare chunk ${lease.jobId}/${lease.index}: ${errorText(err)}`);
-      const message = `gateway could not prepare the chunk: ${err instanceof Error ? err.message : String(err)}`;
-      await this.fail(lease, { message: message.slice(0, 8192) }).catch((e) => this.log(`node ${this.nodeId}: failChunk failed: ${errorText(e)}`));
+      // The chunk's error reaches the job's owner: an internal cause is named by its request id only.
+      const requestId = newRequestId();
+      this.log.warn("could not prepare a chunk; handing it back", { nodeId: this.nodeId, jobId: lease.jobId, index: lease.index, requestId, ...errorFields(err) });
+      const message = `gateway could not prepare the chunk: ${publicError(err, requestId).message}`;
+      await this.fail(lease, { message: message.slice(0, limits.errorMessageChars) }).catch((e) => this.log.warn("failChunk failed", { nodeId: this.nodeId, ...errorFields(e) }));
     }
   }
 
@@ -197,14 +205,14 @@ export class NodeConnection {
     const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(message.results) });
     // A pending result waits for its replicas to agree; it is work done either way.
     if (outcome === "accepted" || outcome === "pending") this.chunksDone += 1;
-    else this.log(`node ${this.nodeId}: result for ${jobId}/${index} was ${outcome}`);
+    else this.log.info("a node's result was not counted", { nodeId: this.nodeId, jobId, index, outcome });
   }
 
   private async fail(ref: { jobId: string; index: number; token: string }, error: { message: string; itemIndex?: number }): Promise<void> {
     const { jobId, index, token } = ref;
     this.inFlight.delete(chunkKey(ref));
     const { outcome } = await call(this.hub.bus, subjects.failChunk, { jobId, index, token, nodeId: this.nodeId, error });
-    if (outcome !== "accepted") this.log(`node ${this.nodeId}: failure of ${jobId}/${index} was ${outcome}`);
+    if (outcome !== "accepted") this.log.info("a node's failure report was not counted", { nodeId: this.nodeId, jobId, index, outcome });
   }
 }
 

@@ -1,4 +1,5 @@
-import type { Settlement, SettlementQueue } from "@medusa/core";
+import { errorFields, type Settlement, type SettlementQueue } from "@medusa/core";
+import type { Log } from "../http/types.ts";
 
 /**
  * Sessions' payouts and refunds on their way to the settlement queue. A
@@ -14,7 +15,7 @@ export class SessionBilling {
 
   constructor(
     private readonly queue: SettlementQueue,
-    private readonly log: (msg: string) => void,
+    private readonly log: Log,
     flushMs = 200,
   ) {
     this.timer = setInterval(() => void this.flush(), flushMs);
@@ -37,7 +38,7 @@ export class SessionBilling {
     this.flushing = this.queue
       .publish(batch)
       .catch((err) => {
-        this.log(`session settlements wait for the next flush: ${err instanceof Error ? err.message : err}`);
+        this.log.warn("session settlements wait for the next flush", errorFields(err));
         this.pending = batch.concat(this.pending);
       })
       .finally(() => (this.flushing = null));

@@ -37,7 +37,7 @@ export class SessionHub {
   async create(owner: string, spec: SessionSpec): Promise<Session> {
     const items = await sessionItems(owner, spec.input, this.opts.blobs);
     if (items.length < spec.partitions) throw new MedusaError("invalid_field", `partitions: ${spec.partitions} partitions need at least as many items; the input has ${items.length}`, { field: "partitions" });
-    if (this.opts.nodes.eligible().length === 0) throw new MedusaError("unavailable", "no node that runs Python sessions is connected; try again when one is online");
+    if (this.opts.nodes.eligible().length === 0) throw new MedusaError("unavailable", "no node that runs Python sessions is connected; try again when one is online", undefined, { expose: true });
     const id = newId("ses");
     const price = spec.pricePerRound ?? this.opts.pricePerRound ?? 1;
     const held = spec.maxCredits ?? price * spec.partitions * 1000;

@@ -1,8 +1,5 @@
-import { accountFileKey, MedusaError, rangeLength, type BlobStore, type JobInput } from "@medusa/core";
+import { accountFileKey, limits, MedusaError, rangeLength, type BlobStore, type JobInput } from "@medusa/core";
 
-/** Largest input a session keeps in the gateway's memory (it is re-sent when a partition moves). */
-export const MAX_SESSION_ITEMS = 5_000_000;
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** The session's input as items, in order. */
 export async function sessionItems(owner: string, input: JobInput, blobs: BlobStore): Promise<unknown[]> {
@@ -10,16 +7,16 @@ export async function sessionItems(owner: string, input: JobInput, blobs: BlobSt
   if ("range" in input) {
     const { start, step } = input.range;
     const n = rangeLength(input.range);
-    if (n > MAX_SESSION_ITEMS) throw tooMany(n);
+    if (n > limits.sessionItems) throw tooMany(n);
     return Array.from({ length: n }, (_, i) => start + i * step);
   }
   const key = accountFileKey(owner, input.file);
   const info = await blobs.stat(key);
   if (!info) throw new MedusaError("not_found", `input file ${input.file} not found`);
-  if (info.size > MAX_FILE_BYTES) throw new MedusaError("payload_too_large", `input file ${input.file} is over ${MAX_FILE_BYTES} bytes: too large for a session`);
+  if (info.size > limits.sessionFileBytes) throw new MedusaError("payload_too_large", `input file ${input.file} is over ${limits.sessionFileBytes} bytes: too large for a session`);
   const text = new TextDecoder().decode((await blobs.bytes(key))!);
   const items = parse(text, input.format, input.file);
-  if (items.length > MAX_SESSION_ITEMS) throw tooMany(items.length);
+  if (items.length > limits.sessionItems) throw tooMany(items.length);
   return items;
 }
 
@@ -43,7 +40,7 @@ function tryJson(text: string, why: () => string): unknown {
   }
 }
 
-const tooMany = (n: number) => new MedusaError("payload_too_large", `a session holds at most ${MAX_SESSION_ITEMS} items; this input has ${n}`);
+const tooMany = (n: number) => new MedusaError("payload_too_large", `a session holds at most ${limits.sessionItems} items; this input has ${n}`);
 
 /** Contiguous, near-equal partitions: the first `items % n` get one more. */
 export function partition<T>(items: T[], n: number): T[][] {

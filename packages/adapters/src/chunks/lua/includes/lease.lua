@@ -13,10 +13,11 @@ local function requeueOrFail(prefix, jobId, index, message, itemIndex, now, maxE
   if failures >= tonumber(redis.call("HGET", jk, "maxAttempts")) then
     local c = redis.call("HMGET", ck, "task", "offset")
     local err
+    local times = failures == 1 and "once" or (failures .. " times")
     if c[1] == "reduce" then
-      err = "reduce failed " .. failures .. " times: "
+      err = "reduce failed " .. times .. ": "
     else
-      err = "chunk " .. index .. " failed " .. failures .. " times: "
+      err = "chunk " .. index .. " failed " .. times .. ": "
       if itemIndex then err = err .. "item " .. (tonumber(c[2]) + itemIndex) .. ": " end
     end
     redis.call("HSET", ck, "state", "failed")

@@ -1,0 +1,57 @@
+/**
+ * Every size cap in one place: what a caller may send, what a node may answer
+ * and what the system keeps. Schemas, truncation and error messages all read
+ * these, so a cap and the message quoting it can never drift apart.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const limits = {
+  // what a consumer sends
+  /** A JSON request body (the gateway's default; MEDUSA_MAX_JSON_BYTES overrides it). */
+  jsonBodyBytes: 16 * MiB,
+  /** One uploaded file (the gateway's default; MEDUSA_MAX_FILE_BYTES overrides it). */
+  fileBytes: 1 * GiB,
+  /** A Python program's source. */
+  sourceBytes: 256 * KiB,
+  /** A job's or session's name. */
+  nameChars: 200,
+  /** A password: long enough for any passphrase, short enough to hash cheaply. */
+  passwordChars: 200,
+  /** Inline `items` in one request. */
+  inlineItems: 1_000_000,
+  /** Items a `range` input may name. */
+  rangeItems: 1_000_000_000,
+  /** Items in one chunk. */
+  chunkSize: 100_000,
+  /** Items a session keeps in the gateway's memory (they are re-sent when a partition moves). */
+  sessionItems: 5_000_000,
+  /** An input file a session reads whole. */
+  sessionFileBytes: 256 * MiB,
+  /** A file path under the account's folder. */
+  filePathChars: 512,
+  /** One folder or file name: room under the usual 255-byte limit for the sidecar files beside a blob. */
+  pathSegmentBytes: 200,
+  /** A blob key, account prefix included. */
+  blobKeyChars: 1024,
+  /** One line (or JSON array element) of an input file: held whole in memory, so a file with no newlines is never read into RAM. */
+  inputLineChars: 16 * MiB,
+  /** A chunk of a file this small travels inline in the chunk record instead of as its own blob. */
+  inlineChunkBytes: 256 * KiB,
+
+  // what a node answers
+  /** A chunk's or a session's error message, as stored and shown to the consumer. */
+  errorMessageChars: 8192,
+  /** What a runner keeps of a program's exception and output, leaving room for the node's own prefix. */
+  runnerErrorChars: 4000,
+  /** What a runner keeps of a program's printed output to show beside its error. */
+  programOutputChars: 2000,
+  /** One result line from a runner; a bigger result becomes an error instead. */
+  resultLineBytes: 64 * MiB,
+  /** A runner's stderr kept by the node for its log. */
+  runnerStderrBytes: 1 * MiB,
+  /** One line from the node to its runner (the parent is trusted, but one runaway line must not take the runner's memory). */
+  parentLineBytes: 1 * GiB,
+} as const;
