@@ -6,6 +6,7 @@ import { startNode } from "@medusa/node";
 import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
 import { localOperator, type LocalOperator } from "./local-operator.ts";
+import { embeddedNodeBuilds } from "./node-downloads.ts";
 import type { StackEnv } from "./env.ts";
 
 export interface Stack {
@@ -46,7 +47,8 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
     replicaPolicy: policyFromEnv(env),
     log: (m) => log(`[scheduler] ${m}`),
   });
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: quiet });
+  const downloads = embeddedNodeBuilds(env, (m) => log(`[downloads] ${m}`));
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: quiet, downloads });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
 
@@ -60,6 +62,7 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
     operator,
     async close() {
       await Promise.all(nodes.map((n) => n.stop()));
+      await downloads.settled();
       await gateway.close();
       server.stop(true);
       await scheduler.close();

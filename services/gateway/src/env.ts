@@ -12,6 +12,8 @@ export const GatewayEnvVars = {
   MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
+  /** Node executables to serve at /downloads/, as `npm run build:node -- --all` writes dist/; none when unset. */
+  MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
 };
 
 export const gatewayEnv = (env: Record<string, string | undefined> = process.env) => requireNats(parseEnv(GatewayEnvVars, env), "gateway");

@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { websocket } from "hono/bun";
 import type { BlobStore, Bus, SettlementQueue } from "@medusa/core";
+import type { NodeBuilds } from "./downloads/node-builds.ts";
 import { TokenVerifier } from "./http/auth.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import type { GatewayEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { NodeHub } from "./nodes/hub.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { downloadRoutes } from "./routes/downloads.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -29,6 +31,8 @@ export interface GatewayDeps {
   log?: Log;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** Node executables served at /downloads/; their version is announced to every node that connects. */
+  downloads?: NodeBuilds;
 }
 
 /**
@@ -42,7 +46,7 @@ export function createGateway(deps: GatewayDeps) {
   const maxJsonBytes = deps.maxJsonBytes ?? 16 * 1024 * 1024;
   const maxFileBytes = deps.maxFileBytes ?? 1024 * 1024 * 1024;
   const verifier = new TokenVerifier(bus);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
   const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound });
   hub.attachSessions(sessions);
@@ -55,6 +59,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
     .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }))
+    .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
   app.notFound(notFoundHandler);
