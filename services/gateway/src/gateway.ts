@@ -3,6 +3,7 @@ import { websocket } from "hono/bun";
 import type { BlobStore, Bus, SettlementQueue } from "@medusa/core";
 import type { NodeBuilds } from "./downloads/node-builds.ts";
 import { TokenVerifier } from "./http/auth.ts";
+import type { GuessLimitOptions } from "./http/guess-limit.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import type { GatewayEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   log?: Log;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** Caps on wrong node activation codes (default ACTIVATION_GUESSES). */
+  activationGuesses?: GuessLimitOptions;
   /** Node executables served at /downloads/; their version is announced to every node that connects. */
   downloads?: NodeBuilds;
 }
@@ -58,7 +61,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/files", fileRoutes({ blobs, verifier, maxFileBytes }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
     .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
