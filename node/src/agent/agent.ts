@@ -11,6 +11,7 @@ import { ChunkPace, splitResults } from "./batching.ts";
 import { parseGatewayFrame } from "./frames.ts";
 import { checkSlots, forgetOldest } from "./remembered.ts";
 import { SessionHost } from "./session-host.ts";
+import { updateNotice } from "../update-notice.ts";
 
 /**
  * The volunteer node's side of `/v1/nodes/ws`. It dials out (no inbound
@@ -64,6 +65,9 @@ export interface AgentStatus {
   paused: boolean;
   slots: number;
   sandbox: SandboxLevel;
+  version: string;
+  /** The version the gateway offers for download (its welcome says), once connected. */
+  offeredVersion: string | null;
 }
 
 interface JobSpec {
@@ -82,6 +86,7 @@ export class NodeAgent {
   /** Bumped per connection: a chunk started under an older one has lost its lease. */
   #epoch = 0;
   #nodeId: string | null = null;
+  #offeredVersion: string | null = null;
   #jobs = new Map<string, JobSpec>();
   #cancelled = new Set<string>();
   #queue: NodeChunk[] = [];
@@ -127,6 +132,8 @@ export class NodeAgent {
       paused: this.#paused,
       slots: this.#slots,
       sandbox: this.#opts.sandbox,
+      version: this.#opts.version,
+      offeredVersion: this.#offeredVersion,
     };
   }
 
@@ -258,6 +265,8 @@ export class NodeAgent {
       case "welcome":
         this.#nodeId = msg.nodeId;
         this.#opts.log(`[node] connected as ${msg.nodeId}`);
+        this.#offeredVersion = msg.nodeVersion ?? null;
+        this.#logUpdateNotice();
         break;
       case "job":
         this.#cancelled.delete(msg.jobId);
@@ -287,6 +296,11 @@ export class NodeAgent {
         this.#sessions.close(msg.sessionId);
         break;
     }
+  }
+
+  #logUpdateNotice(): void {
+    const notice = updateNotice(this.#opts.version, this.#offeredVersion);
+    if (notice) this.#opts.log(notice);
   }
 
   #cancel(jobId: string): void {
