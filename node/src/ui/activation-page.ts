@@ -52,7 +52,11 @@ $("activate").addEventListener("submit", async (e) => {
       return;
     }
     say("Activated as " + body.name + ". Starting the node…", false);
-    setTimeout(() => location.reload(), 1500);
+    // The node's usual page takes over once it has started: its status answers then.
+    const poll = setInterval(async () => {
+      const status = await fetch("/api/status", { cache: "no-store" }).catch(() => null);
+      if (status && status.ok) { clearInterval(poll); location.reload(); }
+    }, 1000);
   } catch (err) {
     say("Could not reach the node: " + err.message, true);
   } finally {
