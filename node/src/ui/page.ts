@@ -80,6 +80,8 @@ dt { font-size: .85rem; }
 .control { margin: 1rem 0; } .control label { display: block; font-weight: 600; }
 .row { display: flex; align-items: center; gap: .75rem; }
 input[type=range] { flex: 1; min-height: 2.75rem; } input[type=number] { width: 6rem; font: inherit; padding: .4rem; }
+input[type=url], input[type=text] { display: block; width: 100%; max-width: 28rem; font: inherit; padding: .5rem; margin-top: .25rem; }
+#code { font-family: ui-monospace, monospace; letter-spacing: .1em; text-transform: uppercase; }
 button { font: inherit; padding: .55rem 1.2rem; min-height: 2.75rem; border-radius: .4rem; border: 1px solid var(--muted); cursor: pointer; }
 #pause[aria-pressed=true] { background: var(--warn); color: white; }
 :focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }

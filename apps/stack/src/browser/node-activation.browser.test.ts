@@ -107,6 +107,7 @@ describe.skipIf(!hasChromium || !platform)("adding a node without copying a toke
     await nodePage.goto(`http://127.0.0.1:${uiPort}/`);
     await nodePage.getByLabel("Site address").fill(stack.url);
     await nodePage.getByLabel("Activation code").fill(code.toLowerCase());
+    await nodePage.screenshot({ path: screenshotPath("node-activation.png"), fullPage: true });
     await nodePage.getByRole("button", { name: "Activate" }).click();
     await nodePage.locator("#message").filter({ hasText: "Activated as lab pc" }).waitFor({ timeout: 30_000 });
 
