@@ -262,12 +262,14 @@ export class NodeAgent {
     if ("ignored" in frame) return this.#opts.log(`[node] ignored ${frame.ignored}`);
     const msg = frame.message;
     switch (msg.type) {
-      case "welcome":
+      case "welcome": {
         this.#nodeId = msg.nodeId;
         this.#opts.log(`[node] connected as ${msg.nodeId}`);
         this.#offeredVersion = msg.nodeVersion ?? null;
-        this.#logUpdateNotice();
+        const notice = updateNotice(this.#opts.version, this.#offeredVersion);
+        if (notice) this.#opts.log(notice);
         break;
+      }
       case "job":
         this.#cancelled.delete(msg.jobId);
         this.#jobs.delete(msg.jobId);
@@ -296,11 +298,6 @@ export class NodeAgent {
         this.#sessions.close(msg.sessionId);
         break;
     }
-  }
-
-  #logUpdateNotice(): void {
-    const notice = updateNotice(this.#opts.version, this.#offeredVersion);
-    if (notice) this.#opts.log(notice);
   }
 
   #cancel(jobId: string): void {
