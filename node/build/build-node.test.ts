@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildNode, sha256File } from "./build-node.ts";
 import { buildFile, hostPlatform, PLATFORMS, type Platform } from "./targets.ts";
+import { NODE_BASE_VERSION } from "../src/version.ts";
 import { describeVersion } from "./version.ts";
 
 /** The first bytes of each platform's executable format and machine. */
@@ -68,4 +69,16 @@ describe("npm run build:node -- --all", () => {
       rmSync(plain, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("describeVersion", () => {
+  test("names the commit in git describe's shape, and says unknown outside a checkout", () => {
+    expect(describeVersion(resolve(import.meta.dir, "../.."))).toMatch(/^\d+\.\d+\.\d+-\d+-g[0-9a-f]{7,}(-dirty)?$/);
+    const outside = mkdtempSync(join(tmpdir(), "medusa-no-git-"));
+    try {
+      expect(describeVersion(outside)).toBe(`${NODE_BASE_VERSION}-unknown`);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 });

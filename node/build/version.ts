@@ -9,8 +9,12 @@ import { NODE_BASE_VERSION } from "../src/version.ts";
  */
 export function describeVersion(root: string): string {
   const git = (...args: string[]) => {
-    const p = Bun.spawnSync(["git", ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
-    return p.exitCode === 0 ? p.stdout.toString().trim() : null;
+    try {
+      const p = Bun.spawnSync(["git", ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      return p.exitCode === 0 ? p.stdout.toString().trim() : null;
+    } catch {
+      return null; // no git on this computer
+    }
   };
   const tagged = git("describe", "--tags", "--match", "v[0-9]*", "--long", "--dirty");
   if (tagged) return tagged.replace(/^v/, "");
