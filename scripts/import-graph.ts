@@ -65,7 +65,8 @@ function resolveSpecifier(from: string, spec: string, packages: Map<string, stri
   if (!match) return null;
   const dir = packages.get(match[1]!);
   if (!dir) return null;
-  return existing(join(dir, "src", match[2] ?? "index"));
+  // `exports` maps most subpaths into src/; a few (the node's build/) sit beside it.
+  return existing(join(dir, "src", match[2] ?? "index")) ?? (match[2] ? existing(join(dir, match[2])) : null);
 }
 
 export function readImportGraph(): ImportGraph {

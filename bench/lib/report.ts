@@ -5,7 +5,7 @@ import { z } from "zod";
  * that did not run, or was stopped by its time budget, says so in `status`
  * and `note`; its metrics are only what was really measured.
  */
-export const WorkloadId = z.enum(["W1", "W2", "W3", "W4", "W5"]);
+export const WorkloadId = z.enum(["W1", "W2", "W3", "W3-wasi", "W4", "W5"]);
 export type WorkloadId = z.infer<typeof WorkloadId>;
 
 export const MachineWatch = z.object({

@@ -36,9 +36,23 @@ describe("parseCli", () => {
     expect(run(["--token", "flag"], env).token).toBe("flag");
   });
 
-  test("names what is missing or wrong", () => {
-    expect(error(["--token", "t"])).toContain("--gateway is required");
-    expect(error(["--gateway", "http://h"])).toContain("--token is required");
+  test("gateway and token may be left out: activation or the saved credentials supply them", () => {
+    expect(run([])).toEqual({ uiPort: 7077 });
+    expect(run(["--gateway", "http://h"])).toEqual({ gateway: "http://h", uiPort: 7077 });
+  });
+
+  test("activate takes the code and the gateway, from the flag or MEDUSA_GATEWAY", () => {
+    expect(parseCli(["activate", "ABCDE-FGHJK", "--gateway", "http://h:8080"])).toEqual({ kind: "activate", code: "ABCDE-FGHJK", gateway: "http://h:8080" });
+    expect(parseCli(["activate", "--gateway=https://h", "abcde fghjk", "--settings", "/tmp/s.json"], {})).toEqual({ kind: "activate", code: "abcde fghjk", gateway: "https://h", settings: "/tmp/s.json" });
+    expect(parseCli(["activate", "C"], { MEDUSA_GATEWAY: "http://env" })).toEqual({ kind: "activate", code: "C", gateway: "http://env" });
+    expect(error(["activate"], {})).toContain("activate needs the code");
+    expect(error(["activate", "C"], {})).toContain("activate needs --gateway");
+    expect(error(["activate", "C", "--gateway", "ftp://h"])).toContain("--gateway must be an http");
+    expect(error(["activate", "C", "D", "--gateway", "http://h"])).toBe("unexpected argument D");
+    expect(error(["activate", "C", "--token", "t"])).toBe("unknown option --token for activate");
+  });
+
+  test("names what is wrong", () => {
     expect(error(["--gateway", "ftp://h", "--token", "t"])).toContain("--gateway must be an http");
     expect(error(["--gateway", "not a url", "--token", "t"])).toContain("--gateway must be an http");
     expect(error(["--gateway", "http://h", "--token", "t", "--slots", "0"])).toContain("--slots must be at least 1");
@@ -75,10 +89,13 @@ describe("medusa-node's command line", () => {
   };
 
   test("a missing option exits 2 with the reason and the usage", () => {
-    const r = exec(["--token", "t"]);
+    const r = exec(["--token", "t", "--settings", `/tmp/medusa-cli-${process.pid}/settings.json`]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("medusa-node: --gateway is required");
     expect(r.err).toContain("Usage:");
+    const noUi = exec(["--no-ui", "--settings", `/tmp/medusa-cli-${process.pid}/settings.json`]);
+    expect(noUi.code).toBe(2);
+    expect(noUi.err).toContain("--token is required (or set MEDUSA_NODE_TOKEN, or run medusa-node activate CODE --gateway URL first)");
   });
 
   test("--help prints the usage and exits 0", () => {

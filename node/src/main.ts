@@ -42,10 +42,16 @@ async function nodeMode(args: string[]): Promise<void> {
     process.stderr.write(`medusa-node: ${command.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  const { startVolunteer } = await import("./ui/volunteer.ts");
-  const { defaultSettingsPath } = await import("./ui/settings.ts");
-  const { settings, ...options } = command.options;
-  const node = await startVolunteer({ ...options, settingsPath: settings ?? defaultSettingsPath() });
+  if (command.kind === "activate") {
+    const { activateCommand } = await import("./run-node.ts");
+    process.exit(await activateCommand(command));
+  }
+  const { runNode } = await import("./run-node.ts");
+  const node = await runNode(command.options);
+  if (!node) {
+    process.stderr.write(`\n${USAGE}`);
+    process.exit(2);
+  }
   let signals = 0;
   const shutdown = (signal: string) => {
     // A second signal means "now": skip the grace period.

@@ -17,6 +17,8 @@ export const StackEnv = PortEnv.extend({
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
+  /** Node executables served at /downloads/; default <data dir>/downloads, where this computer's own is built on first request. */
+  MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
 });
 export type StackEnv = z.infer<typeof StackEnv>;
 

@@ -7,6 +7,7 @@ import { startNode } from "@medusa/node";
 import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
 import { localOperator, type LocalOperator } from "./local-operator.ts";
+import { embeddedNodeBuilds } from "./node-downloads.ts";
 import type { StackEnv } from "./env.ts";
 
 export interface Stack {
@@ -50,7 +51,8 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     replicaPolicy: policyFromEnv(env),
     log: logger("scheduler"),
   });
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: logger("gateway") });
+  const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: logger("gateway"), downloads });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
 
@@ -64,6 +66,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     operator,
     async close() {
       await Promise.all(nodes.map((n) => n.stop()));
+      await downloads.settled();
       await gateway.close();
       server.stop(true);
       await scheduler.close();

@@ -4,6 +4,7 @@ import type { ChunkRunner } from "./chunk-runner.ts";
 import { parseGatewayFrame } from "./frames.ts";
 import { SessionHost } from "./session-host.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { updateNotice } from "../update-notice.ts";
 
 export type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
 
@@ -38,6 +39,9 @@ export interface AgentStatus {
   paused: boolean;
   slots: number;
   sandbox: SandboxLevel;
+  version: string;
+  /** The version the gateway offers for download (its welcome says), once connected. */
+  offeredVersion: string | null;
 }
 
 /**
@@ -58,6 +62,7 @@ export class NodeAgent {
   /** Bumped per connection: a chunk started under an older one has lost its lease. */
   #epoch = 0;
   #nodeId: string | null = null;
+  #offeredVersion: string | null = null;
   #stopping = false;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped: Promise<void> | null = null;
@@ -86,6 +91,8 @@ export class NodeAgent {
       paused: this.#queue.paused,
       slots: this.#queue.slots,
       sandbox: this.#opts.sandbox,
+      version: this.#opts.version,
+      offeredVersion: this.#offeredVersion,
     };
   }
 
@@ -198,10 +205,14 @@ export class NodeAgent {
     if ("ignored" in frame) return this.#opts.log(`[node] ignored ${frame.ignored}`);
     const msg = frame.message;
     switch (msg.type) {
-      case "welcome":
+      case "welcome": {
         this.#nodeId = msg.nodeId;
         this.#opts.log(`[node] connected as ${msg.nodeId}`);
+        this.#offeredVersion = msg.nodeVersion ?? null;
+        const notice = updateNotice(this.#opts.version, this.#offeredVersion);
+        if (notice) this.#opts.log(notice);
         break;
+      }
       case "job":
         this.#queue.job(msg);
         break;

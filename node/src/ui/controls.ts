@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { safeParseHumane } from "@medusa/core";
 import type { AgentStatus } from "../agent/agent.ts";
+import { buildFile, hostPlatform } from "../../build/targets.ts";
+import { isOlderVersion } from "../version.ts";
 import type { IdleSource } from "./idle.ts";
 import { InvalidSetting, NodeSettings, SettingsPatch, type SettingsFile } from "./settings.ts";
 
@@ -26,6 +28,9 @@ export const LocalStatus = z.object({
   countingSince: z.string(),
   idle: z.object({ source: z.string(), idleMs: z.number().nullable() }),
   settingsProblem: z.string().optional(),
+  version: z.string(),
+  /** Set when the gateway offers a newer node: where to get it (the node never replaces itself). */
+  update: z.object({ version: z.string(), download: z.string().nullable(), page: z.string() }).nullable(),
 });
 export type LocalStatus = z.infer<typeof LocalStatus>;
 
@@ -125,7 +130,16 @@ export class NodeControls {
       countingSince: new Date(Math.max(this.#countingSince, this.#day)).toISOString(),
       idle: { source: this.opts.idle.name, idleMs: this.#settings.idleMinutes > 0 ? this.#idleMs : null },
       ...(this.#problem ? { settingsProblem: this.#problem } : {}),
+      version: a.version,
+      update: this.#update(a.version, a.offeredVersion),
     };
+  }
+
+  #update(mine: string, offered: string | null): LocalStatus["update"] {
+    if (!offered || !isOlderVersion(mine, offered)) return null;
+    const platform = hostPlatform();
+    const base = this.opts.gateway.replace(/\/+$/, "");
+    return { version: offered, download: platform ? `${base}/downloads/${buildFile(platform)}` : null, page: `${base}/nodes` };
   }
 
   #idleAllows(): boolean {

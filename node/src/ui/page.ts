@@ -18,6 +18,7 @@ export const LOCAL_UI_HTML = `<!doctype html>
   <p id="connection" class="badge" role="status">Starting…</p>
 </header>
 <main>
+  <p id="update" class="notice" role="status" hidden></p>
   <section aria-labelledby="now-title">
     <h2 id="now-title">Now</h2>
     <p id="activity" class="activity">—</p>
@@ -33,7 +34,9 @@ export const LOCAL_UI_HTML = `<!doctype html>
       <div><dt>Node</dt><dd id="node-id">—</dd></div>
       <div><dt>Gateway</dt><dd id="gateway">—</dd></div>
       <div><dt>Sandbox</dt><dd id="sandbox">—</dd></div>
+      <div><dt>Version</dt><dd id="version">—</dd></div>
     </dl>
+    <p class="note" id="sandbox-note"></p>
   </section>
   <section aria-labelledby="controls-title">
     <h2 id="controls-title">Controls</h2>
@@ -77,14 +80,40 @@ dt { font-size: .85rem; }
 .control { margin: 1rem 0; } .control label { display: block; font-weight: 600; }
 .row { display: flex; align-items: center; gap: .75rem; }
 input[type=range] { flex: 1; min-height: 2.75rem; } input[type=number] { width: 6rem; font: inherit; padding: .4rem; }
+input[type=url], input[type=text] { display: block; width: 100%; max-width: 28rem; font: inherit; padding: .5rem; margin-top: .25rem; }
+#code { font-family: ui-monospace, monospace; letter-spacing: .1em; text-transform: uppercase; }
 button { font: inherit; padding: .55rem 1.2rem; min-height: 2.75rem; border-radius: .4rem; border: 1px solid var(--muted); cursor: pointer; }
 #pause[aria-pressed=true] { background: var(--warn); color: white; }
 :focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
 #message.error { color: var(--bad); }
+.notice { border: 2px solid var(--warn); border-radius: .5rem; padding: .6rem .9rem; }
 `;
 
 export const LOCAL_UI_JS = `const $ = (id) => document.getElementById(id);
 let status = null;
+
+const SANDBOX_NOTE = {
+  "os-sandbox": "Programs run in WebAssembly inside runner processes that the operating system confines (seccomp): no files, no network.",
+  "wasi-only": "This computer gives runners no OS sandbox (that needs Linux with seccomp), so the node runs WebAssembly (WASI) jobs only and no Python.",
+  process: "Python runs without an OS sandbox because the node was started with --allow-unsandboxed-python.",
+};
+
+function showUpdate(u) {
+  const box = $("update");
+  box.hidden = !u;
+  if (!u) return;
+  box.replaceChildren("A newer node is available: " + u.version + ". ");
+  const link = document.createElement("a");
+  link.href = u.download || u.page;
+  link.textContent = u.download ? "Download it" : "Get it from the site";
+  link.rel = "noreferrer";
+  box.append(link, " (or see the site's ");
+  const page = document.createElement("a");
+  page.href = u.page;
+  page.textContent = "Nodes page";
+  page.rel = "noreferrer";
+  box.append(page, "), then restart the node. It does not replace itself.");
+}
 
 const ACTIVITY = {
   running: "Taking chunks",
@@ -114,6 +143,9 @@ function render(s) {
   $("node-id").textContent = s.nodeId || "not yet known";
   $("gateway").textContent = s.gateway;
   $("sandbox").textContent = s.sandbox;
+  $("sandbox-note").textContent = SANDBOX_NOTE[s.sandbox] || "";
+  $("version").textContent = s.version;
+  showUpdate(s.update);
   $("nodes-link").href = new URL("/nodes", s.gateway).href;
   const pause = $("pause");
   pause.textContent = s.settings.paused ? "Resume" : "Pause";

@@ -5,7 +5,7 @@ import { defaultSlots } from "../cli.ts";
 import { startNode, type StartNodeOptions } from "../index.ts";
 import { NodeControls } from "./controls.ts";
 import { systemIdle, type IdleSource } from "./idle.ts";
-import { serveLocalUi, type LocalUi } from "./server.ts";
+import { controlPages, openLocalUi, type LocalUi } from "./server.ts";
 import { SettingsFile } from "./settings.ts";
 
 export interface VolunteerOptions extends Omit<StartNodeOptions, "slots" | "maxSlots" | "paused"> {
@@ -14,6 +14,8 @@ export interface VolunteerOptions extends Omit<StartNodeOptions, "slots" | "maxS
   /** Local UI port on 127.0.0.1 (0 = any free one); null = no UI. */
   uiPort: number | null;
   settingsPath: string;
+  /** A local UI already open (it asked for activation): it shows the controls from now on, on the same port. */
+  openUi?: LocalUi;
   idle?: IdleSource;
   idleCheckMs?: number;
 }
@@ -56,10 +58,12 @@ export async function startVolunteer(opts: VolunteerOptions): Promise<Volunteer>
   });
   await controls.start();
 
-  let ui: LocalUi | null = null;
-  if (opts.uiPort !== null) {
+  let ui: LocalUi | null = opts.openUi ?? null;
+  ui?.show(controlPages(controls));
+  if (!ui && opts.uiPort !== null) {
     try {
-      ui = serveLocalUi(controls, { port: opts.uiPort });
+      ui = openLocalUi({ port: opts.uiPort });
+      ui.show(controlPages(controls));
       log(`[node] local UI on ${ui.url} (settings in ${file.path})`);
     } catch (err) {
       // A second node on the same computer should still run; it just has no page.

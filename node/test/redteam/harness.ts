@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeMessage, RunnableProgram } from "@medusa/core";
 import { TestGateway, type GatewayConn } from "@medusa/testing/node-gateway";
+import { buildNode } from "../../build/build-node.ts";
+import { hostPlatform } from "../../build/targets.ts";
 
 /**
  * The red team's target: the real node executable, built the way
@@ -16,17 +18,13 @@ import { TestGateway, type GatewayConn } from "@medusa/testing/node-gateway";
  */
 
 export const SECRET = `medusa-redteam-secret-${crypto.randomUUID()}`;
-const ROOT = join(import.meta.dir, "../../..");
 
-/** Builds the node executable into `dir`, with the flags `npm run build:node` uses. */
+/** Builds this platform's node executable into `dir`, as `npm run build:node` builds it. */
 export async function buildNodeExecutable(dir: string): Promise<string> {
-  const exe = join(dir, "medusa-node");
-  const script: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["build:node"];
-  const argv = script.replace(/--outfile \S+/, "").trim().split(/\s+/);
-  if (argv[0] !== "bun") throw new Error(`build:node no longer starts with bun: ${script}`);
-  const proc = Bun.spawn([process.execPath, ...argv.slice(1), "--outfile", exe], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  if ((await proc.exited) !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
-  return exe;
+  const platform = hostPlatform();
+  if (!platform) throw new Error(`no node build for ${process.platform}-${process.arch}`);
+  const [built] = await buildNode({ outDir: dir, platforms: [platform], naming: "plain" });
+  return built!.path;
 }
 
 export type Report = Extract<NodeMessage, { type: "result" | "error" }>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActivationCodeInput } from "./activation-code.ts";
 import { limits } from "./limits.ts";
 import { Program } from "./program.ts";
 
@@ -116,6 +117,14 @@ export type Pricing = z.infer<typeof Pricing>;
 export const RegisterNodeBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const RegisteredNode = z.object({ nodeId: z.string(), nodeToken: z.string() });
 export type RegisteredNode = z.infer<typeof RegisteredNode>;
+/** `POST /v1/nodes/activation-codes`: a code the node exchanges for its token (`POST /v1/nodes/activate`). */
+export const NodeActivation = z.object({ code: z.string(), name: z.string(), expiresAt: z.string() });
+export type NodeActivation = z.infer<typeof NodeActivation>;
+export const ActivateNodeBody = z.object({ code: ActivationCodeInput });
+export type ActivateNodeBody = z.infer<typeof ActivateNodeBody>;
+/** What activation gives the node: its token, and its name and id to show. */
+export const ActivatedNode = RegisteredNode.extend({ name: z.string() });
+export type ActivatedNode = z.infer<typeof ActivatedNode>;
 /**
  * A node's validated history: results that agreed or disagreed with a chunk's
  * accepted result (results accepted alone are never validated), and its run

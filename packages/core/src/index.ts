@@ -1,4 +1,5 @@
 export * from "./account-files.ts";
+export * from "./activation-code.ts";
 export * from "./api.ts";
 export * from "./canonical-json.ts";
 export * from "./env.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
+import { Account, ActivatedNode, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeActivation, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent, NewChunk } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { Principal } from "./principal.ts";
@@ -28,6 +28,10 @@ export const subjects = {
   getAccount: defineRequest("credits.account.get", z.object({ accountId: z.string() }), Account),
   registerNode: defineRequest("credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),
+  /** A one-time code for a node of `ownerId` named `name`, valid 15 minutes. */
+  createNodeActivation: defineRequest("credits.node.activation.create", z.object({ ownerId: z.string(), name: z.string() }), NodeActivation),
+  /** Spends a code (once): registers the node and hands out its token; `invalid_field` for an unknown, used or expired code. */
+  activateNode: defineRequest("credits.node.activate", z.object({ code: z.string() }), ActivatedNode),
 
   // credits: ledger
   /** Moves `amount` from the owner into the job's escrow, or fails with payment_required. Idempotent by key. */

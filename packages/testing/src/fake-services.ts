@@ -1,4 +1,6 @@
 import { until } from "./until.ts";
+
+export const FAKE_ACTIVATION_CODE = "ABCDE-FGHJK";
 import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
 import {
   MedusaError,
@@ -66,6 +68,12 @@ export class FakeServices {
     });
     on("getAccount", ({ accountId }) => ({ id: accountId, email: `${accountId}@example.com`, credits: { available: 100, held: 0 } }));
     on("registerNode", ({ ownerId, name }) => ({ nodeId: `node_${name}`, nodeToken: `token-${ownerId}-${name}` }));
+    // The one code that activates is FAKE_ACTIVATION_CODE; any other is wrong, as an unknown one is to the credits service.
+    on("createNodeActivation", ({ name }) => ({ code: FAKE_ACTIVATION_CODE, name, expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() }));
+    on("activateNode", ({ code }) => {
+      if (code !== FAKE_ACTIVATION_CODE) throw new MedusaError("invalid_field", "code is unknown, already used or expired", { issues: [{ field: "code", message: "unknown" }] });
+      return { nodeId: "node_activated", nodeToken: "token-activated", name: "activated pc" };
+    });
     on("listNodes", ({ ownerId }) => ({
       nodes: ownerId === NODE.owner ? [{ nodeId: NODE.id, name: "laptop", chunksDone: 7, creditsEarned: 3.5, createdAt: "2025-01-01T00:00:00.000Z" }] : [],
     }));

@@ -122,17 +122,45 @@ describe("accounts service", () => {
     expect((await failure(call(bus, subjects.getAccount, { accountId: "acc_nobody" }))).code).toBe("not_found");
   });
 
+  test("an activation code, typed loosely, becomes one node of its owner with a working token, once, within 15 minutes", async () => {
+    const ada = await signUp();
+    const activation = await call(bus, subjects.createNodeActivation, { ownerId: ada.id, name: " lab pc " });
+    expect(activation.name).toBe("lab pc");
+    expect(Date.parse(activation.expiresAt) - clock).toBe(15 * 60_000);
+    const node = await call(bus, subjects.activateNode, { code: ` ${activation.code.toLowerCase().replace("-", " ")} ` });
+    expect(node).toMatchObject({ name: "lab pc", nodeId: expect.stringMatching(/^node_/) });
+    const verified = await call(bus, subjects.verifyToken, { token: node.nodeToken });
+    expect(verified.principal).toEqual({ kind: "node", nodeId: node.nodeId, ownerId: ada.id });
+    expect((await call(bus, subjects.listNodes, { ownerId: ada.id })).nodes.map((n) => n.name)).toEqual(["lab pc"]);
+
+    const again = await failure(call(bus, subjects.activateNode, { code: activation.code }));
+    expect(again.code).toBe("invalid_field");
+    expect(again.message).toContain("already used or expired");
+    expect(again.details).toEqual({ issues: [{ field: "code", message: again.message }] });
+
+    const late = await call(bus, subjects.createNodeActivation, { ownerId: ada.id, name: "slow pc" });
+    clock += 15 * 60_000;
+    expect((await failure(call(bus, subjects.activateNode, { code: late.code }))).message).toContain("expired");
+    expect((await failure(call(bus, subjects.activateNode, { code: "hello" }))).message).toContain("10 letters and digits");
+    expect((await failure(call(bus, subjects.createNodeActivation, { ownerId: "acc_nobody", name: "pc" }))).code).toBe("not_found");
+    expect((await call(bus, subjects.listNodes, { ownerId: ada.id })).nodes).toHaveLength(1);
+  });
+
   test("no secret is stored in plain text in the SQLite files", async () => {
     const created = await signUp("ada@example.com", "correct horse");
     const login = await call(bus, subjects.login, { email: "ada@example.com", password: "correct horse" });
     const node = await call(bus, subjects.registerNode, { ownerId: created.id, name: "pc" });
+    const activation = await call(bus, subjects.createNodeActivation, { ownerId: created.id, name: "other pc" });
+    const activated = await call(bus, subjects.activateNode, { code: activation.code });
+    const pending = await call(bus, subjects.createNodeActivation, { ownerId: created.id, name: "third pc" });
     const base = dbPath.split("/").pop()!;
     const files = readdirSync(dir).filter((f) => f.startsWith(base));
     expect(files).toContain(base);
     // The WAL holds recent writes before a checkpoint, so read every file of the database.
     const bytes = files.map((f) => readFileSync(join(dir, f)).toString("latin1")).join("");
     expect(bytes).toContain("ada@example.com"); // proves the bytes read are the ones written
-    for (const secret of [created.apiKey, login.token, node.nodeToken, "correct horse"]) expect(bytes).not.toContain(secret);
+    const codes = [activation.code, pending.code].flatMap((c) => [c, c.replace("-", "")]);
+    for (const secret of [created.apiKey, login.token, node.nodeToken, activated.nodeToken, ...codes, "correct horse"]) expect(bytes).not.toContain(secret);
   });
 
   test("bad payloads are refused with invalid_field naming the field", async () => {

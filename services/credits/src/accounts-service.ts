@@ -1,7 +1,10 @@
 import {
+  ACTIVATION_TTL_MS,
   logServeError,
   MedusaError,
   MINT,
+  newActivationCode,
+  normalizeActivationCode,
   newId,
   newSecret,
   notFound,
@@ -66,6 +69,13 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log
     if (!row) throw notFound("account");
     return row;
   };
+  const registerNode = async (ownerId: string, name: string) => {
+    const nodeId = newId("node");
+    const nodeToken = newSecret("nt");
+    await store.createNode({ id: nodeId, ownerId, name, createdAt: now() }, sha256Hex(nodeToken));
+    return { nodeId, nodeToken };
+  };
+  const badCode = (message: string) => new MedusaError("invalid_field", message, { issues: [{ field: "code", message }] });
 
   return [
     serve(
@@ -122,10 +132,35 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log
       async ({ ownerId, name }) => {
         const body = parseOrThrow(RegisterNodeBody, { name });
         await requireAccount(ownerId);
-        const nodeId = newId("node");
-        const nodeToken = newSecret("nt");
-        await store.createNode({ id: nodeId, ownerId, name: body.name, createdAt: now() }, sha256Hex(nodeToken));
-        return { nodeId, nodeToken };
+        return registerNode(ownerId, body.name);
+      },
+      { queue, onError },
+    ),
+
+    serve(
+      bus,
+      subjects.createNodeActivation,
+      async ({ ownerId, name }) => {
+        const body = parseOrThrow(RegisterNodeBody, { name });
+        await requireAccount(ownerId);
+        const code = newActivationCode();
+        const expiresAt = now() + ACTIVATION_TTL_MS;
+        await store.addActivationCode(sha256Hex(normalizeActivationCode(code)!), ownerId, body.name, expiresAt);
+        return { code, name: body.name, expiresAt: new Date(expiresAt).toISOString() };
+      },
+      { queue, onError },
+    ),
+
+    serve(
+      bus,
+      subjects.activateNode,
+      async ({ code }) => {
+        const normalized = normalizeActivationCode(code);
+        if (!normalized) throw badCode("code must be 10 letters and digits, like ABCDE-FGHJK");
+        // Spent before the node exists: should the process die in between, the code is gone and no node made (ask for a new code), never two nodes.
+        const taken = await store.takeActivationCode(sha256Hex(normalized), now());
+        if (!taken) throw badCode("code is unknown, already used or expired (codes last 15 minutes): add the node again on the site for a new one");
+        return { ...(await registerNode(taken.ownerId, taken.name)), name: taken.name };
       },
       { queue, onError },
     ),

@@ -13,6 +13,8 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_MAX_FILE_BYTES: intFrom(limits.fileBytes, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
+  /** Node executables to serve at /downloads/, as `npm run build:node -- --all` writes dist/; none when unset. */
+  MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

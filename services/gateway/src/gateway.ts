@@ -1,13 +1,16 @@
 import { Hono } from "hono";
 import { websocket } from "hono/bun";
 import { createLogger, limits, toLogger, type BlobStore, type Bus, type LogSink, type SettlementQueue } from "@medusa/core";
+import type { NodeBuilds } from "./downloads/node-builds.ts";
 import { TokenVerifier } from "./http/auth.ts";
+import type { GuessLimitOptions } from "./http/guess-limit.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { requestLog } from "./http/request-log.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { NodeHub } from "./nodes/hub.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { downloadRoutes } from "./routes/downloads.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -31,6 +34,10 @@ export interface GatewayDeps {
   log?: LogSink;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** Caps on wrong node activation codes (default ACTIVATION_GUESSES). */
+  activationGuesses?: GuessLimitOptions;
+  /** Node executables served at /downloads/; their version is announced to every node that connects. */
+  downloads?: NodeBuilds;
 }
 
 /**
@@ -44,7 +51,7 @@ export function createGateway(deps: GatewayDeps) {
   const maxJsonBytes = deps.maxJsonBytes ?? limits.jsonBodyBytes;
   const maxFileBytes = deps.maxFileBytes ?? limits.fileBytes;
   const verifier = new TokenVerifier(bus);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
   const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound });
   hub.attachSessions(sessions);
@@ -57,7 +64,8 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/files", fileRoutes({ blobs, verifier, maxFileBytes }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
   app.notFound(notFoundHandler);

@@ -1,6 +1,7 @@
 import { connectBus, openBlobs, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
 import { configOrExit, createLogger } from "@medusa/core";
 import { gatewayEnv } from "./env.ts";
+import { NodeBuilds } from "./downloads/node-builds.ts";
 import { createGateway } from "./gateway.ts";
 
 /** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
@@ -16,6 +17,7 @@ const gateway = createGateway({
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
   log,
+  ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
 });
 const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket });
 

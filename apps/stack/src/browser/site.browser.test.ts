@@ -175,15 +175,15 @@ describe.skipIf(!hasChromium)("the website", () => {
     expect(page.url()).toEndWith("/jobs/new");
   }, 60_000);
 
-  test("the nodes page gives the command to run and shows the node running", async () => {
+  test("the nodes page gives a token and the command to run, and shows the node running", async () => {
     const page = await browser.page();
     await logIn(page, "dee@example.com");
     await nav(page, "Nodes").click();
     await page.getByLabel("Name").fill("lab pc");
-    await page.getByRole("button", { name: "Add node" }).click();
+    await page.getByRole("button", { name: "Use a token instead" }).click();
     const command = (await page.getByTestId("copy-text").first().textContent())!;
-    expect(command).toStartWith(`medusa-node --gateway ${stack.url} --token `);
-    const token = command.split("--token ")[1]!.trim();
+    expect(command).toMatch(new RegExp(`^MEDUSA_NODE_TOKEN=\\S+ medusa-node --gateway ${stack.url}$`));
+    const token = command.split(" ")[0]!.slice("MEDUSA_NODE_TOKEN=".length);
     expect(await page.getByTestId("node-state").textContent()).toBe("offline");
 
     let node: NodeAgent | undefined;

@@ -110,5 +110,21 @@ export function accountStoreContract(name: string, make: () => Promise<AccountSt
       expect(await store.nodeById(bobNode.id)).toEqual(bobNode);
       expect(await store.nodeById("node_missing")).toBeNull();
     });
+
+    test("an activation code is spent once, by the first caller, and only before it expires", async () => {
+      const ada = account("ada@example.com");
+      await store.createAccount(ada, hash("key"));
+      const code = hash("code");
+      await store.addActivationCode(code, ada.id, "lab pc", 10_000);
+      const takes = await Promise.all([1, 2, 3, 4].map(() => store.takeActivationCode(code, 9_000)));
+      expect(takes.filter((t) => t !== null)).toEqual([{ ownerId: ada.id, name: "lab pc" }]);
+      expect(await store.takeActivationCode(code, 9_000)).toBeNull();
+      expect(await store.takeActivationCode(hash("never issued"), 0)).toBeNull();
+
+      const late = hash("late");
+      await store.addActivationCode(late, ada.id, "slow pc", 10_000);
+      expect(await store.takeActivationCode(late, 10_000)).toBeNull();
+      expect(await store.takeActivationCode(late, 5_000)).toBeNull(); // an expired try spends it too
+    });
   });
 }

@@ -25,6 +25,13 @@ type TokenDoc =
   | { hash: string; kind: "login"; accountId: string; expiresAt: number }
   | { hash: string; kind: "node"; nodeId: string; ownerId: string; expiresAt: null };
 
+interface ActivationDoc {
+  _id: string;
+  ownerId: string;
+  name: string;
+  expiresAt: Date;
+}
+
 const DUPLICATE_KEY = 11000;
 const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
@@ -32,6 +39,7 @@ export class MongoAccountStore implements AccountStore {
   private readonly accounts: Collection<AccountDoc>;
   private readonly nodes: Collection<NodeDoc>;
   private readonly tokens: Collection<TokenDoc>;
+  private readonly activations: Collection<ActivationDoc>;
 
   /** Prefer `connect`; this takes an open database and a client it will close (or none). */
   constructor(
@@ -41,6 +49,7 @@ export class MongoAccountStore implements AccountStore {
     this.accounts = db.collection<AccountDoc>("accounts");
     this.nodes = db.collection<NodeDoc>("nodes");
     this.tokens = db.collection<TokenDoc>("tokens");
+    this.activations = db.collection<ActivationDoc>("activation_codes");
   }
 
   static connect(url: string, dbName: string): Promise<MongoAccountStore> {
@@ -52,6 +61,8 @@ export class MongoAccountStore implements AccountStore {
       this.accounts.createIndex({ email: 1 }, { unique: true, name: "email_unique" }),
       this.tokens.createIndex({ hash: 1 }, { unique: true, name: "hash_unique" }),
       this.nodes.createIndex({ ownerId: 1, createdAt: 1 }, { name: "by_owner" }),
+      // Mongo's TTL monitor removes expired codes (within a minute or so); takeActivationCode checks the time itself.
+      this.activations.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expire" }),
     ]);
   }
 
@@ -103,6 +114,16 @@ export class MongoAccountStore implements AccountStore {
   async nodeById(id: string): Promise<NodeRow | null> {
     const d = await this.nodes.findOne({ _id: id });
     return d ? { id: d._id, ownerId: d.ownerId, name: d.name, createdAt: d.createdAt } : null;
+  }
+
+  async addActivationCode(codeHash: string, ownerId: string, name: string, expiresAt: number): Promise<void> {
+    await this.activations.insertOne({ _id: codeHash, ownerId, name, expiresAt: new Date(expiresAt) });
+  }
+
+  /** findOneAndDelete is atomic on one document: the code goes with the first caller. */
+  async takeActivationCode(codeHash: string, now: number): Promise<{ ownerId: string; name: string } | null> {
+    const doc = await this.activations.findOneAndDelete({ _id: codeHash });
+    return doc && doc.expiresAt.getTime() > now ? { ownerId: doc.ownerId, name: doc.name } : null;
   }
 
   async tokenByHash(tokenHash: string, now: number): Promise<VerifiedToken | null> {

@@ -29,6 +29,12 @@ const SCHEMA = `
     owner_id TEXT,
     expires_at INTEGER
   );
+  CREATE TABLE IF NOT EXISTS activation_codes (
+    hash TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
 `;
 
 interface AccountRecord {
@@ -121,6 +127,22 @@ export class SqliteAccountStore implements AccountStore {
   async nodeById(id: string): Promise<NodeRow | null> {
     const r = this.db.query<NodeRecord, { id: string }>("SELECT * FROM nodes WHERE id = $id").get({ id });
     return r ? toNode(r) : null;
+  }
+
+  async addActivationCode(codeHash: string, ownerId: string, name: string, expiresAt: number): Promise<void> {
+    this.db.transaction(() => {
+      // Codes nobody spent are clutter: any that expired a day before this one will go, as it comes.
+      this.db.query("DELETE FROM activation_codes WHERE expires_at <= $cutoff").run({ cutoff: expiresAt - 24 * 3600_000 });
+      this.db.query("INSERT INTO activation_codes (hash, owner_id, name, expires_at) VALUES ($hash, $ownerId, $name, $expiresAt)").run({ hash: codeHash, ownerId, name, expiresAt });
+    })();
+  }
+
+  /** One DELETE … RETURNING: the row goes with the first caller, so a code is spent once. */
+  async takeActivationCode(codeHash: string, now: number): Promise<{ ownerId: string; name: string } | null> {
+    const r = this.db
+      .query<{ owner_id: string; name: string; expires_at: number }, { hash: string }>("DELETE FROM activation_codes WHERE hash = $hash RETURNING owner_id, name, expires_at")
+      .get({ hash: codeHash });
+    return r && r.expires_at > now ? { ownerId: r.owner_id, name: r.name } : null;
   }
 
   async tokenByHash(tokenHash: string, now: number): Promise<VerifiedToken | null> {

@@ -30,6 +30,13 @@ export interface AccountStore {
   createNode(row: NodeRow, tokenHash: string): Promise<void>;
   nodesOf(ownerId: string): Promise<NodeRow[]>;
   nodeById(id: string): Promise<NodeRow | null>;
+  /** Keeps a node activation code (its hash) for `ownerId`'s node `name` until `expiresAt`. */
+  addActivationCode(codeHash: string, ownerId: string, name: string, expiresAt: number): Promise<void>;
+  /**
+   * Spends a code: at most one caller ever gets its owner and name back, and
+   * only before it expires (at `now`); every other call gets null.
+   */
+  takeActivationCode(codeHash: string, now: number): Promise<{ ownerId: string; name: string } | null>;
   /** Resolves a hashed API key, login token (unexpired at `now`) or node token. */
   tokenByHash(tokenHash: string, now: number): Promise<VerifiedToken | null>;
   /** `tokenByHash` without the expiry. */

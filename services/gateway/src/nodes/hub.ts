@@ -28,6 +28,8 @@ export interface NodeHubOptions {
   tickMs?: number;
   /** Job programs kept in memory (WASI modules can be large). */
   programCacheSize?: number;
+  /** The node version this gateway offers for download, told to each node in its welcome. */
+  currentNodeVersion?: () => string | null;
 }
 
 /**
@@ -46,12 +48,14 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private readonly ticker: ReturnType<typeof setInterval>;
   private sessions: SessionSink | null = null;
   private nextFed = 0;
+  private readonly currentNodeVersion: () => string | null;
 
   constructor(options: NodeHubOptions) {
     this.bus = options.bus;
     this.blobs = options.blobs;
     this.log = options.log;
     this.programCacheSize = options.programCacheSize ?? 64;
+    this.currentNodeVersion = options.currentNodeVersion ?? (() => null);
     const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
     this.listeners = [
       listen(this.bus, events.workAvailable, ({ chunks }) => this.feedHungry(chunks), { onError }),
@@ -72,7 +76,8 @@ export class NodeHub implements HubServices, SessionNodeSource {
     }
     const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, ready);
     this.connections.set(principal.nodeId, connection);
-    connection.send({ type: "welcome", nodeId: principal.nodeId });
+    const nodeVersion = this.currentNodeVersion();
+    connection.send({ type: "welcome", nodeId: principal.nodeId, ...(nodeVersion ? { nodeVersion } : {}) });
     return connection;
   }
 

@@ -1,23 +1,38 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
-import { call, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
+import { ActivateNodeBody, call, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
+import { guessLimit, type GuessLimitOptions } from "../http/guess-limit.ts";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, NodePrincipal } from "../http/types.ts";
 import type { NodeHub } from "../nodes/hub.ts";
 import type { NodeConnection } from "../nodes/node-connection.ts";
 
+/** Failed activations allowed per 10 minutes: per client address, and for the whole gateway. */
+export const ACTIVATION_GUESSES: GuessLimitOptions = { windowMs: 10 * 60_000, perClient: 10, total: 600 };
+
 /**
- * Volunteers' nodes: registering one, listing one's own (with live state from
- * this gateway's hub), and the node WebSocket itself. Mounted at `/v1/nodes`.
+ * Volunteers' nodes: registering one (directly, or through a one-time
+ * activation code the node itself exchanges for its token), listing one's
+ * own (with live state from this gateway's hub), and the node WebSocket
+ * itself. Mounted at `/v1/nodes`.
  */
-export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifier; maxJsonBytes: number }) {
+export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifier; maxJsonBytes: number; activationGuesses?: GuessLimitOptions }) {
   const { bus, hub } = deps;
   const account = requireAccount({ verifier: deps.verifier });
   return new Hono<HttpEnv>()
     .post("/", account, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const { name } = parseOrThrow(RegisterNodeBody, c.var.body);
       return c.json(await call(bus, subjects.registerNode, { ownerId: c.var.account.accountId, name }), 201);
+    })
+    .post("/activation-codes", account, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+      const { name } = parseOrThrow(RegisterNodeBody, c.var.body);
+      return c.json(await call(bus, subjects.createNodeActivation, { ownerId: c.var.account.accountId, name }), 201);
+    })
+    // No account: the node has only the code. Wrong guesses are capped.
+    .post("/activate", guessLimit(deps.activationGuesses ?? ACTIVATION_GUESSES), jsonBody({ maxBytes: 4096 }), async (c) => {
+      const { code } = parseOrThrow(ActivateNodeBody, c.var.body);
+      return c.json(await call(bus, subjects.activateNode, { code }), 201);
     })
     .get("/", account, async (c) => {
       const { nodes } = await call(bus, subjects.listNodes, { ownerId: c.var.account.accountId });
