@@ -20,7 +20,7 @@ export function downloadRoutes(builds: NodeBuilds | null) {
     } catch (err) {
       if (!(err instanceof NodeBuildsBusy)) throw err;
       c.header("retry-after", String(err.retryAfterS));
-      throw new MedusaError("unavailable", err.message, { retryAfterS: err.retryAfterS });
+      throw new MedusaError("unavailable", err.message, { retryAfterS: err.retryAfterS }, { expose: true });
     }
   };
 
