@@ -25,6 +25,8 @@ export const subjects = {
   createAccount: defineRequest("medusa.credits.account.create", CreateAccountBody, CreatedAccount),
   login: defineRequest("medusa.credits.auth.login", LoginBody, LoginToken),
   verifyToken: defineRequest("medusa.credits.auth.verify", z.object({ token: z.string() }), z.object({ principal: PrincipalSchema.nullable() })),
+  /** An account's email with its password or one of its API keys (FTP logins): the account, or null for a wrong pair. */
+  verifyCredentials: defineRequest("medusa.credits.auth.credentials", z.object({ email: z.string().max(320), secret: z.string().max(1024) }), z.object({ accountId: z.string().nullable() })),
   getAccount: defineRequest("medusa.credits.account.get", z.object({ accountId: z.string() }), Account),
   registerNode: defineRequest("medusa.credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("medusa.credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),
