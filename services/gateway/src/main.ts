@@ -16,7 +16,7 @@ const gateway = createGateway({
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
   log: (message) => console.log(`[gateway] ${message}`),
 });
-const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket });
+const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });
 
 // Stop accepting, close the sockets (nodes' chunks go back to the queue), end what is left, then drain the bus.
 shutdownOn("gateway", [() => void server.stop(false), () => gateway.close(), () => server.stop(true), () => bus.drain()], 10_000);
