@@ -92,11 +92,12 @@ export class AccountFiles {
    */
   async writePiece(owner: string, path: string, body: ReadableStream<Uint8Array>, opts: { offset: number; fromFile?: boolean }): Promise<PendingFile> {
     if (opts.offset > this.maxFileBytes) throw this.tooLarge();
-    const staged = await this.blobs.uploads
-      .stage(this.key(owner, path), body, { offset: opts.offset, maxBytes: this.maxFileBytes, seedFromBlob: opts.fromFile ?? false })
-      .catch((err) => {
-        throw this.named(err);
-      });
+    const key = this.key(owner, path);
+    const staged = await this.blobs.uploads.stage(key, body, { offset: opts.offset, maxBytes: this.maxFileBytes, seedFromBlob: opts.fromFile ?? false }).catch(async (err) => {
+      // An upload over the cap can never complete: keeping its bytes would only hold space.
+      if (err instanceof MedusaError && err.code === "payload_too_large") await this.blobs.uploads.discard(key);
+      throw this.named(err);
+    });
     return this.pendingFile(owner, staged);
   }
 
