@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { AccountFiles } from "@medusa/core";
 import { sha256OfFile, writeRandomFile } from "@medusa/testing/big-files";
 import { ALICE } from "@medusa/testing/fake-services";
+import { storThenDie } from "@medusa/testing/ftp-clients";
 import { until } from "@medusa/testing/until";
 import { curl, ftpHarness, python, type FtpHarness } from "../test/ftp-harness.ts";
 
@@ -24,24 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Starts `STOR name`, sends the first `bytes` of the source, and dies by SIGKILL, as a killed client would. */
-const killedHalfway = (name: string, bytes: number) =>
-  python(
-    h.ftp.port,
-    ALICE.email,
-    ALICE.password,
-    `
-import signal
-f = connect()
-conn = f.transfercmd("STOR ${name}")
-with open(${JSON.stringify(source)}, "rb") as src:
-    left = ${bytes}
-    while left > 0:
-        chunk = src.read(min(left, 1 << 20))
-        conn.sendall(chunk)
-        left -= len(chunk)
-os.kill(os.getpid(), signal.SIGKILL)`,
-  ).catch((err: Error) => expect(err.message).toStartWith("python exited 137"));
+const killedHalfway = (name: string, bytes: number) => storThenDie(h.ftp.port, ALICE.email, ALICE.password, source, name, bytes);
 
 async function pendingSettled(path: string): Promise<number> {
   let last = -1;
