@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "@medusa/core";
-import { curl, python, storThenDie } from "@medusa/testing/ftp-clients";
+import { curl, python, storResumed, storThenDie } from "@medusa/testing/ftp-clients";
 import { until } from "@medusa/testing/until";
 import { ApiError, MedusaClient } from "./client.ts";
 import { stackEnv } from "./env.ts";
@@ -63,18 +63,7 @@ describe("FTP in the embedded stack", () => {
       "the cut upload to show",
     );
     expect(sizes).toBeLessThanOrEqual(lines.length / 2);
-    const resumed = await python(
-      port,
-      EMAIL,
-      PASSWORD,
-      `
-f = connect()
-offset = f.size("in/numbers.txt")
-with open(${JSON.stringify(source)}, "rb") as src:
-    src.seek(offset)
-    f.storbinary("STOR in/numbers.txt", src, rest=offset)
-print(json.dumps([offset, f.size("in/numbers.txt")]))`,
-    );
+    const resumed = await storResumed(port, EMAIL, PASSWORD, source, "in/numbers.txt");
     expect(resumed[1]).toBe(lines.length);
     expect(await listed()).toContainEqual({ path: "in/numbers.txt", size: lines.length, sha256: sha256Hex(lines) });
 

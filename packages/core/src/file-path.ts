@@ -1,4 +1,4 @@
-import { MedusaError } from "@medusa/core";
+import { MedusaError } from "./errors.ts";
 
 /**
  * The rules for a path inside an account's files, shared by the REST file

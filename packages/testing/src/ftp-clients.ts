@@ -60,3 +60,19 @@ os.kill(os.getpid(), signal.SIGKILL)`;
   );
   if (!died?.message.startsWith("python exited 137")) throw new Error(`the client should have died by SIGKILL: ${died?.message ?? "it finished"}`);
 }
+
+/** Finishes an upload the way ftplib users do: `SIZE` says how far it got, `REST <size>` + `STOR` sends the rest. Resolves to [offset, size after]. */
+export function storResumed(port: number, user: string, secret: string, source: string, name: string): Promise<[number, number]> {
+  return python(
+    port,
+    user,
+    secret,
+    `
+f = connect()
+offset = f.size(${JSON.stringify(name)})
+with open(${JSON.stringify(source)}, "rb") as src:
+    src.seek(offset)
+    f.storbinary("STOR " + ${JSON.stringify(name)}, src, rest=offset)
+print(json.dumps([offset, f.size(${JSON.stringify(name)})]))`,
+  );
+}

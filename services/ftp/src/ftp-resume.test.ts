@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { AccountFiles } from "@medusa/core";
 import { sha256OfFile, writeRandomFile } from "@medusa/testing/big-files";
 import { ALICE } from "@medusa/testing/fake-services";
-import { storThenDie } from "@medusa/testing/ftp-clients";
+import { storResumed, storThenDie } from "@medusa/testing/ftp-clients";
 import { until } from "@medusa/testing/until";
 import { curl, ftpHarness, python, type FtpHarness } from "../test/ftp-harness.ts";
 
@@ -50,18 +50,7 @@ describe("resuming an upload", () => {
     expect(await files.stat(ALICE.id, "ftplib.bin")).toBeNull();
     expect((await files.list(ALICE.id)).map((f) => f.path)).not.toContain("ftplib.bin");
 
-    const out = await python(
-      h.ftp.port,
-      ALICE.email,
-      ALICE.password,
-      `
-f = connect()
-offset = f.size("ftplib.bin")
-with open(${JSON.stringify(source)}, "rb") as src:
-    src.seek(offset)
-    f.storbinary("STOR ftplib.bin", src, rest=offset)
-print(json.dumps([offset, f.size("ftplib.bin")]))`,
-    );
+    const out = await storResumed(h.ftp.port, ALICE.email, ALICE.password, source, "ftplib.bin");
     expect(out).toEqual([offset, SIZE]);
     expect(await files.stat(ALICE.id, "ftplib.bin")).toEqual({ path: "ftplib.bin", size: SIZE, sha256: digest });
     expect(await files.pending(ALICE.id, "ftplib.bin")).toBeNull();
