@@ -31,7 +31,7 @@ console.log("Starting Medusa (embedded: in-process bus, SQLite, local folder) â€
 const stack = await startStack(env);
 let code = 0;
 try {
-  console.log(`Gateway on ${stack.url}; ${env.MEDUSA_LOCAL_NODES} local nodes are warming their Python runners.`);
+  console.log(`Gateway on ${stack.url}, FTP on ${stack.ftpUrl}; ${env.MEDUSA_LOCAL_NODES} local nodes are warming their Python runners.`);
   const client = new MedusaClient(stack.url);
   const account = await client.signUp(`demo-${Date.now()}@example.com`, "demo-password");
   const me = client.withKey(account.apiKey);

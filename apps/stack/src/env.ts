@@ -1,3 +1,4 @@
+import { ftpVars } from "@medusa/ftp";
 import { z } from "zod";
 import { intFrom, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { replicaEnv } from "@medusa/scheduler";
@@ -9,6 +10,10 @@ export const StackEnv = PortEnv.extend({
   /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
   ...replicaEnv(true),
   MEDUSA_PORT: intFrom(8080, 0, 65535),
+  /** Default 2121; 0 (a free port) when MEDUSA_PORT is 0, so stacks started with free ports never clash. */
+  MEDUSA_FTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** On one machine passive ports need no firewall rule: any free port, on loopback. */
+  ...ftpVars({ pasvPorts: "0", host: "127.0.0.1" }),
   MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
   /** Slots per local node; default: the node's own default (cores − 1). */
   MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),

@@ -11,5 +11,5 @@ const ports = [
   `accounts: ${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}`,
   `blobs: ${env.MEDUSA_DATA_DIR}/blobs`,
 ];
-console.log(`Medusa is serving on ${stack.url} with ${env.MEDUSA_LOCAL_NODES} local node(s) (${ports.join(", ")}).`);
+console.log(`Medusa is serving on ${stack.url} (FTP on ${stack.ftpUrl}) with ${env.MEDUSA_LOCAL_NODES} local node(s) (${ports.join(", ")}).`);
 shutdownOn("medusa", [() => stack.close()]);

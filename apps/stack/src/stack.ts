@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
+import { ftpOptions, startFtp } from "@medusa/ftp";
 import { createGateway } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
@@ -12,6 +13,8 @@ import type { StackEnv } from "./env.ts";
 
 export interface Stack {
   url: string;
+  /** `ftp://127.0.0.1:<port>`: the same files as the REST API, by FTP. */
+  ftpUrl: string;
   /** The account that owns the local nodes and earns what they are paid. */
   operator: LocalOperator;
   close(): Promise<void>;
@@ -52,9 +55,11 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     log: logger("scheduler"),
   });
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: logger("gateway"), downloads });
-  const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, log: logger("gateway"), downloads });
+  const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });
   const url = `http://127.0.0.1:${server.port}`;
+  const ftpPort = env.MEDUSA_FTP_PORT ?? (env.MEDUSA_PORT === 0 ? 0 : 2121);
+  const ftp = await startFtp({ bus, blobs, ...ftpOptions(env, ftpPort), log: (m) => logger("ftp").info(m) });
 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
@@ -63,9 +68,11 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
 
   return {
     url,
+    ftpUrl: ftp.url,
     operator,
     async close() {
       await Promise.all(nodes.map((n) => n.stop()));
+      await ftp.close();
       await downloads.settled();
       await gateway.close();
       server.stop(true);

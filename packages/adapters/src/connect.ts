@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, BlobStore, Bus, ChunkStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
+import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
 import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
@@ -56,7 +56,7 @@ export async function openSettlementQueue(env: PortEnv, bus: Bus): Promise<Settl
   return new DirectSettlements();
 }
 
-export function openBlobs(env: PortEnv): BlobStore {
+export function openBlobs(env: PortEnv): FileBlobStore {
   return new FolderBlobStore(join(dataDir(env), "blobs"));
 }
 

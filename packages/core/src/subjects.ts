@@ -25,6 +25,8 @@ export const subjects = {
   login: defineRequest("credits.auth.login", LoginBody, LoginToken),
   /** `expiresAt` (ms): when a login token stops working, so a cache keeps it no longer; null for keys that do not expire. */
   verifyToken: defineRequest("credits.auth.verify", z.object({ token: z.string() }), z.object({ principal: Principal.nullable(), expiresAt: z.number().nullable().optional() })),
+  /** An account's email with its password or one of its API keys (FTP logins): the account, or null for a wrong pair. */
+  verifyCredentials: defineRequest("credits.auth.credentials", z.object({ email: z.string().max(320), secret: z.string().max(1024) }), z.object({ accountId: z.string().nullable() })),
   getAccount: defineRequest("credits.account.get", z.object({ accountId: z.string() }), Account),
   registerNode: defineRequest("credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),

@@ -21,8 +21,8 @@ import {
  * MemoryBus exactly as the real ones would on NATS. They keep just enough
  * state for the gateway's tests to watch what the gateway asked for.
  */
-export const ALICE = { key: "key-alice", id: "acc_alice" };
-export const BOB = { key: "key-bob", id: "acc_bob" };
+export const ALICE = { key: "key-alice", id: "acc_alice", email: "alice@example.com", password: "alice's password" };
+export const BOB = { key: "key-bob", id: "acc_bob", email: "bob@example.com", password: "bob's password" };
 export const NODE = { token: "node-token-1", id: "node_1", owner: ALICE.id };
 
 interface FakeJob {
@@ -61,6 +61,10 @@ export class FakeServices {
         }),
       );
     on("verifyToken", ({ token }) => ({ principal: this.principals.get(token) ?? null }));
+    on("verifyCredentials", ({ email, secret }) => {
+      const account = [ALICE, BOB].find((a) => a.email === email.toLowerCase());
+      return { accountId: account && (secret === account.password || secret === account.key) ? account.id : null };
+    });
     on("createAccount", ({ email }) => ({ id: "acc_new", email, apiKey: "key-new", credits: 100 }));
     on("login", ({ email, password }) => {
       if (email !== "a@example.com" || password !== "password1") throw new MedusaError("unauthorized", "wrong email or password");

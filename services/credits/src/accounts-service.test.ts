@@ -92,6 +92,21 @@ describe("accounts service", () => {
     expect(unknownEmail.message).toBe(wrongPassword.message);
   });
 
+  test("credentials: an email with its password or its own API key names the account; anything else nobody", async () => {
+    const ada = await signUp();
+    const bob = await signUp("bob@example.com", "bob's password");
+    const node = await call(bus, subjects.registerNode, { ownerId: ada.id, name: "n" });
+    const check = (email: string, secret: string) => call(bus, subjects.verifyCredentials, { email, secret });
+    expect(await check("ADA@example.com", "correct horse")).toEqual({ accountId: ada.id });
+    expect(await check("ada@example.com", ada.apiKey)).toEqual({ accountId: ada.id });
+    expect(await check("ada@example.com", "wrong horse")).toEqual({ accountId: null });
+    // Another account's key, a node token or an unknown email never log anyone in.
+    expect(await check("ada@example.com", bob.apiKey)).toEqual({ accountId: null });
+    expect(await check("bob@example.com", ada.apiKey)).toEqual({ accountId: null });
+    expect(await check("ada@example.com", node.nodeToken)).toEqual({ accountId: null });
+    expect(await check("nobody@example.com", "correct horse")).toEqual({ accountId: null });
+  });
+
   test("an unknown token verifies to nobody", async () => {
     await signUp();
     expect((await call(bus, subjects.verifyToken, { token: "mk_not-a-real-key" })).principal).toBeNull();

@@ -108,6 +108,21 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log
 
     serve(
       bus,
+      subjects.verifyCredentials,
+      async ({ email, secret }) => {
+        const row = await store.accountByEmail(email);
+        // The password check always runs, so a wrong email, password or key all take the same time.
+        const passwordMatches = await Bun.password.verify(secret, row?.passwordHash ?? (await dummyHash));
+        if (!row) return { accountId: null };
+        if (passwordMatches) return { accountId: row.id };
+        const principal = await store.principalByTokenHash(sha256Hex(secret), now());
+        return { accountId: principal?.kind === "account" && principal.accountId === row.id ? row.id : null };
+      },
+      { queue, onError },
+    ),
+
+    serve(
+      bus,
       subjects.verifyToken,
       async ({ token }) => {
         const verified = await store.tokenByHash(sha256Hex(token), now());

@@ -9,7 +9,7 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_HOST: z.string().min(1).default("0.0.0.0"),
   /** Cap on JSON request bodies. */
   MEDUSA_MAX_JSON_BYTES: intFrom(limits.jsonBodyBytes, 1024),
-  /** Cap on one uploaded file. */
+  /** Cap on one uploaded file (whole, or a resumable upload's total), over REST and FTP alike. */
   MEDUSA_MAX_FILE_BYTES: intFrom(limits.fileBytes, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { websocket } from "hono/bun";
-import { createLogger, limits, toLogger, type BlobStore, type Bus, type LogSink, type SettlementQueue } from "@medusa/core";
+import { AccountFiles, createLogger, limits, toLogger, type Bus, type FileBlobStore, type LogSink, type SettlementQueue } from "@medusa/core";
 import type { NodeBuilds } from "./downloads/node-builds.ts";
 import { TokenVerifier } from "./http/auth.ts";
 import type { GuessLimitOptions } from "./http/guess-limit.ts";
@@ -21,14 +21,14 @@ import { siteRoutes } from "./site/site.ts";
 
 export interface GatewayDeps {
   bus: Bus;
-  blobs: BlobStore;
+  blobs: FileBlobStore;
   /** Where sessions' payouts and refunds go (jobs settle through the scheduler). */
   settlements: SettlementQueue;
   /** Credits per partition per session round when a session names none (default 1). */
   pricePerRound?: number;
   /** Cap on JSON request bodies (default `limits.jsonBodyBytes`). */
   maxJsonBytes?: number;
-  /** Cap on one uploaded file (default `limits.fileBytes`). */
+  /** Cap on one uploaded file, whole or resumed (default `limits.fileBytes`). */
   maxFileBytes?: number;
   /** One line per request and whatever goes wrong; JSON lines on stdout by default. */
   log?: LogSink;
@@ -61,7 +61,7 @@ export function createGateway(deps: GatewayDeps) {
     .get("/healthz", (c) => c.json({ ok: true }))
     .route("/v1", accountRoutes({ bus, maxJsonBytes }))
     .route("/v1/me", meRoutes({ bus, verifier }))
-    .route("/v1/files", fileRoutes({ blobs, verifier, maxFileBytes }))
+    .route("/v1/files", fileRoutes({ files: new AccountFiles(blobs, maxFileBytes), verifier }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
     .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
@@ -74,6 +74,14 @@ export function createGateway(deps: GatewayDeps) {
     app,
     websocket,
     hub,
+    /**
+     * For `Bun.serve`: Bun's own cap on a request body (128 MiB unless set)
+     * would cut a file upload short with a bare 413 before any route sees it.
+     * Every route that reads a body counts it against its own cap
+     * (`maxJsonBytes`, `maxFileBytes`) and answers the JSON 413 naming it, so
+     * Bun's is lifted out of the way.
+     */
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     /** Closes every socket (nodes' chunks go back to the queue). The bus is the caller's to drain. */
     async close(): Promise<void> {
       for (const s of streams) s.close(1001, "gateway is stopping");

@@ -19,7 +19,7 @@ const gateway = createGateway({
   log,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
 });
-const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket });
+const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });
 
 // Stop accepting, close the sockets (nodes' chunks go back to the queue), end what is left, then drain the bus.
 shutdownOn("gateway", [() => void server.stop(false), () => gateway.close(), () => server.stop(true), () => bus.drain()], 10_000);

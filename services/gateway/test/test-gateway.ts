@@ -38,6 +38,6 @@ export type TestGateway = ReturnType<typeof testGateway>;
 
 /** A real server for the WebSocket tests. */
 export function listen(t: TestGateway) {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: t.app.fetch, websocket: t.gateway.websocket });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: t.app.fetch, websocket: t.gateway.websocket, maxRequestBodySize: t.gateway.maxRequestBodySize });
   return { server, ws: (path: string) => `ws://127.0.0.1:${server.port}${path}` };
 }

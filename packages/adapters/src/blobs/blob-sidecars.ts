@@ -67,7 +67,7 @@ export async function writeSidecar(file: string, sha256: string, identity: FileI
   }
 }
 
-async function hashFile(file: string): Promise<string> {
+export async function hashFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of Bun.file(file).stream()) hash.update(chunk);
   return hash.digest("hex");

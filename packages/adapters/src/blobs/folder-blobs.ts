@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, realpath, rename, rm, stat, unlink } from "node:fs/promises";
 import { join, sep } from "node:path";
-import { MedusaError, type BlobInfo, type BlobStore } from "@medusa/core";
+import { MedusaError, type BlobInfo, type FileBlobStore } from "@medusa/core";
 import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
-import { identityOf, isInternal, sidecarPath, tempPath, verifiedInfo, writeSidecar, type FileIdentity } from "./blob-sidecars.ts";
+import { hashFile, identityOf, isInternal, sidecarPath, tempPath, verifiedInfo, writeSidecar, type FileIdentity } from "./blob-sidecars.ts";
 import { fsError, isMissing, realpathOrNull } from "./fs-errors.ts";
+import { FolderUploads } from "./folder-uploads.ts";
 
 /**
  * Blobs as files under one folder; a key is the file's path relative to it.
@@ -12,8 +13,10 @@ import { fsError, isMissing, realpathOrNull } from "./fs-errors.ts";
  * never sees half a blob; each blob's sha256 lives in a sidecar beside it
  * (blob-sidecars.ts). No key, symlink or folder can lead outside the root.
  */
-export class FolderBlobStore implements BlobStore {
+export class FolderBlobStore implements FileBlobStore {
   private realRoot: Promise<string> | undefined;
+  /** Uploads arriving in pieces (folder-uploads.ts), committed into this store. */
+  readonly uploads = new FolderUploads({ rootPath: () => this.rootPath(), adopt: (key, file) => this.adopt(key, file), get: (key) => this.get(key) });
 
   constructor(private readonly root: string) {}
 
@@ -108,6 +111,46 @@ export class FolderBlobStore implements BlobStore {
       for (const name of await readdir(root)) await rm(join(root, name), { recursive: true, force: true });
     }
     return found.length;
+  }
+
+  async getFrom(key: string, start: number): Promise<ReadableStream<Uint8Array> | null> {
+    const file = await this.existing(key);
+    return file ? Bun.file(file).slice(start).stream() : null;
+  }
+
+  async modifiedAt(key: string): Promise<number | null> {
+    const file = await this.existing(key);
+    const s = file && (await stat(file).catch(() => null));
+    return s ? Math.floor(s.mtimeMs) : null;
+  }
+
+  async move(from: string, to: string): Promise<boolean> {
+    const parts = blobKeySegments(to);
+    const source = await this.existing(from);
+    if (!source) return false;
+    const target = join(await this.writableDir(to, parts.slice(0, -1)), parts.at(-1)!);
+    if (target === source) return true;
+    await rm(sidecarPath(target), { force: true });
+    await rename(source, target).catch((err) => {
+      throw fsError(err, to);
+    });
+    // A rename keeps the inode, size and mtime, so the sidecar stays valid where it lands.
+    await rename(sidecarPath(source), sidecarPath(target)).catch(() => {});
+    return true;
+  }
+
+  /** Moves a finished file (a staged upload on the same filesystem) into place as `key`, hashing it once. */
+  private async adopt(key: string, file: string): Promise<BlobInfo> {
+    const parts = blobKeySegments(key);
+    const target = join(await this.writableDir(key, parts.slice(0, -1)), parts.at(-1)!);
+    const sha256 = await hashFile(file);
+    const identity = identityOf(await stat(file, { bigint: true }));
+    await rm(sidecarPath(target), { force: true });
+    await rename(file, target).catch((err) => {
+      throw fsError(err, key);
+    });
+    await writeSidecar(target, sha256, identity);
+    return { key, size: identity.size, sha256 };
   }
 
   private rootPath(): Promise<string> {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MedusaError } from "@medusa/core";
+import { MedusaError } from "./errors.ts";
 import { checkFilePath, filePathProblem } from "./file-path.ts";
 
 test("ordinary relative paths are fine", () => {

@@ -1,13 +1,11 @@
-import { limits, MedusaError } from "@medusa/core";
+import { MedusaError } from "./errors.ts";
+import { limits } from "./limits.ts";
 
 /**
- * An account's files live under `accounts/<accountId>/files/` in the blob
- * store (the FTP service uses the same folder). A path is relative, `/`
- * separated, and can never climb out of that folder.
+ * The rules for a path inside an account's files, shared by the REST file
+ * API, the FTP service and job inputs: relative, `/` separated, and never able
+ * to climb out of the account's folder.
  */
-
-export const filesPrefix = (accountId: string) => `accounts/${accountId}/files/`;
-export const fileKey = (accountId: string, path: string) => filesPrefix(accountId) + path;
 
 /** Why `path` is not a valid file path, or null when it is. */
 export function filePathProblem(path: string): string | null {
