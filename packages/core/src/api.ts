@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { JobInput } from "./input/job-input.ts";
 import { Program } from "./program.ts";
 
 /** Public API v1 bodies (DESIGN.md). Every route parses with these. */
@@ -19,29 +20,6 @@ export const CreatedAccount = z.object({ id: z.string(), email: z.string(), apiK
 export type CreatedAccount = z.infer<typeof CreatedAccount>;
 export const LoginToken = z.object({ token: z.string(), expiresAt: z.string() });
 export type LoginToken = z.infer<typeof LoginToken>;
-
-export const MAX_RANGE_ITEMS = 1_000_000_000;
-export const RangeInput = z
-  .object({
-    start: z.number().int().default(0),
-    stop: z.number().int(),
-    step: z.number().int().refine((s) => s !== 0, "step must not be 0").default(1),
-  })
-  .refine((r) => rangeLength(r) <= MAX_RANGE_ITEMS, `range has more than ${MAX_RANGE_ITEMS} items`);
-export function rangeLength(r: { start: number; stop: number; step: number }): number {
-  const n = Math.ceil((r.stop - r.start) / r.step);
-  return Math.max(0, n);
-}
-
-export const FileFormat = z.enum(["lines", "jsonl", "json"]);
-export type FileFormat = z.infer<typeof FileFormat>;
-
-export const JobInput = z.union([
-  z.object({ file: z.string().min(1), format: FileFormat.default("lines") }).strict(),
-  z.object({ items: z.array(z.unknown()).max(1_000_000) }).strict(),
-  z.object({ range: RangeInput }).strict(),
-]);
-export type JobInput = z.infer<typeof JobInput>;
 
 /**
  * How many distinct nodes run each chunk: 1–5, or "auto" (adaptive

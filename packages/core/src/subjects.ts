@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
-import { ChunkError, ChunkLease, ChunkRef, JobEvent, NewChunk } from "./job.ts";
+import { NewChunk } from "./input/chunk-input.ts";
+import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { RunnableProgram } from "./program.ts";
 import { defineEvent, defineRequest } from "./wire.ts";

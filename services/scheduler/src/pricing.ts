@@ -1,4 +1,4 @@
-import { accountFileKey, MedusaError, rangeLength, replicasBudgeted, type BlobStore, type JobSpec } from "@medusa/core";
+import { chunkCount, MedusaError, measureInput, replicasBudgeted, type BlobStore, type JobSpec } from "@medusa/core";
 
 /**
  * What a job may cost, decided before anything runs. Each accepted result
@@ -22,8 +22,8 @@ export interface Quote {
 
 export async function quote(spec: JobSpec, owner: string, hasReduce: boolean, blobs: BlobStore, defaultPrice: number): Promise<Quote> {
   const price = spec.pricePerChunk ?? defaultPrice;
-  const { items, exact } = await itemBound(spec, owner, blobs);
-  const chunks = Math.ceil(items / spec.chunkSize) + (hasReduce ? 1 : 0);
+  const { items, exact } = await measureInput(spec.input, { owner, blobs });
+  const chunks = chunkCount(items, spec.chunkSize) + (hasReduce ? 1 : 0);
   const replicas = replicasBudgeted(spec.replicas);
   const perChunk = price * replicas;
   const worst = chunks * perChunk;
@@ -37,13 +37,4 @@ export async function quote(spec: JobSpec, owner: string, hasReduce: boolean, bl
   }
   const held = Math.min(worst, budget);
   return { price, chunks, exact, held, maxChunks: perChunk === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(held / perChunk) };
-}
-
-async function itemBound(spec: JobSpec, owner: string, blobs: BlobStore): Promise<{ items: number; exact: boolean }> {
-  const input = spec.input;
-  if ("range" in input) return { items: rangeLength(input.range), exact: true };
-  if ("items" in input) return { items: input.items.length, exact: true };
-  const info = await blobs.stat(accountFileKey(owner, input.file));
-  if (!info) throw new MedusaError("not_found", `input file ${input.file} not found`);
-  return { items: input.format === "lines" ? info.size : Math.floor(info.size / 2) + 1, exact: false };
 }

@@ -1,19 +1,4 @@
-import {
-  accountFileKey,
-  call,
-  MedusaError,
-  serve,
-  subjects,
-  type BlobStore,
-  type Bus,
-  type JobInput,
-  type JobSpec,
-  type NewChunk,
-  type Served,
-} from "@medusa/core";
-import { splitFile } from "./split-file.ts";
-import { splitItems } from "./split-items.ts";
-import { splitRange } from "./split-range.ts";
+import { call, inputChunks, MedusaError, serve, subjects, type BlobStore, type Bus, type JobSpec, type NewChunk, type Served } from "@medusa/core";
 
 export interface SplitterDeps {
   blobs: BlobStore;
@@ -96,7 +81,8 @@ export function serveSplitter(bus: Bus, deps: SplitterDeps, opts: { queue?: stri
 async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, signal: AbortSignal, onError: (err: unknown) => void): Promise<void> {
   const { jobId } = request;
   try {
-    const sent = await sendChunks(bus, deps, jobId, await chunksOf(request, deps), signal);
+    const chunks = inputChunks(request.spec.input, { owner: request.owner, blobs: deps.blobs }, { jobId, chunkSize: request.spec.chunkSize, inlineMaxBytes: deps.inlineMaxBytes });
+    const sent = await sendChunks(bus, deps, jobId, chunks, signal);
     if (sent.stopped) return;
     if (signal.aborted) throw signal.reason;
     await call(bus, subjects.sealJob, { jobId, items: sent.items });
@@ -108,16 +94,6 @@ async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, sig
       onError(new Error(`job ${jobId} could not be failed (${error}): ${failErr instanceof Error ? failErr.message : failErr}`));
     }
   }
-}
-
-async function chunksOf(request: SplitRequest, deps: SplitterDeps): Promise<AsyncGenerator<NewChunk>> {
-  const input: JobInput = request.spec.input;
-  const { chunkSize } = request.spec;
-  if ("range" in input) return splitRange(input.range, chunkSize);
-  if ("items" in input) return splitItems(input.items, chunkSize);
-  const stream = await deps.blobs.get(accountFileKey(request.owner, input.file));
-  if (!stream) throw new MedusaError("not_found", `input file ${input.file} not found`);
-  return splitFile(stream, { format: input.format, chunkSize, jobId: request.jobId, blobs: deps.blobs, inlineMaxBytes: deps.inlineMaxBytes });
 }
 
 async function sendChunks(

@@ -1,6 +1,7 @@
 import type { Settlement } from "../ledger.ts";
 import type { NodeReputation } from "../api.ts";
-import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } from "../job.ts";
+import type { NewChunk } from "../input/chunk-input.ts";
+import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord } from "../job.ts";
 
 /**
  * The chunk-state port: jobs, their chunks, leases, results and event log.

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { MedusaError, notFound, type BlobStore } from "@medusa/core";
-import { checkFilePath, fileKey, filesPrefix } from "../files/file-path.ts";
+import { accountFileKey, checkFilePath, filesPrefix, MedusaError, notFound, type BlobStore } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import type { GatewayEnv } from "../http/types.ts";
 
@@ -21,12 +20,12 @@ export function fileRoutes(deps: { blobs: BlobStore; verifier: TokenVerifier; ma
       const path = checkFilePath(c.req.param("path"));
       const declared = Number(c.req.header("content-length") ?? NaN);
       if (declared > deps.maxFileBytes) throw new MedusaError("payload_too_large", `file is over ${deps.maxFileBytes} bytes`, { maxBytes: deps.maxFileBytes });
-      const info = await deps.blobs.put(fileKey(c.var.account.accountId, path), c.req.raw.body ?? new Uint8Array(0), { maxBytes: deps.maxFileBytes });
+      const info = await deps.blobs.put(accountFileKey(c.var.account.accountId, path), c.req.raw.body ?? new Uint8Array(0), { maxBytes: deps.maxFileBytes });
       return c.json({ path, size: info.size, sha256: info.sha256 }, 201);
     })
     .get("/:path{.+}", async (c) => {
       const path = checkFilePath(c.req.param("path"));
-      const key = fileKey(c.var.account.accountId, path);
+      const key = accountFileKey(c.var.account.accountId, path);
       const info = await deps.blobs.stat(key);
       const stream = info && (await deps.blobs.get(key));
       if (!info || !stream) throw notFound(`file ${path}`);
@@ -36,7 +35,7 @@ export function fileRoutes(deps: { blobs: BlobStore; verifier: TokenVerifier; ma
     })
     .delete("/:path{.+}", async (c) => {
       const path = checkFilePath(c.req.param("path"));
-      if (!(await deps.blobs.delete(fileKey(c.var.account.accountId, path)))) throw notFound(`file ${path}`);
+      if (!(await deps.blobs.delete(accountFileKey(c.var.account.accountId, path)))) throw notFound(`file ${path}`);
       return c.body(null, 204);
     });
 }

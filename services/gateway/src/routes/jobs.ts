@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { z } from "zod";
-import { call, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
-import { checkFilePath, fileKey } from "../files/file-path.ts";
+import { accountFileKey, call, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { GatewayEnv, Log } from "../http/types.ts";
@@ -32,7 +31,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
   const { bus, blobs } = deps;
   const fileExists = async (owner: string, path: string, field: string) => {
     checkFilePath(path, field);
-    if (!(await blobs.stat(fileKey(owner, path)))) throw missingFile(field, path);
+    if (!(await blobs.stat(accountFileKey(owner, path)))) throw missingFile(field, path);
   };
 
   return new Hono<GatewayEnv>()

@@ -1,5 +1,6 @@
-import { MedusaError } from "@medusa/core";
-import { decodeUtf8, MAX_LINE_CHARS } from "./text-lines.ts";
+import { MedusaError } from "../errors.ts";
+import { MAX_LINE_CHARS } from "./input-limits.ts";
+import { decodeUtf8 } from "./text-lines.ts";
 
 type Phase = "before" | "open" | "next" | "value" | "after";
 

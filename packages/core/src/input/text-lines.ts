@@ -1,7 +1,5 @@
-import { MedusaError } from "@medusa/core";
-
-/** One line is held whole in memory, so it is capped; a file with no newlines at all must not be read into RAM. */
-export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+import { MedusaError } from "../errors.ts";
+import { MAX_LINE_CHARS } from "./input-limits.ts";
 
 /** UTF-8 bytes to text; a character split between reads is joined, not mangled. */
 export function decodeUtf8(stream: ReadableStream<Uint8Array>): ReadableStream<string> {
