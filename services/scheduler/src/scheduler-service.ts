@@ -161,7 +161,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
         publish(await store.failJob(jobId, over, now()));
         return { accepted: false };
       }
-      const t = await store.addChunks(jobId, chunks, now());
+      const t = await store.addChunks(jobId, chunks);
       publish(t);
       if (t.accepted) workAvailable(chunks.length);
       return { accepted: t.accepted };

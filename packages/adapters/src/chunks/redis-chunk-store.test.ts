@@ -74,7 +74,7 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
     const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
     const job = jobRecord();
     await store.createJob(job, 1);
-    await store.addChunks(job.id, [itemsChunk(0, 1)], 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1)]);
     // What the one-lease-per-chunk release left behind: no replica fields, the lease on the chunk itself.
     const keys = chunkKeys(prefix);
     await redis.lpop(keys.queue);
@@ -98,7 +98,7 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
     const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
     const job = jobRecord();
     await store.createJob(job, 1);
-    await store.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)], 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)]);
     await store.cancelJob(job.id, 2);
     expect(await redis.llen(chunkKeys(prefix).queue)).toBe(2);
     expect((await store.leaseChunks("n1", 5, 3)).leases).toEqual([]);

@@ -54,6 +54,12 @@ export interface StoredEvent {
 
 export interface Transition {
   events: StoredEvent[];
+  /**
+   * Chunks this transition put into the queue: new ones, retries, a replica
+   * more wanted, the reduce chunk released. New work for idle nodes; a chunk
+   * already in the queue is not counted again.
+   */
+  queued: number;
 }
 
 export type CompleteOutcome =
@@ -109,7 +115,7 @@ export interface ChunkStore {
   /** The owner's jobs, newest first. */
   listJobs(owner: string, limit: number): Promise<JobRecord[]>;
   /** Appends chunks in index order (index = chunks.total so far). False when the job is final: stop splitting. */
-  addChunks(jobId: string, chunks: NewChunk[], now: number): Promise<Transition & { accepted: boolean }>;
+  addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }>;
   /** No more chunks will come; `items` is the job's item count. */
   sealJob(jobId: string, items: number, now: number): Promise<Transition>;
   /** Leases up to `max` queued chunks of running/queued jobs to a node, front of the queue first, each for its job's timeoutMs-derived lease. */

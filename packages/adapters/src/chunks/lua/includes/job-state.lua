@@ -3,8 +3,14 @@
   Needs the key builders from redis-keys.ts (prepended by the loader).
   Events are JSON strings; a transition collects the StoredEvent JSON of each
   event it appends and returns them as one JSON array.
+
+  Every transition replies { code, events JSON, queued, ... }: `queued`
+  counts the chunk refs it pushed onto the queue (new chunks, retries, a
+  replica more, the reduce chunk), so callers know new work exists without
+  guessing it from the events.
 ]]
 local FINAL = { done = true, failed = true, cancelled = true }
+local QUEUED = 0
 
 local function readCounts(jk)
   local c = redis.call("HMGET", jk, "total", "done", "running", "failed")
@@ -101,6 +107,7 @@ local function queueReduceIfReady(prefix, jobId, queueKey)
     redis.call("HSET", jk, "reduceQueued", 1)
     redis.call("HSET", chunkKey(prefix, jobId, f[4]), "state", "queued", "inQueue", 1)
     redis.call("LPUSH", queueKey, chunkRef(jobId, f[4]))
+    QUEUED = QUEUED + 1
   end
 end
 
@@ -114,4 +121,8 @@ end
 
 local function eventsJson(events)
   return "[" .. table.concat(events, ",") .. "]"
+end
+
+local function reply(code, events, ...)
+  return { code, eventsJson(events), QUEUED, ... }
 end
