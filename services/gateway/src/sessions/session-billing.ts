@@ -1,4 +1,4 @@
-import type { Settlement, SettlementQueue } from "@medusa/core";
+import { refundKey, roundPayoutKey, type Settlement, type SettlementQueue } from "@medusa/core";
 
 /**
  * Sessions' payouts and refunds on their way to the settlement queue. A
@@ -22,11 +22,11 @@ export class SessionBilling {
 
   payout(sessionId: string, round: number, partition: number, nodeId: string, amount: number): void {
     if (amount <= 0) return;
-    this.pending.push({ v: 1, kind: "payout", key: `payout:${sessionId}:${round}:${partition}:${nodeId}`, jobId: sessionId, nodeId, amount });
+    this.pending.push({ v: 1, kind: "payout", key: roundPayoutKey(sessionId, round, partition, nodeId), jobId: sessionId, nodeId, amount });
   }
 
   refund(sessionId: string, owner: string, amount: number): void {
-    if (amount > 0) this.pending.push({ v: 1, kind: "refund", key: `refund:${sessionId}`, jobId: sessionId, owner, amount });
+    if (amount > 0) this.pending.push({ v: 1, kind: "refund", key: refundKey(sessionId), jobId: sessionId, owner, amount });
     void this.flush();
   }
 

@@ -43,7 +43,7 @@ local function recordPayout(prefix, jobId, index, nodeId)
   local price = tonumber(redis.call("HGET", jk, "price") or "0")
   if price <= 0 then return end
   redis.call("HINCRBY", jk, "spent", price)
-  local key = "payout:" .. jobId .. ":" .. index .. ":" .. nodeId
+  local key = payoutKey(jobId, index, nodeId)
   redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "payout", key = key, jobId = jobId,
     nodeId = nodeId, amount = price }))
 end
@@ -69,7 +69,7 @@ local function recordRefund(prefix, jobId)
   local f = redis.call("HMGET", jobKey(prefix, jobId), "owner", "held", "spent")
   local amount = tonumber(f[2] or "0") - tonumber(f[3] or "0")
   if amount <= 0 then return end
-  local key = "refund:" .. jobId
+  local key = refundKey(jobId)
   redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "refund", key = key, jobId = jobId,
     owner = f[1], amount = amount }))
 end
