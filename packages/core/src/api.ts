@@ -91,6 +91,29 @@ export type JobStatus = z.infer<typeof JobStatus>;
 export const Pricing = z.object({ pricePerChunk: z.number().int(), starterCredits: z.number().int() });
 export type Pricing = z.infer<typeof Pricing>;
 
+/**
+ * What a job would cost (`POST /v1/jobs/quote`), priced by the scheduler as
+ * it prices a job it accepts: the worst case is chunks × replicas × price,
+ * and the escrow holds the worst case capped at maxCredits.
+ */
+export const JobQuote = z.object({
+  /** Map chunks, plus the reduce chunk when the program defines `reduce`. For a file input, an upper bound from its size. */
+  chunks: z.number().int(),
+  /** False when `chunks` is an upper bound (a file is bounded before it is read). */
+  exact: z.boolean(),
+  /** Whether `chunks` counts a reduce chunk. */
+  reduce: z.boolean(),
+  /** Replicas paid for per chunk: `"auto"` counts as 2. */
+  replicas: z.number().int(),
+  pricePerChunk: z.number().int(),
+  worstCase: z.number().int(),
+  /** What submitting would move into the job's escrow. */
+  held: z.number().int(),
+  /** Why submitting would be refused (402) because of maxCredits; absent when it would not be. */
+  refused: z.string().optional(),
+});
+export type JobQuote = z.infer<typeof JobQuote>;
+
 export const RegisterNodeBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const RegisteredNode = z.object({ nodeId: z.string(), nodeToken: z.string() });
 export type RegisteredNode = z.infer<typeof RegisteredNode>;

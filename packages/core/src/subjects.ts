@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
+import { Account, CreatedAccount, CreateAccountBody, JobQuote, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
 import { NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
@@ -40,6 +40,8 @@ export const subjects = {
 
   // scheduler: jobs
   createJob: defineRequest("medusa.scheduler.job.create", Owned.extend({ spec: JobSpec }), JobStatus),
+  /** What createJob would hold for `spec`, moving nothing; without an owner, only inputs that name no file. */
+  quoteJob: defineRequest("medusa.scheduler.job.quote", z.object({ owner: z.string().optional(), spec: JobSpec }), JobQuote),
   getJob: defineRequest("medusa.scheduler.job.get", OwnedJob, JobStatus),
   listJobs: defineRequest("medusa.scheduler.job.list", Owned.extend({ limit: z.number().int().min(1).max(1000).default(100) }), z.object({ jobs: z.array(JobStatus) })),
   cancelJob: defineRequest("medusa.scheduler.job.cancel", OwnedJob, JobStatus),

@@ -1,0 +1,35 @@
+import { MedusaError, serve, subjects, type Served } from "@medusa/core";
+import { jobStatus } from "./job-status.ts";
+import { quoteJob } from "./pricing.ts";
+import type { SchedulerContext } from "./scheduler-context.ts";
+
+/** What a job's owner asks about it (through the gateway): status, list, cancel, results, events, the price; and its program, for nodes. */
+export function serveJobHandlers(ctx: SchedulerContext): Served[] {
+  const { bus, store, now, queue } = ctx;
+  return [
+    serve(bus, subjects.quoteJob, ({ owner, spec }) => quoteJob(spec, owner, ctx.blobs, ctx.defaultPrice), { queue }),
+    serve(bus, subjects.getJob, async ({ jobId, owner }) => jobStatus(await ctx.ownedJob(jobId, owner)), { queue }),
+    serve(bus, subjects.listJobs, async ({ owner, limit }) => ({ jobs: (await store.listJobs(owner, limit)).map(jobStatus) }), { queue }),
+    serve(bus, subjects.cancelJob, async ({ jobId, owner }) => {
+      await ctx.ownedJob(jobId, owner);
+      ctx.publish(await store.cancelJob(jobId, now()));
+      return jobStatus((await store.getJob(jobId))!);
+    }, { queue }),
+    serve(bus, subjects.jobResults, async ({ jobId, owner, from, limit }) => {
+      const job = await ctx.ownedJob(jobId, owner);
+      const chunks = await store.readResults(jobId, from, limit);
+      const reduce = job.hasReduce ? await store.readReduceResult(jobId) : null;
+      return { state: job.state, hasReduce: job.hasReduce, total: job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0), chunks, reduce };
+    }, { queue }),
+    serve(bus, subjects.jobEvents, async ({ jobId, owner, after }) => {
+      await ctx.ownedJob(jobId, owner);
+      return { events: await store.readEvents(jobId, after, 10_000) };
+    }, { queue }),
+    serve(bus, subjects.pricing, async () => ({ pricePerChunk: ctx.defaultPrice }), { queue }),
+    serve(bus, subjects.jobProgram, async ({ jobId }) => {
+      const job = await store.getJob(jobId);
+      if (!job) throw new MedusaError("not_found", `job ${jobId} not found`);
+      return { owner: job.owner, program: await ctx.programs.resolve(jobId, job.program), timeoutMs: job.timeoutMs };
+    }, { queue }),
+  ];
+}
