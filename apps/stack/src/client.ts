@@ -1,4 +1,4 @@
-import { Account, CreatedAccount, JobEvent, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
+import { Account, CreatedAccount, JobEvent, JobQuote, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
 import { SessionSocket } from "./session-client.ts";
 import type { z } from "zod";
 
@@ -56,6 +56,10 @@ export class MedusaClient {
   }
   upload(path: string, body: RequestInit["body"]) {
     return this.request("PUT", `/v1/files/${path}`, body, true).then((r) => r.json());
+  }
+  /** What submitting `spec` would cost; moves nothing. */
+  quote(spec: z.input<typeof JobSpec>) {
+    return this.json(JobQuote, "POST", "/v1/jobs/quote", spec);
   }
   submit(spec: z.input<typeof JobSpec>) {
     return this.json(JobStatus, "POST", "/v1/jobs", spec);

@@ -70,6 +70,7 @@ export class FakeServices {
       nodes: ownerId === NODE.owner ? [{ nodeId: NODE.id, name: "laptop", chunksDone: 7, creditsEarned: 3.5, createdAt: "2025-01-01T00:00:00.000Z" }] : [],
     }));
     on("createJob", ({ owner, spec }) => this.addJob(owner, { spec }).status);
+    on("quoteJob", () => ({ chunks: 4, exact: true, reduce: false, replicas: 1, pricePerChunk: 1, worstCase: 4, held: 4 }));
     on("getJob", ({ owner, jobId }) => this.job(owner, jobId).status);
     on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status) }));
     on("cancelJob", ({ owner, jobId }) => {

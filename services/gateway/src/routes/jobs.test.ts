@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { ALICE, auth, BOB, jsonInit } from "@medusa/testing/fake-services";
+import { ALICE, auth, BOB, jsonInit, NODE } from "@medusa/testing/fake-services";
 import { testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
@@ -81,6 +81,38 @@ describe("POST /v1/jobs", () => {
     expect((await submit({ program: wasi, input: { file: "in.txt" } })).status).toBe(400);
     expect(t.fakes.calls.createJob).toBeUndefined();
     expect((await submit({ program: wasi, input: { file: "in.txt" } }, BOB.key)).status).toBe(202);
+  });
+});
+
+describe("POST /v1/jobs/quote", () => {
+  const quote = (body: unknown, key: string | null = null) => t.app.request("/v1/jobs/quote", jsonInit(key, body));
+
+  test("anyone may price a job without a file; an account's quote goes to the scheduler as that account; nothing is created", async () => {
+    const body = { program: python, input: { range: { stop: 10 } }, chunkSize: 5 };
+    const anonymous = await quote(body);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ chunks: 4, exact: true, reduce: false, replicas: 1, pricePerChunk: 1, worstCase: 4, held: 4 });
+    expect((await quote(body, ALICE.key)).status).toBe(200);
+    const sent = (await t.fakes.called("quoteJob", 2)) as any[];
+    expect(sent.map((r) => r.owner)).toEqual([undefined, ALICE.id]);
+    expect(sent[0].spec.input).toEqual({ range: { start: 0, stop: 10, step: 1 } });
+    expect(t.fakes.calls.createJob).toBeUndefined();
+  });
+
+  test("the body is checked as a job's is; a file input needs its owner's credentials and the file", async () => {
+    const bad = await quote({ program: python, input: { range: { stop: 10 } }, chunkSize: 0 });
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).message.split(":")[0]).toBe("chunkSize");
+    const file = { program: python, input: { file: "in.txt" } };
+    const anonymous = await quote(file);
+    expect(anonymous.status).toBe(401);
+    expect((await errorOf(anonymous)).message).toStartWith("input.file: ");
+    expect((await quote(file, ALICE.key)).status).toBe(400);
+    await t.app.request("/v1/files/in.txt", auth(ALICE.key, { method: "PUT", body: "1\n2\n" }));
+    expect((await quote(file, ALICE.key)).status).toBe(200);
+    expect((await quote(file, "key-wrong")).status).toBe(401);
+    expect((await quote(file, NODE.token)).status).toBe(403);
+    expect(t.fakes.calls.quoteJob).toHaveLength(1);
   });
 });
 

@@ -6,7 +6,7 @@ import { clearFieldErrors, field, h, num, showFieldError } from "../dom.js";
 import { codeEditor } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
 import { formError } from "./form-error.js";
-import { definesReduce, itemCount, worstCase } from "./job-cost.js";
+import { costQuoter } from "./job-cost.js";
 
 const intOrEmpty = (el) => (el.value.trim() === "" ? undefined : Number(el.value));
 
@@ -90,9 +90,6 @@ export function render(main) {
   form.elements.runtime[0].checked = true;
   form.elements.input[0].checked = true;
 
-  // "auto" runs a chunk on at most two nodes, and that is what is held for it.
-  const budgetedReplicas = () => (replicas.value === "auto" ? 2 : Number(replicas.value));
-
   function readItems() {
     try {
       return JSON.parse(items.value);
@@ -101,23 +98,42 @@ export function render(main) {
     }
   }
 
+  // The figures come from the API's quote of the form as it is. While the
+  // answer for a new state is on its way the old figures stay where they are
+  // (the layout must not jump under a click), marked busy and no longer
+  // offered as the worst case.
+  let quote = null;
+  let quoteError = null;
+  const askQuote = costQuoter(
+    (body) => api("POST", "/v1/jobs/quote", body),
+    (q, err) => {
+      quote = q;
+      quoteError = err;
+      renderCost();
+    },
+  );
+
   function showCost() {
-    const kind = inputChoice.value() ?? "range";
-    const input = kind === "range" ? { kind, start: Number(start.value), stop: Number(stop.value), step: Number(step.value) } : kind === "items" ? { kind, items: readItems() } : { kind, file: file.value, format: format.value };
-    const unitPrice = intOrEmpty(price) ?? pricing?.pricePerChunk;
-    const wc = worstCase({ items: itemCount(input, files), chunkSize: Number(chunkSize.value), replicas: budgetedReplicas(), price: unitPrice, reduce: runtimeChoice.value() === "python" && definesReduce(source.value) });
+    cost.setAttribute("aria-busy", "true");
+    for (const el of cost.querySelectorAll("[data-testid=worst-case]")) el.removeAttribute("data-testid");
+    askQuote(spec());
+  }
+
+  function renderCost() {
     const available = account.current?.credits?.available;
     const max = intOrEmpty(budget);
     const lines = [];
-    if (!wc) lines.push(h("p", {}, "Worst-case cost: ", h("strong", {}, "—"), unitPrice === undefined ? " (price per chunk not known yet)" : " (fill in the input to see it)"));
+    if (!quote) lines.push(h("p", {}, "Worst-case cost: ", h("strong", {}, "—"), quoteError ? ` (${quoteError.message})` : " (pricing…)"));
     else {
-      lines.push(h("p", {}, `Worst-case cost: ${wc.exact ? "" : "at most "}`, h("strong", { "data-testid": "worst-case" }, num(wc.worst)), ` credits — ${num(wc.chunks)} chunks × ${num(budgetedReplicas())} replica(s)${replicas.value === "auto" ? " at most" : ""} × ${num(unitPrice)} per chunk.`));
-      if (wc.exact && max !== undefined && max < wc.worst) lines.push(h("p", { class: "field-error" }, `The budget (${num(max)}) is below the worst case: raise it or the job will be refused.`));
-      const hold = Math.min(wc.worst, max ?? wc.worst);
-      if (typeof available === "number" && hold > available) lines.push(h("p", { class: "field-error" }, `You have ${num(available)} credits available; this job would hold ${num(hold)}.`));
+      const { chunks, exact, reduce, replicas: paidReplicas, pricePerChunk, worstCase, held } = quote;
+      const what = `${num(chunks)} chunks${reduce ? " (the reduce is one)" : ""} × ${num(paidReplicas)} replica(s)${replicas.value === "auto" ? " at most" : ""} × ${num(pricePerChunk)} per chunk`;
+      lines.push(h("p", {}, `Worst-case cost: ${exact ? "" : "at most "}`, h("strong", { "data-testid": "worst-case" }, num(worstCase)), ` credits — ${what}.`));
+      if (quote.refused) lines.push(h("p", { class: "field-error" }, `The budget (${num(max)}) is below the worst case: raise it or the job will be refused.`));
+      if (typeof available === "number" && held > available) lines.push(h("p", { class: "field-error" }, `You have ${num(available)} credits available; this job would hold ${num(held)}.`));
     }
     lines.push(h("p", { class: "hint" }, `Available: ${num(available)} credits.`));
     cost.replaceChildren(...lines);
+    cost.removeAttribute("aria-busy");
   }
 
   function loadExample(id) {
@@ -175,6 +191,7 @@ export function render(main) {
   });
 
   main.append(h("h1", {}, "New job"), form);
+  renderCost();
   loadExample("squares");
 
   (async () => {
@@ -187,6 +204,7 @@ export function render(main) {
     file.replaceChildren(...options(files, "no files uploaded"));
     showCost();
   })();
-  const unsubscribe = account.subscribe(showCost);
+  // A new balance redraws the figures unless newer ones are on their way.
+  const unsubscribe = account.subscribe(() => cost.hasAttribute("aria-busy") || renderCost());
   return unsubscribe;
 }
