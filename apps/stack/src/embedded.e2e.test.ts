@@ -122,4 +122,26 @@ describe("embedded stack, end to end", () => {
     expect(later.state).toBe("cancelled");
     expect(later.chunks.done).toBeLessThan(later.chunks.total || 200);
   }, 60_000);
+
+  test("GET /v1/jobs pages newest first with limit, before and next, past any cap on one page", async () => {
+    const carol = new MedusaClient(stack.url).withKey((await new MedusaClient(stack.url).signUp("carol@example.com", "carol-password")).apiKey);
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await carol.submit({ name: `j${i}`, program: python("def map(x):\n    return x\n"), input: { items: [i] } })).id);
+    const seen: string[] = [];
+    let page = await carol.jobs({ limit: 2 });
+    const sizes = [page.jobs.length];
+    seen.push(...page.jobs.map((j) => j.id));
+    while (page.next) {
+      page = await carol.jobs({ limit: 2, before: page.next });
+      sizes.push(page.jobs.length);
+      seen.push(...page.jobs.map((j) => j.id));
+    }
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(seen).toEqual([...made].reverse());
+    expect((await carol.jobs()).next).toBeNull();
+    const alices = await alice.submit({ program: python("def map(x):\n    return x\n"), input: { items: [1] } });
+    const foreign = await carol.jobs({ before: alices.id }).catch((e: unknown) => e);
+    expect(foreign).toMatchObject({ status: 400, code: "invalid_field" });
+    expect((foreign as ApiError).message).toContain("before: ");
+  }, 60_000);
 });

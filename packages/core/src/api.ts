@@ -88,6 +88,10 @@ export const JobStatus = z.object({
 });
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/** A page of `GET /v1/jobs`, newest first; `next` is the `before` of the following page, null after the last. */
+export const JobsPage = z.object({ jobs: z.array(JobStatus), next: z.string().nullable() });
+export type JobsPage = z.infer<typeof JobsPage>;
+
 export const Pricing = z.object({ pricePerChunk: z.number().int(), starterCredits: z.number().int() });
 export type Pricing = z.infer<typeof Pricing>;
 

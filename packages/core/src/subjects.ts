@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Account, CreatedAccount, CreateAccountBody, JobQuote, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
+import { Account, CreatedAccount, CreateAccountBody, JobQuote, JobsPage, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
 import { NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
@@ -43,7 +43,7 @@ export const subjects = {
   /** What createJob would hold for `spec`, moving nothing; without an owner, only inputs that name no file. */
   quoteJob: defineRequest("medusa.scheduler.job.quote", z.object({ owner: z.string().optional(), spec: JobSpec }), JobQuote),
   getJob: defineRequest("medusa.scheduler.job.get", OwnedJob, JobStatus),
-  listJobs: defineRequest("medusa.scheduler.job.list", Owned.extend({ limit: z.number().int().min(1).max(1000).default(100) }), z.object({ jobs: z.array(JobStatus) })),
+  listJobs: defineRequest("medusa.scheduler.job.list", Owned.extend({ limit: z.number().int().min(1).max(1000).default(100), before: z.string().optional() }), JobsPage),
   cancelJob: defineRequest("medusa.scheduler.job.cancel", OwnedJob, JobStatus),
   jobResults: defineRequest(
     "medusa.scheduler.job.results",

@@ -72,7 +72,7 @@ export class FakeServices {
     on("createJob", ({ owner, spec }) => this.addJob(owner, { spec }).status);
     on("quoteJob", () => ({ chunks: 4, exact: true, reduce: false, replicas: 1, pricePerChunk: 1, worstCase: 4, held: 4 }));
     on("getJob", ({ owner, jobId }) => this.job(owner, jobId).status);
-    on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status) }));
+    on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status), next: null }));
     on("cancelJob", ({ owner, jobId }) => {
       const job = this.job(owner, jobId);
       job.status = { ...job.status, state: "cancelled" };

@@ -9,7 +9,16 @@ export function serveJobHandlers(ctx: SchedulerContext): Served[] {
   return [
     serve(bus, subjects.quoteJob, ({ owner, spec }) => quoteJob(spec, owner, ctx.blobs, ctx.defaultPrice), { queue }),
     serve(bus, subjects.getJob, async ({ jobId, owner }) => jobStatus(await ctx.ownedJob(jobId, owner)), { queue }),
-    serve(bus, subjects.listJobs, async ({ owner, limit }) => ({ jobs: (await store.listJobs(owner, limit)).map(jobStatus) }), { queue }),
+    serve(bus, subjects.listJobs, async ({ owner, limit, before }) => {
+      if (before !== undefined) {
+        const from = await store.getJob(before);
+        if (!from || from.owner !== owner) throw new MedusaError("invalid_field", `before: ${before} is not one of your jobs`, { issues: [{ field: "before", message: `${before} is not one of your jobs` }] });
+      }
+      // One more than asked for says whether a next page exists.
+      const jobs = await store.listJobs(owner, limit + 1, before);
+      const page = jobs.slice(0, limit);
+      return { jobs: page.map(jobStatus), next: jobs.length > limit ? page.at(-1)!.id : null };
+    }, { queue }),
     serve(bus, subjects.cancelJob, async ({ jobId, owner }) => {
       await ctx.ownedJob(jobId, owner);
       ctx.publish(await store.cancelJob(jobId, now()));

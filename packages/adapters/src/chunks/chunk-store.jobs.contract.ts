@@ -28,6 +28,26 @@ export function jobsAndLeasesContract(t: ContractContext): void {
       expect((await t.store.listJobs("acct_L", 2)).map((j) => j.id)).toEqual([b.id, c.id]);
       expect(await t.store.listJobs("acct_nobody", 10)).toEqual([]);
     });
+
+    test("listJobs pages on from a job: `before` gives the owner's jobs older than it, ties broken by id", async () => {
+      const ids = [];
+      for (const at of [1, 2, 2, 2, 3]) ids.push((await t.newJob({ owner: "acct_P", createdAt: T0 + at })).id);
+      await t.newJob({ owner: "acct_Q", createdAt: T0 + 2 });
+      const all = (await t.store.listJobs("acct_P", 10)).map((j) => j.id);
+      expect(all).toHaveLength(5);
+      const pages: string[][] = [];
+      let before: string | undefined;
+      for (let n = 0; n < 10; n++) {
+        const page = (await t.store.listJobs("acct_P", 2, before)).map((j) => j.id);
+        if (page.length === 0) break;
+        pages.push(page);
+        before = page.at(-1);
+      }
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(pages.flat()).toEqual(all);
+      expect(await t.store.listJobs("acct_P", 10, "job_missing")).toEqual([]);
+      expect(await t.store.listJobs("acct_Q", 10, ids[0])).toEqual([]);
+    });
   });
 
   describe("addChunks", () => {

@@ -108,9 +108,16 @@ export class RedisChunkStore implements ChunkStore {
     return Object.keys(hash).length === 0 ? null : recordFromHash(hash);
   }
 
-  async listJobs(owner: string, limit: number): Promise<JobRecord[]> {
+  async listJobs(owner: string, limit: number, before?: string): Promise<JobRecord[]> {
     if (limit <= 0) return [];
-    const ids = await this.redis.zrevrange(this.keys.ownerJobs(owner), 0, limit - 1);
+    // The zset orders equal createdAt scores by id, as the SQLite store does; ranks count from the newest.
+    let from = 0;
+    if (before !== undefined) {
+      const rank = await this.redis.zrevrank(this.keys.ownerJobs(owner), before);
+      if (rank === null) return [];
+      from = rank + 1;
+    }
+    const ids = await this.redis.zrevrange(this.keys.ownerJobs(owner), from, from + limit - 1);
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.job(id));
     const replies = (await pipeline.exec()) ?? [];

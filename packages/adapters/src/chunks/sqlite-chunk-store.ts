@@ -58,8 +58,16 @@ export class SqliteChunkStore implements ChunkStore {
     return row ? recordFromRow(row) : null;
   }
 
-  async listJobs(owner: string, limit: number): Promise<JobRecord[]> {
-    const rows = this.parts.sql("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT ?").all(owner, Math.max(0, limit)) as JobRow[];
+  async listJobs(owner: string, limit: number, before?: string): Promise<JobRecord[]> {
+    const rows = (
+      before === undefined
+        ? this.parts.sql("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT ?").all(owner, Math.max(0, limit))
+        : this.parts.sql(
+            `SELECT * FROM jobs WHERE owner = ?
+               AND (created_at, id) < (SELECT created_at, id FROM jobs WHERE id = ? AND owner = ?)
+             ORDER BY created_at DESC, id DESC LIMIT ?`,
+          ).all(owner, before, owner, Math.max(0, limit))
+    ) as JobRow[];
     return rows.map(recordFromRow);
   }
 

@@ -112,8 +112,13 @@ export interface ChunkStore {
   /** Stores a new job (state queued, no chunks, unsealed). */
   createJob(job: JobRecord, now: number): Promise<Transition>;
   getJob(jobId: string): Promise<JobRecord | null>;
-  /** The owner's jobs, newest first. */
-  listJobs(owner: string, limit: number): Promise<JobRecord[]>;
+  /**
+   * The owner's jobs, newest first (by createdAt, then id, both descending),
+   * up to `limit`; with `before`, only those after that job in this order, so
+   * a page's last id fetches the next page. A `before` that is not one of the
+   * owner's jobs gives none.
+   */
+  listJobs(owner: string, limit: number, before?: string): Promise<JobRecord[]>;
   /** Appends chunks in index order (index = chunks.total so far). False when the job is final: stop splitting. */
   addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }>;
   /** No more chunks will come; `items` is the job's item count. */

@@ -18,7 +18,7 @@ export interface JobRoutesDeps {
   streams: Set<JobEventStream>;
 }
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
 const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
 function missingFile(field: string, path: string) {
@@ -55,8 +55,8 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.createJob, { owner, spec }), 202);
     })
     .get("/", async (c) => {
-      const { limit } = parseOrThrow(ListQuery, c.req.query(), "query");
-      return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit }));
+      const { limit, before } = parseOrThrow(ListQuery, c.req.query(), "query");
+      return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit, before }));
     })
     .get("/:id", async (c) => c.json(await call(bus, subjects.getJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
     .post("/:id/cancel", async (c) => c.json(await call(bus, subjects.cancelJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
