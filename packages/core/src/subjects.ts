@@ -48,7 +48,17 @@ export const subjects = {
   jobResults: defineRequest(
     "medusa.scheduler.job.results",
     OwnedJob.extend({ from: z.number().int().min(0), limit: z.number().int().min(1).max(10_000) }),
-    z.object({ state: z.string(), hasReduce: z.boolean(), total: z.number().int(), chunks: z.array(z.object({ index: z.number().int(), results: z.string() })), reduce: z.string().nullable() }),
+    z.object({
+      state: z.string(),
+      hasReduce: z.boolean(),
+      /** Map chunks the job has (so far, while it is split). */
+      total: z.number().int(),
+      /** The done map chunks among [from, from + limit), in index order. */
+      chunks: z.array(z.object({ index: z.number().int(), results: z.string() })),
+      reduce: z.string().nullable(),
+      /** Why the job failed, when it did. */
+      error: z.string().optional(),
+    }),
   ),
   jobEvents: defineRequest("medusa.scheduler.job.events", OwnedJob.extend({ after: z.number().int().min(0) }), z.object({ events: z.array(JobEvent) })),
   /** For gateways: the program to hand a node before its first chunk of a job (WASI bytes inline). */

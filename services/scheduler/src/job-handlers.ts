@@ -28,7 +28,8 @@ export function serveJobHandlers(ctx: SchedulerContext): Served[] {
       const job = await ctx.ownedJob(jobId, owner);
       const chunks = await store.readResults(jobId, from, limit);
       const reduce = job.hasReduce ? await store.readReduceResult(jobId) : null;
-      return { state: job.state, hasReduce: job.hasReduce, total: job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0), chunks, reduce };
+      const total = job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0);
+      return { state: job.state, hasReduce: job.hasReduce, total, chunks, reduce, ...(job.error === undefined ? {} : { error: job.error }) };
     }, { queue }),
     serve(bus, subjects.jobEvents, async ({ jobId, owner, after }) => {
       await ctx.ownedJob(jobId, owner);

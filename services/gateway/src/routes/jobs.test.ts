@@ -162,6 +162,18 @@ describe("GET /v1/jobs/:id/results", () => {
     expect(await res.json()).toEqual({ sum: 3 });
   });
 
+  test("a failed job gives what finished, in input order, and one line naming the job's error for each chunk that did not", async () => {
+    // Two pages of chunks, and a whole page (500..999) with nothing finished in it.
+    const results: Array<unknown[] | null> = Array.from({ length: 1100 }, (_, c) => (c === 1 || (c >= 500 && c < 1000) ? null : [c]));
+    const error = "chunk 1 failed 3 times: item 3: ZeroDivisionError";
+    const job = t.fakes.addJob(ALICE.id, { state: "failed", results, reduce: 0, error });
+    const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+    const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toEqual(results.map((r, c) => (r === null ? { error, chunk: c } : c)));
+  });
+
   test("a job that is not done is 409 naming its state", async () => {
     const job = t.fakes.addJob(ALICE.id, { state: "running" });
     const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
@@ -170,5 +182,6 @@ describe("GET /v1/jobs/:id/results", () => {
     expect(error.code).toBe("conflict");
     expect(error.message).toContain("running");
     expect(error.details).toEqual({ state: "running" });
+    expect(error.message).toBe("job is running: its results can be read once it is done");
   });
 });
