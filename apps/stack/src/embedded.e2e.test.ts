@@ -152,5 +152,7 @@ describe("embedded stack, end to end", () => {
     const foreign = await carol.jobs({ before: alices.id }).catch((e: unknown) => e);
     expect(foreign).toMatchObject({ status: 400, code: "invalid_field" });
     expect((foreign as ApiError).message).toContain("before: ");
+    // Nothing left running for the stack to wait on when it stops.
+    for (const id of [...made, alices.id]) await (id === alices.id ? alice : carol).cancel(id);
   }, 60_000);
 });
