@@ -23,7 +23,7 @@ async function cycle(store: ChunkStore) {
   const job = jobRecord({ timeoutMs: 60_000 });
   const now = Date.now();
   await store.createJob(job, now);
-  for (let i = 0; i < n; i += 500) await store.addChunks(job.id, chunksOf(Math.min(500, n - i), 1), now);
+  for (let i = 0; i < n; i += 500) await store.addChunks(job.id, chunksOf(Math.min(500, n - i), 1));
   await store.sealJob(job.id, n, now);
   const lease: number[] = [];
   const complete: number[] = [];

@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BUN_TARGET, buildFile, hostPlatform, PLATFORMS, type Platform } from "./targets.ts";
 import { describeVersion } from "./version.ts";
+import { errorMessage } from "@medusa/core";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const ENTRY = join(ROOT, "node/src/main.ts");
@@ -110,7 +111,7 @@ if (import.meta.main) {
     await buildNode({ outDir: values.outdir!, platforms, naming, version, log: console.log });
     if (naming === "release") console.log(`wrote ${join(values.outdir!, "SHA256SUMS")} and VERSION`);
   } catch (err) {
-    console.error(`build:node: ${err instanceof Error ? err.message : err}`);
+    console.error(`build:node: ${errorMessage(err)}`);
     process.exit(1);
   }
 }

@@ -1,4 +1,4 @@
-import { ActivatedNode, ErrorBody } from "@medusa/core";
+import { ActivatedNode, ErrorBody, errorMessage } from "@medusa/core";
 import { z } from "zod";
 import type { NodeCredentials } from "./credentials.ts";
 
@@ -25,7 +25,7 @@ export async function activateWithCode(gateway: string, code: string, fetchImpl:
   try {
     res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }), signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    throw new ActivationFailed(`cannot reach ${gateway}: ${err instanceof Error ? err.message : String(err)}`, "gateway");
+    throw new ActivationFailed(`cannot reach ${gateway}: ${errorMessage(err)}`, "gateway");
   }
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {

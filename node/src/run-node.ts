@@ -6,6 +6,7 @@ import { waitForActivation } from "./ui/activation-ui.ts";
 import { openLocalUi, type LocalUi } from "./ui/server.ts";
 import { defaultSettingsPath } from "./ui/settings.ts";
 import { startVolunteer, type Volunteer } from "./ui/volunteer.ts";
+import { errorMessage } from "@medusa/core";
 
 /**
  * `medusa-node` as a volunteer runs it: find the token (flag, env, saved by
@@ -28,7 +29,7 @@ export async function runNode(cli: CliOptions, log: (line: string) => void = con
     try {
       ui = openLocalUi({ port: cli.uiPort! });
     } catch (err) {
-      fail(`medusa-node: this node has no token yet and its local UI cannot open on port ${cli.uiPort} (${err instanceof Error ? err.message : err}); run medusa-node activate CODE --gateway URL, or pick another --ui-port`);
+      fail(`medusa-node: this node has no token yet and its local UI cannot open on port ${cli.uiPort} (${errorMessage(err)}); run medusa-node activate CODE --gateway URL, or pick another --ui-port`);
       return null;
     }
     const credentials = await waitForActivation(ui, { ...(found.gateway ? { gateway: found.gateway } : {}), file, log });
@@ -47,7 +48,7 @@ export async function activateCommand(cmd: { code: string; gateway: string; sett
     log("start the node with: medusa-node");
     return 0;
   } catch (err) {
-    fail(`medusa-node activate: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`medusa-node activate: ${errorMessage(err)}`);
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { Account, CreatedAccount, JobEvent, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
+import { Account, CreatedAccount, JobEvent, JobQuote, JobsPage, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
 import { SessionSocket } from "./session-client.ts";
 import type { z } from "zod";
 
@@ -58,8 +58,17 @@ export class MedusaClient {
   upload(path: string, body: RequestInit["body"]) {
     return this.request("PUT", `/v1/files/${path}`, body, true).then((r) => r.json());
   }
+  /** What submitting `spec` would cost; moves nothing. */
+  quote(spec: z.input<typeof JobSpec>) {
+    return this.json(JobQuote, "POST", "/v1/jobs/quote", spec);
+  }
   submit(spec: z.input<typeof JobSpec>) {
     return this.json(JobStatus, "POST", "/v1/jobs", spec);
+  }
+  /** A page of the caller's jobs, newest first; pass `next` as `before` for the following page. */
+  jobs(query: { limit?: number; before?: string } = {}) {
+    const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
+    return this.json(JobsPage, "GET", `/v1/jobs${params.size ? `?${params}` : ""}`);
   }
   job(id: string) {
     return this.json(JobStatus, "GET", `/v1/jobs/${id}`);

@@ -45,6 +45,25 @@ describe("credits over the API", () => {
     expect(await (await anon.request("GET", "/v1/pricing")).json()).toEqual({ pricePerChunk: 2, starterCredits: 500 });
   });
 
+  test("POST /v1/jobs/quote answers what submitting holds, for anyone, and moves nothing", async () => {
+    const consumer = anon.withKey((await anon.signUp("quinn@example.com", "quinn-password")).apiKey);
+    const spec = { program: { runtime: "python" as const, source: "def map(x):\n    return x\n\ndef reduce(rs):\n    return sum(rs)\n" }, input: { range: { start: 0, stop: 50 } }, chunkSize: 10, replicas: "auto" as const };
+    const quoted = await anon.quote(spec);
+    expect(quoted).toEqual({ chunks: 6, exact: true, reduce: true, replicas: 2, pricePerChunk: 2, worstCase: 24, held: 24 });
+    expect(await consumer.quote(spec)).toEqual(quoted);
+    expect((await consumer.me()).credits).toEqual({ available: 500, held: 0 });
+    const job = await consumer.submit(spec);
+    expect((await consumer.me()).credits.held).toBe(quoted.held);
+    await consumer.cancel(job.id);
+    const refused = await anon.quote({ ...spec, maxCredits: 23 });
+    const submitted = await refusal(consumer.submit({ ...spec, maxCredits: 23 }));
+    expect(submitted.status).toBe(402);
+    expect(submitted.message).toEndWith(refused.refused!);
+    await consumer.upload("in.txt", "1\n2\n3\n");
+    expect(await consumer.quote({ ...spec, input: { file: "in.txt" } })).toMatchObject({ chunks: 2, exact: false, worstCase: 8 });
+    expect((await refusal(anon.quote({ ...spec, input: { file: "in.txt" } }))).status).toBe(401);
+  }, 30_000);
+
   test("after a job, the consumer's and the node owner's GET /v1/me add up exactly", async () => {
     const consumer = anon.withKey((await anon.signUp("ada@example.com", "ada-password")).apiKey);
     const before = await settled(operator);

@@ -37,17 +37,23 @@ try {
   const me = client.withKey(account.apiKey);
   console.log(`Signed up ${account.email} (${account.credits} starter credits).`);
 
-  const job = await me.submit({
+  const spec = {
     name: "collatz-demo",
-    program: { runtime: "python", source: DEMO_PROGRAM },
+    program: { runtime: "python" as const, source: DEMO_PROGRAM },
     input: { range: { start: 1, stop: 5001 } },
     chunkSize: 100,
-  });
-  console.log(`Submitted job ${job.id}: Collatz steps for 1..5000 in chunks of 100.`);
+  };
+  const quote = await me.quote(spec);
+  const job = await me.submit(spec);
+  const maps = quote.chunks - (quote.reduce ? 1 : 0);
+  console.log(
+    `Submitted job ${job.id}: Collatz steps for 1..5000 in ${maps} map chunks of 100 and ${quote.reduce ? "1 reduce chunk" : "no reduce"}: ` +
+      `${quote.chunks} chunks, each paid ${quote.pricePerChunk} per replica, so at most ${quote.worstCase} credits.`,
+  );
 
   const progress = new ProgressLine();
   const final = await me.follow(job.id, (e) => {
-    if ("chunks" in e) progress.update(e.chunks, 5000);
+    if ("chunks" in e) progress.update(e.chunks, 5000, "sealed" in e ? e.sealed : undefined);
   });
   progress.finish();
   if (final.state !== "done") throw new Error(`job ended ${final.state}: ${final.error ?? "no error given"}`);

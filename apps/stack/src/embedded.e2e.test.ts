@@ -66,9 +66,18 @@ describe("embedded stack, end to end", () => {
     expect(status.state).toBe("failed");
     expect(status.error).toContain("ZeroDivisionError");
     expect(status.error).toContain("item 7");
-    const err = await alice.resultText(job.id).catch((e) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(409);
+    // What finished is served in input order; each chunk that did not is one line naming the job's error.
+    const lines = await alice.results(job.id);
+    const marker = (chunk: number) => ({ error: status.error, chunk });
+    const expected: unknown[] = [];
+    for (let chunk = 0, at = 0; chunk < 4; chunk++) {
+      const values = Array.from({ length: 5 }, (_, i) => Math.floor(10 / (chunk * 5 + i - 7)));
+      const finished = chunk !== 1 && JSON.stringify(lines.slice(at, at + 5)) === JSON.stringify(values);
+      expected.push(...(finished ? values : [marker(chunk)]));
+      at += finished ? 5 : 1;
+    }
+    expect(lines).toEqual(expected);
+    expect(lines).toContainEqual(marker(1));
   }, 60_000);
 
   test("a program that does not compile fails its job on the first attempt, naming the line", async () => {
@@ -130,5 +139,29 @@ describe("embedded stack, end to end", () => {
     const later = await alice.job(job.id);
     expect(later.state).toBe("cancelled");
     expect(later.chunks.done).toBeLessThan(later.chunks.total || 200);
+  }, 60_000);
+
+  test("GET /v1/jobs pages newest first with limit, before and next, past any cap on one page", async () => {
+    const carol = new MedusaClient(stack.url).withKey((await new MedusaClient(stack.url).signUp("carol@example.com", "carol-password")).apiKey);
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await carol.submit({ name: `j${i}`, program: python("def map(x):\n    return x\n"), input: { items: [i] } })).id);
+    const seen: string[] = [];
+    let page = await carol.jobs({ limit: 2 });
+    const sizes = [page.jobs.length];
+    seen.push(...page.jobs.map((j) => j.id));
+    while (page.next) {
+      page = await carol.jobs({ limit: 2, before: page.next });
+      sizes.push(page.jobs.length);
+      seen.push(...page.jobs.map((j) => j.id));
+    }
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(seen).toEqual([...made].reverse());
+    expect((await carol.jobs()).next).toBeNull();
+    const alices = await alice.submit({ program: python("def map(x):\n    return x\n"), input: { items: [1] } });
+    const foreign = await carol.jobs({ before: alices.id }).catch((e: unknown) => e);
+    expect(foreign).toMatchObject({ status: 400, code: "invalid_field" });
+    expect((foreign as ApiError).message).toContain("before: ");
+    // Nothing left running for the stack to wait on when it stops.
+    for (const id of [...made, alices.id]) await (id === alices.id ? alice : carol).cancel(id);
   }, 60_000);
 });

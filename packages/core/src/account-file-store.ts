@@ -1,6 +1,5 @@
-import { accountFileKey, filesPrefix } from "./account-files.ts";
 import { MedusaError } from "./errors.ts";
-import { checkFilePath } from "./file-path.ts";
+import { accountFileKey, checkFilePath, filesPrefix } from "./input/account-files.ts";
 import type { FileBlobStore, StagedUpload } from "./ports/blob-uploads.ts";
 
 export interface AccountFile {

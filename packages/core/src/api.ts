@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ActivationCodeInput } from "./activation-code.ts";
+import { JobInput } from "./input/job-input.ts";
 import { limits } from "./limits.ts";
 import { Program } from "./program.ts";
 
@@ -21,28 +22,6 @@ export const CreatedAccount = z.object({ id: z.string(), email: z.string(), apiK
 export type CreatedAccount = z.infer<typeof CreatedAccount>;
 export const LoginToken = z.object({ token: z.string(), expiresAt: z.string() });
 export type LoginToken = z.infer<typeof LoginToken>;
-
-export const RangeInput = z
-  .object({
-    start: z.number().int().default(0),
-    stop: z.number().int(),
-    step: z.number().int().refine((s) => s !== 0, "step must not be 0").default(1),
-  })
-  .refine((r) => rangeLength(r) <= limits.rangeItems, `range has more than ${limits.rangeItems} items`);
-export function rangeLength(r: { start: number; stop: number; step: number }): number {
-  const n = Math.ceil((r.stop - r.start) / r.step);
-  return Math.max(0, n);
-}
-
-export const FileFormat = z.enum(["lines", "jsonl", "json"]);
-export type FileFormat = z.infer<typeof FileFormat>;
-
-export const JobInput = z.union([
-  z.object({ file: z.string().min(1), format: FileFormat.default("lines") }).strict(),
-  z.object({ items: z.array(z.unknown()).max(limits.inlineItems) }).strict(),
-  z.object({ range: RangeInput }).strict(),
-]);
-export type JobInput = z.infer<typeof JobInput>;
 
 /**
  * How many distinct nodes run each chunk: 1–5, or "auto" (adaptive
@@ -111,8 +90,35 @@ export const JobStatus = z.object({
 });
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/** A page of `GET /v1/jobs`, newest first; `next` is the `before` of the following page, null after the last. */
+export const JobsPage = z.object({ jobs: z.array(JobStatus), next: z.string().nullable() });
+export type JobsPage = z.infer<typeof JobsPage>;
+
 export const Pricing = z.object({ pricePerChunk: z.number().int(), starterCredits: z.number().int() });
 export type Pricing = z.infer<typeof Pricing>;
+
+/**
+ * What a job would cost (`POST /v1/jobs/quote`), priced by the scheduler as
+ * it prices a job it accepts: the worst case is chunks × replicas × price,
+ * and the escrow holds the worst case capped at maxCredits.
+ */
+export const JobQuote = z.object({
+  /** Map chunks, plus the reduce chunk when the program defines `reduce`. For a file input, an upper bound from its size. */
+  chunks: z.number().int(),
+  /** False when `chunks` is an upper bound (a file is bounded before it is read). */
+  exact: z.boolean(),
+  /** Whether `chunks` counts a reduce chunk. */
+  reduce: z.boolean(),
+  /** Replicas paid for per chunk: `"auto"` counts as 2. */
+  replicas: z.number().int(),
+  pricePerChunk: z.number().int(),
+  worstCase: z.number().int(),
+  /** What submitting would move into the job's escrow. */
+  held: z.number().int(),
+  /** Why submitting would be refused (402) because of maxCredits; absent when it would not be. */
+  refused: z.string().optional(),
+});
+export type JobQuote = z.infer<typeof JobQuote>;
 
 export const RegisterNodeBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const RegisteredNode = z.object({ nodeId: z.string(), nodeToken: z.string() });

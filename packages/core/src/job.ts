@@ -1,21 +1,8 @@
 import { z } from "zod";
-import { ChunkCounts, FileFormat, JobState, Replicas } from "./api.ts";
+import { ChunkCounts, JobState, Replicas } from "./api.ts";
+import { ChunkInput } from "./input/chunk-input.ts";
 import { limits } from "./limits.ts";
 import { Program, Task } from "./program.ts";
-
-/** What one chunk runs over. `blob` chunks live in the blob store (large file chunks). */
-export const ChunkInput = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("items"), items: z.array(z.unknown()) }),
-  z.object({ kind: z.literal("range"), start: z.number().int(), stop: z.number().int(), step: z.number().int() }),
-  z.object({ kind: z.literal("blob"), key: z.string(), format: FileFormat }),
-  /** The reduce chunk: its items are all map results, in input order. */
-  z.object({ kind: z.literal("results") }),
-]);
-export type ChunkInput = z.infer<typeof ChunkInput>;
-
-/** A chunk as the splitter hands it to the scheduler: `offset` is its first item's index in the job. */
-export const NewChunk = z.object({ offset: z.number().int().min(0), count: z.number().int().min(0), input: ChunkInput });
-export type NewChunk = z.infer<typeof NewChunk>;
 
 export const JobRecord = z.object({
   id: z.string(),

@@ -46,7 +46,17 @@ export const Settlement = z.discriminatedUnion("kind", [
 ]);
 export type Settlement = z.infer<typeof Settlement>;
 
+/**
+ * Every settlement's idempotency key is built here and nowhere else. The
+ * Redis chunk store's scripts record payouts and refunds inside Lua, so they
+ * carry twins of `payoutKey` and `refundKey` (LUA_KEYS in
+ * packages/adapters/src/chunks/redis-keys.ts), and a test holds both to the
+ * same keys. A session settles through the same escrow, its id standing in
+ * for a job's.
+ */
 export const payoutKey = (jobId: string, index: number, nodeId: string) => `payout:${jobId}:${index}:${nodeId}`;
+/** A session's partition answered a round: paid once per round, partition and node. */
+export const roundPayoutKey = (sessionId: string, round: number, partition: number, nodeId: string) => `payout:${sessionId}:${round}:${partition}:${nodeId}`;
 export const refundKey = (jobId: string) => `refund:${jobId}`;
 export const holdKey = (jobId: string) => `hold:${jobId}`;
 export const starterGrantKey = (accountId: string) => `grant:starter:${accountId}`;

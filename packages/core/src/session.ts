@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobInput } from "./api.ts";
+import { JobInput } from "./input/job-input.ts";
 import { limits } from "./limits.ts";
 import { PythonProgram } from "./program.ts";
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { Account, ActivatedNode, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeActivation, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
-import { ChunkError, ChunkLease, ChunkRef, JobEvent, NewChunk } from "./job.ts";
+import { Account, ActivatedNode, CreatedAccount, CreateAccountBody, JobQuote, JobsPage, JobSpec, JobStatus, LoginBody, LoginToken, NodeActivation, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
+import { NewChunk } from "./input/chunk-input.ts";
+import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
@@ -45,13 +46,25 @@ export const subjects = {
 
   // scheduler: jobs
   createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec }), JobStatus),
+  /** What createJob would hold for `spec`, moving nothing; without an owner, only inputs that name no file. */
+  quoteJob: defineRequest("scheduler.job.quote", z.object({ owner: z.string().optional(), spec: JobSpec }), JobQuote),
   getJob: defineRequest("scheduler.job.get", OwnedJob, JobStatus),
-  listJobs: defineRequest("scheduler.job.list", Owned.extend({ limit: z.number().int().min(1).max(1000).default(100) }), z.object({ jobs: z.array(JobStatus) })),
+  listJobs: defineRequest("scheduler.job.list", Owned.extend({ limit: z.number().int().min(1).max(1000).default(100), before: z.string().optional() }), JobsPage),
   cancelJob: defineRequest("scheduler.job.cancel", OwnedJob, JobStatus),
   jobResults: defineRequest(
     "scheduler.job.results",
     OwnedJob.extend({ from: z.number().int().min(0), limit: z.number().int().min(1).max(10_000) }),
-    z.object({ state: z.string(), hasReduce: z.boolean(), total: z.number().int(), chunks: z.array(z.object({ index: z.number().int(), results: z.string() })), reduce: z.string().nullable() }),
+    z.object({
+      state: z.string(),
+      hasReduce: z.boolean(),
+      /** Map chunks the job has (so far, while it is split). */
+      total: z.number().int(),
+      /** The done map chunks among [from, from + limit), in index order. */
+      chunks: z.array(z.object({ index: z.number().int(), results: z.string() })),
+      reduce: z.string().nullable(),
+      /** Why the job failed, when it did. */
+      error: z.string().optional(),
+    }),
   ),
   jobEvents: defineRequest("scheduler.job.events", OwnedJob.extend({ after: z.number().int().min(0) }), z.object({ events: z.array(JobEvent) })),
   pricing: defineRequest("scheduler.pricing.get", z.object({}), z.object({ pricePerChunk: z.number().int() })),

@@ -31,7 +31,8 @@ interface FakeJob {
   spec: JobSpec;
   hasReduce: boolean;
   reduce: string | null;
-  results: string[];
+  /** Each chunk's stored results; null for a chunk that did not finish. */
+  results: Array<string | null>;
   events: JobEvent[];
 }
 
@@ -82,8 +83,9 @@ export class FakeServices {
       nodes: ownerId === NODE.owner ? [{ nodeId: NODE.id, name: "laptop", chunksDone: 7, creditsEarned: 3.5, createdAt: "2025-01-01T00:00:00.000Z" }] : [],
     }));
     on("createJob", ({ owner, spec }) => this.addJob(owner, { spec }).status);
+    on("quoteJob", () => ({ chunks: 4, exact: true, reduce: false, replicas: 1, pricePerChunk: 1, worstCase: 4, held: 4 }));
     on("getJob", ({ owner, jobId }) => this.job(owner, jobId).status);
-    on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status) }));
+    on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status), next: null }));
     on("cancelJob", ({ owner, jobId }) => {
       const job = this.job(owner, jobId);
       job.status = { ...job.status, state: "cancelled" };
@@ -91,8 +93,8 @@ export class FakeServices {
     });
     on("jobResults", ({ owner, jobId, from, limit }) => {
       const job = this.job(owner, jobId);
-      const chunks = job.results.map((results, index) => ({ index, results })).slice(from, from + limit);
-      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce };
+      const chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
+      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
     });
     on("jobEvents", ({ owner, jobId, after }) => {
       const job = this.job(owner, jobId);
@@ -111,7 +113,7 @@ export class FakeServices {
     on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2 }])) }));
   }
 
-  addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: unknown[][]; reduce?: unknown; events?: JobEvent[] } = {}): FakeJob {
+  addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: Array<unknown[] | null>; reduce?: unknown; events?: JobEvent[]; error?: string } = {}): FakeJob {
     const id = `job_${++this.nextJob}`;
     const spec = opts.spec ?? ({ name: "job", program: { runtime: "python", source: "def map(x):\n  return x\n" }, input: { items: [] }, chunkSize: 1, replicas: 1, timeoutMs: 5000, maxAttempts: 3 } as JobSpec);
     const job: FakeJob = {
@@ -119,7 +121,7 @@ export class FakeServices {
       spec,
       hasReduce: opts.reduce !== undefined,
       reduce: opts.reduce === undefined ? null : JSON.stringify(opts.reduce),
-      results: (opts.results ?? []).map((r) => JSON.stringify(r)),
+      results: (opts.results ?? []).map((r) => (r === null ? null : JSON.stringify(r))),
       events: opts.events ?? [],
       status: {
         id,
@@ -130,6 +132,7 @@ export class FakeServices {
         items: 0,
         credits: { held: 0, spent: 0 },
         createdAt: new Date().toISOString(),
+        ...(opts.error ? { error: opts.error } : {}),
       },
     };
     this.jobs.set(id, job);

@@ -1,6 +1,6 @@
 import { createSecureContext } from "node:tls";
 import { FtpSrv } from "ftp-srv";
-import { AccountFiles, call, subjects, type Bus, type FileBlobStore } from "@medusa/core";
+import { AccountFiles, call, subjects, type Bus, type FileBlobStore, errorMessage } from "@medusa/core";
 import { AccountFileSystem } from "./account-fs.ts";
 import "./ftp-commands.ts";
 import { advertisedAddress } from "./passive.ts";
@@ -93,7 +93,7 @@ export async function startFtp(deps: FtpDeps): Promise<FtpService> {
       try {
         ({ accountId } = await call(deps.bus, subjects.verifyCredentials, { email: username, secret: password }));
       } catch (err) {
-        log(`cannot check the login of ${username}: ${err instanceof Error ? err.message : String(err)}`);
+        log(`cannot check the login of ${username}: ${errorMessage(err)}`);
         return reject(new Error("logins cannot be checked right now; try again shortly"));
       }
       if (!accountId) {

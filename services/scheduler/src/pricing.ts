@@ -1,49 +1,41 @@
-import { accountFileKey, MedusaError, rangeLength, replicasBudgeted, type BlobStore, type JobSpec } from "@medusa/core";
+import { chunkCount, definesReduce, MedusaError, measureInput, replicasBudgeted, type BlobStore, type JobQuote, type JobRecord, type JobSpec } from "@medusa/core";
 
 /**
- * What a job may cost, decided before anything runs. Each accepted result
- * pays its node `price`; a job of C chunks run on R replicas costs at most
- * C × R × price ("auto" counts as R = 2; a chunk pays at most its quorum's
- * agreeing nodes, and quorum ≤ R). For a range or inline items C is known exactly; for a file
- * it is bounded from the file's size (a line is at least one byte, a JSON
- * item at least two with its separator), and `maxChunks` then caps how many
- * chunks the splitter may produce on the budget held.
+ * What a job may cost, decided once, before anything runs, for a quote and
+ * for the escrow of a job submitted alike. Each accepted result pays its node
+ * `price`; a job of C chunks run on R replicas costs at most C × R × price
+ * ("auto" counts as R = 2; a chunk pays at most its quorum's agreeing nodes,
+ * and quorum ≤ R). C counts the reduce chunk. For a range or inline items C
+ * is exact; for a file it is bounded from the file's size (see the input
+ * module's file formats), so the escrow holds at most `maxCredits` and a file
+ * that turns out longer than that pays for fails before the extra chunks run.
  */
-export interface Quote {
-  price: number;
-  /** Exact chunk count, or the file's upper bound. */
-  chunks: number;
-  exact: boolean;
-  /** The credits moved into escrow at submission. */
-  held: number;
-  /** Chunks (map and reduce) the held credits pay for. */
-  maxChunks: number;
-}
-
-export async function quote(spec: JobSpec, owner: string, hasReduce: boolean, blobs: BlobStore, defaultPrice: number): Promise<Quote> {
+export async function quoteJob(spec: JobSpec, owner: string | undefined, blobs: BlobStore, defaultPrice: number): Promise<JobQuote> {
+  if ("file" in spec.input && owner === undefined) throw new MedusaError("unauthorized", "input.file: a file input names one of your files: send your credentials to price it");
   const price = spec.pricePerChunk ?? defaultPrice;
-  const { items, exact } = await itemBound(spec, owner, blobs);
-  const chunks = Math.ceil(items / spec.chunkSize) + (hasReduce ? 1 : 0);
+  const reduce = definesReduce(spec.program);
+  const { items, exact } = await measureInput(spec.input, { owner: owner ?? "", blobs });
+  const chunks = chunkCount(items, spec.chunkSize) + (reduce ? 1 : 0);
   const replicas = replicasBudgeted(spec.replicas);
-  const perChunk = price * replicas;
-  const worst = chunks * perChunk;
-  const budget = spec.maxCredits ?? worst;
-  if (exact && worst > budget) {
-    throw new MedusaError(
-      "payment_required",
-      `this job can cost up to ${worst} credits (${chunks} chunks × ${replicas} replicas × ${price} per chunk), more than maxCredits ${budget}`,
-      { field: "maxCredits", worstCase: worst, maxCredits: budget },
-    );
+  const worstCase = chunks * replicas * price;
+  const budget = spec.maxCredits ?? worstCase;
+  const quote: JobQuote = { chunks, exact, reduce, replicas, pricePerChunk: price, worstCase, held: Math.min(worstCase, budget) };
+  if (exact && worstCase > budget) {
+    quote.refused = `this job can cost up to ${worstCase} credits (${chunks} chunks × ${replicas} replicas × ${price} per chunk), more than maxCredits ${budget}`;
   }
-  const held = Math.min(worst, budget);
-  return { price, chunks, exact, held, maxChunks: perChunk === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(held / perChunk) };
+  return quote;
 }
 
-async function itemBound(spec: JobSpec, owner: string, blobs: BlobStore): Promise<{ items: number; exact: boolean }> {
-  const input = spec.input;
-  if ("range" in input) return { items: rangeLength(input.range), exact: true };
-  if ("items" in input) return { items: input.items.length, exact: true };
-  const info = await blobs.stat(accountFileKey(owner, input.file));
-  if (!info) throw new MedusaError("not_found", `input file ${input.file} not found`);
-  return { items: input.format === "lines" ? info.size : Math.floor(info.size / 2) + 1, exact: false };
+/**
+ * Why adding `adding` chunks would take a job past what its escrow pays for,
+ * or null when it would not: a file job whose input turned out longer than
+ * its held credits pay for stops here, before any extra chunk runs.
+ */
+export function overBudget(job: JobRecord, adding: number): string | null {
+  if (job.credits.price === 0) return null;
+  const perChunk = job.credits.price * replicasBudgeted(job.replicas);
+  const maxChunks = Math.floor(job.credits.held / perChunk);
+  const needed = job.chunks.total + adding + (job.hasReduce ? 1 : 0);
+  if (needed <= maxChunks) return null;
+  return `the input has more than ${maxChunks - (job.hasReduce ? 1 : 0)} chunks, more than the ${job.credits.held} credits held pay for at ${perChunk} per chunk; raise maxCredits`;
 }

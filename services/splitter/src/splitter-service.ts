@@ -1,9 +1,9 @@
 import {
-  accountFileKey,
   call,
   createLogger,
   currentRequestId,
   errorFields,
+  inputChunks,
   logServeError,
   MedusaError,
   newRequestId,
@@ -13,16 +13,12 @@ import {
   toLogger,
   type BlobStore,
   type Bus,
-  type JobInput,
   type JobSpec,
   type Logger,
   type LogSink,
   type NewChunk,
   type Served,
 } from "@medusa/core";
-import { splitFile } from "./split-file.ts";
-import { splitItems } from "./split-items.ts";
-import { splitRange } from "./split-range.ts";
 
 export interface SplitterDeps {
   blobs: BlobStore;
@@ -105,7 +101,8 @@ export function serveSplitter(bus: Bus, deps: SplitterDeps, opts: { queue?: stri
 async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, signal: AbortSignal, log: Logger): Promise<void> {
   const { jobId } = request;
   try {
-    const sent = await sendChunks(bus, deps, jobId, await chunksOf(request, deps), signal);
+    const chunks = inputChunks(request.spec.input, { owner: request.owner, blobs: deps.blobs }, { jobId, chunkSize: request.spec.chunkSize, inlineMaxBytes: deps.inlineMaxBytes });
+    const sent = await sendChunks(bus, deps, jobId, chunks, signal);
     if (sent.stopped) return;
     if (signal.aborted) throw signal.reason;
     await call(bus, subjects.sealJob, { jobId, items: sent.items });
@@ -121,16 +118,6 @@ async function splitJob(bus: Bus, deps: SplitterDeps, request: SplitRequest, sig
       log.error("a job whose split failed could not be failed", { jobId, error, ...errorFields(failErr) });
     }
   }
-}
-
-async function chunksOf(request: SplitRequest, deps: SplitterDeps): Promise<AsyncGenerator<NewChunk>> {
-  const input: JobInput = request.spec.input;
-  const { chunkSize } = request.spec;
-  if ("range" in input) return splitRange(input.range, chunkSize);
-  if ("items" in input) return splitItems(input.items, chunkSize);
-  const stream = await deps.blobs.get(accountFileKey(request.owner, input.file));
-  if (!stream) throw new MedusaError("not_found", `input file ${input.file} not found`);
-  return splitFile(stream, { format: input.format, chunkSize, jobId: request.jobId, blobs: deps.blobs, inlineMaxBytes: deps.inlineMaxBytes });
 }
 
 async function sendChunks(

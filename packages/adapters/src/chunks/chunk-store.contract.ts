@@ -5,6 +5,7 @@ import { adaptiveContract } from "./chunk-store.adaptive.contract.ts";
 import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
+import { queuedContract } from "./chunk-store.queued.contract.ts";
 import { replicasContract } from "./chunk-store.replicas.contract.ts";
 import { settlementsContract } from "./chunk-store.settlements.contract.ts";
 
@@ -32,7 +33,7 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
       async newJob(over: Partial<JobRecord> = {}, n = 0, seal = false) {
         const job = jobRecord(over);
         await store.createJob(job, T0);
-        if (n > 0) await store.addChunks(job.id, chunksOf(n), T0);
+        if (n > 0) await store.addChunks(job.id, chunksOf(n));
         if (seal) await store.sealJob(job.id, n * 10, T0);
         return job;
       },
@@ -45,5 +46,6 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     settlementsContract(context);
     replicasContract(context);
     adaptiveContract(context);
+    queuedContract(context);
   });
 }

@@ -28,17 +28,37 @@ export function jobsAndLeasesContract(t: ContractContext): void {
       expect((await t.store.listJobs("acct_L", 2)).map((j) => j.id)).toEqual([b.id, c.id]);
       expect(await t.store.listJobs("acct_nobody", 10)).toEqual([]);
     });
+
+    test("listJobs pages on from a job: `before` gives the owner's jobs older than it, ties broken by id", async () => {
+      const ids = [];
+      for (const at of [1, 2, 2, 2, 3]) ids.push((await t.newJob({ owner: "acct_P", createdAt: T0 + at })).id);
+      await t.newJob({ owner: "acct_Q", createdAt: T0 + 2 });
+      const all = (await t.store.listJobs("acct_P", 10)).map((j) => j.id);
+      expect(all).toHaveLength(5);
+      const pages: string[][] = [];
+      let before: string | undefined;
+      for (let n = 0; n < 10; n++) {
+        const page = (await t.store.listJobs("acct_P", 2, before)).map((j) => j.id);
+        if (page.length === 0) break;
+        pages.push(page);
+        before = page.at(-1);
+      }
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(pages.flat()).toEqual(all);
+      expect(await t.store.listJobs("acct_P", 10, "job_missing")).toEqual([]);
+      expect(await t.store.listJobs("acct_Q", 10, ids[0])).toEqual([]);
+    });
   });
 
   describe("addChunks", () => {
     test("numbers chunks on from chunks.total and appends one progress event per call", async () => {
       const j = await t.newJob();
-      const first = await t.store.addChunks(j.id, [itemsChunk(0, 2), itemsChunk(2, 2)], T0);
+      const first = await t.store.addChunks(j.id, [itemsChunk(0, 2), itemsChunk(2, 2)]);
       expect(first.accepted).toBe(true);
       expect(first.events.map((e) => e.event)).toEqual([
         { id: 2, type: "progress", state: "queued", chunks: { total: 2, done: 0, running: 0, failed: 0 }, sealed: false },
       ]);
-      await t.store.addChunks(j.id, [{ offset: 4, count: 1, input: { kind: "range", start: 4, stop: 5, step: 1 } }], T0);
+      await t.store.addChunks(j.id, [{ offset: 4, count: 1, input: { kind: "range", start: 4, stop: 5, step: 1 } }]);
       expect((await t.job(j.id)).chunks.total).toBe(3);
       const { leases } = await t.store.leaseChunks("n1", 10, T0);
       expect(leases.map((l) => [l.index, l.offset, l.task, l.attempt])).toEqual([[0, 0, "map", 1], [1, 2, "map", 1], [2, 4, "map", 1]]);
@@ -49,21 +69,21 @@ export function jobsAndLeasesContract(t: ContractContext): void {
     test("keeps item values exactly (floats, strings, nested)", async () => {
       const j = await t.newJob();
       const items = [0.1 + 0.2, 1e-300, 12345678901234567890, "a\"b\\c/é", { x: [null, true] }];
-      await t.store.addChunks(j.id, [{ offset: 0, count: items.length, input: { kind: "items", items } }], T0);
+      await t.store.addChunks(j.id, [{ offset: 0, count: items.length, input: { kind: "items", items } }]);
       const { leases } = await t.store.leaseChunks("n1", 1, T0);
       expect(leases[0]!.input).toEqual({ kind: "items", items });
     });
 
     test("a missing job is not_found; a sealed job is a conflict", async () => {
-      expect(await codeOf(t.store.addChunks("job_missing", chunksOf(1), T0))).toBe("not_found");
+      expect(await codeOf(t.store.addChunks("job_missing", chunksOf(1)))).toBe("not_found");
       const j = await t.newJob({}, 1, true);
-      expect(await codeOf(t.store.addChunks(j.id, chunksOf(1), T0))).toBe("conflict");
+      expect(await codeOf(t.store.addChunks(j.id, chunksOf(1)))).toBe("conflict");
     });
 
     test("after cancel returns accepted false and adds nothing", async () => {
       const j = await t.newJob({}, 1);
       await t.store.cancelJob(j.id, T0);
-      expect(await t.store.addChunks(j.id, chunksOf(2), T0)).toEqual({ accepted: false, events: [] });
+      expect(await t.store.addChunks(j.id, chunksOf(2))).toEqual({ accepted: false, events: [], queued: 0 });
       expect((await t.job(j.id)).chunks.total).toBe(1);
     });
   });
@@ -109,7 +129,7 @@ export function jobsAndLeasesContract(t: ContractContext): void {
     test("leases FIFO across jobs, in the order chunks were added", async () => {
       const a = await t.newJob({}, 2);
       const b = await t.newJob({}, 2);
-      await t.store.addChunks(a.id, [itemsChunk(20, 10)], T0);
+      await t.store.addChunks(a.id, [itemsChunk(20, 10)]);
       const first = await t.store.leaseChunks("n1", 3, T0);
       const second = await t.store.leaseChunks("n2", 3, T0);
       expect(refs(first.leases)).toEqual([`${a.id}:0`, `${a.id}:1`, `${b.id}:0`]);

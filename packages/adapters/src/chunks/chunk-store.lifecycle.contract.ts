@@ -43,7 +43,7 @@ export function lifecycleContract(t: ContractContext): void {
         { id: 4, type: "cancelled", chunks: { total: 3, done: 0, running: 0, failed: 0 } },
       ]);
       expect(await t.job(j.id)).toMatchObject({ state: "cancelled", finishedAt: T0 + 2 });
-      expect(await t.store.completeChunk(holderOf(held, "n1"), "[]", T0)).toEqual({ outcome: "job_final", events: [], disagreed: [] });
+      expect(await t.store.completeChunk(holderOf(held, "n1"), "[]", T0)).toEqual({ outcome: "job_final", events: [], disagreed: [], queued: 0 });
       expect((await t.store.failChunk(holderOf(held, "n1"), { message: "x" }, T0)).outcome).toBe("job_final");
       expect(refs((await t.store.leaseChunks("n2", 5, T0)).leases)).toEqual([`${other.id}:0`]);
       expect((await t.store.requeueExpired(T0 + 1_000_000, 10)).events.map((e) => e.jobId)).toEqual([other.id]);
@@ -97,7 +97,7 @@ export function lifecycleContract(t: ContractContext): void {
     try {
       const j = jobRecord();
       await small.createJob(j, T0);
-      for (let i = 0; i < 7; i++) await small.addChunks(j.id, [itemsChunk(i, 1)], T0);
+      for (let i = 0; i < 7; i++) await small.addChunks(j.id, [itemsChunk(i, 1)]);
       expect((await small.readEvents(j.id, 0, 100)).map((e) => e.id)).toEqual([4, 5, 6, 7, 8]);
       expect((await small.readEvents(j.id, 6, 100)).map((e) => e.id)).toEqual([7, 8]);
     } finally {
@@ -107,7 +107,7 @@ export function lifecycleContract(t: ContractContext): void {
 
   test("four nodes leasing concurrently complete each of 200 chunks exactly once", async () => {
     const j = await t.newJob({ maxAttempts: 5 }, 0);
-    for (let i = 0; i < 20; i++) await t.store.addChunks(j.id, chunksOf(10).map((c) => ({ ...c, offset: c.offset + i * 100 })), T0);
+    for (let i = 0; i < 20; i++) await t.store.addChunks(j.id, chunksOf(10).map((c) => ({ ...c, offset: c.offset + i * 100 })));
     await t.store.sealJob(j.id, 2_000, T0);
     const accepted = new Map<number, number>();
     const node = async (nodeId: string) => {

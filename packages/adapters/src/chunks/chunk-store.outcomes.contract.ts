@@ -33,10 +33,10 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const j = await t.newJob({}, 2);
       const { leases } = await t.store.leaseChunks("n1", 1, T0);
       const lease = leases[0]!;
-      const stale = { outcome: "stale" as const, events: [], disagreed: [] };
+      const stale = { outcome: "stale" as const, events: [], disagreed: [], queued: 0 };
       expect(await t.store.completeChunk({ ...holderOf(lease, "n1"), token: "lease_forged" }, "[]", T0)).toEqual(stale);
       expect(await t.store.completeChunk(holderOf(lease, "n2"), "[]", T0)).toEqual(stale);
-      expect(await t.store.failChunk(holderOf(lease, "n2"), { message: "x" }, T0)).toEqual({ outcome: "stale", events: [] });
+      expect(await t.store.failChunk(holderOf(lease, "n2"), { message: "x" }, T0)).toEqual({ outcome: "stale", events: [], queued: 0 });
       expect(await t.store.completeChunk({ jobId: j.id, index: 1, token: lease.token, nodeId: "n1" }, "[]", T0)).toEqual(stale);
       expect(await t.store.completeChunk({ jobId: "job_missing", index: 0, token: "t", nodeId: "n1" }, "[]", T0)).toEqual(stale);
       expect((await t.job(j.id)).chunks).toEqual({ total: 2, done: 0, running: 1, failed: 0 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import Redis from "ioredis";
+import { payoutKey, refundKey } from "@medusa/core";
 import { redisAvailable, TEST_REDIS_URL, testPrefix } from "@medusa/testing/servers";
 import { chunkStoreContract } from "./chunk-store.contract.ts";
 import { RedisChunkStore } from "./redis-chunk-store.ts";
@@ -45,6 +46,12 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
       keys.replicas("job_x", 3), keys.unpaid("job_x"), keys.reputation("n1"), keys.settlements,
       leaseMember("node_q", "job_a:b", 7), "job_a:b", 7, "node_q", "job_a:b", 7,
     ]);
+  });
+
+  test("the Lua settlement keys are core's: payouts and refunds recorded in a script settle under the keys the ledger expects", async () => {
+    const lua = `${LUA_KEYS}
+return { payoutKey("job_x", 3, "node_q"), payoutKey("job_x", "12", "node_q"), refundKey("job_x") }`;
+    expect(await redis.eval(lua, 0)).toEqual([payoutKey("job_x", 3, "node_q"), payoutKey("job_x", 12, "node_q"), refundKey("job_x")]);
     expect(chunkRef("job_a:b", 7)).toBe("job_a:b:7");
     expect(leaseMember("node_q", "job_a:b", 7)).toBe("node_q|job_a:b:7");
   });
@@ -74,7 +81,7 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
     const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
     const job = jobRecord();
     await store.createJob(job, 1);
-    await store.addChunks(job.id, [itemsChunk(0, 1)], 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1)]);
     // What the one-lease-per-chunk release left behind: no replica fields, the lease on the chunk itself.
     const keys = chunkKeys(prefix);
     await redis.lpop(keys.queue);
@@ -98,7 +105,7 @@ return { jobKey("pfx", "job_x"), eventsKey("pfx", "job_x"), chunkKey("pfx", "job
     const { jobRecord, itemsChunk } = await import("./chunk-store.contract.ts");
     const job = jobRecord();
     await store.createJob(job, 1);
-    await store.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)], 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)]);
     await store.cancelJob(job.id, 2);
     expect(await redis.llen(chunkKeys(prefix).queue)).toBe(2);
     expect((await store.leaseChunks("n1", 5, 3)).leases).toEqual([]);

@@ -98,9 +98,9 @@ export class RedisChunkStore implements ChunkStore {
     const reply = await runScript(this.redis, "create-job", [this.keys.job(job.id), this.keys.ownerJobs(job.owner)], [
       this.prefix, job.id, job.createdAt, this.maxEvents, ...fields,
     ]);
-    const { code, events } = decodeReply(reply);
+    const { code, events, queued } = decodeReply(reply);
     resultOf(code, job.id);
-    return { events };
+    return { events, queued };
   }
 
   async getJob(jobId: string): Promise<JobRecord | null> {
@@ -108,9 +108,16 @@ export class RedisChunkStore implements ChunkStore {
     return Object.keys(hash).length === 0 ? null : recordFromHash(hash);
   }
 
-  async listJobs(owner: string, limit: number): Promise<JobRecord[]> {
+  async listJobs(owner: string, limit: number, before?: string): Promise<JobRecord[]> {
     if (limit <= 0) return [];
-    const ids = await this.redis.zrevrange(this.keys.ownerJobs(owner), 0, limit - 1);
+    // The zset orders equal createdAt scores by id, as the SQLite store does; ranks count from the newest.
+    let from = 0;
+    if (before !== undefined) {
+      const rank = await this.redis.zrevrank(this.keys.ownerJobs(owner), before);
+      if (rank === null) return [];
+      from = rank + 1;
+    }
+    const ids = await this.redis.zrevrange(this.keys.ownerJobs(owner), from, from + limit - 1);
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.job(id));
     const replies = (await pipeline.exec()) ?? [];
@@ -121,46 +128,46 @@ export class RedisChunkStore implements ChunkStore {
     });
   }
 
-  async addChunks(jobId: string, chunks: NewChunk[], now: number): Promise<Transition & { accepted: boolean }> {
+  async addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }> {
     const args = chunks.flatMap((c) => [c.offset, c.count, JSON.stringify(c.input)]);
     const reply = await runScript(this.redis, "add-chunks", [this.keys.job(jobId), this.keys.queue], [
       this.prefix, jobId, this.maxEvents, ...args,
     ]);
-    const { code, events } = decodeReply(reply);
-    return { events, accepted: resultOf(code, jobId) === "ok" };
+    const { code, events, queued } = decodeReply(reply);
+    return { events, queued, accepted: resultOf(code, jobId) === "ok" };
   }
 
   async sealJob(jobId: string, items: number, now: number): Promise<Transition> {
     const reply = await runScript(this.redis, "seal-job", [this.keys.job(jobId), this.keys.queue], [
       this.prefix, jobId, items, now, this.maxEvents,
     ]);
-    const { code, events } = decodeReply(reply);
+    const { code, events, queued } = decodeReply(reply);
     resultOf(code, jobId);
-    return { events };
+    return { events, queued };
   }
 
   async leaseChunks(nodeId: string, max: number, now: number, options: LeaseOptions = {}): Promise<Transition & { leases: ChunkLease[] }> {
-    if (max <= 0) return { events: [], leases: [] };
+    if (max <= 0) return { events: [], queued: 0, leases: [] };
     const random = options.random ?? Math.random;
     const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
       this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
       options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), ...draws,
     ]);
-    const { events, rest } = decodeReply(reply);
+    const { events, queued, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
-    return { events, leases };
+    return { events, queued, leases };
   }
 
   async completeChunk(holder: LeaseHolder, results: string, now: number, hash = results): Promise<CompleteTransition> {
     const reply = await runScript(this.redis, "complete-chunk", this.leaseKeys(holder), [
       this.prefix, holder.jobId, holder.index, holder.nodeId, holder.token, results, now, this.maxEvents, hash,
     ]);
-    const { code, events, rest } = decodeReply(reply);
+    const { code, events, queued, rest } = decodeReply(reply);
     const result = resultOf(code, holder.jobId);
-    if (result !== "ok") return { events, outcome: result, disagreed: [] };
+    if (result !== "ok") return { events, queued, outcome: result, disagreed: [] };
     const [outcome, caught] = CompleteRest.parse(rest);
-    return { events, outcome, disagreed: z.array(z.string()).parse(JSON.parse(caught)) };
+    return { events, queued, outcome, disagreed: z.array(z.string()).parse(JSON.parse(caught)) };
   }
 
   async failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
@@ -171,20 +178,20 @@ export class RedisChunkStore implements ChunkStore {
   }
 
   async requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }> {
-    if (limit <= 0) return { events: [], requeued: 0 };
+    if (limit <= 0) return { events: [], queued: 0, requeued: 0 };
     const reply = await runScript(this.redis, "requeue-expired", [this.keys.leases, this.keys.queue], [
       this.prefix, now, limit, this.maxEvents,
     ]);
-    const { events, rest } = decodeReply(reply);
-    return { events, requeued: z.number().int().parse(rest[0]) };
+    const { events, queued, rest } = decodeReply(reply);
+    return { events, queued, requeued: z.number().int().parse(rest[0]) };
   }
 
   async releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
     const reply = await runScript(this.redis, "release-node", [this.keys.nodeLeases(nodeId), this.keys.leases, this.keys.queue], [
       this.prefix, nodeId, now, this.maxEvents,
     ]);
-    const { events, rest } = decodeReply(reply);
-    return { events, requeued: z.number().int().parse(rest[0]) };
+    const { events, queued, rest } = decodeReply(reply);
+    return { events, queued, requeued: z.number().int().parse(rest[0]) };
   }
 
   cancelJob(jobId: string, now: number): Promise<Transition> {
@@ -260,9 +267,9 @@ export class RedisChunkStore implements ChunkStore {
 
   private async stopJob(jobId: string, state: "cancelled" | "failed", now: number, error: string): Promise<Transition> {
     const reply = await runScript(this.redis, "stop-job", [this.keys.job(jobId)], [this.prefix, jobId, state, now, this.maxEvents, error]);
-    const { code, events } = decodeReply(reply);
+    const { code, events, queued } = decodeReply(reply);
     resultOf(code, jobId);
-    return { events };
+    return { events, queued };
   }
 
   private leaseKeys(holder: LeaseHolder): string[] {
@@ -270,8 +277,8 @@ export class RedisChunkStore implements ChunkStore {
   }
 
   private outcome(reply: unknown, jobId: string): Transition & { outcome: CompleteOutcome } {
-    const { code, events } = decodeReply(reply);
+    const { code, events, queued } = decodeReply(reply);
     const result = resultOf(code, jobId);
-    return { events, outcome: result === "ok" ? "accepted" : result };
+    return { events, queued, outcome: result === "ok" ? "accepted" : result };
   }
 }

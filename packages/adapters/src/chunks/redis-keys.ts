@@ -54,7 +54,7 @@ export const chunkRef = (jobId: string, index: number) => `${jobId}:${index}`;
 /** One node's lease on one chunk; node ids never contain "|". */
 export const leaseMember = (nodeId: string, jobId: string, index: number) => `${nodeId}|${chunkRef(jobId, index)}`;
 
-/** The Lua twin of `chunkKeys` (the prefix comes in as ARGV[1]) and of `chunkRef`. */
+/** The Lua twin of `chunkKeys` (the prefix comes in as ARGV[1]), of `chunkRef`, and of core's settlement keys. */
 export const LUA_KEYS = `
 local function jobKey(prefix, jobId) return prefix .. ":job:" .. jobId end
 local function eventsKey(prefix, jobId) return prefix .. ":job:" .. jobId .. ":events" end
@@ -70,6 +70,9 @@ local function parseRef(ref)
   return jobId, tonumber(index)
 end
 local function leaseMember(nodeId, jobId, index) return nodeId .. "|" .. chunkRef(jobId, index) end
+-- Settlement keys: twins of payoutKey and refundKey in packages/core/src/ledger.ts.
+local function payoutKey(jobId, index, nodeId) return "payout:" .. jobId .. ":" .. index .. ":" .. nodeId end
+local function refundKey(jobId) return "refund:" .. jobId end
 local function parseLeaseMember(member)
   local nodeId, jobId, index = string.match(member, "^([^|]*)|(.*):(%d+)$")
   return nodeId, jobId, tonumber(index)

@@ -90,11 +90,11 @@ export function resultOf(code: number, jobId: string): TransitionResult {
   }
 }
 
-const Reply = z.tuple([z.number().int(), z.string()]).rest(z.unknown());
+const Reply = z.tuple([z.number().int(), z.string(), z.number().int().min(0)]).rest(z.unknown());
 const StoredEvents = z.array(z.object({ jobId: z.string(), event: JobEvent }));
 
-/** Splits a transition reply into its code, its events and whatever the script returns after them. */
-export function decodeReply(reply: unknown): { code: number; events: StoredEvent[]; rest: unknown[] } {
-  const [code, events, ...rest] = Reply.parse(reply);
-  return { code, events: StoredEvents.parse(JSON.parse(events)), rest };
+/** Splits a transition reply (see `reply` in lua/includes/job-state.lua) into its code, its events, the chunks it queued and whatever the script returns after them. */
+export function decodeReply(reply: unknown): { code: number; events: StoredEvent[]; queued: number; rest: unknown[] } {
+  const [code, events, queued, ...rest] = Reply.parse(reply);
+  return { code, events: StoredEvents.parse(JSON.parse(events)), queued, rest };
 }

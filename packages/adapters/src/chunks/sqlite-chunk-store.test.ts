@@ -17,7 +17,7 @@ describe("SqliteChunkStore on a file", () => {
     const first = new SqliteChunkStore(path);
     const job = jobRecord();
     await first.createJob(job, 1);
-    await first.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1), itemsChunk(2, 1)], 1);
+    await first.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1), itemsChunk(2, 1)]);
     const lease = (await first.leaseChunks("n1", 1, 1)).leases[0]!;
     await first.failChunk({ ...lease, nodeId: "n1" }, { message: "x" }, 2);
     await first.close();
@@ -34,7 +34,7 @@ describe("SqliteChunkStore on a file", () => {
     const first = new SqliteChunkStore(path);
     const job = jobRecord();
     await first.createJob(job, 1);
-    await first.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)], 1);
+    await first.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)]);
     await first.close();
     // How the old release recorded a lease: on the chunk row, out of the queue, counted as running.
     const raw = new Database(path);

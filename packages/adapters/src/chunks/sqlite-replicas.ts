@@ -89,8 +89,8 @@ export class SqliteReplicas {
     }
   }
 
-  /** Keeps an open chunk in the queue exactly while it wants more replicas than it has; one that joins goes to the front. */
-  syncQueue(jobId: string, index: number): void {
+  /** Keeps an open chunk in the queue exactly while it wants more replicas than it has; one that joins goes to the front. True when it joined. */
+  syncQueue(jobId: string, index: number): boolean {
     const c = this.sql("SELECT state, wanted, queue_pos FROM chunks WHERE job_id = ? AND idx = ?").get(jobId, index) as {
       state: string;
       wanted: number;
@@ -99,9 +99,10 @@ export class SqliteReplicas {
     const wants = c.state === "queued" && c.wanted > this.count(jobId, index);
     if (wants && c.queue_pos === null) {
       this.sql("UPDATE chunks SET queue_pos = ? WHERE job_id = ? AND idx = ?").run(nextQueuePos(this.sql, "front"), jobId, index);
-    } else if (!wants && c.queue_pos !== null) {
-      this.sql("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND idx = ?").run(jobId, index);
+      return true;
     }
+    if (!wants && c.queue_pos !== null) this.sql("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND idx = ?").run(jobId, index);
+    return false;
   }
 
   streak(nodeId: string): number {

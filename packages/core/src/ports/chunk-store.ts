@@ -1,6 +1,7 @@
 import type { Settlement } from "../ledger.ts";
 import type { NodeReputation } from "../api.ts";
-import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord, NewChunk } from "../job.ts";
+import type { NewChunk } from "../input/chunk-input.ts";
+import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord } from "../job.ts";
 
 export interface StoredEvent {
   jobId: string;
@@ -9,6 +10,12 @@ export interface StoredEvent {
 
 export interface Transition {
   events: StoredEvent[];
+  /**
+   * Chunks this transition put into the queue: new ones, retries, a replica
+   * more wanted, the reduce chunk released. New work for idle nodes; a chunk
+   * already in the queue is not counted again.
+   */
+  queued: number;
 }
 
 export type CompleteOutcome =
@@ -105,10 +112,15 @@ export interface ChunkStore {
   /** Stores a new job (state queued, no chunks, unsealed). */
   createJob(job: JobRecord, now: number): Promise<Transition>;
   getJob(jobId: string): Promise<JobRecord | null>;
-  /** The owner's jobs, newest first. */
-  listJobs(owner: string, limit: number): Promise<JobRecord[]>;
+  /**
+   * The owner's jobs, newest first (by createdAt, then id, both descending),
+   * up to `limit`; with `before`, only those after that job in this order, so
+   * a page's last id fetches the next page. A `before` that is not one of the
+   * owner's jobs gives none.
+   */
+  listJobs(owner: string, limit: number, before?: string): Promise<JobRecord[]>;
   /** Appends chunks in index order (index = chunks.total so far). False when the job is final: stop splitting. */
-  addChunks(jobId: string, chunks: NewChunk[], now: number): Promise<Transition & { accepted: boolean }>;
+  addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }>;
   /** No more chunks will come; `items` is the job's item count. */
   sealJob(jobId: string, items: number, now: number): Promise<Transition>;
   /** Leases up to `max` queued chunks of running/queued jobs to a node, front of the queue first, each for its job's timeoutMs-derived lease. */

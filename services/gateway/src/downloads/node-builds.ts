@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { errorMessage } from "@medusa/core";
 
 /**
  * The node executables a gateway hands out, from one folder laid out as
@@ -131,7 +132,7 @@ export class NodeBuilds {
         },
         (err) => {
           this.#failedAt = this.#now();
-          this.opts.log?.(`node build failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.opts.log?.(`node build failed: ${errorMessage(err)}`);
         },
       ).finally(() => (this.#building = null));
     }

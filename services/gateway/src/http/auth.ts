@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { call, MedusaError, sha256Hex, subjects, type Bus, type Principal } from "@medusa/core";
-import type { HttpEnv } from "./types.ts";
+import type { AccountPrincipal, HttpEnv } from "./types.ts";
 
 /**
  * Resolves bearer credentials (API keys, login tokens, node tokens) through
@@ -76,4 +76,16 @@ export function requireNode(options: { verifier: TokenVerifier }): MiddlewareHan
     c.set("node", principal);
     await next();
   };
+}
+
+/**
+ * For routes that serve anyone but tell account holders more: the caller's
+ * account when they sent credentials, undefined when they sent none. Wrong
+ * credentials are still 401 and a node token still 403, never anonymous.
+ */
+export async function accountIfAny(c: Context, verifier: TokenVerifier): Promise<AccountPrincipal | undefined> {
+  if (!bearerToken(c)) return undefined;
+  const principal = await principalOf(c, verifier);
+  if (principal.kind !== "account") throw new MedusaError("forbidden", "a node token cannot use the consumer API");
+  return principal;
 }

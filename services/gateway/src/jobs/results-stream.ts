@@ -2,10 +2,16 @@ import type { z } from "zod";
 import { call, MedusaError, subjects, type Bus } from "@medusa/core";
 
 /**
- * A finished job's results. Map results are stored per chunk as one JSON
- * array text; they leave as JSON Lines, one item per line, fetched a page of
- * chunks at a time and only when the reader wants more, so a result of a
- * million items never sits in memory at once.
+ * A job's results. Map results are stored per chunk as one JSON array text;
+ * they leave as JSON Lines, one item per line, fetched a page of chunks at a
+ * time and only when the reader wants more, so a result of a million items
+ * never sits in memory at once.
+ *
+ * A done job gives every map result in input order (or, with a reduce, the
+ * reduce value). A failed job gives what finished: the map results of the
+ * chunks that were done, in input order, and in place of each chunk that was
+ * not, one line `{"error": <the job's error>, "chunk": <index>}`; a failed
+ * job with a reduce gives its map results so too.
  */
 export const RESULTS_PAGE = 500;
 
@@ -18,38 +24,54 @@ export interface JobResultsBody {
 
 export async function jobResultsBody(bus: Bus, owner: string, jobId: string): Promise<JobResultsBody> {
   const first = await call(bus, subjects.jobResults, { owner, jobId, from: 0, limit: RESULTS_PAGE });
-  if (first.state !== "done") {
-    throw new MedusaError("conflict", `job is ${first.state}; results are ready once it is done`, { state: first.state });
+  if (first.state === "done") {
+    if (first.hasReduce) return { contentType: "application/json", body: first.reduce ?? "null" };
+    return { contentType: "application/x-ndjson", body: resultLines(bus, owner, jobId, first) };
   }
-  if (first.hasReduce) return { contentType: "application/json", body: first.reduce ?? "null" };
-  return { contentType: "application/x-ndjson", body: resultLines(bus, owner, jobId, first) };
+  if (first.state === "failed") return { contentType: "application/x-ndjson", body: resultLines(bus, owner, jobId, first) };
+  throw new MedusaError("conflict", notReady(first.state), { state: first.state });
+}
+
+function notReady(state: string): string {
+  if (state === "cancelled") return "job was cancelled: it will not finish, so it has no results";
+  return `job is ${state}: its results can be read once it is done`;
 }
 
 /** Each chunk's items as JSON Lines, in chunk order, one page of chunks fetched per pull that needs it. */
 function resultLines(bus: Bus, owner: string, jobId: string, first: ResultsPage): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let page: ResultsPage | null = first;
-  let next = 0;
+  let page = first;
+  /** The first chunk index of `page`'s range, and the next index to write. */
+  let from = 0;
+  let index = 0;
   let pos = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
-        if (page && pos < page.chunks.length) {
-          const chunk = page.chunks[pos++]!;
-          next = chunk.index + 1;
-          const lines = chunkLines(chunk.results, jobId, chunk.index);
-          if (lines) {
-            controller.enqueue(encoder.encode(lines));
-            return;
-          }
-          continue;
-        }
-        if (!page || page.chunks.length === 0 || next >= page.total) {
+        if (index >= page.total) {
           controller.close();
           return;
         }
-        page = await call(bus, subjects.jobResults, { owner, jobId, from: next, limit: RESULTS_PAGE });
-        pos = 0;
+        if (index >= from + RESULTS_PAGE) {
+          from = index;
+          page = await call(bus, subjects.jobResults, { owner, jobId, from, limit: RESULTS_PAGE });
+          pos = 0;
+          continue;
+        }
+        const chunk = page.chunks[pos];
+        let lines: string;
+        if (chunk?.index === index) {
+          pos += 1;
+          lines = chunkLines(chunk.results, jobId, index);
+        } else {
+          // Only a failed job has chunks without results; each keeps its place.
+          lines = JSON.stringify({ error: page.error ?? `job is ${page.state}`, chunk: index }) + "\n";
+        }
+        index += 1;
+        if (lines) {
+          controller.enqueue(encoder.encode(lines));
+          return;
+        }
       }
     },
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { ALICE, auth, BOB, jsonInit } from "@medusa/testing/fake-services";
+import { ALICE, auth, BOB, jsonInit, NODE } from "@medusa/testing/fake-services";
 import { testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
@@ -84,6 +84,38 @@ describe("POST /v1/jobs", () => {
   });
 });
 
+describe("POST /v1/jobs/quote", () => {
+  const quote = (body: unknown, key: string | null = null) => t.app.request("/v1/jobs/quote", jsonInit(key, body));
+
+  test("anyone may price a job without a file; an account's quote goes to the scheduler as that account; nothing is created", async () => {
+    const body = { program: python, input: { range: { stop: 10 } }, chunkSize: 5 };
+    const anonymous = await quote(body);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ chunks: 4, exact: true, reduce: false, replicas: 1, pricePerChunk: 1, worstCase: 4, held: 4 });
+    expect((await quote(body, ALICE.key)).status).toBe(200);
+    const sent = (await t.fakes.called("quoteJob", 2)) as any[];
+    expect(sent.map((r) => r.owner)).toEqual([undefined, ALICE.id]);
+    expect(sent[0].spec.input).toEqual({ range: { start: 0, stop: 10, step: 1 } });
+    expect(t.fakes.calls.createJob).toBeUndefined();
+  });
+
+  test("the body is checked as a job's is; a file input needs its owner's credentials and the file", async () => {
+    const bad = await quote({ program: python, input: { range: { stop: 10 } }, chunkSize: 0 });
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).message.split(":")[0]).toBe("chunkSize");
+    const file = { program: python, input: { file: "in.txt" } };
+    const anonymous = await quote(file);
+    expect(anonymous.status).toBe(401);
+    expect((await errorOf(anonymous)).message).toStartWith("input.file: ");
+    expect((await quote(file, ALICE.key)).status).toBe(400);
+    await t.app.request("/v1/files/in.txt", auth(ALICE.key, { method: "PUT", body: "1\n2\n" }));
+    expect((await quote(file, ALICE.key)).status).toBe(200);
+    expect((await quote(file, "key-wrong")).status).toBe(401);
+    expect((await quote(file, NODE.token)).status).toBe(403);
+    expect(t.fakes.calls.quoteJob).toHaveLength(1);
+  });
+});
+
 describe("reading jobs", () => {
   test("get, list and cancel go to the scheduler as the caller", async () => {
     const job = t.fakes.addJob(ALICE.id);
@@ -130,6 +162,18 @@ describe("GET /v1/jobs/:id/results", () => {
     expect(await res.json()).toEqual({ sum: 3 });
   });
 
+  test("a failed job gives what finished, in input order, and one line naming the job's error for each chunk that did not", async () => {
+    // Two pages of chunks, and a whole page (500..999) with nothing finished in it.
+    const results: Array<unknown[] | null> = Array.from({ length: 1100 }, (_, c) => (c === 1 || (c >= 500 && c < 1000) ? null : [c]));
+    const error = "chunk 1 failed 3 times: item 3: ZeroDivisionError";
+    const job = t.fakes.addJob(ALICE.id, { state: "failed", results, reduce: 0, error });
+    const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+    const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toEqual(results.map((r, c) => (r === null ? { error, chunk: c } : c)));
+  });
+
   test("a job that is not done is 409 naming its state", async () => {
     const job = t.fakes.addJob(ALICE.id, { state: "running" });
     const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
@@ -138,5 +182,6 @@ describe("GET /v1/jobs/:id/results", () => {
     expect(error.code).toBe("conflict");
     expect(error.message).toContain("running");
     expect(error.details).toEqual({ state: "running" });
+    expect(error.message).toBe("job is running: its results can be read once it is done");
   });
 });

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { z } from "zod";
 import { accountFileKey, call, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
-import { requireAccount, type TokenVerifier } from "../http/auth.ts";
+import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
@@ -18,7 +18,7 @@ export interface JobRoutesDeps {
   streams: Set<JobEventStream>;
 }
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
 const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
 function missingFile(field: string, path: string) {
@@ -26,7 +26,7 @@ function missingFile(field: string, path: string) {
   return new MedusaError("invalid_field", `${field}: ${message}`, { issues: [{ field, message }] });
 }
 
-/** The caller's jobs: submit, watch, read results, cancel. Mounted at `/v1/jobs`. */
+/** The caller's jobs: price, submit, watch, read results, cancel. Mounted at `/v1/jobs`. */
 export function jobRoutes(deps: JobRoutesDeps) {
   const { bus, blobs } = deps;
   const fileExists = async (owner: string, path: string, field: string) => {
@@ -35,6 +35,17 @@ export function jobRoutes(deps: JobRoutesDeps) {
   };
 
   return new Hono<HttpEnv>()
+    // Registered before the account check below, so it answers anyone: the
+    // price of a job without a file needs no account. Nothing moves.
+    .post("/quote", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+      const account = await accountIfAny(c, deps.verifier);
+      const spec = parseOrThrow(JobSpec, c.var.body);
+      if ("file" in spec.input) {
+        if (!account) throw new MedusaError("unauthorized", "input.file: a file input names one of your files: send your credentials to price it");
+        await fileExists(account.accountId, spec.input.file, "input.file");
+      }
+      return c.json(await call(bus, subjects.quoteJob, { owner: account?.accountId, spec }));
+    })
     .use(requireAccount({ verifier: deps.verifier }))
     .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
@@ -44,8 +55,8 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.createJob, { owner, spec }), 202);
     })
     .get("/", async (c) => {
-      const { limit } = parseOrThrow(ListQuery, c.req.query(), "query");
-      return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit }));
+      const { limit, before } = parseOrThrow(ListQuery, c.req.query(), "query");
+      return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit, before }));
     })
     .get("/:id", async (c) => c.json(await call(bus, subjects.getJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
     .post("/:id/cancel", async (c) => c.json(await call(bus, subjects.cancelJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))

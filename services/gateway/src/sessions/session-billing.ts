@@ -1,4 +1,4 @@
-import { errorFields, type Settlement, type SettlementQueue } from "@medusa/core";
+import { errorFields, refundKey, roundPayoutKey, type Settlement, type SettlementQueue } from "@medusa/core";
 import type { Log } from "../http/types.ts";
 
 /**
@@ -23,11 +23,11 @@ export class SessionBilling {
 
   payout(sessionId: string, round: number, partition: number, nodeId: string, amount: number): void {
     if (amount <= 0) return;
-    this.pending.push({ v: 1, kind: "payout", key: `payout:${sessionId}:${round}:${partition}:${nodeId}`, jobId: sessionId, nodeId, amount });
+    this.pending.push({ v: 1, kind: "payout", key: roundPayoutKey(sessionId, round, partition, nodeId), jobId: sessionId, nodeId, amount });
   }
 
   refund(sessionId: string, owner: string, amount: number): void {
-    if (amount > 0) this.pending.push({ v: 1, kind: "refund", key: `refund:${sessionId}`, jobId: sessionId, owner, amount });
+    if (amount > 0) this.pending.push({ v: 1, kind: "refund", key: refundKey(sessionId), jobId: sessionId, owner, amount });
     void this.flush();
   }
 

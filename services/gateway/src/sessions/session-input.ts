@@ -1,43 +1,37 @@
-import { accountFileKey, limits, MedusaError, rangeLength, type BlobStore, type JobInput } from "@medusa/core";
+import {
+  accountFileKey,
+  inputItems,
+  limits,
+  MedusaError,
+  measureInput,
+  type BlobStore,
+  type JobInput,
+} from "@medusa/core";
 
-
-/** The session's input as items, in order. */
+/**
+ * The session's input as items, in order, read by the input module exactly
+ * as a job's would be, and held whole: a session keeps its input in memory
+ * to send again when a partition moves, so it is capped.
+ */
 export async function sessionItems(owner: string, input: JobInput, blobs: BlobStore): Promise<unknown[]> {
-  if ("items" in input) return input.items;
-  if ("range" in input) {
-    const { start, step } = input.range;
-    const n = rangeLength(input.range);
-    if (n > limits.sessionItems) throw tooMany(n);
-    return Array.from({ length: n }, (_, i) => start + i * step);
+  const from = { owner, blobs };
+  const size = await measureInput(input, from);
+  if (size.exact && size.items > limits.sessionItems) throw tooMany(size.items);
+  if ("file" in input) {
+    const info = await blobs.stat(accountFileKey(owner, input.file));
+    if (info && info.size > limits.sessionFileBytes) throw new MedusaError("payload_too_large", `input file ${input.file} is over ${limits.sessionFileBytes} bytes: too large for a session`);
   }
-  const key = accountFileKey(owner, input.file);
-  const info = await blobs.stat(key);
-  if (!info) throw new MedusaError("not_found", `input file ${input.file} not found`);
-  if (info.size > limits.sessionFileBytes) throw new MedusaError("payload_too_large", `input file ${input.file} is over ${limits.sessionFileBytes} bytes: too large for a session`);
-  const text = new TextDecoder().decode((await blobs.bytes(key))!);
-  const items = parse(text, input.format, input.file);
-  if (items.length > limits.sessionItems) throw tooMany(items.length);
-  return items;
-}
-
-function parse(text: string, format: "lines" | "jsonl" | "json", file: string): unknown[] {
-  if (format === "json") {
-    const value = tryJson(text, () => `input file ${file} is not valid JSON`);
-    if (!Array.isArray(value)) throw new MedusaError("invalid_field", `input file ${file} must hold a JSON array`);
-    return value;
-  }
-  const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  if (format === "lines") return lines;
-  return lines.flatMap((line, i) => (line.trim() === "" ? [] : [tryJson(line, () => `input file ${file}, line ${i + 1}: not valid JSON`)]));
-}
-
-function tryJson(text: string, why: () => string): unknown {
+  const items: unknown[] = [];
+  let count = 0;
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new MedusaError("invalid_field", why());
+    // Past the cap the items are only counted, so the error can say how many there were.
+    for await (const item of inputItems(input, from)) if (++count <= limits.sessionItems) items.push(item);
+  } catch (err) {
+    if ("file" in input && err instanceof MedusaError && err.code === "bad_request") throw new MedusaError("invalid_field", `input file ${input.file}: ${err.message}`);
+    throw err;
   }
+  if (count > limits.sessionItems) throw tooMany(count);
+  return items;
 }
 
 const tooMany = (n: number) => new MedusaError("payload_too_large", `a session holds at most ${limits.sessionItems} items; this input has ${n}`);

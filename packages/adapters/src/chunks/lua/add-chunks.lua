@@ -12,17 +12,17 @@
     ARGV[4..] per chunk: offset, count, input JSON
 
   Output:
-    { 0, events JSON}  added
-    {-1, "[]"}         no such job
-    {-2, "[]"}         job is final: nothing added, stop splitting
-    {-5, "[]"}         job is sealed
+    { 0, events JSON, queued}  added
+    {-1, "[]", 0}         no such job
+    {-2, "[]", 0}         job is final: nothing added, stop splitting
+    {-5, "[]", 0}         job is sealed
 ]]
 --- @include "job-state"
 local prefix, jobId, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local f = redis.call("HMGET", KEYS[1], "state", "sealed", "total")
-if not f[1] then return { -1, "[]" } end
-if FINAL[f[1]] then return { -2, "[]" } end
-if f[2] == "1" then return { -5, "[]" } end
+if not f[1] then return reply(-1, {}) end
+if FINAL[f[1]] then return reply(-2, {}) end
+if f[2] == "1" then return reply(-5, {}) end
 local total = tonumber(f[3])
 local wanted, quorum = firstVote(KEYS[1])
 local n = 0
@@ -34,8 +34,9 @@ for i = 4, #ARGV, 3 do
   redis.call("RPUSH", KEYS[2], chunkRef(jobId, index))
   n = n + 1
 end
+QUEUED = QUEUED + n
 redis.call("HINCRBY", KEYS[1], "total", n)
 redis.call("HINCRBY", KEYS[1], "maps", n)
 local events = {}
 appendProgress(prefix, jobId, maxEvents, events)
-return { 0, eventsJson(events) }
+return reply(0, events)

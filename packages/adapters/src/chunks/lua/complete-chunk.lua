@@ -23,23 +23,23 @@
     ARGV[9] the result's hash (what replicas vote with)
 
   Output:
-    { 0, events JSON, outcome, caught JSON}  outcome "accepted", "pending" or "rejected";
+    { 0, events JSON, queued, outcome, caught JSON}  outcome "accepted", "pending" or "rejected";
                                              caught: nodes whose answers lost, sorted
-    {-2, "[]"}  job is final: results dropped (the lease is cleared)
-    {-3, "[]"}  the caller does not hold a lease on the chunk (or no such job)
+    {-2, "[]", 0}  job is final: results dropped (the lease is cleared)
+    {-3, "[]", 0}  the caller does not hold a lease on the chunk (or no such job)
 ]]
 --- @include "job-state"
 --- @include "replicas"
 local prefix, jobId, index, nodeId, token = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local now, maxEvents, hash = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local state = redis.call("HGET", KEYS[1], "state")
-if not state then return { -3, "[]" } end
+if not state then return reply(-3, {}) end
 local holds = holdsReplica(prefix, jobId, index, nodeId, token)
 if FINAL[state] then
   if holds then dropReplica(prefix, jobId, index, nodeId, KEYS[4]) end
-  return { -2, "[]" }
+  return reply(-2, {})
 end
-if not holds then return { -3, "[]" } end
+if not holds then return reply(-3, {}) end
 
 -- Done with this result: the chunk's leases still out go stale, agreeing
 -- nodes are paid (or, for a result accepted alone in an "auto" job, owed),
@@ -92,8 +92,8 @@ local c = redis.call("HMGET", KEYS[2], "quorum", "wanted", "task")
 local quorum, wanted = tonumber(c[1] or "1"), tonumber(c[2] or "1")
 if #t.groups[hash] >= quorum then
   local caught = acceptChunk(reps, t, events)
-  if #caught == 0 then return { 0, eventsJson(events), "accepted", "[]" } end
-  return { 0, eventsJson(events), "accepted", cjson.encode(caught) }
+  if #caught == 0 then return reply(0, events, "accepted", "[]") end
+  return reply(0, events, "accepted", cjson.encode(caught))
 end
 local j = redis.call("HMGET", KEYS[1], "replicas", "quorum")
 local maxResults = tonumber(j[1]) + tonumber(j[2] or "1")
@@ -101,9 +101,9 @@ local more = needsMore(t, wanted, quorum, maxResults)
 if not more then
   redis.call("HSET", KEYS[2], "state", "failed")
   finishJob(prefix, jobId, "failed", now, disagreement(c[3], index, t, quorum, maxResults), maxEvents, events)
-  return { 0, eventsJson(events), "rejected", "[]" }
+  return reply(0, events, "rejected", "[]")
 end
 redis.call("HINCRBY", KEYS[2], "wanted", more)
 syncQueue(prefix, jobId, index, KEYS[3])
 appendProgress(prefix, jobId, maxEvents, events)
-return { 0, eventsJson(events), "pending", "[]" }
+return reply(0, events, "pending", "[]")

@@ -12,14 +12,14 @@
     ARGV[5..] record field, value, field, value...
 
   Output:
-    { 0, events JSON}  created
-    {-4, "[]"}         a job with this id exists
+    { 0, events JSON, queued}  created
+    {-4, "[]", 0}         a job with this id exists
 ]]
 --- @include "job-state"
 local prefix, jobId, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[4])
-if redis.call("EXISTS", KEYS[1]) == 1 then return { -4, "[]" } end
+if redis.call("EXISTS", KEYS[1]) == 1 then return reply(-4, {}) end
 redis.call("HSET", KEYS[1], unpack(ARGV, 5))
 redis.call("ZADD", KEYS[2], ARGV[3], jobId)
 local events = {}
 appendProgress(prefix, jobId, maxEvents, events)
-return { 0, eventsJson(events) }
+return reply(0, events)

@@ -20,9 +20,9 @@
     ARGV[9] maxEvents kept per job
 
   Output:
-    { 0, events JSON}  requeued, or the job failed (see events)
-    {-2, "[]"}         job is final (the lease is cleared)
-    {-3, "[]"}         the caller does not hold a lease on the chunk (or no such job)
+    { 0, events JSON, queued}  requeued, or the job failed (see events)
+    {-2, "[]", 0}         job is final (the lease is cleared)
+    {-3, "[]", 0}         the caller does not hold a lease on the chunk (or no such job)
 ]]
 --- @include "job-state"
 --- @include "replicas"
@@ -31,16 +31,16 @@ local prefix, jobId, index, nodeId, token = ARGV[1], ARGV[2], tonumber(ARGV[3]),
 local itemIndex = ARGV[7] ~= "" and tonumber(ARGV[7])
 local now, maxEvents = tonumber(ARGV[8]), tonumber(ARGV[9])
 local state = redis.call("HGET", KEYS[1], "state")
-if not state then return { -3, "[]" } end
+if not state then return reply(-3, {}) end
 local holds = holdsReplica(prefix, jobId, index, nodeId, token)
 if FINAL[state] then
   if holds then dropReplica(prefix, jobId, index, nodeId, KEYS[4]) end
-  return { -2, "[]" }
+  return reply(-2, {})
 end
-if not holds then return { -3, "[]" } end
+if not holds then return reply(-3, {}) end
 
 dropReplica(prefix, jobId, index, nodeId, KEYS[4])
 resetStreak(prefix, nodeId)
 local events = {}
 requeueOrFail(prefix, jobId, index, ARGV[6], itemIndex, now, maxEvents, KEYS[3], events)
-return { 0, eventsJson(events) }
+return reply(0, events)

@@ -27,7 +27,7 @@
     ARGV[9..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Output:
-    {0, events JSON, leases JSON}  possibly no leases: the queue ran dry
+    {0, events JSON, queued, leases JSON}  possibly no leases: the queue ran dry
 ]]
 --- @include "job-state"
 --- @include "replicas"
@@ -108,4 +108,4 @@ while #leases < max and looked < max + 200 do
 end
 -- What stays queued goes back to the front in its order.
 for i = #aside, 1, -1 do redis.call("LPUSH", KEYS[1], aside[i]) end
-return { 0, eventsJson(events), "[" .. table.concat(leases, ",") .. "]" }
+return reply(0, events, "[" .. table.concat(leases, ",") .. "]")

@@ -15,7 +15,7 @@
     ARGV[4] maxEvents kept per job
 
   Output:
-    {0, events JSON, requeued}
+    {0, events JSON, queued, requeued}
 ]]
 --- @include "job-state"
 --- @include "replicas"
@@ -53,4 +53,4 @@ end
 redis.call("DEL", KEYS[1])
 local events = {}
 for i = #order, 1, -1 do appendProgress(prefix, order[i], maxEvents, events) end
-return { 0, eventsJson(events), requeued }
+return reply(0, events, requeued)

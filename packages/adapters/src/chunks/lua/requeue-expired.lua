@@ -16,7 +16,7 @@
     ARGV[4] maxEvents kept per job
 
   Output:
-    {0, events JSON, requeued}  requeued counts the leases put back or failed
+    {0, events JSON, queued, requeued}  requeued counts the leases put back or failed
 ]]
 --- @include "job-state"
 --- @include "replicas"
@@ -40,6 +40,7 @@ local function putBackOldLease(member)
   redis.call("HINCRBY", jobKey(prefix, jobId), "running", -1)
   redis.call("HSET", ck, "inQueue", 1)
   redis.call("LPUSH", KEYS[2], member)
+  QUEUED = QUEUED + 1
   requeued = requeued + 1
 end
 
@@ -58,4 +59,4 @@ local function expire(member)
 end
 
 for _, member in ipairs(members) do expire(member) end
-return { 0, eventsJson(events), requeued }
+return reply(0, events, requeued)

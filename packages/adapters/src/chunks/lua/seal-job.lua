@@ -14,16 +14,16 @@
     ARGV[5] maxEvents kept per job
 
   Output:
-    { 0, events JSON}  sealed (no events when it already was)
-    {-1, "[]"}         no such job
-    {-2, "[]"}         job is final: nothing changed
+    { 0, events JSON, queued}  sealed (no events when it already was)
+    {-1, "[]", 0}         no such job
+    {-2, "[]", 0}         job is final: nothing changed
 ]]
 --- @include "job-state"
 local prefix, jobId, now, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
 local f = redis.call("HMGET", KEYS[1], "state", "sealed", "hasReduce", "maps")
-if not f[1] then return { -1, "[]" } end
-if FINAL[f[1]] then return { -2, "[]" } end
-if f[2] == "1" then return { 0, "[]" } end
+if not f[1] then return reply(-1, {}) end
+if FINAL[f[1]] then return reply(-2, {}) end
+if f[2] == "1" then return reply(0, {}) end
 redis.call("HSET", KEYS[1], "sealed", 1, "items", ARGV[3])
 if f[3] == "1" then
   local wanted, quorum = firstVote(KEYS[1])
@@ -35,4 +35,4 @@ end
 local events = {}
 appendProgress(prefix, jobId, maxEvents, events)
 finishIfComplete(prefix, jobId, now, maxEvents, events)
-return { 0, eventsJson(events) }
+return reply(0, events)

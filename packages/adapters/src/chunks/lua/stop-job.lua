@@ -13,15 +13,15 @@
     ARGV[6] error text (for "failed")
 
   Output:
-    { 0, events JSON}  stopped
-    {-1, "[]"}         no such job
-    {-2, "[]"}         job was already final: nothing changed
+    { 0, events JSON, queued}  stopped
+    {-1, "[]", 0}         no such job
+    {-2, "[]", 0}         job was already final: nothing changed
 ]]
 --- @include "job-state"
 local prefix, jobId, target, now, maxEvents = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local state = redis.call("HGET", KEYS[1], "state")
-if not state then return { -1, "[]" } end
-if FINAL[state] then return { -2, "[]" } end
+if not state then return reply(-1, {}) end
+if FINAL[state] then return reply(-2, {}) end
 local events = {}
 finishJob(prefix, jobId, target, now, target == "failed" and ARGV[6], maxEvents, events)
-return { 0, eventsJson(events) }
+return reply(0, events)

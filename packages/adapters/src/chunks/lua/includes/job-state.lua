@@ -3,8 +3,14 @@
   Needs the key builders from redis-keys.ts (prepended by the loader).
   Events are JSON strings; a transition collects the StoredEvent JSON of each
   event it appends and returns them as one JSON array.
+
+  Every transition replies { code, events JSON, queued, ... }: `queued`
+  counts the chunk refs it pushed onto the queue (new chunks, retries, a
+  replica more, the reduce chunk), so callers know new work exists without
+  guessing it from the events.
 ]]
 local FINAL = { done = true, failed = true, cancelled = true }
+local QUEUED = 0
 
 local function readCounts(jk)
   local c = redis.call("HMGET", jk, "total", "done", "running", "failed")
@@ -37,7 +43,7 @@ local function recordPayout(prefix, jobId, index, nodeId)
   local price = tonumber(redis.call("HGET", jk, "price") or "0")
   if price <= 0 then return end
   redis.call("HINCRBY", jk, "spent", price)
-  local key = "payout:" .. jobId .. ":" .. index .. ":" .. nodeId
+  local key = payoutKey(jobId, index, nodeId)
   redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "payout", key = key, jobId = jobId,
     nodeId = nodeId, amount = price }))
 end
@@ -63,7 +69,7 @@ local function recordRefund(prefix, jobId)
   local f = redis.call("HMGET", jobKey(prefix, jobId), "owner", "held", "spent")
   local amount = tonumber(f[2] or "0") - tonumber(f[3] or "0")
   if amount <= 0 then return end
-  local key = "refund:" .. jobId
+  local key = refundKey(jobId)
   redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "refund", key = key, jobId = jobId,
     owner = f[1], amount = amount }))
 end
@@ -101,6 +107,7 @@ local function queueReduceIfReady(prefix, jobId, queueKey)
     redis.call("HSET", jk, "reduceQueued", 1)
     redis.call("HSET", chunkKey(prefix, jobId, f[4]), "state", "queued", "inQueue", 1)
     redis.call("LPUSH", queueKey, chunkRef(jobId, f[4]))
+    QUEUED = QUEUED + 1
   end
 end
 
@@ -114,4 +121,8 @@ end
 
 local function eventsJson(events)
   return "[" .. table.concat(events, ",") .. "]"
+end
+
+local function reply(code, events, ...)
+  return { code, eventsJson(events), QUEUED, ... }
 end

@@ -78,6 +78,7 @@ local function syncQueue(prefix, jobId, index, queueKey)
   if tonumber(c[2] or "1") > redis.call("HLEN", replicasKey(prefix, jobId, index)) then
     redis.call("HSET", ck, "inQueue", 1)
     redis.call("LPUSH", queueKey, chunkRef(jobId, index))
+    QUEUED = QUEUED + 1
   end
 end
 

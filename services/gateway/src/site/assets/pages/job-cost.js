@@ -1,26 +1,28 @@
-// The worst case a job can cost, as the scheduler computes it before running
-// anything: chunks × replicas × price per chunk, where chunks count the
-// reduce chunk too. For a file the item count is bounded from its size (a
-// line is at least one byte, a JSON item at least two), so it is "at most".
+// The worst case a job can cost, as the API prices it (POST /v1/jobs/quote):
+// the scheduler computes it once, for this preview and for the escrow it
+// holds when the job is submitted, so the page never prices a job itself.
 
-export const definesReduce = (source) => /^def\s+reduce\s*\(/m.test(source);
-
-/** Items the input holds: `{count, exact}`, or null when it cannot be told (bad JSON, no file). */
-export function itemCount(input, files) {
-  if (input.kind === "range") {
-    const { start, stop, step } = input;
-    if (![start, stop, step].every(Number.isInteger) || step === 0) return null;
-    return { count: Math.max(0, Math.ceil((stop - start) / step)), exact: true };
-  }
-  if (input.kind === "items") return Array.isArray(input.items) ? { count: input.items.length, exact: true } : null;
-  const file = files.find((f) => f.path === input.file);
-  if (!file) return null;
-  return { count: input.format === "lines" ? file.size : Math.floor(file.size / 2) + 1, exact: false };
-}
-
-/** `{chunks, worst, exact}` or null when a figure is missing. */
-export function worstCase({ items, chunkSize, replicas, price, reduce }) {
-  if (!items || !(chunkSize >= 1) || !(replicas >= 1) || !(price >= 0)) return null;
-  const chunks = Math.ceil(items.count / chunkSize) + (reduce ? 1 : 0);
-  return { chunks, worst: chunks * replicas * price, exact: items.exact };
+/**
+ * Asks for a quote of each form state, at most one request per `delayMs`
+ * of quiet typing; only the answer to the newest state is passed on, so a
+ * slow answer to an older one never overwrites it.
+ * `onQuote(quote, error)` gets the JobQuote, or the ApiError.
+ */
+export function costQuoter(request, onQuote, { delayMs = 150, setTimer = setTimeout, clearTimer = clearTimeout } = {}) {
+  let timer;
+  let latest = 0;
+  return (body) => {
+    clearTimer(timer);
+    const mine = ++latest;
+    timer = setTimer(async () => {
+      let quote = null;
+      let error = null;
+      try {
+        quote = await request(body);
+      } catch (err) {
+        error = err;
+      }
+      if (mine === latest) onQuote(quote, error);
+    }, delayMs);
+  };
 }

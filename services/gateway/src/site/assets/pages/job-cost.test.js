@@ -1,40 +1,50 @@
-// The site's cost preview must match what the scheduler holds
-// (services/scheduler/src/pricing.ts); plain JS, run by bun test.
+// The cost preview asks the API for each form state and shows only the newest answer; plain JS, run by bun test.
 import { describe, expect, test } from "bun:test";
-import { definesReduce, itemCount, worstCase } from "./job-cost.js";
+import { costQuoter } from "./job-cost.js";
 import { rateMeter } from "./job-rate.js";
 
-describe("worst-case cost", () => {
-  test("range and inline items are exact; the reduce chunk counts", () => {
-    const range = itemCount({ kind: "range", start: 0, stop: 1000, step: 1 }, []);
-    expect(range).toEqual({ count: 1000, exact: true });
-    expect(worstCase({ items: range, chunkSize: 10, replicas: 1, price: 1, reduce: false })).toEqual({ chunks: 100, worst: 100, exact: true });
-    expect(worstCase({ items: range, chunkSize: 300, replicas: 2, price: 5, reduce: true })).toEqual({ chunks: 5, worst: 50, exact: true });
-    expect(itemCount({ kind: "range", start: 10, stop: 0, step: -3 }, [])).toEqual({ count: 4, exact: true });
-    expect(itemCount({ kind: "range", start: 5, stop: 0, step: 1 }, [])).toEqual({ count: 0, exact: true });
-    expect(itemCount({ kind: "items", items: [1, 2, 3] }, [])).toEqual({ count: 3, exact: true });
+describe("cost quoter", () => {
+  /** Timers run by hand, requests answered by hand, so the order of answers is the test's to choose. */
+  function harness() {
+    const timers = [];
+    const pending = [];
+    const shown = [];
+    const quoter = costQuoter((body) => new Promise((resolve, reject) => pending.push({ body, resolve, reject })), (q, e) => shown.push(q ?? `error: ${e.message}`), {
+      setTimer: (fn) => timers.push(fn) - 1,
+      clearTimer: (id) => id !== undefined && (timers[id] = null),
+    });
+    const fire = async () => {
+      for (const [i, fn] of timers.entries()) if (fn) (timers[i] = null), await fn();
+    };
+    return { quoter, pending, shown, fire };
+  }
+
+  test("quiet typing sends one request, for the last state", async () => {
+    const h = harness();
+    h.quoter({ chunkSize: 1 });
+    h.quoter({ chunkSize: 10 });
+    const done = h.fire();
+    expect(h.pending.map((p) => p.body)).toEqual([{ chunkSize: 10 }]);
+    h.pending[0].resolve({ worstCase: 100 });
+    await done;
+    expect(h.shown).toEqual([{ worstCase: 100 }]);
   });
 
-  test("a file is bounded from its size, as the scheduler bounds it", () => {
-    const files = [{ path: "a.txt", size: 1000 }];
-    expect(itemCount({ kind: "file", file: "a.txt", format: "lines" }, files)).toEqual({ count: 1000, exact: false });
-    expect(itemCount({ kind: "file", file: "a.txt", format: "jsonl" }, files)).toEqual({ count: 501, exact: false });
-    expect(itemCount({ kind: "file", file: "missing", format: "lines" }, files)).toBeNull();
-  });
-
-  test("cannot tell without a price, a valid input or a sane chunk size", () => {
-    const items = { count: 10, exact: true };
-    expect(worstCase({ items, chunkSize: 1, replicas: 1, price: undefined, reduce: false })).toBeNull();
-    expect(worstCase({ items, chunkSize: 0, replicas: 1, price: 1, reduce: false })).toBeNull();
-    expect(worstCase({ items: null, chunkSize: 1, replicas: 1, price: 1, reduce: false })).toBeNull();
-    expect(itemCount({ kind: "items", items: undefined }, [])).toBeNull();
-    expect(itemCount({ kind: "range", start: 0, stop: 10, step: 0 }, [])).toBeNull();
-  });
-
-  test("reduce is found only as a top-level def", () => {
-    expect(definesReduce("def map(x):\n    return x\n\ndef reduce(rs):\n    return sum(rs)\n")).toBe(true);
-    expect(definesReduce("def map(x):\n    def reduce(y):\n        return y\n")).toBe(false);
-    expect(definesReduce("# def reduce(x)\ndef map(x): return x")).toBe(false);
+  test("an answer to an older state is dropped when a newer one was asked for; errors are passed on", async () => {
+    const h = harness();
+    h.quoter({ stop: 10000 });
+    const first = h.fire();
+    h.quoter({ stop: 1000 });
+    const second = h.fire();
+    h.pending[1].resolve({ worstCase: 100 });
+    h.pending[0].resolve({ worstCase: 1000 });
+    await Promise.all([first, second]);
+    expect(h.shown).toEqual([{ worstCase: 100 }]);
+    h.quoter({ chunkSize: 0 });
+    const third = h.fire();
+    h.pending[2].reject(new Error("chunkSize: Too small"));
+    await third;
+    expect(h.shown.at(-1)).toBe("error: chunkSize: Too small");
   });
 });
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { MedusaError } from "./errors.ts";
-import { checkFilePath, filePathProblem } from "./file-path.ts";
+import { MedusaError } from "../errors.ts";
+import { checkFilePath, filePathProblem } from "./account-files.ts";
 
 test("ordinary relative paths are fine", () => {
   for (const p of ["a", "a.txt", "dir/sub/file.wasm", "with space/ü.json", "..hidden", "a..b"]) expect(filePathProblem(p)).toBeNull();

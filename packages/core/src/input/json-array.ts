@@ -1,4 +1,5 @@
-import { errorMessage, limits, MedusaError } from "@medusa/core";
+import { errorMessage, MedusaError } from "../errors.ts";
+import { limits } from "../limits.ts";
 import { decodeUtf8 } from "./text-lines.ts";
 
 type Phase = "before" | "open" | "next" | "value" | "after";

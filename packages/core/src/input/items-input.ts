@@ -1,4 +1,4 @@
-import type { NewChunk } from "@medusa/core";
+import type { NewChunk } from "./chunk-input.ts";
 
 /** Cuts inline items (already in memory: they came in the request) into slices of `chunkSize`. */
 export async function* splitItems(items: readonly unknown[], chunkSize: number): AsyncGenerator<NewChunk> {

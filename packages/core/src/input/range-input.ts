@@ -1,9 +1,16 @@
-import { rangeLength, type NewChunk } from "@medusa/core";
+import type { NewChunk } from "./chunk-input.ts";
+import { rangeLength } from "./job-input.ts";
 
 export interface NumericRange {
   start: number;
   stop: number;
   step: number;
+}
+
+/** The numbers of a range, one at a time, stopping before `stop` either way. */
+export function* rangeValues(range: NumericRange): Generator<number> {
+  const n = rangeLength(range);
+  for (let i = 0; i < n; i++) yield range.start + i * range.step;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { limits, MedusaError } from "@medusa/core";
+import { MedusaError } from "../errors.ts";
+import { limits } from "../limits.ts";
 
 /** UTF-8 bytes to text; a character split between reads is joined, not mangled. */
 export function decodeUtf8(stream: ReadableStream<Uint8Array>): ReadableStream<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { JsonArrayScanner, readJsonArray } from "./json-array.ts";
-import { collect, streamInPieces, streamOf } from "./test-streams.ts";
+import { collect, streamInPieces, streamOf } from "@medusa/testing/streams";
 
 const elements = (stream: ReadableStream<Uint8Array>, max?: number) => collect(readJsonArray(stream, max));
 

@@ -1,15 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
-import type { FileFormat, NewChunk } from "@medusa/core";
-import { splitFile } from "./split-file.ts";
-import { collect, streamInPieces, streamOf } from "./test-streams.ts";
+import { scratchBlobs } from "@medusa/testing/scratch-blobs";
+import { collect, streamInPieces, streamOf } from "@medusa/testing/streams";
+import type { NewChunk } from "./chunk-input.ts";
+import { splitFile } from "./file-input.ts";
+import type { FileFormat } from "./job-input.ts";
 
-const root = mkdtempSync(join(tmpdir(), "splitter-file-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const blobs = new FolderBlobStore(root);
+const scratch = scratchBlobs("splitter-file");
+afterAll(() => scratch.remove());
+const { blobs } = scratch;
 
 const split = (stream: ReadableStream<Uint8Array>, format: FileFormat, chunkSize: number, inlineMaxBytes?: number) =>
   collect(splitFile(stream, { format, chunkSize, jobId: "job1", blobs, inlineMaxBytes }));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readLines } from "./text-lines.ts";
-import { collect, streamInPieces, streamOf } from "./test-streams.ts";
+import { collect, streamInPieces, streamOf } from "@medusa/testing/streams";
 
 const texts = async (stream: ReadableStream<Uint8Array>, max?: number) => (await collect(readLines(stream, max))).map((l) => l.text);
 

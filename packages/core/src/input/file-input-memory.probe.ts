@@ -1,9 +1,9 @@
 /**
  * Splits one file in a fresh process and prints what it saw, with the peak
  * RSS growth: measured here, away from other tests' heaps, so the figure is
- * the splitter's alone. Used by split-file-memory.test.ts.
+ * the splitter's alone. Used by file-input-memory.test.ts.
  */
-import { splitFile } from "./split-file.ts";
+import { splitFile } from "./file-input.ts";
 
 const [path, sampleArg] = process.argv.slice(2);
 const sampleAt = Number(sampleArg);

@@ -1,11 +1,16 @@
-import { MedusaError } from "./errors.ts";
-import { limits } from "./limits.ts";
+import { MedusaError } from "../errors.ts";
+import { limits } from "../limits.ts";
 
 /**
- * The rules for a path inside an account's files, shared by the REST file
- * API, the FTP service and job inputs: relative, `/` separated, and never able
- * to climb out of the account's folder.
+ * An account's files live under `accounts/<accountId>/files/` in the blob
+ * store (the FTP service uses the same folder). A path is relative, `/`
+ * separated, and can never climb out of that folder. The gateway checks a
+ * path where it arrives (naming the field); every service that turns one into
+ * a key checks it again here.
  */
+export const filesPrefix = (accountId: string) => `accounts/${accountId}/files/`;
+
+const encoder = new TextEncoder();
 
 /** Why `path` is not a valid file path, or null when it is. */
 export function filePathProblem(path: string): string | null {
@@ -17,7 +22,7 @@ export function filePathProblem(path: string): string | null {
   for (const segment of path.split("/")) {
     if (segment === "") return "has an empty segment (// or a trailing /)";
     if (segment === "." || segment === "..") return `has a '${segment}' segment`;
-    if (Buffer.byteLength(segment) > limits.pathSegmentBytes) return `has a name over ${limits.pathSegmentBytes} bytes`;
+    if (encoder.encode(segment).length > limits.pathSegmentBytes) return `has a name over ${limits.pathSegmentBytes} bytes`;
   }
   return null;
 }
@@ -30,4 +35,10 @@ export function checkFilePath(path: string, field = "path"): string {
     throw new MedusaError("invalid_field", message, { issues: [{ field, message: problem }] });
   }
   return path;
+}
+
+/** Where an account's file lives; a path that could climb out of the account's folder is refused. */
+export function accountFileKey(owner: string, path: string): string {
+  if (filePathProblem(path) !== null) throw new MedusaError("invalid_field", `input file ${path} is not a valid path`);
+  return filesPrefix(owner) + path;
 }

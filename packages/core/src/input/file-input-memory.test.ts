@@ -36,7 +36,7 @@ describe("splitFile on a 200 MB file", () => {
     async () => {
       expect(statSync(path).size).toBeGreaterThanOrEqual(FILE_BYTES);
       const sampleAt = 1_234_567;
-      const probe = Bun.spawnSync([process.execPath, join(import.meta.dir, "split-file-memory.probe.ts"), path, String(sampleAt)], { stderr: "pipe" });
+      const probe = Bun.spawnSync([process.execPath, join(import.meta.dir, "file-input-memory.probe.ts"), path, String(sampleAt)], { stderr: "pipe" });
       expect(probe.stderr.toString()).toBe("");
       const seen = JSON.parse(probe.stdout.toString());
       expect(seen.items).toBe(lineCount);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { NewChunk } from "@medusa/core";
-import { splitRange, type NumericRange } from "./split-range.ts";
+import type { NewChunk } from "./chunk-input.ts";
+import { rangeValues, splitRange, type NumericRange } from "./range-input.ts";
 
 const collect = async (gen: AsyncGenerator<NewChunk>) => {
   const out: NewChunk[] = [];
@@ -82,5 +82,14 @@ describe("splitRange", () => {
   test("refuses a zero step and a bad chunk size", async () => {
     await expect(collect(splitRange({ start: 0, stop: 3, step: 0 }, 1))).rejects.toThrow("step must not be 0");
     await expect(collect(splitRange({ start: 0, stop: 3, step: 1 }, 0))).rejects.toThrow("chunkSize");
+  });
+});
+
+describe("rangeValues", () => {
+  test("ranges expand both ways and stop before `stop`", () => {
+    expect([...rangeValues({ start: 0, stop: 5, step: 2 })]).toEqual([0, 2, 4]);
+    expect([...rangeValues({ start: 5, stop: 0, step: -2 })]).toEqual([5, 3, 1]);
+    expect([...rangeValues({ start: 3, stop: 3, step: 1 })]).toEqual([]);
+    expect([...rangeValues({ start: 3, stop: 0, step: 1 })]).toEqual([]);
   });
 });

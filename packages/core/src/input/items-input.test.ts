@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { NewChunk } from "@medusa/core";
-import { splitItems } from "./split-items.ts";
+import type { NewChunk } from "./chunk-input.ts";
+import { splitItems } from "./items-input.ts";
 
 const collect = async (gen: AsyncGenerator<NewChunk>) => {
   const out: NewChunk[] = [];

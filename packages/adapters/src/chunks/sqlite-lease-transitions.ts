@@ -1,0 +1,99 @@
+import { ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, newSecret } from "@medusa/core";
+import type { ChunkError, LeaseHolder, LeaseOptions } from "@medusa/core";
+import type { ChunkRow } from "./sqlite-schema.ts";
+import { finalState, jobRow, requeueOrFail, requireJob, syncQueue, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
+
+/**
+ * Leases in the SQLite chunk store, twins of lease-chunks, fail-chunk,
+ * requeue-expired and release-node.lua: handing chunks to a node, and every
+ * way a lease ends without a result. Each runs inside the store's transaction.
+ */
+export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number, now: number, options: LeaseOptions): ChunkLease[] {
+  const owner = options.owner ?? nodeId;
+  const random = options.random ?? Math.random;
+  const runtimes = options.runtimes ? JSON.stringify(options.runtimes) : null;
+  // Chunks this node, or another node of its owner, already works on or answered are not offered again.
+  const rows = p.sql(
+    `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
+     WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
+       AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
+       AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ?))
+     ORDER BY c.queue_pos LIMIT ?`,
+  ).all(runtimes, runtimes, nodeId, owner, Math.max(0, max)) as ChunkRow[];
+  const trusted = p.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
+  return rows.map((c) => {
+    const job = requireJob(p, c.job_id);
+    const alone = trusted && random() >= (options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE);
+    if (job.adaptive) p.replicas.decideQuorum(c, alone);
+    const lease = ChunkLease.parse({
+      jobId: c.job_id,
+      index: c.idx,
+      token: newSecret("lease"),
+      task: c.task,
+      attempt: c.attempts + 1,
+      offset: c.item_offset,
+      input: JSON.parse(c.input),
+      expiresAt: now + job.lease_ms,
+    });
+    p.sql("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
+    p.replicas.lease(c.job_id, c.idx, nodeId, owner, lease.token, lease.expiresAt);
+    syncQueue(p, tx, c.job_id, c.idx);
+    p.sql("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
+    if (job.state === "queued") {
+      p.sql("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
+      p.log.progress(c.job_id, tx.events);
+    }
+    return lease;
+  });
+}
+
+/** Whether `holder` may complete or fail its chunk; a final job's lease is cleared either way. */
+export function heldChunk(p: SqliteParts, holder: LeaseHolder): "ok" | "stale" | "job_final" {
+  const job = jobRow(p, holder.jobId);
+  if (!job) return "stale";
+  const holds = p.replicas.holds(holder);
+  if (finalState(job.state)) {
+    if (holds) p.replicas.drop(holder.jobId, holder.index, holder.nodeId);
+    return "job_final";
+  }
+  return holds ? "ok" : "stale";
+}
+
+/** The holder's attempt failed: it counts (and resets the node's streak); the chunk is retried or fails its job. */
+export function failChunk(p: SqliteParts, tx: Tx, holder: LeaseHolder, error: ChunkError, now: number): "accepted" | "stale" | "job_final" {
+  const held = heldChunk(p, holder);
+  if (held !== "ok") return held;
+  p.replicas.drop(holder.jobId, holder.index, holder.nodeId);
+  p.replicas.resetStreak(holder.nodeId);
+  requeueOrFail(p, tx, holder.jobId, holder.index, error, now);
+  return "accepted";
+}
+
+/** The sweeper: leases that expired by `now` end as failed attempts. Returns how many it ended. */
+export function requeueExpired(p: SqliteParts, tx: Tx, now: number, limit: number): number {
+  let requeued = 0;
+  for (const r of p.replicas.expired(now, limit)) {
+    // An earlier expiry in this sweep may have failed the job, which dropped its other leases.
+    if (!p.replicas.holds({ jobId: r.job_id, index: r.idx, nodeId: r.node_id, token: r.token! })) continue;
+    p.replicas.drop(r.job_id, r.idx, r.node_id);
+    p.replicas.resetStreak(r.node_id);
+    requeued += 1;
+    requeueOrFail(p, tx, r.job_id, r.idx, { message: `lease expired on node ${r.node_id}` }, now);
+  }
+  return requeued;
+}
+
+/** A node left: every chunk it holds goes back, the attempt not counted. Returns how many. */
+export function releaseNode(p: SqliteParts, tx: Tx, nodeId: string): number {
+  const rows = p.replicas.leasedBy(nodeId);
+  const affected = new Set<string>();
+  for (const r of rows) {
+    p.replicas.drop(r.job_id, r.idx, nodeId);
+    p.sql("UPDATE chunks SET attempts = attempts - 1 WHERE job_id = ? AND idx = ?").run(r.job_id, r.idx);
+    syncQueue(p, tx, r.job_id, r.idx);
+    p.sql("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(r.job_id);
+    affected.add(r.job_id);
+  }
+  for (const jobId of [...affected].reverse()) p.log.progress(jobId, tx.events);
+  return rows.length;
+}

@@ -1,0 +1,48 @@
+import { canonicalResult, MedusaError, serve, subjects, type Served } from "@medusa/core";
+import { programCannotLoad } from "./program-error.ts";
+import { leaseOptions } from "./replica-policy.ts";
+import type { SchedulerContext } from "./scheduler-context.ts";
+
+/** What gateways ask on behalf of their nodes: chunks to run, results and failures of the chunks they hold, reputations, and a node that left. */
+export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
+  const { bus, store, now, queue, onError, log } = ctx;
+  return [
+    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max, runtimes }) => {
+      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner), ...(runtimes ? { runtimes } : {}) });
+      ctx.publish(t);
+      return { leases: t.leases };
+    }, { queue, onError }),
+    serve(bus, subjects.completeChunk, async ({ nodeId, jobId, index, token, results }) => {
+      const result = canonical(results);
+      const t = await store.completeChunk({ nodeId, jobId, index, token }, result.text, now(), result.hash);
+      // Only a lease holder's result counts; anything else is a late, replayed or forged report, and worth a line.
+      if (t.outcome === "stale" || t.outcome === "job_final") log.warn(`result for ${jobId}#${index} from node ${nodeId} rejected: ${t.outcome} (the node holds no current lease on it)`);
+      if (t.outcome === "rejected") log.warn(`result for ${jobId}#${index} from node ${nodeId}: the replicas disagreed past the limit; the job failed`);
+      for (const caught of t.disagreed) log.warn(`node ${caught} returned a result for ${jobId}#${index} that disagreed with the accepted one: its standing is reset and it is not paid`);
+      ctx.publish(t);
+      return { outcome: t.outcome };
+    }, { queue, onError }),
+    serve(bus, subjects.failChunk, async ({ nodeId, jobId, index, token, error }) => {
+      const t = await store.failChunk({ nodeId, jobId, index, token }, error, now());
+      ctx.publish(t);
+      const fatal = t.outcome === "accepted" && (await programCannotLoad(store, jobId, error));
+      if (fatal) ctx.publish(await store.failJob(jobId, fatal, now()));
+      return { outcome: t.outcome };
+    }, { queue, onError }),
+    serve(bus, subjects.nodeReputations, async ({ nodeIds }) => ({ reputations: await store.reputations(nodeIds) }), { queue, onError }),
+    serve(bus, subjects.releaseNode, async ({ nodeId }) => {
+      const t = await store.releaseNode(nodeId, now());
+      ctx.publish(t);
+      return { requeued: t.requeued };
+    }, { queue, onError }),
+  ];
+}
+
+/** A node's result in the form replicas vote with; text that is not JSON is the sender's error. */
+function canonical(results: string) {
+  try {
+    return canonicalResult(results);
+  } catch {
+    throw new MedusaError("invalid_field", "results: not valid JSON text");
+  }
+}

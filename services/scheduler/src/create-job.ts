@@ -1,0 +1,56 @@
+import { call, definesReduce, errorMessage, holdKey, MedusaError, newId, quorumOf, refundKey, serve, subjects, type JobRecord, type Served } from "@medusa/core";
+import { jobStatus } from "./job-status.ts";
+import { quoteJob } from "./pricing.ts";
+import type { SchedulerContext } from "./scheduler-context.ts";
+
+/**
+ * A new job: priced, its program frozen, its worst case held in escrow, then
+ * stored and handed to the splitter. A job that cannot be stored gives its
+ * hold straight back; one the splitter cannot take fails (and refunds).
+ */
+export function serveCreateJob(ctx: SchedulerContext): Served {
+  const { bus, store, now } = ctx;
+  return serve(bus, subjects.createJob, async ({ owner, spec }) => {
+    const id = newId("job");
+    const quote = await quoteJob(spec, owner, ctx.blobs, ctx.defaultPrice);
+    if (quote.refused) throw new MedusaError("payment_required", quote.refused, { field: "maxCredits", worstCase: quote.worstCase, maxCredits: spec.maxCredits });
+    await ctx.programs.freeze(id, owner, spec.program);
+    if (quote.held > 0) await call(bus, subjects.holdCredits, { key: holdKey(id), owner, jobId: id, amount: quote.held });
+    const job: JobRecord = {
+      id,
+      owner,
+      name: spec.name,
+      program: spec.program,
+      hasReduce: definesReduce(spec.program),
+      state: "queued",
+      chunks: { total: 0, done: 0, running: 0, failed: 0 },
+      sealed: false,
+      items: 0,
+      timeoutMs: spec.timeoutMs,
+      maxAttempts: spec.maxAttempts,
+      replicas: spec.replicas,
+      quorum: quorumOf(spec),
+      credits: { price: quote.pricePerChunk, held: quote.held, spent: 0 },
+      createdAt: now(),
+    };
+    try {
+      ctx.publish(await store.createJob(job, now()));
+    } catch (err) {
+      // No job exists to refund through the outbox: hand the hold back directly.
+      if (quote.held > 0) {
+        await ctx.settlements
+          .publish([{ v: 1, kind: "refund", key: refundKey(id), jobId: id, owner, amount: quote.held }])
+          .catch(() => ctx.log.error(`refund of ${id}'s hold could not be queued`));
+      }
+      throw err;
+    }
+    try {
+      await call(bus, subjects.splitJob, { jobId: id, owner, spec });
+    } catch (err) {
+      const message = errorMessage(err);
+      ctx.publish(await store.failJob(id, `could not start splitting the input: ${message}`, now()));
+      throw err;
+    }
+    return jobStatus((await store.getJob(id))!);
+  }, { queue: ctx.queue, onError: ctx.onError });
+}
