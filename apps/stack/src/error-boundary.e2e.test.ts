@@ -85,7 +85,7 @@ describe("the HTTP edge", () => {
     // The service that threw logs the original and its stack, under the id the client was given...
     const thrown = schedulerLog.find((l) => l.includes(requestId));
     expect(thrown).toContain(SECRET);
-    expect(thrown).toContain("scheduler-service.ts");
+    expect(thrown).toContain("services/scheduler/src/job-handlers.ts");
     // ...and so does the gateway that answered.
     expect(gatewayLog.filter((l) => l.includes(requestId)).join("\n")).toContain("redisPasswordFromConfig");
   });

@@ -88,10 +88,13 @@ export function render(main, { id }) {
     for (const wait of [300, 1000, 2500, 5000]) setTimeout(() => !left && account.refresh(), wait);
   }
 
+  // The status read can see the session ready before its socket says so: the note goes up once either way.
+  let readyNoted = false;
   function onEvent(e) {
-    if (e.type === "ready" && status?.state === "starting") {
+    if (e.type === "ready" && !readyNoted && status && (status.state === "starting" || status.state === "ready")) {
+      readyNoted = true;
       note(`Ready: ${num(e.partitions)} partitions set up in ${duration(Date.now() - Date.parse(status.createdAt)).replace(/^0 s$/, "under a second")}.`, "ready");
-      show({ ...status, state: "ready" });
+      if (status.state === "starting") show({ ...status, state: "ready" });
     }
     if (e.type === "ended") show({ ...status, state: e.state, ...(e.state === "failed" ? { error: e.reason } : {}) });
     if (runner) runner.event(e);
