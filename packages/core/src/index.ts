@@ -7,6 +7,7 @@ export * from "./ids.ts";
 export * from "./job.ts";
 export * from "./ledger.ts";
 export * from "./node-protocol.ts";
+export * from "./packages.ts";
 export * from "./ports/accounts.ts";
 export * from "./ports/blobs.ts";
 export * from "./ports/bus.ts";

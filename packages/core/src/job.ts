@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ChunkCounts, FileFormat, JobState, Replicas } from "./api.ts";
-import { Program, Task } from "./program.ts";
+import { StoredProgram, Task } from "./program.ts";
 
 /** What one chunk runs over. `blob` chunks live in the blob store (large file chunks). */
 export const ChunkInput = z.discriminatedUnion("kind", [
@@ -20,7 +20,7 @@ export const JobRecord = z.object({
   id: z.string(),
   owner: z.string(),
   name: z.string(),
-  program: Program,
+  program: StoredProgram,
   hasReduce: z.boolean(),
   state: JobState,
   chunks: ChunkCounts,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobInput } from "./api.ts";
+import { JobInput, PackageRequest } from "./api.ts";
 import { PythonProgram } from "./program.ts";
 
 /**
@@ -25,6 +25,7 @@ export const SessionSpec = z.object({
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
   /** With no round for this long the session ends and settles. */
   idleTimeoutMs: z.number().int().min(1_000).max(24 * 3600_000).default(300_000),
+  ...PackageRequest.shape,
 });
 export type SessionSpec = z.infer<typeof SessionSpec>;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Account, CreatedAccount, CreateAccountBody, JobSpec, JobStatus, LoginBody, LoginToken, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent, NewChunk } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
+import { PackageSet } from "./packages.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
 import { defineEvent, defineRequest } from "./wire.ts";
@@ -37,7 +38,8 @@ export const subjects = {
   starterCredits: defineRequest("credits.config.starter", z.object({}), z.object({ starterCredits: z.number().int() })),
 
   // scheduler: jobs
-  createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec }), JobStatus),
+  /** `packageSet`: the spec's packages and wheels as the gateway pinned them. */
+  createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec, packageSet: PackageSet.optional() }), JobStatus),
   getJob: defineRequest("scheduler.job.get", OwnedJob, JobStatus),
   listJobs: defineRequest("scheduler.job.list", Owned.extend({ limit: z.number().int().min(1).max(1000).default(100) }), z.object({ jobs: z.array(JobStatus) })),
   cancelJob: defineRequest("scheduler.job.cancel", OwnedJob, JobStatus),

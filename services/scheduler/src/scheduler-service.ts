@@ -91,7 +91,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   }
 
   const served: Served[] = [
-    serve(bus, subjects.createJob, async ({ owner, spec }) => {
+    serve(bus, subjects.createJob, async ({ owner, spec, packageSet }) => {
       const id = newId("job");
       const hasReduce = definesReduce(spec.program);
       const price = await quote(spec, owner, hasReduce, deps.blobs, defaultPrice);
@@ -101,7 +101,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
         id,
         owner,
         name: spec.name,
-        program: spec.program,
+        program: spec.program.runtime === "python" && packageSet ? { ...spec.program, packages: packageSet } : spec.program,
         hasReduce,
         state: "queued",
         chunks: { total: 0, done: 0, running: 0, failed: 0 },
