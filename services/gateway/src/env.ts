@@ -13,6 +13,8 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_MAX_FILE_BYTES: intFrom(1024 * 1024 * 1024, 1),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
+  /** The Pyodide package mirror (a release's packages beside its pyodide-lock.json); jobs name no packages without it. */
+  MEDUSA_PYODIDE_PACKAGES_DIR: z.string().min(1).optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

@@ -2,11 +2,15 @@ import { connectBus, openBlobs, openSettlementQueue, shutdownOn } from "@medusa/
 import { configOrExit } from "@medusa/core";
 import { gatewayEnv } from "./env.ts";
 import { createGateway } from "./gateway.ts";
+import { PackageMirror } from "./packages/package-mirror.ts";
 
 /** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
 const env = configOrExit("gateway", gatewayEnv);
 const bus = await connectBus(env, "gateway", { require: true });
 const blobs = openBlobs(env);
+const packagesDir = env.MEDUSA_PYODIDE_PACKAGES_DIR;
+const packageMirror = packagesDir ? configOrExit("gateway", () => PackageMirror.open(packagesDir)) : undefined;
+if (packageMirror) console.log(`[gateway] ${packageMirror.summary()}`);
 const gateway = createGateway({
   bus,
   blobs,
@@ -14,6 +18,7 @@ const gateway = createGateway({
   pricePerRound: env.MEDUSA_PRICE_PER_ROUND,
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
+  packageMirror,
   log: (message) => console.log(`[gateway] ${message}`),
 });
 const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket });
