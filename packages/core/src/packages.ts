@@ -48,11 +48,14 @@ export const PinnedWheel = z.object({
 });
 export type PinnedWheel = z.infer<typeof PinnedWheel>;
 
+/** Wheels one job may load, dependencies included (their list goes on a runner's command line). */
+export const MAX_PINNED_WHEELS = 128;
+
 export const PackageSet = z.object({
   /** The Pyodide ABI the mirror's wheels were built for; present when any wheel came from the mirror. */
   abiVersion: z.string().max(50).optional(),
   /** Dependencies before the packages that need them. */
-  wheels: z.array(PinnedWheel).min(1).max(512),
+  wheels: z.array(PinnedWheel).min(1).max(MAX_PINNED_WHEELS),
 });
 export type PackageSet = z.infer<typeof PackageSet>;
 

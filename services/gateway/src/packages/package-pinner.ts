@@ -1,4 +1,4 @@
-import { MedusaError, type BlobStore, type PackageRequest, type PackageSet, type PinnedWheel } from "@medusa/core";
+import { MAX_PINNED_WHEELS, MedusaError, type BlobStore, type PackageRequest, type PackageSet, type PinnedWheel } from "@medusa/core";
 import { noMirror, type PackageMirror } from "./package-mirror.ts";
 import { DEFAULT_MAX_WHEEL_BYTES, freezeUploadedWheel } from "./uploaded-wheels.ts";
 
@@ -29,6 +29,10 @@ export class PackagePinner {
     if (names.length === 0 && paths.length === 0) return undefined;
     if (names.length > 0 && !this.deps.mirror) throw noMirror("packages");
     const fromMirror = names.length > 0 ? this.deps.mirror!.resolve(names) : [];
+    if (fromMirror.length + paths.length > MAX_PINNED_WHEELS) {
+      const message = `these need ${fromMirror.length + paths.length} wheels with their dependencies, more than the ${MAX_PINNED_WHEELS} a job may load`;
+      throw new MedusaError("invalid_field", `packages: ${message}`, { issues: [{ field: "packages", message }] });
+    }
     const wheels: PinnedWheel[] = [...fromMirror];
     for (const [i, path] of paths.entries()) {
       const field = `wheels.${i}`;

@@ -53,6 +53,21 @@ describe("a job's packages", () => {
     expect((await errorOf(res)).message).toStartWith("packages.0: no package named scipy is in this gateway's package mirror");
   });
 
+  test("a set needing more wheels than a job may load is a 400", async () => {
+    const parts = Array.from({ length: 128 }, (_, i) => buildWheel({ name: `part-${i}`, version: "1.0", files: { [`part_${i}/__init__.py`]: "" } }));
+    const all = buildWheel({ name: "everything", version: "1.0", files: { "everything/__init__.py": "" }, depends: parts.map((p) => p.name) });
+    const dir = await testMirror(mkdtempSync(join(tmpdir(), "mirror-")), [...parts, all], INFO);
+    const big = testGateway({ packageMirror: PackageMirror.open(dir) });
+    try {
+      const res = await big.app.request("/v1/jobs", jsonInit(ALICE.key, { program: python, input: { items: [1] }, packages: ["everything"] }));
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).message).toBe("packages: these need 129 wheels with their dependencies, more than the 128 a job may load");
+    } finally {
+      await big.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("without a mirror, naming a package is a 400 that says so", async () => {
     const bare = testGateway();
     try {
