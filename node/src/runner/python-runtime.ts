@@ -1,8 +1,9 @@
 import { dirname } from "node:path";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import type { RunnableProgram } from "@medusa/core/program";
-import { truncateMessage, type RunnerTask } from "./protocol.ts";
+import { truncateMessage, type RunnerPackages, type RunnerTask } from "./protocol.ts";
 import { BoundedText, type ProgramRuntime } from "./program-runtime.ts";
+import { loadMirrorWheels, mirrorLockfile, unpackWheels, type WheelBytes } from "./python-packages.ts";
 
 /**
  * Runs Python programs in Pyodide. The per-chunk loop lives in Python and
@@ -147,8 +148,11 @@ export class PythonRuntime implements ProgramRuntime {
     private readonly driver: Record<"load" | RunnerTask, PyFn>,
   ) {}
 
-  static async load(indexURL = defaultPyodideIndexURL()): Promise<PythonRuntime> {
-    const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+  /** Loads Pyodide and the job's mirror packages (python-packages.ts); both must happen before confinement. */
+  static async load(indexURL = defaultPyodideIndexURL(), packages?: RunnerPackages): Promise<PythonRuntime> {
+    const lockFileContents = await mirrorLockfile(indexURL, packages);
+    const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {}, ...(lockFileContents ? { lockFileContents } : {}) });
+    await loadMirrorWheels(pyodide, packages);
     const runtime: { output?: BoundedText } = {};
     // Python's print() must never reach fd 1: that is the protocol channel. Raw writes,
     // cut to what the buffer keeps before decoding: gigabytes of print() cost no memory.
@@ -168,6 +172,11 @@ export class PythonRuntime implements ProgramRuntime {
     const self = new PythonRuntime(pyodide, { load: fn("load"), map: fn("run_map"), reduce: fn("run_reduce"), setup: fn("run_setup"), step: fn("run_step") });
     runtime.output = self.output;
     return self;
+  }
+
+  /** Unpacks uploaded pure-Python wheels; called after confinement. */
+  unpackWheels(wheels: WheelBytes[]): void {
+    unpackWheels(this.pyodide, wheels);
   }
 
   /** Returns an error message, or undefined once the program's top level ran. */
