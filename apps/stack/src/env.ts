@@ -15,6 +15,8 @@ export const StackEnv = PortEnv.extend({
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
+  /** The Pyodide package mirror jobs may name packages from (README: Python packages); none without it. */
+  MEDUSA_PYODIDE_PACKAGES_DIR: z.string().min(1).optional(),
 });
 export type StackEnv = z.infer<typeof StackEnv>;
 

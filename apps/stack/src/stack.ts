@@ -1,7 +1,8 @@
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
 import { serveCredits } from "@medusa/credits";
-import { createGateway } from "@medusa/gateway";
+import { createGateway, PackageMirror } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
@@ -46,13 +47,17 @@ export async function startStack(env: StackEnv, log: (msg: string) => void = con
     replicaPolicy: policyFromEnv(env),
     log: (m) => log(`[scheduler] ${m}`),
   });
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, log: quiet });
+  const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
+  if (packageMirror) log(`[gateway] ${packageMirror.summary()}`);
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, packageMirror, log: quiet });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   const url = `http://127.0.0.1:${server.port}`;
 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
-    operator.nodeTokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), log: quiet })),
+    operator.nodeTokens.map((token) =>
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), log: quiet }),
+    ),
   );
 
   return {
