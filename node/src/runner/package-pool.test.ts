@@ -7,6 +7,7 @@ import type { RunnableProgram } from "@medusa/core/program";
 import { TestGateway } from "@medusa/testing/node-gateway";
 import { buildWheel, bundledPyodideInfo, pinned, testWheels } from "@medusa/testing/wheels";
 import { WheelCache } from "../packages/wheel-cache.ts";
+import { parseRunnerArgs } from "./runner-main.ts";
 import type { RunnerPool } from "./runner-pool.ts";
 import { testPool } from "../../test/runner-pool.ts";
 
@@ -107,4 +108,14 @@ describe("python runners with packages", () => {
     expect(await pool.run(tampered, { task: "map", items: [2] })).toEqual(outcome);
     expect(gateway.fileRequests.length).toBe(requests);
   }, SLOW);
+});
+
+test("a runner takes its wheels as --packages JSON, absolute paths only", () => {
+  const { base } = testWheels();
+  const wheels = [{ ...pinned(base), path: "/cache/packages/x.whl" }];
+  expect(parseRunnerArgs(["python", "--packages", JSON.stringify({ wheels })])).toEqual({ runtime: "python", opts: { packages: { wheels } } });
+  const bad = { error: "--packages must be the JSON of a RunnerPackages" };
+  expect(parseRunnerArgs(["python", "--packages", "{not json"])).toEqual(bad);
+  expect(parseRunnerArgs(["python", "--packages", JSON.stringify({ wheels: [{ ...wheels[0], path: "x.whl" }] })])).toEqual(bad);
+  expect(parseRunnerArgs(["python", "--packages", JSON.stringify({ wheels: [] })])).toEqual(bad);
 });

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { Runtime } from "@medusa/core/program";
 import { readLines } from "./lines.ts";
 import { errorBody, type ProgramRuntime } from "./program-runtime.ts";
@@ -45,7 +46,7 @@ export function parseRunnerArgs(args: string[]): { runtime: string; opts: Runner
     if (value === undefined) return { error: `${flag} needs a value` };
     if (flag === "--pyodide-dir") opts.pyodideIndexURL = value.replace(/\/?$/, "/");
     else if (flag === "--packages") {
-      const packages = parsePackages(value);
+      const packages = parseJson(RunnerPackages, value);
       if (!packages) return { error: "--packages must be the JSON of a RunnerPackages" };
       opts.packages = packages;
     }
@@ -93,7 +94,7 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
   let holdsJob = false;
   let loaded = false;
   for await (const line of readLines(Bun.stdin.stream(), MAX_PARENT_LINE_BYTES)) {
-    const parsed = parseMessage(line);
+    const parsed = parseJson(ParentMessage, line);
     if (!parsed) {
       process.stderr.write(`runner: malformed message from parent: ${line.slice(0, 200)}\n`);
       return 2;
@@ -136,18 +137,10 @@ async function loadRuntime(runtime: Runtime, opts: RunnerOptions): Promise<{ hos
   return { host: python, afterConfinement: () => python.unpackWheels(uploads) };
 }
 
-function parsePackages(json: string): RunnerPackages | undefined {
+/** The parent's JSON (a message line, the --packages argument) as `schema` reads it, or undefined. */
+function parseJson<T extends z.ZodType>(schema: T, text: string): z.infer<T> | undefined {
   try {
-    const parsed = RunnerPackages.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseMessage(line: string): ParentMessage | undefined {
-  try {
-    const parsed = ParentMessage.safeParse(JSON.parse(line));
+    const parsed = schema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
