@@ -1,7 +1,9 @@
+import { join } from "node:path";
 import { NodeAgent } from "./agent/agent.ts";
 import type { BackoffOptions } from "./agent/backoff.ts";
 import { nodeSocketUrl } from "./cli.ts";
-import { pyodideDir } from "./pyodide-assets.ts";
+import { WheelCache, gatewayHttpUrl } from "./packages/wheel-cache.ts";
+import { cacheRoot, pyodideDir } from "./pyodide-assets.ts";
 import { runnerCommand } from "./runner-command.ts";
 import { RunnerPool } from "./runner/runner-pool.ts";
 import { NODE_VERSION } from "./version.ts";
@@ -25,6 +27,8 @@ export interface StartNodeOptions {
   /** Run Python even without the OS sandbox (level "process"); otherwise such a node runs WASI only. */
   allowUnsandboxedPython?: boolean;
   graceMs?: number;
+  /** Where the wheels of jobs' packages are kept (default ~/.cache/medusa-node/packages). */
+  packageCacheDir?: string;
   backoff?: Partial<BackoffOptions>;
   log?: (line: string) => void;
 }
@@ -37,12 +41,15 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const url = /^wss?:/.test(opts.gateway) && opts.gateway.includes("/v1/nodes/ws") ? opts.gateway : nodeSocketUrl(opts.gateway);
   const dir = await pyodideDir();
+  const { abi_version: abiVersion } = (await Bun.file(join(dir, "pyodide-lock.json")).json()).info as { abi_version: string };
+  const packages = new WheelCache({ gatewayUrl: gatewayHttpUrl(opts.gateway), token: opts.token, dir: opts.packageCacheDir ?? join(cacheRoot(), "packages"), abiVersion, log });
   const pool = new RunnerPool({
     slots: Math.max(opts.slots, opts.maxSlots ?? 0),
     warmPython: opts.warmPython,
     memoryCapMb: opts.memoryMb,
     allowUnsandboxedPython: opts.allowUnsandboxedPython,
     runnerCommand: (runtime) => runnerCommand(runtime, dir),
+    packages,
     log: (msg) => log(`[runner] ${msg}`),
   });
   await pool.start();

@@ -24,6 +24,8 @@ export const StackEnv = PortEnv.extend({
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
   /** Node executables served at /downloads/; default <data dir>/downloads, where this computer's own is built on first request. */
   MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
+  /** The Pyodide package mirror jobs may name packages from (README: Python packages); none without it. */
+  MEDUSA_PYODIDE_PACKAGES_DIR: z.string().min(1).optional(),
 });
 export type StackEnv = z.infer<typeof StackEnv>;
 

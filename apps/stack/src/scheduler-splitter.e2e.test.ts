@@ -207,6 +207,12 @@ describe("scheduler service", () => {
     sub.subscription.unsubscribe();
   });
 
+  test("a Python job's pinned packages are kept with its program and go to nodes with it", async () => {
+    const packageSet = { abiVersion: "2026_0", wheels: [{ name: "medusa-base", version: "1.0", fileName: "medusa_base-1.0-py3-none-any.whl", sha256: "cd".repeat(32), depends: [], installDir: "site" as const, source: "mirror" as const }] };
+    const job = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1] }, packages: ["medusa_base"] }, packageSet });
+    expect((await call(bus, subjects.jobProgram, { jobId: job.id })).program).toEqual({ ...squares, packages: packageSet });
+  });
+
   test("a WASI job's module is frozen at submission: deleting the upload does not change the job", async () => {
     const blobs = new FolderBlobStore(join(dir, "blobs"));
     await blobs.put("accounts/acc_a/files/prog.wasm", new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));

@@ -1,9 +1,10 @@
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
-import { createGateway } from "@medusa/gateway";
+import { createGateway, PackageMirror } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
@@ -55,7 +56,9 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     log: logger("scheduler"),
   });
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, log: logger("gateway"), downloads });
+  const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
+  if (packageMirror) logger("gateway").info(packageMirror.summary());
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, log: logger("gateway"), downloads, packageMirror });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });
   const url = `http://127.0.0.1:${server.port}`;
   const ftpPort = env.MEDUSA_FTP_PORT ?? (env.MEDUSA_PORT === 0 ? 0 : 2121);
@@ -63,7 +66,9 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
-    operator.nodeTokens.map((token) => startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), log: quiet })),
+    operator.nodeTokens.map((token) =>
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), log: quiet }),
+    ),
   );
 
   return {

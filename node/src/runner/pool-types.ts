@@ -1,6 +1,7 @@
 import type { SandboxLevel } from "@medusa/core";
+import type { PackageSet } from "@medusa/core/packages";
 import type { RunnableProgram, Runtime } from "@medusa/core/program";
-import type { RunnerTask } from "./protocol.ts";
+import type { RunnerPackages, RunnerTask } from "./protocol.ts";
 
 /** The runner pool's contract: how it is set up, what it runs, what it tells. */
 
@@ -28,6 +29,8 @@ export interface PoolOptions {
   startupTimeoutMs?: number;
   /** How to start a runner process for a runtime. */
   runnerCommand: (runtime: Runtime) => string[];
+  /** Where a job's pinned packages come from (node/src/packages/wheel-cache.ts); without it such jobs fail. */
+  packages?: PackageSource;
   log?: (msg: string) => void;
 }
 
@@ -48,6 +51,11 @@ export interface PoolJob {
    * a runner's leftovers only with that consumer's own jobs of the same program.
    */
   affinity?: string;
+}
+
+/** Puts a job's pinned wheels on this disk, verified; rejects with PackageRefused when retrying cannot help. */
+export interface PackageSource {
+  prepare(set: PackageSet): Promise<RunnerPackages>;
 }
 
 export interface PoolChunk {

@@ -1,5 +1,7 @@
+import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { limits } from "@medusa/core/limits";
+import { PinnedWheel } from "@medusa/core/packages";
 import { RunnableProgram, Runtime } from "@medusa/core/program";
 
 /**
@@ -22,6 +24,16 @@ export const RunnerError = z.object({
   deterministic: z.literal(true).optional(),
 });
 export type RunnerError = z.infer<typeof RunnerError>;
+
+/**
+ * The wheels a Python runner loads before it takes a job (`--packages`):
+ * the job's pinned set, each file verified by the node and on its disk.
+ * Absolute paths, so Pyodide reads them and never tries its CDN instead.
+ */
+export const RunnerPackages = z.object({
+  wheels: z.array(PinnedWheel.extend({ path: z.string().refine(isAbsolute, "a wheel path must be absolute") })).min(1),
+});
+export type RunnerPackages = z.infer<typeof RunnerPackages>;
 
 /** What a runner could apply of the OS sandbox before it took any job. */
 export const RunnerSandbox = z.object({

@@ -2,8 +2,9 @@ import { dirname } from "node:path";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import { limits } from "@medusa/core/limits";
 import type { RunnableProgram } from "@medusa/core/program";
-import { truncateMessage, type RunnerTask } from "./protocol.ts";
+import { truncateMessage, type RunnerPackages, type RunnerTask } from "./protocol.ts";
 import { BoundedText, type ProgramRuntime } from "./program-runtime.ts";
+import { loadMirrorWheels, mirrorLockfile, unpackWheels, type WheelBytes } from "./python-packages.ts";
 
 /**
  * Runs Python programs in Pyodide. The per-chunk loop lives in Python and
@@ -153,8 +154,11 @@ export class PythonRuntime implements ProgramRuntime {
     private readonly driver: Record<"check" | "load" | RunnerTask, PyFn>,
   ) {}
 
-  static async load(indexURL = defaultPyodideIndexURL()): Promise<PythonRuntime> {
-    const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+  /** Loads Pyodide and the job's mirror packages (python-packages.ts); both must happen before confinement. */
+  static async load(indexURL = defaultPyodideIndexURL(), packages?: RunnerPackages): Promise<PythonRuntime> {
+    const lockFileContents = await mirrorLockfile(indexURL, packages);
+    const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {}, ...(lockFileContents ? { lockFileContents } : {}) });
+    await loadMirrorWheels(pyodide, packages);
     const runtime: { output?: BoundedText } = {};
     // Python's print() must never reach fd 1: that is the protocol channel. Raw writes,
     // cut to what the buffer keeps before decoding: gigabytes of print() cost no memory.
@@ -181,6 +185,11 @@ export class PythonRuntime implements ProgramRuntime {
     if (program.runtime !== "python") return undefined;
     const error = this.driver.check(program.source) as string | undefined;
     return error === undefined ? undefined : truncateMessage(error);
+  }
+
+  /** Unpacks uploaded pure-Python wheels; called after confinement. */
+  unpackWheels(wheels: WheelBytes[]): void {
+    unpackWheels(this.pyodide, wheels);
   }
 
   /** Returns an error message, or undefined once the program's top level ran. */

@@ -1,9 +1,11 @@
+import type { z } from "zod";
 import { Runtime } from "@medusa/core/program";
 import { errorMessage } from "@medusa/core/errors";
 import { limits } from "@medusa/core/limits";
 import { readLines } from "./lines.ts";
 import { errorBody, type ProgramRuntime } from "./program-runtime.ts";
-import { ParentMessage, RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, resultLine, type RunnerMessage } from "./protocol.ts";
+import { ParentMessage, RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, RunnerPackages, resultLine, type RunnerMessage } from "./protocol.ts";
+import { readUploadedWheels } from "./python-packages.ts";
 import { PythonRuntime } from "./python-runtime.ts";
 import { confine, dieWithParent } from "./sandbox/confine.ts";
 import { WasiRuntime } from "./wasi-runtime.ts";
@@ -24,10 +26,12 @@ export interface RunnerOptions {
   cpuSeconds?: number;
   /** Skip the OS sandbox: only for measuring what it costs and testing the node without it. */
   unconfined?: boolean;
+  /** Wheels a Python runner loads before it confines itself, so it serves only jobs with this package set. */
+  packages?: RunnerPackages;
 }
 
 /**
- * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N] [--unconfined]`,
+ * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N] [--packages JSON] [--unconfined]`,
  * without the leading `runner`. The runner's environment is empty, so all it
  * needs comes this way.
  */
@@ -43,6 +47,11 @@ export function parseRunnerArgs(args: string[]): { runtime: string; opts: Runner
     const value = rest[++i];
     if (value === undefined) return { error: `${flag} needs a value` };
     if (flag === "--pyodide-dir") opts.pyodideIndexURL = value.replace(/\/?$/, "/");
+    else if (flag === "--packages") {
+      const packages = parseJson(RunnerPackages, value);
+      if (!packages) return { error: "--packages must be the JSON of a RunnerPackages" };
+      opts.packages = packages;
+    }
     else if (flag === "--memory-mb" || flag === "--cpu-seconds") {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) return { error: `${flag} must be a positive whole number` };
@@ -61,7 +70,9 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
   }
   if (!dieWithParent()) return 1;
   const out = protocolChannel();
-  const host: ProgramRuntime = runtime.data === "python" ? await PythonRuntime.load(opts.pyodideIndexURL) : new WasiRuntime();
+  const runtimeLoaded = await loadRuntime(runtime.data, opts).catch((err) => void process.stderr.write(`runner: ${errorMessage(err)}\n`));
+  if (!runtimeLoaded) return 1;
+  const { host } = runtimeLoaded;
   // From here on nothing new is opened: the runtime is in memory, stdin/stdout are the parent's.
   const sandbox = opts.unconfined
     ? { os: false, detail: "started with --unconfined" }
@@ -71,12 +82,18 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
         // A chunk's instance, and the previous one until the collector frees it. Pyodide's memory exists already.
         wasmMemories: runtime.data === "wasi" ? 2 : 0,
       });
+  try {
+    runtimeLoaded.afterConfinement();
+  } catch (err) {
+    process.stderr.write(`runner: uploaded wheels did not unpack: ${errorMessage(err)}\n`);
+    return 1;
+  }
   await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data, sandbox });
 
   let holdsJob = false;
   let loaded = false;
   for await (const line of readLines(Bun.stdin.stream(), limits.parentLineBytes)) {
-    const parsed = parseMessage(line);
+    const parsed = parseJson(ParentMessage, line);
     if (!parsed) {
       process.stderr.write(`runner: malformed message from parent: ${line.slice(0, 200)}\n`);
       return 2;
@@ -112,9 +129,22 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
   return 0;
 }
 
-function parseMessage(line: string): ParentMessage | undefined {
+/**
+ * Everything the runner reads from disk, read now, before confinement: the
+ * runtime, the job's mirror packages, the bytes of its uploaded wheels. Those
+ * wheels are the consumer's, so they are unpacked only once confined.
+ */
+async function loadRuntime(runtime: Runtime, opts: RunnerOptions): Promise<{ host: ProgramRuntime; afterConfinement: () => void }> {
+  if (runtime === "wasi") return { host: new WasiRuntime(), afterConfinement: () => {} };
+  const python = await PythonRuntime.load(opts.pyodideIndexURL, opts.packages);
+  const uploads = await readUploadedWheels(opts.packages);
+  return { host: python, afterConfinement: () => python.unpackWheels(uploads) };
+}
+
+/** The parent's JSON (a message line, the --packages argument) as `schema` reads it, or undefined. */
+function parseJson<T extends z.ZodType>(schema: T, text: string): z.infer<T> | undefined {
   try {
-    const parsed = ParentMessage.safeParse(JSON.parse(line));
+    const parsed = schema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

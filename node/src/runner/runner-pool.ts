@@ -2,8 +2,9 @@ import type { SandboxLevel } from "@medusa/core";
 import type { Runtime } from "@medusa/core/program";
 import { errorMessage } from "@medusa/core/errors";
 import { killIfWorkedWhileIdle, lowerToSpare, raiseToWorking, retireIfSpent } from "./cpu-policing.ts";
+import { jobPackageKey, prepareJobPackages } from "./job-packages.ts";
 import type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from "./pool-types.ts";
-import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerError, type RunnerSandbox } from "./protocol.ts";
+import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerError, type RunnerPackages, type RunnerSandbox } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
 import { SlotQueue } from "./slot-queue.ts";
 import { WarmSpares } from "./warm-spares.ts";
@@ -34,7 +35,8 @@ const noPython = (why: string) => `this node runs no Python: its runners have no
  * The node's side of the sandbox: runner processes, each serving one job.
  * A job takes a warm spare (warm-spares.ts) on its first chunk and keeps it
  * for later chunks, or takes over an idle runner of a sibling job with the
- * same program. Runners that break a limit (cpu-policing.ts, and the
+ * same program; a job with packages gets runners of its own (job-packages.ts).
+ * Runners that break a limit (cpu-policing.ts, and the
  * per-request limits of runner-process.ts) are killed and their chunk fails
  * with the reason.
  */
@@ -183,8 +185,9 @@ export class RunnerPool {
     const adopted = this.adoptSibling(entry);
     if (adopted) return adopted;
     const runtime = entry.program.runtime;
+    const packages = await prepareJobPackages(entry, this.opts.packages);
     this.makeRoom();
-    const runner = this.spares.take(runtime) ?? this.spawn(runtime);
+    const runner = packages ? this.spawn(runtime, packages) : (this.spares.take(runtime) ?? this.spawn(runtime));
     runner.jobId = entry.jobId;
     raiseToWorking(runner);
     this.refillWarm();
@@ -219,7 +222,7 @@ export class RunnerPool {
   private adoptSibling(entry: JobEntry): RunnerProcess | undefined {
     if (!entry.affinity || entry.stateful) return undefined;
     for (const other of this.jobs.values()) {
-      if (other === entry || other.stateful || other.affinity !== entry.affinity) continue;
+      if (other === entry || other.stateful || other.affinity !== entry.affinity || jobPackageKey(other) !== jobPackageKey(entry)) continue;
       for (let runner = other.idle.pop(); runner; runner = other.idle.pop()) {
         if (killIfWorkedWhileIdle(runner, other.jobId, this.log)) continue;
         runner.jobId = entry.jobId;
@@ -229,10 +232,11 @@ export class RunnerPool {
     return undefined;
   }
 
-  private spawn(runtime: Runtime): RunnerProcess {
-    const limits = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
-    if (this.opts.osSandbox === false) limits.push("--unconfined");
-    const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...limits], runtime);
+  private spawn(runtime: Runtime, packages?: RunnerPackages): RunnerProcess {
+    const args = ["--memory-mb", String(this.memoryCapMb), "--cpu-seconds", String(this.cpuSeconds)];
+    if (packages) args.push("--packages", JSON.stringify(packages));
+    if (this.opts.osSandbox === false) args.push("--unconfined");
+    const runner = RunnerProcess.spawn([...this.opts.runnerCommand(runtime), ...args], runtime);
     // Every runner starts as a spare would, at idle priority, and is raised when a job takes it.
     lowerToSpare(runner);
     this.runners.add(runner);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { PinnedPythonProgram } from "@medusa/core/program";
+import { bundledPyodideInfo, pinned, testWheels } from "@medusa/testing/wheels";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
 import { RedTeamNode, type Report, results, SECRET } from "./harness.ts";
 
@@ -118,5 +120,48 @@ def python_open_node_file():
     expect(JSON.parse(out.libc!.slice(4))).toEqual({ "open /etc/passwd": ERRNO_EPERM, "open token": ERRNO_EPERM });
     // 0-2 are the parent's pipes, then the runtime's event loop descriptors: no file, no socket of the node's.
     expect(out["inherited descriptors"]).toMatch(/^ok: 0,1,2(,\d+)*$/);
+  }, SLOW);
+
+  test("with packages loaded before confinement, a program is as confined: no file (not even the wheel it loaded), no socket", async () => {
+    const { base, top } = testWheels();
+    for (const w of [base, top]) node.gateway.files.set(`/v1/packages/files/${w.fileName}`, w.bytes);
+    const secretFile = join(node.home, "node-token.txt");
+    const wheel = join(node.home, ".cache/medusa-node/packages", top.sha256, top.fileName);
+    const program: PinnedPythonProgram = {
+      ...(hostile(`
+@probe
+def imports():
+    import medusa_top
+    return medusa_top.score(4)
+@probe
+def python_socket():
+    import socket
+    s = socket.create_connection(("127.0.0.1", ${node.tripwires.port}), timeout=1)
+    s.sendall(b"x")
+    return s.recv(1)
+`) as PinnedPythonProgram),
+      packages: { abiVersion: (await bundledPyodideInfo()).abi_version, wheels: [pinned(base), pinned(top)] },
+    };
+    const report = await node.run(program, [
+      {
+        py: ["imports", "python_socket"],
+        js: {
+          "fs node's token file": fs(`fs.readFileSync(${JSON.stringify(secretFile)}, "utf8")`),
+          "fs the loaded wheel": fs(`fs.readFileSync(${JSON.stringify(wheel)}).length`),
+          "fs write": fs(`fs.writeFileSync(${JSON.stringify(node.tripwires.marker)}, "pwned")`),
+          libc: libcCalls({ "open token": `libc.open(cstr(${JSON.stringify(secretFile)}), 0, 0)`, socket: "libc.socket(2, 1, 0)" }),
+        },
+      },
+    ]);
+    const out = results(report);
+    // The packages are there: the node fetched, checked and cached them, and the runner loaded them before it confined itself.
+    expect(out.imports).toBe("ok: 41");
+    expect(existsSync(wheel)).toBe(true);
+    expect(JSON.stringify(report)).not.toContain(SECRET);
+    for (const name of ["fs node's token file", "fs the loaded wheel", "fs write"]) expect([name, out[name]]).toEqual([name, expect.stringContaining("EPERM")]);
+    expect(JSON.parse(out.libc!.slice(4))).toEqual({ "open token": ERRNO_EPERM, socket: ERRNO_EPERM });
+    expect(out.python_socket).toStartWith("refused: ");
+    expect(existsSync(node.tripwires.marker)).toBe(false);
+    expect(node.tripwires.connections()).toBe(0);
   }, SLOW);
 });

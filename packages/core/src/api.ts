@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ActivationCodeInput } from "./activation-code.ts";
 import { JobInput } from "./input/job-input.ts";
 import { limits } from "./limits.ts";
+import { PackageName } from "./packages.ts";
 import { Program } from "./program.ts";
 
 /** Public API v1 bodies (DESIGN.md). Every route parses with these. */
@@ -31,6 +32,16 @@ export type LoginToken = z.infer<typeof LoginToken>;
 export const Replicas = z.union([z.number().int().min(1).max(5), z.literal("auto")], { error: 'replicas must be a whole number from 1 to 5, or "auto"' });
 export type Replicas = z.infer<typeof Replicas>;
 
+/**
+ * Packages a Python program imports: names in the gateway's package mirror
+ * (dependencies come along), and pure-Python wheels among the caller's files.
+ */
+export const PackageRequest = z.object({
+  packages: z.array(PackageName).max(limits.namedPackages, `at most ${limits.namedPackages} packages`).optional(),
+  wheels: z.array(z.string().min(1)).max(limits.namedWheels, `at most ${limits.namedWheels} wheels`).optional(),
+});
+export type PackageRequest = z.infer<typeof PackageRequest>;
+
 export const JobSpec = z
   .object({
     name: z.string().max(limits.nameChars).default("job"),
@@ -46,8 +57,12 @@ export const JobSpec = z
     pricePerChunk: z.number().int().min(0).max(1_000_000).optional(),
     /** The most this job may cost; absent, the worst case itself is the budget. */
     maxCredits: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    ...PackageRequest.shape,
   })
   .superRefine((spec, ctx) => {
+    for (const field of ["packages", "wheels"] as const) {
+      if (spec[field]?.length && spec.program.runtime !== "python") ctx.addIssue({ code: "custom", path: [field], message: "only a Python program loads packages" });
+    }
     if (spec.quorum === undefined) return;
     if (spec.replicas === "auto") ctx.addIssue({ code: "custom", path: ["quorum"], message: 'quorum is fixed at 2 with replicas "auto"' });
     else if (spec.quorum > spec.replicas) ctx.addIssue({ code: "custom", path: ["quorum"], message: `quorum must be at most replicas (${spec.replicas})` });

@@ -11,6 +11,7 @@ export * from "./ledger.ts";
 export * from "./limits.ts";
 export * from "./logger.ts";
 export * from "./node-protocol.ts";
+export * from "./packages.ts";
 export * from "./ports/accounts.ts";
 export * from "./ports/blobs.ts";
 export * from "./ports/blob-uploads.ts";

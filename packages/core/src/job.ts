@@ -2,13 +2,13 @@ import { z } from "zod";
 import { ChunkCounts, JobState, Replicas } from "./api.ts";
 import { ChunkInput } from "./input/chunk-input.ts";
 import { limits } from "./limits.ts";
-import { Program, Task } from "./program.ts";
+import { StoredProgram, Task } from "./program.ts";
 
 export const JobRecord = z.object({
   id: z.string(),
   owner: z.string(),
   name: z.string(),
-  program: Program,
+  program: StoredProgram,
   hasReduce: z.boolean(),
   state: JobState,
   chunks: ChunkCounts,

@@ -38,6 +38,14 @@ export const limits = {
   blobKeyChars: 1024,
   /** One line (or JSON array element) of an input file: held whole in memory, so a file with no newlines is never read into RAM. */
   inputLineChars: 16 * MiB,
+  /** Mirror packages one job or session may name. */
+  namedPackages: 64,
+  /** Uploaded wheels one job or session may name. */
+  namedWheels: 16,
+  /** Wheels one job may load, dependencies included (their list goes on a runner's command line). */
+  pinnedWheels: 128,
+  /** One uploaded wheel a job names (the gateway's default). */
+  wheelBytes: 64 * MiB,
   /** A chunk of a file this small travels inline in the chunk record instead of as its own blob. */
   inlineChunkBytes: 256 * KiB,
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ChunkError } from "./job.ts";
 import { limits } from "./limits.ts";
-import { PythonProgram, RunnableProgram, Task } from "./program.ts";
+import { PinnedPythonProgram, RunnableProgram, Task } from "./program.ts";
 
 /**
  * Messages on the node WebSocket (`/v1/nodes/ws`), one JSON object per frame,
@@ -63,7 +63,7 @@ export const GatewayMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("cancel"), jobId: z.string() }),
   z.object({ v, type: z.literal("error"), code: z.string(), message: z.string() }),
   /** Runs `setup` for each partition in one runner kept for this session; answered by session_ready. */
-  z.object({ v, type: z.literal("session_open"), sessionId: z.string(), program: PythonProgram, timeoutMs: z.number().int(), partitions: z.array(z.object({ partition: z.number().int(), items: z.array(z.unknown()) })) }),
+  z.object({ v, type: z.literal("session_open"), sessionId: z.string(), program: PinnedPythonProgram, timeoutMs: z.number().int(), partitions: z.array(z.object({ partition: z.number().int(), items: z.array(z.unknown()) })) }),
   /** Runs `step` on every partition this node holds (or only `partitions`, when a replacement catches up). */
   z.object({ v, type: z.literal("session_round"), sessionId: z.string(), round: z.number().int(), params: z.unknown(), partitions: z.array(z.number().int()).optional() }),
   z.object({ v, type: z.literal("session_close"), sessionId: z.string() }),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits.ts";
+import { PackageSet } from "./packages.ts";
 
 export const Runtime = z.enum(["python", "wasi"]);
 export type Runtime = z.infer<typeof Runtime>;
@@ -16,9 +17,17 @@ export const WasiProgram = z.object({
 export const Program = z.discriminatedUnion("runtime", [PythonProgram, WasiProgram]);
 export type Program = z.infer<typeof Program>;
 
-/** What a node receives: the program made self-contained (WASI bytes inline). */
+/** A Python program with the packages the gateway pinned for it at submission: what is stored and what nodes run. */
+export const PinnedPythonProgram = PythonProgram.extend({ packages: PackageSet.optional() });
+export type PinnedPythonProgram = z.infer<typeof PinnedPythonProgram>;
+
+/** A job's program as the scheduler keeps it. */
+export const StoredProgram = z.discriminatedUnion("runtime", [PinnedPythonProgram, WasiProgram]);
+export type StoredProgram = z.infer<typeof StoredProgram>;
+
+/** What a node receives: the program made self-contained (WASI bytes inline, packages pinned). */
 export const RunnableProgram = z.discriminatedUnion("runtime", [
-  PythonProgram,
+  PinnedPythonProgram,
   z.object({ runtime: z.literal("wasi"), moduleBase64: z.string().min(1) }),
 ]);
 export type RunnableProgram = z.infer<typeof RunnableProgram>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PackageRequest } from "./api.ts";
 import { JobInput } from "./input/job-input.ts";
 import { limits } from "./limits.ts";
 import { PythonProgram } from "./program.ts";
@@ -26,6 +27,7 @@ export const SessionSpec = z.object({
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
   /** With no round for this long the session ends and settles. */
   idleTimeoutMs: z.number().int().min(1_000).max(24 * 3600_000).default(300_000),
+  ...PackageRequest.shape,
 });
 export type SessionSpec = z.infer<typeof SessionSpec>;
 

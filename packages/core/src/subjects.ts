@@ -3,6 +3,7 @@ import { Account, ActivatedNode, CreatedAccount, CreateAccountBody, JobQuote, Jo
 import { NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
+import { PackageSet } from "./packages.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
 import { defineEvent, defineRequest } from "./wire.ts";
@@ -45,7 +46,8 @@ export const subjects = {
   starterCredits: defineRequest("credits.config.starter", z.object({}), z.object({ starterCredits: z.number().int() })),
 
   // scheduler: jobs
-  createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec }), JobStatus),
+  /** `packageSet`: the spec's packages and wheels as the gateway pinned them. */
+  createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec, packageSet: PackageSet.optional() }), JobStatus),
   /** What createJob would hold for `spec`, moving nothing; without an owner, only inputs that name no file. */
   quoteJob: defineRequest("scheduler.job.quote", z.object({ owner: z.string().optional(), spec: JobSpec }), JobQuote),
   getJob: defineRequest("scheduler.job.get", OwnedJob, JobStatus),

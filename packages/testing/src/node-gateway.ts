@@ -4,7 +4,8 @@ import { NodeMessage, NODE_PROTOCOL_VERSION, type GatewayMessageBody } from "@me
 /**
  * A real WebSocket server standing in for the gateway in tests: it checks the
  * bearer token on upgrade, parses every frame as a NodeMessage, and lets the
- * test send GatewayMessages and wait for what the node says.
+ * test send GatewayMessages and wait for what the node says. It also serves
+ * `files` over plain GET with the same token, as the gateway serves packages.
  */
 export interface GatewayConn {
   readonly id: number;
@@ -18,6 +19,10 @@ export interface GatewayConn {
 export class TestGateway {
   readonly conns: GatewayConn[] = [];
   readonly rejectedFrames: string[] = [];
+  /** Served at their path (e.g. `/v1/packages/files/x.whl`) to requests bearing the token. */
+  readonly files = new Map<string, Uint8Array>();
+  /** Paths of the GET requests for files, in order. */
+  readonly fileRequests: string[] = [];
   readonly #server: Server<{ conn: Conn }>;
   #waiters: Array<() => void> = [];
 
@@ -27,6 +32,12 @@ export class TestGateway {
       hostname: "127.0.0.1",
       fetch: (req, server) => {
         if (req.headers.get("authorization") !== `Bearer ${this.token}`) return new Response("bad token", { status: 401 });
+        const path = new URL(req.url).pathname;
+        if (req.headers.get("upgrade") === null && req.method === "GET") {
+          this.fileRequests.push(path);
+          const file = this.files.get(path);
+          return file ? new Response(file) : new Response("no such file", { status: 404 });
+        }
         const conn = new Conn(this.conns.length + 1, () => this.#wake());
         if (server.upgrade(req, { data: { conn } })) return undefined;
         return new Response("upgrade failed", { status: 400 });
@@ -53,6 +64,11 @@ export class TestGateway {
 
   get url(): string {
     return `ws://127.0.0.1:${this.#server.port}/v1/nodes/ws`;
+  }
+
+  /** Where `files` are served from: the gateway's base URL. */
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.#server.port}`;
   }
 
   get last(): GatewayConn {

@@ -15,6 +15,8 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   /** Node executables to serve at /downloads/, as `npm run build:node -- --all` writes dist/; none when unset. */
   MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
+  /** The Pyodide package mirror (a release's packages beside its pyodide-lock.json); jobs name no packages without it. */
+  MEDUSA_PYODIDE_PACKAGES_DIR: z.string().min(1).optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

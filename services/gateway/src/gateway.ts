@@ -9,12 +9,15 @@ import { requestLog } from "./http/request-log.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { NodeHub } from "./nodes/hub.ts";
+import type { PackageMirror } from "./packages/package-mirror.ts";
+import { PackagePinner } from "./packages/package-pinner.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { downloadRoutes } from "./routes/downloads.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
+import { packageRoutes } from "./routes/packages.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { SessionHub } from "./sessions/session-hub.ts";
 import { siteRoutes } from "./site/site.ts";
@@ -38,6 +41,10 @@ export interface GatewayDeps {
   activationGuesses?: GuessLimitOptions;
   /** Node executables served at /downloads/; their version is announced to every node that connects. */
   downloads?: NodeBuilds;
+  /** The Pyodide package mirror jobs may name packages from (MEDUSA_PYODIDE_PACKAGES_DIR); none without it. */
+  packageMirror?: PackageMirror;
+  /** Cap on one uploaded wheel a job names (default 64 MiB). */
+  maxWheelBytes?: number;
 }
 
 /**
@@ -53,7 +60,8 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
-  const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound });
+  const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
+  const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound, packages });
   hub.attachSessions(sessions);
 
   const app = new Hono<HttpEnv>()
@@ -62,9 +70,10 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1", accountRoutes({ bus, maxJsonBytes }))
     .route("/v1/me", meRoutes({ bus, verifier }))
     .route("/v1/files", fileRoutes({ files: new AccountFiles(blobs, maxFileBytes), verifier }))
-    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams }))
+    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
     .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));

@@ -3,12 +3,16 @@ import { configOrExit, createLogger } from "@medusa/core";
 import { gatewayEnv } from "./env.ts";
 import { NodeBuilds } from "./downloads/node-builds.ts";
 import { createGateway } from "./gateway.ts";
+import { PackageMirror } from "./packages/package-mirror.ts";
 
 /** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
 const env = configOrExit("gateway", gatewayEnv);
 const bus = await connectBus(env, "gateway", { require: true });
 const blobs = openBlobs(env);
 const log = createLogger({ service: "gateway", level: env.MEDUSA_LOG_LEVEL });
+const packagesDir = env.MEDUSA_PYODIDE_PACKAGES_DIR;
+const packageMirror = packagesDir ? configOrExit("gateway", () => PackageMirror.open(packagesDir)) : undefined;
+if (packageMirror) console.log(`[gateway] ${packageMirror.summary()}`);
 const gateway = createGateway({
   bus,
   blobs,
@@ -17,6 +21,7 @@ const gateway = createGateway({
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
   log,
+  packageMirror,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
 });
 const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });

@@ -6,13 +6,11 @@ import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
 import { DirectSettlements } from "@medusa/adapters/settlements/direct-settlements";
 import { FakeServices } from "@medusa/testing/fake-services";
 import type { LogSink } from "@medusa/core";
-import type { NodeBuilds } from "../src/downloads/node-builds.ts";
-import type { GuessLimitOptions } from "../src/http/guess-limit.ts";
-import { createGateway } from "../src/gateway.ts";
+import { createGateway, type GatewayDeps } from "../src/gateway.ts";
 import { silentLog } from "../src/http/types.ts";
 
 /** A gateway over a MemoryBus with the fakes answering and a real folder blob store in a temp dir. */
-export function testGateway(opts: { maxJsonBytes?: number; maxFileBytes?: number; nodeTickMs?: number; log?: LogSink; downloads?: NodeBuilds; activationGuesses?: GuessLimitOptions } = {}) {
+export function testGateway(opts: Partial<Pick<GatewayDeps, "maxJsonBytes" | "maxFileBytes" | "nodeTickMs" | "packageMirror" | "maxWheelBytes" | "downloads" | "activationGuesses">> & { log?: LogSink } = {}) {
   const bus = new MemoryBus();
   const fakes = new FakeServices(bus);
   const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));

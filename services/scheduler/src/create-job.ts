@@ -10,7 +10,7 @@ import type { SchedulerContext } from "./scheduler-context.ts";
  */
 export function serveCreateJob(ctx: SchedulerContext): Served {
   const { bus, store, now } = ctx;
-  return serve(bus, subjects.createJob, async ({ owner, spec }) => {
+  return serve(bus, subjects.createJob, async ({ owner, spec, packageSet }) => {
     const id = newId("job");
     const quote = await quoteJob(spec, owner, ctx.blobs, ctx.defaultPrice);
     if (quote.refused) throw new MedusaError("payment_required", quote.refused, { field: "maxCredits", worstCase: quote.worstCase, maxCredits: spec.maxCredits });
@@ -20,7 +20,7 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       id,
       owner,
       name: spec.name,
-      program: spec.program,
+      program: spec.program.runtime === "python" && packageSet ? { ...spec.program, packages: packageSet } : spec.program,
       hasReduce: definesReduce(spec.program),
       state: "queued",
       chunks: { total: 0, done: 0, running: 0, failed: 0 },

@@ -1,4 +1,4 @@
-import { accountFileKey, MedusaError, type BlobStore, type Program, type RunnableProgram } from "@medusa/core";
+import { accountFileKey, MedusaError, type BlobStore, type Program, type RunnableProgram, type StoredProgram } from "@medusa/core";
 
 /**
  * A job's program, made self-contained for nodes. A WASI module is copied
@@ -21,7 +21,8 @@ export class ProgramSource {
     await this.blobs.put(moduleKey(jobId), bytes);
   }
 
-  resolve(jobId: string, program: Program): Promise<RunnableProgram> {
+  /** A Python program goes as stored, its pinned packages with it; a WASI module is read in. */
+  resolve(jobId: string, program: StoredProgram): Promise<RunnableProgram> {
     if (program.runtime === "python") return Promise.resolve(program);
     let found = this.cache.get(jobId);
     if (!found) {

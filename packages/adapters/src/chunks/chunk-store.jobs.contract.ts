@@ -13,6 +13,13 @@ export function jobsAndLeasesContract(t: ContractContext): void {
       expect(await t.store.getJob(j.id)).toEqual({ ...j, state: "queued", sealed: false, chunks });
     });
 
+    test("a job's program is kept whole, the packages pinned for it included", async () => {
+      const wheel = { name: "medusa-base", version: "1.0", fileName: "medusa_base-1.0-py3-none-any.whl", sha256: "ab".repeat(32), depends: [], installDir: "site" as const, source: "mirror" as const };
+      const j = jobRecord({ program: { runtime: "python", source: "import medusa_base\ndef map(x):\n    return x", packages: { abiVersion: "2026_0", wheels: [wheel] } } });
+      await t.store.createJob(j, T0);
+      expect((await t.store.getJob(j.id))!.program).toEqual(j.program);
+    });
+
     test("a second job with the same id is a conflict; a missing job reads as null", async () => {
       const j = await t.newJob();
       expect(await codeOf(t.store.createJob(j, T0))).toBe("conflict");

@@ -7,6 +7,7 @@ import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
 import { jobResultsBody } from "../jobs/results-stream.ts";
+import type { PackagePinner } from "../packages/package-pinner.ts";
 
 export interface JobRoutesDeps {
   bus: Bus;
@@ -16,6 +17,7 @@ export interface JobRoutesDeps {
   log: Log;
   /** Open event sockets, so the gateway can close them when it stops. */
   streams: Set<JobEventStream>;
+  packages: PackagePinner;
 }
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
@@ -52,7 +54,8 @@ export function jobRoutes(deps: JobRoutesDeps) {
       const spec = parseOrThrow(JobSpec, c.var.body);
       if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");
       if ("file" in spec.input) await fileExists(owner, spec.input.file, "input.file");
-      return c.json(await call(bus, subjects.createJob, { owner, spec }), 202);
+      const packageSet = await deps.packages.pin(owner, spec);
+      return c.json(await call(bus, subjects.createJob, { owner, spec, ...(packageSet ? { packageSet } : {}) }), 202);
     })
     .get("/", async (c) => {
       const { limit, before } = parseOrThrow(ListQuery, c.req.query(), "query");

@@ -1,5 +1,6 @@
 import { call, holdKey, MedusaError, newId, notFound, subjects, type BlobStore, type Bus, type NodeSessionMessage, type SessionSpec, type SettlementQueue } from "@medusa/core";
 import type { Log } from "../http/types.ts";
+import type { PackagePinner } from "../packages/package-pinner.ts";
 import { Session, type SessionNode } from "./session.ts";
 import { SessionBilling } from "./session-billing.ts";
 import { partition, sessionItems } from "./session-input.ts";
@@ -18,6 +19,7 @@ export interface SessionHubOptions {
   nodes: SessionNodeSource;
   /** Credits per partition per round when a session names no price. */
   pricePerRound?: number;
+  packages: PackagePinner;
 }
 
 /**
@@ -37,12 +39,14 @@ export class SessionHub {
   async create(owner: string, spec: SessionSpec): Promise<Session> {
     const items = await sessionItems(owner, spec.input, this.opts.blobs);
     if (items.length < spec.partitions) throw new MedusaError("invalid_field", `partitions: ${spec.partitions} partitions need at least as many items; the input has ${items.length}`, { field: "partitions" });
+    const packages = await this.opts.packages.pin(owner, spec);
     if (this.opts.nodes.eligible().length === 0) throw new MedusaError("unavailable", "no node that runs Python sessions is connected; try again when one is online", undefined, { expose: true });
     const id = newId("ses");
     const price = spec.pricePerRound ?? this.opts.pricePerRound ?? 1;
     const held = spec.maxCredits ?? price * spec.partitions * 1000;
     if (held > 0) await call(this.opts.bus, subjects.holdCredits, { key: holdKey(id), owner, jobId: id, amount: held });
-    const session = new Session(id, owner, spec, partition(items, spec.partitions), price, held, {
+    const program = packages ? { ...spec.program, packages } : spec.program;
+    const session = new Session(id, owner, { ...spec, program }, partition(items, spec.partitions), price, held, {
       pickNodes: (count, exclude) => this.pick(count, exclude),
       node: (nodeId) => this.opts.nodes.node(nodeId),
       paid: (round, p, nodeId) => this.billing.payout(id, round, p, nodeId, price),

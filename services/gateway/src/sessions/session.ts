@@ -1,4 +1,7 @@
-import type { GatewayMessageBody, SessionEvent, SessionSpec, SessionState, SessionStatus } from "@medusa/core";
+import type { GatewayMessageBody, PinnedPythonProgram, SessionEvent, SessionSpec, SessionState, SessionStatus } from "@medusa/core";
+
+/** A session's spec with its packages pinned into the program its nodes get. */
+export type HostedSessionSpec = Omit<SessionSpec, "program"> & { program: PinnedPythonProgram };
 
 /** A node that can hold partitions, as the session sees it. */
 export interface SessionNode {
@@ -47,7 +50,7 @@ export class Session {
   constructor(
     readonly id: string,
     readonly owner: string,
-    readonly spec: SessionSpec,
+    readonly spec: HostedSessionSpec,
     private readonly parts: unknown[][],
     readonly price: number,
     readonly held: number,
