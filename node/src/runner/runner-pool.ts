@@ -1,6 +1,5 @@
-import type { SandboxLevel } from "@medusa/core";
+import { errorMessage, type SandboxLevel } from "@medusa/core";
 import type { Runtime } from "@medusa/core/program";
-import { errorMessage } from "@medusa/core/errors";
 import { killIfWorkedWhileIdle, lowerToSpare, raiseToWorking, retireIfSpent } from "./cpu-policing.ts";
 import { jobPackageKey, prepareJobPackages } from "./job-packages.ts";
 import type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from "./pool-types.ts";
@@ -24,10 +23,7 @@ interface JobEntry extends PoolJob {
   hadRunner?: boolean;
 }
 
-const fail = (message: string, itemIndex?: number): ChunkOutcome => ({
-  ok: false,
-  error: itemIndex === undefined ? { message } : { message, itemIndex },
-});
+const fail = (message: string, itemIndex?: number): ChunkOutcome => ({ ok: false, error: itemIndex === undefined ? { message } : { message, itemIndex } });
 
 const noPython = (why: string) => `this node runs no Python: its runners have no OS sandbox here (${why})`;
 

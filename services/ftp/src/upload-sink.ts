@@ -14,6 +14,8 @@ export class UploadSink extends Writable {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private waiting: ((err?: Error | null) => void) | null = null;
   private readonly consumed: Promise<unknown>;
+  /** Why the consumer stopped reading (an upload over the cap, a store error): what the client is told. */
+  private failure: Error | null = null;
 
   constructor(consume: (body: ReadableStream<Uint8Array>) => Promise<unknown>, private readonly commit: () => Promise<void>) {
     super({ highWaterMark: 1 << 20 });
@@ -26,6 +28,7 @@ export class UploadSink extends Writable {
     );
     this.consumed = consume(body);
     this.consumed.catch((err: Error) => {
+      this.failure = err;
       this.wake(err);
       this.destroy(err);
     });
@@ -36,13 +39,27 @@ export class UploadSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    this.controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (this.failure) return callback(this.failure);
+    try {
+      this.controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch {
+      // The consumer cancelled the body before its rejection reached us: its own error says why, not the closed stream's.
+      this.consumed.then(
+        () => callback(new Error("the upload was stopped")),
+        (err: Error) => callback(err),
+      );
+      return;
+    }
     if ((this.controller.desiredSize ?? 0) > 0) callback();
     else this.waiting = callback;
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    this.controller.close();
+    try {
+      this.controller.close();
+    } catch {
+      // Cancelled by the consumer, which rejects with the reason below.
+    }
     this.consumed.then(() => this.commit()).then(() => callback(), callback);
   }
 
