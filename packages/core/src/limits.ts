@@ -48,6 +48,12 @@ export const limits = {
   wheelBytes: 64 * MiB,
   /** A chunk of a file this small travels inline in the chunk record instead of as its own blob. */
   inlineChunkBytes: 256 * KiB,
+  /** One binary item (a file of a `files` input, a record of a `binary` file): a node fetches it whole and hands it to the program in memory. */
+  binaryItemBytes: 64 * MiB,
+  /** The bytes of one chunk of binary items; a chunk always holds at least one item. */
+  binaryChunkBytes: 64 * MiB,
+  /** Binary items in one chunk, whatever `chunkSize` asks: their names travel in the chunk record. */
+  binaryChunkItems: 1000,
 
   // what a node answers
   /** A chunk's or a session's error message, as stored and shown to the consumer. */
