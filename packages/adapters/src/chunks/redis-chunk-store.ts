@@ -3,13 +3,17 @@ import { z } from "zod";
 import {
   ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
 } from "@medusa/core";
-import type { ChunkError, ChunkStore, CompleteOutcome, CompleteTransition, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
+import type { ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
+import { leasedInput } from "./redis-leased-input.ts";
+import { expiredJob, expireJobs } from "./redis-retention.ts";
 import { chunkKeys, type ChunkKeys } from "./redis-keys.ts";
 import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts.ts";
 
 export interface RedisChunkStoreOptions {
   /** Events kept per job; older ones are trimmed. */
   maxEvents?: number;
+  /** Chunks the retention sweep deletes per call (expire-jobs.lua); the rest wait for the next. */
+  purgeChunks?: number;
 }
 
 /** The job hash: record fields as strings, plus counters the scripts keep. */
@@ -80,7 +84,7 @@ export class RedisChunkStore implements ChunkStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    options: RedisChunkStoreOptions = {},
+    private readonly options: RedisChunkStoreOptions = {},
   ) {
     this.keys = chunkKeys(prefix);
     this.maxEvents = options.maxEvents ?? 10_000;
@@ -257,6 +261,18 @@ export class RedisChunkStore implements ChunkStore {
     if (limit <= 0) return [];
     const reply = await runScript(this.redis, "read-events", [this.keys.events(jobId)], [afterId, limit]);
     return z.array(z.string()).parse(reply).map((text) => JobEvent.parse(JSON.parse(text)));
+  }
+
+  leasedInput(holder: LeaseHolder, now: number): Promise<{ owner: string; input: ChunkInput } | null> {
+    return leasedInput(this.redis, this.keys, holder, now);
+  }
+
+  expireJobs(options: ExpireOptions): Promise<{ expired: ExpiredJob[]; more: boolean }> {
+    return expireJobs(this.redis, this.prefix, options, this.options.purgeChunks ?? 10_000);
+  }
+
+  expiredJob(jobId: string): Promise<ExpiredJob | null> {
+    return expiredJob(this.redis, this.keys, jobId);
   }
 
   /** The store owns the connection it was given: closing the store closes it. */
