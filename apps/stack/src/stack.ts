@@ -53,6 +53,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
     replicaPolicy: policyFromEnv(env),
+    retentionMs: env.MEDUSA_RETENTION,
     log: logger("scheduler"),
   });
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));

@@ -68,4 +68,12 @@ export const limits = {
   runnerStderrBytes: 1 * MiB,
   /** One line from the node to its runner (the parent is trusted, but one runaway line must not take the runner's memory). */
   parentLineBytes: 1 * GiB,
+
+  // what the system keeps (defaults; see the env variables named)
+  /** What one account may store, finished files and unfinished uploads together (MEDUSA_STORAGE_QUOTA). */
+  storageQuotaBytes: 10 * GiB,
+  /** How long a finished job's chunks, results and events are kept (MEDUSA_RETENTION); an expired job answers 410 as long again. */
+  retentionMs: 7 * 24 * 3600 * 1000,
+  /** An unfinished upload untouched this long is deleted (MEDUSA_UPLOAD_EXPIRY). */
+  pendingUploadMs: 24 * 3600 * 1000,
 } as const;

@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { requestLog } from "./http/request-log.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
+import { ItemBytes } from "./nodes/item-bytes.ts";
 import { NodeHub } from "./nodes/hub.ts";
 import type { PackageMirror } from "./packages/package-mirror.ts";
 import { PackagePinner } from "./packages/package-pinner.ts";
@@ -72,7 +73,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/files", fileRoutes({ files: new AccountFiles(blobs, maxFileBytes), verifier }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", siteRoutes());

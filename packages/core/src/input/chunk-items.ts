@@ -11,6 +11,8 @@ import { binaryItems } from "./binary-items.ts";
  * big to travel inside the chunk record.
  */
 export const chunkBlobKey = (jobId: string, index: number) => `jobs/${jobId}/chunks/${index}.json`;
+/** Every blob of one job (its chunks, its frozen WASI module): deleted when it fails or is cancelled, and at the end of its retention. */
+export const jobBlobsPrefix = (jobId: string) => `jobs/${jobId}/`;
 
 export interface ChunkPacking {
   /** Names the blob keys of chunks too big to inline: `jobs/<jobId>/chunks/<index>.json`. */
