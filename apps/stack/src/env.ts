@@ -1,6 +1,6 @@
 import { ftpVars } from "@medusa/ftp";
 import { z } from "zod";
-import { intFrom, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { durationFrom, intFrom, limits, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { replicaEnv, retentionEnv } from "@medusa/scheduler";
 
 /** The embedded stack's configuration: every service in one process, so NATS is optional. */
@@ -16,6 +16,8 @@ export const StackEnv = PortEnv.extend({
   /** On one machine passive ports need no firewall rule: any free port, on loopback. */
   ...ftpVars({ pasvPorts: "0", host: "127.0.0.1" }),
   MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
+  /** Unfinished uploads untouched this long are deleted. */
+  MEDUSA_UPLOAD_EXPIRY: durationFrom(String(limits.pendingUploadMs), 1000),
   /** Slots per local node; default: the node's own default (cores − 1). */
   MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
   /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */

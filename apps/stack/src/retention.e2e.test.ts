@@ -106,7 +106,7 @@ for (const backend of [sqlite, ...(redisUp ? [redis] : [])]) {
       const splitter = serveSplitter(bus, { blobs, inlineMaxBytes: 64, log: () => {} });
       scheduler = serveScheduler(bus, { store: opened.store, blobs, settlements, now: () => clock, retentionMs: RETENTION, log: () => {} });
       const gateway = createGateway({ bus, blobs, settlements, log: () => {} });
-      api = (method, path, body, key) =>
+      api = async (method, path, body, key) =>
         gateway.app.request(path, {
           method,
           headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(typeof body === "object" && !(body instanceof Uint8Array) ? { "content-type": "application/json" } : {}) },

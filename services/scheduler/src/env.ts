@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationFrom, intFrom, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { durationFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { replicaEnv } from "./replica-policy.ts";
 
 /** The scheduler's configuration. */
@@ -12,7 +12,7 @@ export const SchedulerEnv = PortEnv.extend({
 });
 /** How long finished jobs are kept (a duration: 7d, 12h…); the embedded stack reads the same variable. */
 export function retentionEnv() {
-  return { MEDUSA_RETENTION: durationFrom("7d", 1000) };
+  return { MEDUSA_RETENTION: durationFrom(String(limits.retentionMs), 1000) };
 }
 
 export type SchedulerEnv = z.infer<typeof SchedulerEnv>;
