@@ -12,8 +12,6 @@ import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts
 export interface RedisChunkStoreOptions {
   /** Events kept per job; older ones are trimmed. */
   maxEvents?: number;
-  /** Chunks the retention sweep deletes per call (expire-jobs.lua); the rest wait for the next. */
-  purgeChunks?: number;
 }
 
 /** The job hash: record fields as strings, plus counters the scripts keep. */
@@ -84,7 +82,7 @@ export class RedisChunkStore implements ChunkStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly options: RedisChunkStoreOptions = {},
+    options: RedisChunkStoreOptions = {},
   ) {
     this.keys = chunkKeys(prefix);
     this.maxEvents = options.maxEvents ?? 10_000;
@@ -268,7 +266,7 @@ export class RedisChunkStore implements ChunkStore {
   }
 
   expireJobs(options: ExpireOptions): Promise<{ expired: ExpiredJob[]; more: boolean }> {
-    return expireJobs(this.redis, this.prefix, options, this.options.purgeChunks ?? 10_000);
+    return expireJobs(this.redis, this.prefix, options);
   }
 
   expiredJob(jobId: string): Promise<ExpiredJob | null> {
