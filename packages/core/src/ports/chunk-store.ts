@@ -131,6 +131,10 @@ export interface CompleteTransition extends Transition {
  * `held − spent`. The scheduler forwards the outbox to the settlement queue
  * and acknowledges what was durably queued, so a crash between the two only
  * sends a settlement twice, and its key makes the second one a no-op.
+ *
+ * Retention: a final job stays whole until `expireJobs` is called with a
+ * cutoff past its `finishedAt` (the scheduler passes now − MEDUSA_RETENTION);
+ * then everything of it goes, and `expiredJob` remembers that it did.
  */
 export interface ChunkStore {
   /** Stores a new job (state queued, no chunks, unsealed). */
