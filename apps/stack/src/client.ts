@@ -1,4 +1,4 @@
-import { Account, CreatedAccount, JobEvent, JobQuote, JobsPage, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
+import { CreatedAccount, Me, JobEvent, JobQuote, JobsPage, JobSpec, JobStatus, LedgerPage, SessionSpec, SessionStatus } from "@medusa/core";
 import { SessionSocket } from "./session-client.ts";
 import type { z } from "zod";
 
@@ -49,7 +49,7 @@ export class MedusaClient {
     return this.json(CreatedAccount, "POST", "/v1/accounts", { email, password });
   }
   me() {
-    return this.json(Account, "GET", "/v1/me");
+    return this.json(Me, "GET", "/v1/me");
   }
   ledger(query: { limit?: number; before?: number } = {}) {
     const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));

@@ -1,7 +1,7 @@
 import { ftpVars } from "@medusa/ftp";
 import { z } from "zod";
-import { intFrom, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
-import { replicaEnv } from "@medusa/scheduler";
+import { durationFrom, intFrom, limits, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { replicaEnv, retentionEnv } from "@medusa/scheduler";
 
 /** The embedded stack's configuration: every service in one process, so NATS is optional. */
 export const StackEnv = PortEnv.extend({
@@ -9,12 +9,15 @@ export const StackEnv = PortEnv.extend({
   MEDUSA_LOG_LEVEL: LogLevel.default("warn"),
   /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
   ...replicaEnv(true),
+  ...retentionEnv(),
   MEDUSA_PORT: intFrom(8080, 0, 65535),
   /** Default 2121; 0 (a free port) when MEDUSA_PORT is 0, so stacks started with free ports never clash. */
   MEDUSA_FTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** On one machine passive ports need no firewall rule: any free port, on loopback. */
   ...ftpVars({ pasvPorts: "0", host: "127.0.0.1" }),
   MEDUSA_LOCAL_NODES: intFrom(2, 0, 64),
+  /** Unfinished uploads untouched this long are deleted. */
+  MEDUSA_UPLOAD_EXPIRY: durationFrom(String(limits.pendingUploadMs), 1000),
   /** Slots per local node; default: the node's own default (cores − 1). */
   MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
   /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */

@@ -4,6 +4,8 @@ import type { ChunkRunner } from "./chunk-runner.ts";
 import { parseGatewayFrame } from "./frames.ts";
 import { SessionHost } from "./session-host.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { ItemFetch } from "./item-fetch.ts";
+import { gatewayHttpUrl } from "../packages/wheel-cache.ts";
 import { updateNotice } from "../update-notice.ts";
 
 export type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
@@ -77,7 +79,8 @@ export class NodeAgent {
       log: opts.log ?? ((line) => console.log(line)),
     };
     const link = { send: (msg: NodeMessage) => this.#send(msg), isOpen: () => this.#open, epoch: () => this.#epoch, handBack: () => this.#reconnectNow(), log: this.#opts.log };
-    this.#queue = new WorkQueue(opts.pool, link, { slots, paused, tinyChunkMs });
+    const itemFetch = new ItemFetch({ gatewayUrl: gatewayHttpUrl(opts.url), token: opts.token });
+    this.#queue = new WorkQueue(opts.pool, link, { slots, paused, tinyChunkMs, itemFetch });
     this.#backoff = new Backoff(opts.backoff);
     this.#sessions = new SessionHost(opts.pool, (msg) => this.#send(msg), this.#opts.log);
   }

@@ -40,7 +40,8 @@ export class ChunkPace {
   /** Chunks of `first`'s job, from the front of the queue, to run with it in one call. */
   takeBatch(first: NodeChunk, queue: NodeChunk[], timeoutMs: number): NodeChunk[] {
     const per = this.msPerChunk.get(first.jobId);
-    if (first.task !== "map" || per === undefined || per >= this.fastMs) return [first];
+    // A binary chunk's bytes are fetched for it alone, and are big enough to be worth a call of their own.
+    if (first.task !== "map" || first.binary || per === undefined || per >= this.fastMs) return [first];
     // Stay well inside the per-chunk timeout, which the whole call must meet.
     const byTime = Math.max(1, Math.floor(timeoutMs / 4 / Math.max(per, 0.01)));
     const max = Math.min(BATCH_LIMITS.maxChunks, byTime);
@@ -48,7 +49,7 @@ export class ChunkPace {
     let items = first.items.length;
     for (let i = 0; i < queue.length && batch.length < max; ) {
       const c = queue[i]!;
-      if (c.jobId !== first.jobId || c.task !== "map" || items + c.items.length > BATCH_LIMITS.maxItems) {
+      if (c.jobId !== first.jobId || c.task !== "map" || c.binary || items + c.items.length > BATCH_LIMITS.maxItems) {
         i++;
         continue;
       }

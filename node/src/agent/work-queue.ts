@@ -1,6 +1,7 @@
 import { errorMessage, limits, NODE_PROTOCOL_VERSION, type ChunkError, type GatewayMessage, type NodeChunk, type NodeMessage, type RunnableProgram } from "@medusa/core";
 import { ChunkPace, splitResults } from "./batching.ts";
 import type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
+import type { ItemFetch } from "./item-fetch.ts";
 import { checkSlots, forgetOldest } from "./remembered.ts";
 
 /** What the queue needs from the connection it gets its chunks over. */
@@ -50,12 +51,15 @@ export class WorkQueue {
   #paused: boolean;
   #slots: number;
   readonly #pace: ChunkPace;
+  /** Where a binary chunk's item bytes come from; without it such chunks fail. */
+  readonly #itemFetch: ItemFetch | undefined;
 
   constructor(
     private readonly pool: ChunkRunner,
     private readonly link: QueueLink,
-    opts: { slots: number; paused?: boolean; tinyChunkMs?: number },
+    opts: { slots: number; paused?: boolean; tinyChunkMs?: number; itemFetch?: ItemFetch },
   ) {
+    this.#itemFetch = opts.itemFetch;
     checkSlots(opts.slots);
     this.#slots = opts.slots;
     this.#paused = opts.paused ?? false;
@@ -205,18 +209,30 @@ export class WorkQueue {
     });
   }
 
-  async #call(jobId: string, job: JobSpec, task: NodeChunk["task"], items: unknown[]): Promise<ChunkOutcome> {
+  async #call(jobId: string, job: JobSpec, task: NodeChunk["task"], items: unknown[], binary = false): Promise<ChunkOutcome> {
     try {
-      return await this.pool.run({ jobId, ...job }, { task, items });
+      return await this.pool.run({ jobId, ...job }, { task, items, ...(binary ? { binary: true as const } : {}) });
     } catch (err) {
       return { ok: false, error: { message: `runner failed: ${errorMessage(err)}` } };
+    }
+  }
+
+  /** A chunk's items as the runner takes them: a binary chunk's with their bytes, fetched now. */
+  async #itemsOf(chunk: NodeChunk): Promise<{ items: unknown[] } | { failed: ChunkOutcome }> {
+    if (!chunk.binary) return { items: chunk.items };
+    if (!this.#itemFetch) return { failed: { ok: false, error: { message: "this node cannot fetch binary items" } } };
+    try {
+      return { items: await this.#itemFetch.items(chunk) };
+    } catch (err) {
+      return { failed: { ok: false, error: { message: `could not fetch the chunk's items: ${errorMessage(err)}` } } };
     }
   }
 
   async #run(chunk: NodeChunk, job: JobSpec): Promise<void> {
     const epoch = this.link.epoch();
     const started = performance.now();
-    const outcome = await this.#call(chunk.jobId, job, chunk.task, chunk.items);
+    const prepared = await this.#itemsOf(chunk);
+    const outcome = "failed" in prepared ? prepared.failed : await this.#call(chunk.jobId, job, chunk.task, prepared.items, chunk.binary === true);
     if (outcome.ok) this.#pace.record(chunk.jobId, 1, performance.now() - started);
     const ms = Math.round(performance.now() - started);
     if (outcome.ok) this.#chunksDone++;

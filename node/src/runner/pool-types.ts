@@ -61,6 +61,8 @@ export interface PackageSource {
 export interface PoolChunk {
   task: RunnerTask;
   items: unknown[];
+  /** The items are binary ones with their bytes (`{name, size, offset?, base64}`, see node/src/agent/item-fetch.ts): Python's map gets objects with `name`, `size`, `bytes` and `read()`. */
+  binary?: true;
 }
 
 export interface RunnerInfo {

@@ -14,7 +14,7 @@ export interface ProgramRuntime {
    * Runs one chunk and returns the JSON text `{"ok":true,"results":...}` or
    * `{"ok":false,"error":{...}}`; text, so results are serialised only once.
    */
-  run(task: RunnerTask, items: unknown[]): Promise<string>;
+  run(task: RunnerTask, items: unknown[], binary?: boolean): Promise<string>;
 }
 
 /** Keeps the last `max` characters written to it: enough to explain a failure, never a memory risk. */

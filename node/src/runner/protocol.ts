@@ -54,7 +54,8 @@ export type RunnerTask = z.infer<typeof RunnerTask>;
 
 export const ParentMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("init"), runtime: Runtime, program: RunnableProgram }),
-  z.object({ v, type: z.literal("run"), id: z.number().int(), task: RunnerTask, items: z.array(z.unknown()) }),
+  /** `binary`: each item is `{name, size, offset?, base64}`, a binary item with its bytes (see python-runtime.ts's File). */
+  z.object({ v, type: z.literal("run"), id: z.number().int(), task: RunnerTask, items: z.array(z.unknown()), binary: z.literal(true).optional() }),
 ]);
 export type ParentMessage = z.infer<typeof ParentMessage>;
 

@@ -14,7 +14,7 @@ import { loadMirrorWheels, mirrorLockfile, unpackWheels, type WheelBytes } from 
 
 /** The driver lives in its own namespace; the user's program gets a fresh globals dict. */
 const DRIVER = String.raw`
-import json, traceback
+import base64, io, json, traceback
 
 program = {}
 
@@ -59,11 +59,42 @@ def entry(name, signature):
     fn = program["globals"].get(name)
     return fn if callable(fn) else signature
 
-def run_map(items_json):
+class File:
+    """A binary item: one file of a files input, or one record of a binary file (offset: where it starts in that file)."""
+    __slots__ = ("name", "size", "offset", "_base64", "_bytes")
+
+    def __init__(self, item):
+        self.name = item["name"]
+        self.size = item["size"]
+        self.offset = item.get("offset")
+        self._base64 = item["base64"]
+        self._bytes = None
+
+    @property
+    def bytes(self):
+        if self._bytes is None:
+            self._bytes = base64.b64decode(self._base64)
+            self._base64 = None
+        return self._bytes
+
+    def read(self):
+        return self.bytes
+
+    def open(self):
+        """A file object over the bytes, for libraries that want one (PIL.Image.open(item.open()))."""
+        return io.BytesIO(self.bytes)
+
+    def __repr__(self):
+        at = "" if self.offset is None else f" at {self.offset}"
+        return f"File({self.name!r}{at}, {self.size} bytes)"
+
+def run_map(items_json, binary=False):
     fn = entry("map", "program does not define map(item)")
     if isinstance(fn, str):
         return fail(fn)
     items = json.loads(items_json)
+    if binary:
+        items = [File(item) for item in items]
     results = []
     append = results.append
     i = 0
@@ -200,10 +231,10 @@ export class PythonRuntime implements ProgramRuntime {
     return error === undefined ? undefined : this.withOutput(error);
   }
 
-  async run(task: RunnerTask, items: unknown[]): Promise<string> {
+  async run(task: RunnerTask, items: unknown[], binary = false): Promise<string> {
     this.output.clear();
     const fn = this.driver[task];
-    const body = fn(JSON.stringify(items)) as string;
+    const body = (task === "map" ? fn(JSON.stringify(items), binary) : fn(JSON.stringify(items))) as string;
     if (!body.startsWith('{"ok": false')) return body;
     const failed = JSON.parse(body) as { ok: false; error: { message: string; itemIndex?: number } };
     failed.error.message = this.withOutput(failed.error.message);

@@ -119,7 +119,7 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
       continue;
     }
     try {
-      await out.sendLine(resultLine(parsed.id, await host.run(parsed.task, parsed.items)));
+      await out.sendLine(resultLine(parsed.id, await host.run(parsed.task, parsed.items, parsed.binary === true)));
     } catch (err) {
       // The runtime itself broke (not the program's exception): report, then die so the parent replaces us.
       await out.sendLine(resultLine(parsed.id, errorBody(`runner failed: ${errorMessage(err)}`)));

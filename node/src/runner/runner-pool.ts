@@ -148,7 +148,7 @@ export class RunnerPool {
     entry.busy.add(runner);
     try {
       const reply = await runner.request(
-        { v: RUNNER_PROTOCOL_VERSION, type: "run", id: runner.newId(), task: chunk.task, items: chunk.items },
+        { v: RUNNER_PROTOCOL_VERSION, type: "run", id: runner.newId(), task: chunk.task, items: chunk.items, ...(chunk.binary ? { binary: true as const } : {}) },
         { timeoutMs: entry.timeoutMs, timeoutMessage: `timed out after ${entry.timeoutMs}ms`, memoryCapMb: this.memoryCapMb },
       );
       if (reply.type !== "result") {

@@ -11,6 +11,8 @@ import { OutputCapExceeded, ProcExit, WASI_MODULE, WasiHost } from "./wasi-host.
  * items go to stdin as one JSON line each; stdout must come back as one JSON
  * line per item, in order, with exit code 0. The module is compiled once per
  * job and instantiated afresh for every chunk, so chunks share no state.
+ * A binary item (a file, a record) is the line `{"name","size","offset"?,
+ * "base64"}`, its bytes base64-encoded, like any other item.
  */
 export class WasiRuntime implements ProgramRuntime {
   private module: WebAssembly.Module | undefined;

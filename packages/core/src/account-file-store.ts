@@ -1,5 +1,7 @@
+import type { StorageUse } from "./api.ts";
 import { MedusaError } from "./errors.ts";
 import { accountFileKey, checkFilePath, filesPrefix } from "./input/account-files.ts";
+import { limits } from "./limits.ts";
 import type { FileBlobStore, StagedUpload } from "./ports/blob-uploads.ts";
 
 export interface AccountFile {
@@ -15,18 +17,38 @@ export interface PendingFile {
   modifiedAt: number;
 }
 
+/** Where every account's folder is (see filesPrefix). */
+const ACCOUNTS_PREFIX = "accounts/";
+
+
 /**
  * An account's files, as both the REST file API and the FTP service see
  * them: every path is checked here, every key is built from the owner here,
  * and every byte an account stores is written through here, so limits on
- * what an account may keep (the size cap today) hold the same everywhere.
+ * what an account may keep hold the same everywhere: the size cap on one
+ * file, and the quota on all of them, unfinished uploads included.
+ *
+ * The quota is checked against what the blob store holds when a write
+ * starts and enforced as its bytes arrive; uploads running at once to one
+ * account each see the room left when they started, so together they can
+ * pass it by what they send at the same time.
  */
 export class AccountFiles {
   constructor(
     private readonly blobs: FileBlobStore,
     readonly maxFileBytes: number,
+    readonly quotaBytes: number = limits.storageQuotaBytes,
   ) {
     if (!(maxFileBytes > 0)) throw new Error(`AccountFiles: maxFileBytes must be positive, got ${maxFileBytes}`);
+    if (!(quotaBytes > 0)) throw new Error(`AccountFiles: quotaBytes must be positive, got ${quotaBytes}`);
+  }
+
+  /** What the account stores now, against its quota. */
+  async usage(owner: string): Promise<StorageUse> {
+    const [files, pending] = await Promise.all([this.list(owner), this.pendingUnder(owner)]);
+    const fileBytes = files.reduce((n, f) => n + f.size, 0);
+    const pendingBytes = pending.reduce((n, p) => n + p.size, 0);
+    return { files: files.length, fileBytes, pendingUploads: pending.length, pendingBytes, usedBytes: fileBytes + pendingBytes, quotaBytes: this.quotaBytes };
   }
 
   /** Complete files under `folder` ("" for all), sorted by path. */
@@ -55,8 +77,13 @@ export class AccountFiles {
   async write(owner: string, path: string, body: ReadableStream<Uint8Array> | Uint8Array | string, declaredBytes?: number): Promise<AccountFile> {
     const key = this.key(owner, path);
     if (declaredBytes !== undefined && declaredBytes > this.maxFileBytes) throw this.tooLarge();
-    const info = await this.blobs.put(key, body, { maxBytes: this.maxFileBytes }).catch((err) => {
-      throw this.named(err);
+    // The file replaces what is at `path`, and its unfinished upload: neither counts against it.
+    const [use, old, pending] = await Promise.all([this.usage(owner), this.blobs.stat(key), this.blobs.uploads.staged(key)]);
+    const room = this.quotaBytes - (use.usedBytes - (old?.size ?? 0) - (pending?.size ?? 0));
+    if (declaredBytes !== undefined && declaredBytes > room) throw this.quotaFull(use, declaredBytes);
+    const maxBytes = Math.max(0, Math.min(this.maxFileBytes, room));
+    const info = await this.blobs.put(key, body, { maxBytes }).catch((err) => {
+      throw this.named(err, maxBytes < this.maxFileBytes ? use : null);
     });
     await this.blobs.uploads.discard(key);
     return { path, size: info.size, sha256: info.sha256 };
@@ -92,10 +119,16 @@ export class AccountFiles {
   async writePiece(owner: string, path: string, body: ReadableStream<Uint8Array>, opts: { offset: number; fromFile?: boolean }): Promise<PendingFile> {
     if (opts.offset > this.maxFileBytes) throw this.tooLarge();
     const key = this.key(owner, path);
-    const staged = await this.blobs.uploads.stage(key, body, { offset: opts.offset, maxBytes: this.maxFileBytes, seedFromBlob: opts.fromFile ?? false }).catch(async (err) => {
-      // An upload over the cap can never complete: keeping its bytes would only hold space.
+    // The upload's own staged bytes are counted in `use` and in its new size: count them once;
+    // the file it will replace is not counted against it either (as with `write`).
+    const [use, pending, old] = await Promise.all([this.usage(owner), this.blobs.uploads.staged(key), this.blobs.stat(key)]);
+    const room = this.quotaBytes - (use.usedBytes - (pending?.size ?? 0) - (old?.size ?? 0));
+    if (opts.offset > room) throw this.quotaFull(use, opts.offset);
+    const maxBytes = Math.min(this.maxFileBytes, room);
+    const staged = await this.blobs.uploads.stage(key, body, { offset: opts.offset, maxBytes, seedFromBlob: opts.fromFile ?? false }).catch(async (err) => {
+      // An upload over a cap can never complete as it is: keeping its bytes would only hold space.
       if (err instanceof MedusaError && err.code === "payload_too_large") await this.blobs.uploads.discard(key);
-      throw this.named(err);
+      throw this.named(err, maxBytes < this.maxFileBytes ? use : null);
     });
     return this.pendingFile(owner, staged);
   }
@@ -104,6 +137,17 @@ export class AccountFiles {
   async finish(owner: string, path: string, size?: number): Promise<AccountFile> {
     const info = await this.blobs.uploads.commit(this.key(owner, path), size === undefined ? {} : { size });
     return { path, size: info.size, sha256: info.sha256 };
+  }
+
+  /**
+   * Deletes every account's unfinished uploads that received nothing since
+   * `before` (epoch ms): an upload nobody resumes must not hold quota or disk
+   * for ever. Returns how many went.
+   */
+  async dropStaleUploads(before: number): Promise<number> {
+    const stale = (await this.blobs.uploads.stagedUnder(ACCOUNTS_PREFIX)).filter((s) => s.modifiedAt < before);
+    const dropped = await Promise.all(stale.map((s) => this.blobs.uploads.discard(s.key)));
+    return dropped.filter(Boolean).length;
   }
 
   /** Discards an unfinished upload; false when there was none. */
@@ -115,6 +159,17 @@ export class AccountFiles {
     return new MedusaError("payload_too_large", `file is over the limit of ${this.maxFileBytes} bytes`, { maxBytes: this.maxFileBytes });
   }
 
+  /** The account's quota is full: `insufficient_storage`, written for the caller (it is theirs to fix), with the figures. */
+  quotaFull(use: StorageUse, adding?: number): MedusaError {
+    const what = adding === undefined ? "this upload would pass it" : `this upload needs ${adding} bytes more than the ${Math.max(0, this.quotaBytes - use.usedBytes)} left`;
+    return new MedusaError(
+      "insufficient_storage",
+      `storage quota of ${this.quotaBytes} bytes exceeded: you store ${use.usedBytes} bytes (files and unfinished uploads) and ${what}; delete files to make room`,
+      { quotaBytes: this.quotaBytes, usedBytes: use.usedBytes },
+      { expose: true },
+    );
+  }
+
   private key(owner: string, path: string, field = "path"): string {
     return accountFileKey(owner, checkFilePath(path, field));
   }
@@ -123,8 +178,13 @@ export class AccountFiles {
     return { path: staged.key.slice(filesPrefix(owner).length), size: staged.size, modifiedAt: staged.modifiedAt };
   }
 
-  /** The store's own messages name internal keys: say it in the account's terms instead. */
-  private named(err: unknown): unknown {
-    return err instanceof MedusaError && err.code === "payload_too_large" ? this.tooLarge() : err;
+  /**
+   * The store's own messages name internal keys: say it in the account's
+   * terms instead. `quotaBound`: the cap passed was the room left under the
+   * quota, so passing it means the quota is full.
+   */
+  private named(err: unknown, quotaBound: StorageUse | null): unknown {
+    if (!(err instanceof MedusaError && err.code === "payload_too_large")) return err;
+    return quotaBound ? this.quotaFull(quotaBound) : this.tooLarge();
   }
 }

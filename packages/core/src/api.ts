@@ -19,6 +19,19 @@ export type LoginBody = z.infer<typeof LoginBody>;
 export const Credits = z.object({ available: z.number(), held: z.number() });
 export const Account = z.object({ id: z.string(), email: z.string(), credits: Credits });
 export type Account = z.infer<typeof Account>;
+/** What an account stores, against its quota: finished files and unfinished uploads (which count too). */
+export const StorageUse = z.object({
+  files: z.number().int(),
+  fileBytes: z.number().int(),
+  pendingUploads: z.number().int(),
+  pendingBytes: z.number().int(),
+  usedBytes: z.number().int(),
+  quotaBytes: z.number().int(),
+});
+export type StorageUse = z.infer<typeof StorageUse>;
+/** `GET /v1/me`: the account, and its storage. */
+export const Me = Account.extend({ storage: StorageUse });
+export type Me = z.infer<typeof Me>;
 export const CreatedAccount = z.object({ id: z.string(), email: z.string(), apiKey: z.string(), credits: z.number() });
 export type CreatedAccount = z.infer<typeof CreatedAccount>;
 export const LoginToken = z.object({ token: z.string(), expiresAt: z.string() });

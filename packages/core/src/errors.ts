@@ -9,6 +9,8 @@ export const ErrorCode = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** It existed and was deleted on purpose (a job past its retention). */
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unsupported: 422,
@@ -16,6 +18,8 @@ export const ErrorCode = {
   internal: 500,
   unavailable: 503,
   timeout: 504,
+  /** The account's storage quota is full: the caller's to fix (delete files), though a 5xx by number (WebDAV's 507). */
+  insufficient_storage: 507,
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 

@@ -48,6 +48,12 @@ export const limits = {
   wheelBytes: 64 * MiB,
   /** A chunk of a file this small travels inline in the chunk record instead of as its own blob. */
   inlineChunkBytes: 256 * KiB,
+  /** One binary item (a file of a `files` input, a record of a `binary` file): a node fetches it whole and hands it to the program in memory. */
+  binaryItemBytes: 64 * MiB,
+  /** The bytes of one chunk of binary items; a chunk always holds at least one item. */
+  binaryChunkBytes: 64 * MiB,
+  /** Binary items in one chunk, whatever `chunkSize` asks: their names travel in the chunk record. */
+  binaryChunkItems: 1000,
 
   // what a node answers
   /** A chunk's or a session's error message, as stored and shown to the consumer. */
@@ -62,4 +68,12 @@ export const limits = {
   runnerStderrBytes: 1 * MiB,
   /** One line from the node to its runner (the parent is trusted, but one runaway line must not take the runner's memory). */
   parentLineBytes: 1 * GiB,
+
+  // what the system keeps (defaults; see the env variables named)
+  /** What one account may store, finished files and unfinished uploads together (MEDUSA_STORAGE_QUOTA). */
+  storageQuotaBytes: 10 * GiB,
+  /** How long a finished job's chunks, results and events are kept (MEDUSA_RETENTION); an expired job answers 410 as long again. */
+  retentionMs: 7 * 24 * 3600 * 1000,
+  /** An unfinished upload untouched this long is deleted (MEDUSA_UPLOAD_EXPIRY). */
+  pendingUploadMs: 24 * 3600 * 1000,
 } as const;

@@ -28,13 +28,20 @@ export function foreignVersion(frame: unknown, side: string): string | null {
 export const SandboxLevel = z.enum(["os-sandbox", "process", "wasi-only"]);
 export type SandboxLevel = z.infer<typeof SandboxLevel>;
 
-/** A chunk as a node gets it: items resolved, so the node needs nothing else. */
+/**
+ * A chunk as a node gets it: items resolved, so the node needs nothing else,
+ * except for `binary` chunks, whose items are BinaryItem descriptions
+ * (`{name, size, offset?}`): the node fetches item i's bytes with
+ * `GET /v1/nodes/chunks/<jobId>/<index>/items/<i>` (its node token, and the
+ * chunk's lease token in `x-medusa-lease`) before it runs the chunk.
+ */
 export const NodeChunk = z.object({
   jobId: z.string(),
   index: z.number().int(),
   token: z.string(),
   task: Task,
   items: z.array(z.unknown()),
+  binary: z.literal(true).optional(),
 });
 export type NodeChunk = z.infer<typeof NodeChunk>;
 

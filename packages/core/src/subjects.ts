@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Account, ActivatedNode, CreatedAccount, CreateAccountBody, JobQuote, JobsPage, JobSpec, JobStatus, LoginBody, LoginToken, NodeActivation, NodeReputation, NodeSummary, RegisteredNode } from "./api.ts";
-import { NewChunk } from "./input/chunk-input.ts";
+import { ChunkInput, NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { PackageSet } from "./packages.ts";
@@ -81,6 +81,8 @@ export const subjects = {
   leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
   failChunk: defineRequest("scheduler.chunk.fail", Holder.extend({ error: ChunkError }), Outcome),
+  /** For gateways serving a binary item's bytes: the chunk's input and owner, only while the node holds that live lease (else `forbidden`). */
+  leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),
   nodeReputations: defineRequest("scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),
   releaseNode: defineRequest("scheduler.node.release", z.object({ nodeId: z.string() }), z.object({ requeued: z.number().int() })),
 

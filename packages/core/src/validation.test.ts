@@ -31,7 +31,7 @@ describe("validation errors", () => {
   });
 
   test("when no branch fits, it says which keys would; when several do, zod's word stands", () => {
-    expect(failure(JobSpec, spec({ url: "http://x" })).message).toBe("input: expected one of the fields file, items, range");
+    expect(failure(JobSpec, spec({ url: "http://x" })).message).toBe("input: expected one of the fields file, files, items, range");
     expect(failure(JobSpec, spec({ items: [], range: { stop: 1 } })).message).toStartWith("input: ");
     expect(failure(z.union([z.number(), z.string()]), true, "value").message).toBe("value: Invalid input");
   });

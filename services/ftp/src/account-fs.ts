@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { MedusaError, type AccountFiles } from "@medusa/core";
-import { clientPath, FtpPathError, resolveFtpPath } from "./ftp-paths.ts";
+import { clientPath, FtpPathError, FtpStorageFull, resolveFtpPath } from "./ftp-paths.ts";
 import { UploadSink } from "./upload-sink.ts";
 
 /**
@@ -243,6 +243,7 @@ export class AccountFileSystem {
       if (err instanceof FtpPathError) throw err;
       const shown = JSON.stringify(String(name).slice(0, 80));
       if (err instanceof MedusaError) {
+        if (err.code === "insufficient_storage") throw new FtpStorageFull(err.message);
         if (err.code === "payload_too_large" || (err.code === "conflict" && err.message.includes("byte"))) throw new FtpPathError(err.message);
         if (err.code === "invalid_field" && /^(path|from|to): /.test(err.message)) throw new FtpPathError(`${shown}: ${err.message.replace(/^\w+: /, "")}`);
         if (err.code === "invalid_field") throw new FtpPathError(`${shown} is not allowed here`);

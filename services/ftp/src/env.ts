@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { bytesFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import type { FtpDeps } from "./ftp-server.ts";
 import { DEFAULT_LOGIN_POLICY } from "./login-guard.ts";
 
@@ -31,6 +31,8 @@ export const ftpVars = (defaults: { pasvPorts: string; host: string }) => ({
   MEDUSA_FTP_REQUIRE_TLS: flag,
   /** Cap on one file, the REST API's too. */
   MEDUSA_MAX_FILE_BYTES: intFrom(limits.fileBytes, 1),
+  /** What one account may store, the REST API's too (10GiB, 500MB, or bytes). */
+  MEDUSA_STORAGE_QUOTA: bytesFrom(String(limits.storageQuotaBytes)),
   /** Failed logins from one address before it is locked out, and for how long. */
   MEDUSA_FTP_LOCKOUT_AFTER: intFrom(DEFAULT_LOGIN_POLICY.lockoutAfter, 1),
   MEDUSA_FTP_LOCKOUT_MS: intFrom(DEFAULT_LOGIN_POLICY.lockoutMs, 1000),
@@ -69,6 +71,7 @@ export function ftpOptions(env: FtpVars, port: number): Omit<FtpDeps, "bus" | "b
     ...(env.MEDUSA_FTP_PASV_URL ? { pasvAddress: env.MEDUSA_FTP_PASV_URL } : {}),
     ...(tls ? { tls, requireTls: env.MEDUSA_FTP_REQUIRE_TLS ?? true } : {}),
     maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
+    quotaBytes: env.MEDUSA_STORAGE_QUOTA,
     loginPolicy: { ...DEFAULT_LOGIN_POLICY, lockoutAfter: env.MEDUSA_FTP_LOCKOUT_AFTER, lockoutMs: env.MEDUSA_FTP_LOCKOUT_MS },
   };
 }

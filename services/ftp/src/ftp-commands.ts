@@ -2,6 +2,7 @@ import { TLSSocket } from "node:tls";
 import registry, { type CommandSpec } from "ftp-srv/src/commands/registry";
 import formatLs from "ftp-srv/src/helpers/file-stat";
 import type { FtpStat } from "./account-fs.ts";
+import { isStorageFull } from "./ftp-paths.ts";
 import { MedusaPassive } from "./passive.ts";
 import { policyOf } from "./server-policy.ts";
 
@@ -16,6 +17,7 @@ import { policyOf } from "./server-policy.ts";
  * - USER: refused before the password is sent in clear, when TLS is required.
  * - LIST/NLST: no blank line for an empty folder.
  * - MLSD/MLST: machine-readable listings (RFC 3659), which ftp-srv lacks.
+ * - STOR/APPE: a full storage quota is answered 552, not 550.
  */
 type Connection = any;
 
@@ -108,6 +110,25 @@ function mlst(this: Connection, { log, command }: { log: any; command: { arg: st
     });
 }
 
+/**
+ * ftp-srv's STOR (and APPE) answers every failure 550, after emitting the
+ * error as a `STOR` event; a full quota, seen there, turns that 550 into 552.
+ */
+function quotaAware(original: CommandSpec["handler"]): CommandSpec["handler"] {
+  return function (this: Connection, args) {
+    let full = false;
+    const seen = (err: unknown) => void (full ||= isStorageFull(err));
+    const reply = this.reply;
+    this.on("STOR", seen);
+    this.reply = (options: unknown, ...letters: unknown[]) => reply.call(this, full && options === 550 ? 552 : options, ...letters);
+    return Promise.resolve(original.call(this, args)).finally(() => {
+      this.off("STOR", seen);
+      // The connection's own reply is its class's; this one was only for the command.
+      delete this.reply;
+    });
+  };
+}
+
 function install(spec: CommandSpec) {
   for (const name of Array.isArray(spec.directive) ? spec.directive : [spec.directive]) registry[name] = spec;
 }
@@ -123,10 +144,12 @@ install({
     return originalUser.call(this, args);
   },
 });
+install({ ...registry.STOR!, handler: quotaAware(registry.STOR!.handler) });
+install({ ...registry.APPE!, handler: quotaAware(registry.APPE!.handler) });
 install({ ...registry.LIST!, handler: listing("LIST") });
 install({ ...registry.NLST!, handler: listing("NLST") });
 install({ directive: "MLSD", handler: listing("MLSD"), syntax: "{{cmd}} [<path>]", description: "Machine-readable listing of a folder" });
 install({ directive: "MLST", handler: mlst, syntax: "{{cmd}} [<path>]", description: "Machine-readable facts of one entry", flags: { feat: "MLST type*;size*;modify*;perm*;" } });
 
 /** Importing this module installs the commands; this names the import. */
-export const MEDUSA_COMMANDS = ["AUTH", "PASV", "EPSV", "USER", "LIST", "NLST", "MLSD", "MLST"] as const;
+export const MEDUSA_COMMANDS = ["AUTH", "PASV", "EPSV", "USER", "STOR", "APPE", "LIST", "NLST", "MLSD", "MLST"] as const;

@@ -11,6 +11,14 @@ export class FtpPathError extends Error {
   override name = "FtpPathError";
 }
 
+/** The account's storage quota is full: answered 552 (RFC 959's "exceeded storage allocation"), not 550. */
+export class FtpStorageFull extends FtpPathError {
+  override name = "FtpStorageFull";
+}
+
+/** Whether `err` (thrown before or during an upload) means the account's quota is full. */
+export const isStorageFull = (err: unknown) => err instanceof FtpStorageFull || (err as { code?: unknown } | null)?.code === "insufficient_storage";
+
 export function resolveFtpPath(cwd: string, arg: string | null | undefined): string {
   const input = arg ?? "";
   const shown = JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input);

@@ -18,6 +18,8 @@ export interface FtpDeps {
   blobs: FileBlobStore;
   /** Cap on one file, the same as the REST API's. */
   maxFileBytes: number;
+  /** What one account may store (files and unfinished uploads), the same as the REST API's; default 10 GiB. */
+  quotaBytes?: number;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -45,7 +47,7 @@ export async function startFtp(deps: FtpDeps): Promise<FtpService> {
   const log = deps.log ?? ((m: string) => console.log(`[ftp] ${m}`));
   const now = deps.now ?? Date.now;
   if (deps.requireTls && !deps.tls) throw new Error("requireTls needs a certificate (tls)");
-  const files = new AccountFiles(deps.blobs, deps.maxFileBytes);
+  const files = new AccountFiles(deps.blobs, deps.maxFileBytes, deps.quotaBytes);
   const guard = new LoginGuard(deps.loginPolicy ?? DEFAULT_LOGIN_POLICY);
   const signals = ["SIGTERM", "SIGINT", "SIGQUIT"].map((s) => [s, process.listeners(s as NodeJS.Signals)] as const);
 

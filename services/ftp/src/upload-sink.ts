@@ -30,7 +30,10 @@ export class UploadSink extends Writable {
     this.consumed.catch((err: Error) => {
       this.failure = err;
       this.wake(err);
-      this.destroy(err);
+      // A consumer can fail before ftp-srv has attached its error listener (an
+      // upload refused at once, like one past the quota): destroying then would
+      // emit an error nobody hears, which ends the process.
+      setImmediate(() => this.destroy(err));
     });
     // ftp-srv ends an upload by emitting `close` on the stream it piped into (it expects fs.WriteStream).
     this.once("close", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { bytesFrom, durationFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
 /** The gateway's configuration. */
 export const GatewayEnv = PortEnv.extend({
@@ -11,6 +11,10 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_MAX_JSON_BYTES: intFrom(limits.jsonBodyBytes, 1024),
   /** Cap on one uploaded file (whole, or a resumable upload's total), over REST and FTP alike. */
   MEDUSA_MAX_FILE_BYTES: intFrom(limits.fileBytes, 1),
+  /** What one account may store, files and unfinished uploads together, over REST and FTP alike (10GiB, 500MB, or bytes). */
+  MEDUSA_STORAGE_QUOTA: bytesFrom(String(limits.storageQuotaBytes)),
+  /** An unfinished upload untouched this long is deleted (a duration: 24h, 30m…). */
+  MEDUSA_UPLOAD_EXPIRY: durationFrom(String(limits.pendingUploadMs), 1000),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   /** Node executables to serve at /downloads/, as `npm run build:node -- --all` writes dist/; none when unset. */

@@ -8,6 +8,8 @@ import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { requestLog } from "./http/request-log.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
+import { ItemBytes } from "./nodes/item-bytes.ts";
+import { sweepStaleUploads } from "./files/stale-uploads.ts";
 import { NodeHub } from "./nodes/hub.ts";
 import type { PackageMirror } from "./packages/package-mirror.ts";
 import { PackagePinner } from "./packages/package-pinner.ts";
@@ -33,6 +35,10 @@ export interface GatewayDeps {
   maxJsonBytes?: number;
   /** Cap on one uploaded file, whole or resumed (default `limits.fileBytes`). */
   maxFileBytes?: number;
+  /** What one account may store, files and unfinished uploads (default `limits.storageQuotaBytes`). */
+  storageQuotaBytes?: number;
+  /** Unfinished uploads untouched this long are deleted, checked hourly (default `limits.pendingUploadMs`). */
+  uploadExpiryMs?: number;
   /** One line per request and whatever goes wrong; JSON lines on stdout by default. */
   log?: LogSink;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
@@ -58,6 +64,8 @@ export function createGateway(deps: GatewayDeps) {
   const maxJsonBytes = deps.maxJsonBytes ?? limits.jsonBodyBytes;
   const maxFileBytes = deps.maxFileBytes ?? limits.fileBytes;
   const verifier = new TokenVerifier(bus);
+  const files = new AccountFiles(blobs, maxFileBytes, deps.storageQuotaBytes);
+  const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
   const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
@@ -68,11 +76,11 @@ export function createGateway(deps: GatewayDeps) {
     .use(requestLog({ log }))
     .get("/healthz", (c) => c.json({ ok: true }))
     .route("/v1", accountRoutes({ bus, maxJsonBytes }))
-    .route("/v1/me", meRoutes({ bus, verifier }))
-    .route("/v1/files", fileRoutes({ files: new AccountFiles(blobs, maxFileBytes), verifier }))
+    .route("/v1/me", meRoutes({ bus, verifier, files }))
+    .route("/v1/files", fileRoutes({ files, verifier }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages }))
     .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", siteRoutes());
@@ -93,6 +101,7 @@ export function createGateway(deps: GatewayDeps) {
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     /** Closes every socket (nodes' chunks go back to the queue). The bus is the caller's to drain. */
     async close(): Promise<void> {
+      stopUploadSweep();
       for (const s of streams) s.close(1001, "gateway is stopping");
       streams.clear();
       await sessions.close();

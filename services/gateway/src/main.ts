@@ -20,6 +20,8 @@ const gateway = createGateway({
   pricePerRound: env.MEDUSA_PRICE_PER_ROUND,
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
+  storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA,
+  uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY,
   log,
   packageMirror,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),

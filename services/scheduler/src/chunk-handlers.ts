@@ -29,6 +29,11 @@ export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
       if (fatal) ctx.publish(await store.failJob(jobId, fatal, now()));
       return { outcome: t.outcome };
     }, { queue, onError }),
+    serve(bus, subjects.leasedInput, async (holder) => {
+      const leased = await store.leasedInput(holder, now());
+      if (!leased) throw new MedusaError("forbidden", `node ${holder.nodeId} holds no live lease on chunk ${holder.index} of job ${holder.jobId}`);
+      return leased;
+    }, { queue, onError }),
     serve(bus, subjects.nodeReputations, async ({ nodeIds }) => ({ reputations: await store.reputations(nodeIds) }), { queue, onError }),
     serve(bus, subjects.releaseNode, async ({ nodeId }) => {
       const t = await store.releaseNode(nodeId, now());

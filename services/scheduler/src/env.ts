@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intFrom, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { durationFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { replicaEnv } from "./replica-policy.ts";
 
 /** The scheduler's configuration. */
@@ -8,7 +8,13 @@ export const SchedulerEnv = PortEnv.extend({
   ...replicaEnv(),
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
+  ...retentionEnv(),
 });
+/** How long finished jobs are kept (a duration: 7d, 12h…); the embedded stack reads the same variable. */
+export function retentionEnv() {
+  return { MEDUSA_RETENTION: durationFrom(String(limits.retentionMs), 1000) };
+}
+
 export type SchedulerEnv = z.infer<typeof SchedulerEnv>;
 
 /** Parses the configuration once at start-up; throws naming any bad variable. */

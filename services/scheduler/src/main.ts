@@ -16,6 +16,7 @@ const scheduler = serveScheduler(bus, {
   pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
   replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
+  retentionMs: env.MEDUSA_RETENTION,
   log,
 });
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.

@@ -44,3 +44,16 @@ test("a job whose input outgrows what its escrow pays for is stopped before the 
   expect(overBudget(job, 2)).toBe("the input has more than 9 chunks, more than the 40 credits held pay for at 4 per chunk; raise maxCredits");
   expect(overBudget({ ...job, credits: { price: 0, held: 0, spent: 0 } }, 1000)).toBeNull();
 });
+
+test("binary inputs are priced exactly: a folder's files and a file's records, in chunks capped by bytes as well as items", async () => {
+  for (let i = 0; i < 25; i++) await blobs.put(accountFileKey("acc", `scans/${String(i).padStart(2, "0")}.png`), new Uint8Array(100 + i));
+  await blobs.put(accountFileKey("acc", "scans/notes.txt"), "not a scan");
+  expect(await quoteJob(spec({ input: { files: "scans" }, chunkSize: 10 }), "acc", blobs, 1)).toMatchObject({ chunks: 3, exact: true, worstCase: 3 });
+  expect(await quoteJob(spec({ input: { files: "scans/*.png" }, chunkSize: 5 }), "acc", blobs, 1)).toMatchObject({ chunks: 5, exact: true });
+  await blobs.put(accountFileKey("acc", "records.bin"), new Uint8Array(1000));
+  // 1000 bytes in records of 64 make 16 records (the last one 40 bytes), 4 to a chunk.
+  expect(await quoteJob(spec({ input: { file: "records.bin", format: "binary", itemBytes: 64 }, chunkSize: 4 }), "acc", blobs, 1)).toMatchObject({ chunks: 4, exact: true });
+  const anonymous = await quoteJob(spec({ input: { files: "scans" } }), undefined, blobs, 1).catch((e: MedusaError) => e);
+  expect(anonymous).toMatchObject({ code: "unauthorized", message: "input.files: a files input names your files: send your credentials to price it" });
+  expect(await quoteJob(spec({ input: { files: "empty" } }), "acc", blobs, 1).catch((e: MedusaError) => e.message)).toBe("input.files: no files under empty/");
+});

@@ -1,4 +1,4 @@
-import { accountFileKey, MedusaError, type BlobStore, type Program, type RunnableProgram, type StoredProgram } from "@medusa/core";
+import { accountFileKey, jobBlobsPrefix, MedusaError, type BlobStore, type Program, type RunnableProgram, type StoredProgram } from "@medusa/core";
 
 /**
  * A job's program, made self-contained for nodes. A WASI module is copied
@@ -41,4 +41,4 @@ export class ProgramSource {
   }
 }
 
-const moduleKey = (jobId: string) => `jobs/${jobId}/program.wasm`;
+const moduleKey = (jobId: string) => `${jobBlobsPrefix(jobId)}program.wasm`;

@@ -1,4 +1,5 @@
-import { emit, events, MedusaError, type BlobStore, type Bus, type ChunkStore, type JobRecord, type Logger, type SettlementQueue, type Transition } from "@medusa/core";
+import { emit, events, MedusaError, notFound, type BlobStore, type Bus, type ChunkStore, type JobRecord, type Logger, type SettlementQueue, type Transition } from "@medusa/core";
+import { dropJobBlobs } from "./job-blobs.ts";
 import { logJobEnd } from "./job-end-log.ts";
 import type { ProgramSource } from "./program-source.ts";
 import type { ReplicaPolicy } from "./replica-policy.ts";
@@ -28,7 +29,9 @@ export interface SchedulerContext {
    * idle nodes.
    */
   publish(t: Transition): void;
-  /** The owner's job, or not_found (also for another account's job). */
+  /** How long a finished job is kept (MEDUSA_RETENTION). */
+  retentionMs: number;
+  /** The owner's job; `gone` when its retention ran out, not_found when it never was the owner's. */
   ownedJob(jobId: string, owner: string): Promise<JobRecord>;
 }
 
@@ -40,15 +43,31 @@ export function schedulerContext(parts: Omit<SchedulerContext, "publish" | "owne
       if (t.events.some((e) => e.event.type === "chunk" || e.event.type === "done" || e.event.type === "failed" || e.event.type === "cancelled")) outbox.kick();
       for (const { jobId, event } of t.events) {
         emit(bus, events.jobEvent, event, jobId);
-        if (event.type === "failed" || event.type === "cancelled") emit(bus, events.jobStopped, { jobId, state: event.type });
+        if (event.type === "failed" || event.type === "cancelled") {
+          emit(bus, events.jobStopped, { jobId, state: event.type });
+          // Nothing will run over its chunks again: their blobs go now; a done job's at the end of its retention.
+          void dropJobBlobs(parts.blobs, jobId, parts.log);
+        }
         if (event.type === "done" || event.type === "failed" || event.type === "cancelled") void logJobEnd(store, parts.log, jobId, event);
       }
       if (t.queued > 0) emit(bus, events.workAvailable, { chunks: t.queued });
     },
     async ownedJob(jobId, owner) {
       const job = await store.getJob(jobId);
-      if (!job || job.owner !== owner) throw new MedusaError("not_found", `job ${jobId} not found`);
-      return job;
+      if (job?.owner === owner) return job;
+      const expired = job ? null : await store.expiredJob(jobId);
+      if (expired?.owner === owner) {
+        const finished = new Date(expired.finishedAt).toISOString();
+        throw new MedusaError("gone", `job ${jobId} is gone: it ${expired.state === "done" ? "finished" : `was ${expired.state}`} at ${finished}, and finished jobs are kept for ${describeMs(parts.retentionMs)}`, { state: expired.state, finishedAt: finished, expiredAt: new Date(expired.expiredAt).toISOString() });
+      }
+      throw notFound(`job ${jobId}`);
     },
   };
+}
+
+/** "7 days", "12 hours", "90 seconds": a retention as people read it. */
+export function describeMs(ms: number): string {
+  const units: Array<[string, number]> = [["day", 86_400_000], ["hour", 3_600_000], ["minute", 60_000], ["second", 1000]];
+  for (const [name, size] of units) if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms === size ? "" : "s"}`;
+  return `${ms} ms`;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
 import { serveJobHandlers } from "./job-handlers.ts";
@@ -6,6 +6,7 @@ import { sweepExpiredLeases } from "./lease-sweeper.ts";
 import { ProgramSource } from "./program-source.ts";
 import type { ReplicaPolicy } from "./replica-policy.ts";
 import { schedulerContext } from "./scheduler-context.ts";
+import { expireFinishedJobs, sweepRetention } from "./retention-sweeper.ts";
 import { forwardSettlements } from "./settlement-forwarder.ts";
 import { serveSplitHandlers } from "./split-handlers.ts";
 
@@ -21,6 +22,10 @@ export interface SchedulerDeps {
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
+  /** How long finished jobs are kept (MEDUSA_RETENTION); default 7 days. */
+  retentionMs?: number;
+  /** How often jobs past their retention are deleted; default every minute. */
+  retentionSweepMs?: number;
   /** Job ends, rejected results, swept leases and handler failures. */
   log?: LogSink;
 }
@@ -43,6 +48,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       programs: new ProgramSource(deps.blobs),
       policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, ...deps.replicaPolicy },
       defaultPrice: deps.pricePerChunk ?? 1,
+      retentionMs: deps.retentionMs ?? limits.retentionMs,
       queue: opts.queue ?? "scheduler",
       now: deps.now ?? Date.now,
       log,
@@ -52,10 +58,14 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   );
   const served = [serveCreateJob(ctx), ...serveJobHandlers(ctx), ...serveSplitHandlers(ctx), ...serveChunkHandlers(ctx)];
   const stopSweeping = sweepExpiredLeases(ctx, deps.sweepMs ?? 1000);
+  const stopExpiring = sweepRetention(ctx, deps.retentionSweepMs ?? 60_000);
 
   return {
+    /** One retention sweep now, at `now` (tests move the clock past the retention with it). */
+    expireFinishedJobs: (now = ctx.now()) => expireFinishedJobs(ctx, now),
     async close() {
       stopSweeping();
+      stopExpiring();
       await outbox.close();
       for (const s of served) s.subscription.unsubscribe();
       await Promise.all(served.map((s) => s.done));

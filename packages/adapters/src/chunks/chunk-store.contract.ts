@@ -7,6 +7,7 @@ import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
 import { queuedContract } from "./chunk-store.queued.contract.ts";
 import { replicasContract } from "./chunk-store.replicas.contract.ts";
+import { retentionContract } from "./chunk-store.retention.contract.ts";
 import { settlementsContract } from "./chunk-store.settlements.contract.ts";
 
 export { itemsChunk, jobRecord, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
@@ -47,5 +48,6 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     replicasContract(context);
     adaptiveContract(context);
     queuedContract(context);
+    retentionContract(context);
   });
 }

@@ -3,7 +3,9 @@ import { z } from "zod";
 import {
   ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
 } from "@medusa/core";
-import type { ChunkError, ChunkStore, CompleteOutcome, CompleteTransition, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
+import type { ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
+import { leasedInput } from "./redis-leased-input.ts";
+import { expiredJob, expireJobs } from "./redis-retention.ts";
 import { chunkKeys, type ChunkKeys } from "./redis-keys.ts";
 import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts.ts";
 
@@ -257,6 +259,18 @@ export class RedisChunkStore implements ChunkStore {
     if (limit <= 0) return [];
     const reply = await runScript(this.redis, "read-events", [this.keys.events(jobId)], [afterId, limit]);
     return z.array(z.string()).parse(reply).map((text) => JobEvent.parse(JSON.parse(text)));
+  }
+
+  leasedInput(holder: LeaseHolder, now: number): Promise<{ owner: string; input: ChunkInput } | null> {
+    return leasedInput(this.redis, this.keys, holder, now);
+  }
+
+  expireJobs(options: ExpireOptions): Promise<{ expired: ExpiredJob[]; more: boolean }> {
+    return expireJobs(this.redis, this.prefix, options);
+  }
+
+  expiredJob(jobId: string): Promise<ExpiredJob | null> {
+    return expiredJob(this.redis, this.keys, jobId);
   }
 
   /** The store owns the connection it was given: closing the store closes it. */

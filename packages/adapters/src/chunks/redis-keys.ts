@@ -32,6 +32,12 @@ export interface ChunkKeys {
   ownerJobs(owner: string): string;
   /** Hash: the settlement outbox, key → Settlement JSON, until the scheduler forwards it. */
   settlements: string;
+  /** Zset of final jobs, score = finishedAt: the retention sweep's index. */
+  finished: string;
+  /** List of "<jobId>|<next index>|<chunk count>": expired jobs whose chunk keys are still being deleted. */
+  purge: string;
+  /** Hash: an expired job's owner, state, finishedAt and expiredAt, kept a while so it reads as gone. */
+  expired(jobId: string): string;
 }
 
 export function chunkKeys(prefix: string): ChunkKeys {
@@ -47,6 +53,9 @@ export function chunkKeys(prefix: string): ChunkKeys {
     reputation: (nodeId) => `${prefix}:node:${nodeId}:reputation`,
     ownerJobs: (owner) => `${prefix}:owner:${owner}:jobs`,
     settlements: `${prefix}:settlements`,
+    finished: `${prefix}:finished`,
+    purge: `${prefix}:purge`,
+    expired: (jobId) => `${prefix}:expired:${jobId}`,
   };
 }
 
@@ -64,6 +73,9 @@ local function unpaidKey(prefix, jobId) return prefix .. ":job:" .. jobId .. ":u
 local function nodeLeasesKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":leases" end
 local function reputationKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":reputation" end
 local function settlementsKey(prefix) return prefix .. ":settlements" end
+local function finishedKey(prefix) return prefix .. ":finished" end
+local function ownerJobsKey(prefix, owner) return prefix .. ":owner:" .. owner .. ":jobs" end
+local function expiredKey(prefix, jobId) return prefix .. ":expired:" .. jobId end
 local function chunkRef(jobId, index) return jobId .. ":" .. index end
 local function parseRef(ref)
   local jobId, index = string.match(ref, "^(.*):(%d+)$")

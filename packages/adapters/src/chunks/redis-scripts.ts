@@ -26,6 +26,7 @@ const SCRIPTS = {
   "release-node": 3,
   "stop-job": 1,
   "read-events": 1,
+  "expire-jobs": 2,
 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 

@@ -48,4 +48,21 @@ describe("SqliteChunkStore on a file", () => {
     expect((await second.completeChunk({ ...leases[0]!, nodeId: "n1" }, "[1]", 3)).outcome).toBe("accepted");
     await second.close();
   });
+
+  test("retention: an expired job's rows are gone from every table but expired_jobs", async () => {
+    const path = join(dir, "retention.db");
+    const store = new SqliteChunkStore(path);
+    const job = jobRecord();
+    await store.createJob(job, 1);
+    await store.addChunks(job.id, [itemsChunk(0, 1), itemsChunk(1, 1)]);
+    await store.leaseChunks("n1", 1, 2);
+    await store.failJob(job.id, "stopped", 3);
+    expect((await store.expireJobs({ finishedBefore: 3, now: 10, limit: 5, forgetAfterMs: 1000 })).expired).toHaveLength(1);
+    await store.close();
+    const raw = new Database(path);
+    const count = (table: string, column = "job_id") => (raw.query(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).get(job.id) as { n: number }).n;
+    expect([count("jobs", "id"), count("chunks"), count("replicas"), count("events")]).toEqual([0, 0, 0, 0]);
+    expect(count("expired_jobs", "id")).toBe(1);
+    raw.close();
+  });
 });

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import type {
-  ChunkError, ChunkLease, ChunkStore, CompleteOutcome, CompleteTransition, JobEvent, JobRecord, LeaseHolder, LeaseOptions, NewChunk, NodeReputation,
-  Settlement, Transition,
+  ChunkError, ChunkInput, ChunkLease, ChunkStore, CompleteOutcome, CompleteTransition, ExpiredJob, ExpireOptions, JobEvent, JobRecord, LeaseHolder, LeaseOptions,
+  NewChunk, NodeReputation, Settlement, Transition,
 } from "@medusa/core";
 import { completeChunk } from "./sqlite-complete-chunk.ts";
 import { SqliteEventLog } from "./sqlite-event-log.ts";
@@ -9,6 +9,7 @@ import { jobRow, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
 import { addChunks, createJob, sealJob, stopJob } from "./sqlite-job-transitions.ts";
 import { failChunk, leaseChunks, releaseNode, requeueExpired } from "./sqlite-lease-transitions.ts";
 import { SqliteReplicas } from "./sqlite-replicas.ts";
+import { expiredJob, expireJobs, leasedInput } from "./sqlite-retention.ts";
 import { migrateSchema, recordFromRow, SCHEMA, type JobRow } from "./sqlite-schema.ts";
 import { SqliteSettlements } from "./sqlite-settlements.ts";
 import { finalizeStatements, statements } from "./sqlite-statements.ts";
@@ -138,6 +139,18 @@ export class SqliteChunkStore implements ChunkStore {
 
   async ackSettlements(keys: string[]): Promise<void> {
     this.parts.settlements.ack(keys);
+  }
+
+  async leasedInput(holder: LeaseHolder, now: number): Promise<{ owner: string; input: ChunkInput } | null> {
+    return leasedInput(this.parts, holder, now);
+  }
+
+  async expireJobs(options: ExpireOptions): Promise<{ expired: ExpiredJob[]; more: boolean }> {
+    return expireJobs(this.db, this.parts, options);
+  }
+
+  async expiredJob(jobId: string): Promise<ExpiredJob | null> {
+    return expiredJob(this.parts, jobId);
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   adaptive INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
+-- The retention sweep's index: final jobs by when they finished.
+CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 
 -- state: waiting (a reduce before its maps are done), queued (wants results:
 -- in the queue while it wants more replicas than it has), done or failed.
@@ -106,6 +108,17 @@ CREATE TABLE IF NOT EXISTS settlements (
   key TEXT PRIMARY KEY,
   body TEXT NOT NULL
 );
+
+-- Jobs deleted at the end of their retention, remembered a while so that
+-- asking for one says it is gone (see sqlite-retention.ts).
+CREATE TABLE IF NOT EXISTS expired_jobs (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  finished_at REAL NOT NULL,
+  expired_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS expired_jobs_by_time ON expired_jobs (expired_at);
 `;
 
 /** Columns added after the first release, for data folders made before them. */

@@ -3,6 +3,7 @@ import type { BlobStore } from "../ports/blobs.ts";
 import type { ChunkInput, NewChunk } from "./chunk-input.ts";
 import { limits } from "../limits.ts";
 import { rangeValues } from "./range-input.ts";
+import { binaryItems } from "./binary-items.ts";
 
 /**
  * A chunk's items on their way into the chunk store and back out to a node:
@@ -10,6 +11,8 @@ import { rangeValues } from "./range-input.ts";
  * big to travel inside the chunk record.
  */
 export const chunkBlobKey = (jobId: string, index: number) => `jobs/${jobId}/chunks/${index}.json`;
+/** Every blob of one job (its chunks, its frozen WASI module): deleted when it fails or is cancelled, and at the end of its retention. */
+export const jobBlobsPrefix = (jobId: string) => `jobs/${jobId}/`;
 
 export interface ChunkPacking {
   /** Names the blob keys of chunks too big to inline: `jobs/<jobId>/chunks/<index>.json`. */
@@ -30,9 +33,16 @@ export async function packChunk(items: unknown[], at: { offset: number; index: n
   return { offset: at.offset, count, input: { kind: "blob", key, format: "json" } };
 }
 
-/** The items a map chunk runs over. The reduce chunk's (`results`) are the job's map results, which only the scheduler has. */
+/**
+ * The items a map chunk runs over. The reduce chunk's (`results`) are the
+ * job's map results, which only the scheduler has; a binary chunk's are
+ * descriptions of its items, whose bytes the node fetches (binary-items.ts).
+ */
 export async function readChunkItems(input: Exclude<ChunkInput, { kind: "results" }>, blobs: Pick<BlobStore, "bytes">): Promise<unknown[]> {
   switch (input.kind) {
+    case "files":
+    case "records":
+      return binaryItems(input);
     case "items":
       return input.items;
     case "range":

@@ -1,4 +1,6 @@
 import { errorMessage, MedusaError } from "../errors.ts";
+import { recordCount, recordsPerChunk, splitRecords } from "./binary-items.ts";
+import type { FileRef, NewChunk } from "./chunk-input.ts";
 import type { FileFormat, FileInput, InputSize } from "./job-input.ts";
 import { readJsonArray } from "./json-array.ts";
 import { readLines } from "./text-lines.ts";
@@ -12,6 +14,14 @@ import { readLines } from "./text-lines.ts";
 export interface FileFormatRules {
   items(stream: ReadableStream<Uint8Array>, reading: FileReading): AsyncGenerator<unknown>;
   size(bytes: number, reading: FileReading): InputSize;
+  /**
+   * A format whose items are byte ranges (binary records): its chunks name
+   * the ranges instead of carrying items, and are never read here.
+   */
+  byReference?: {
+    chunks(file: FileRef, reading: FileReading, chunkSize: number): AsyncGenerator<NewChunk>;
+    chunkCount(bytes: number, reading: FileReading, chunkSize: number): number;
+  };
 }
 
 /** How a file is read: its format, and whatever options that format takes. */
@@ -24,6 +34,17 @@ export const FILE_FORMATS: Record<FileFormat, FileFormatRules> = {
   jsonl: { items: jsonLinesOf, size: (bytes) => ({ items: Math.floor(bytes / 2) + 1, exact: false }) },
   /** The elements of one top-level array; an element and its comma take at least two bytes. */
   json: { items: (stream) => readJsonArray(stream), size: (bytes) => ({ items: Math.floor(bytes / 2) + 1, exact: false }) },
+  /** Records of `itemBytes` bytes, the last one what is left: a node fetches each one's bytes (binary-items.ts). */
+  binary: {
+    items: async function* () {
+      throw new MedusaError("unsupported", "binary records are fetched by the node that runs them; they are not read as values");
+    },
+    size: (bytes, reading) => ({ items: recordCount(bytes, reading.itemBytes!), exact: true }),
+    byReference: {
+      chunks: (file, reading, chunkSize) => splitRecords(file, reading.itemBytes!, chunkSize),
+      chunkCount: (bytes, reading, chunkSize) => Math.ceil(recordCount(bytes, reading.itemBytes!) / recordsPerChunk(reading.itemBytes!, chunkSize)),
+    },
+  },
 };
 
 /** The items of a file in its format, in order. */

@@ -1,6 +1,7 @@
 import type { Settlement } from "../ledger.ts";
 import type { NodeReputation } from "../api.ts";
-import type { NewChunk } from "../input/chunk-input.ts";
+import type { JobState } from "../api.ts";
+import type { ChunkInput, NewChunk } from "../input/chunk-input.ts";
 import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord } from "../job.ts";
 
 export interface StoredEvent {
@@ -55,6 +56,29 @@ export interface LeaseOptions {
   random?: () => number;
 }
 
+/**
+ * A finished job whose retention ran out: its chunks, results and events
+ * are gone; this much is kept for a while (`forgetAfterMs`), so asking for
+ * it says "gone" rather than "never existed".
+ */
+export interface ExpiredJob {
+  id: string;
+  owner: string;
+  state: JobState;
+  finishedAt: number;
+  expiredAt: number;
+}
+
+export interface ExpireOptions {
+  /** Jobs that finished at or before this (ms) expire: now − retention. */
+  finishedBefore: number;
+  now: number;
+  /** Most jobs expired per call. */
+  limit: number;
+  /** How long an expired job is still remembered as expired. */
+  forgetAfterMs: number;
+}
+
 export const DEFAULT_TRUST_AFTER = 10;
 export const DEFAULT_SPOT_CHECK_RATE = 0.1;
 
@@ -107,6 +131,10 @@ export interface CompleteTransition extends Transition {
  * `held − spent`. The scheduler forwards the outbox to the settlement queue
  * and acknowledges what was durably queued, so a crash between the two only
  * sends a settlement twice, and its key makes the second one a no-op.
+ *
+ * Retention: a final job stays whole until `expireJobs` is called with a
+ * cutoff past its `finishedAt` (the scheduler passes now − MEDUSA_RETENTION);
+ * then everything of it goes, and `expiredJob` remembers that it did.
  */
 export interface ChunkStore {
   /** Stores a new job (state queued, no chunks, unsealed). */
@@ -150,6 +178,24 @@ export interface ChunkStore {
   reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>>;
   /** Events with id > afterId, oldest first. */
   readEvents(jobId: string, afterId: number, limit: number): Promise<JobEvent[]>;
+  /**
+   * The owner and input of the chunk `holder` holds a live lease on (its
+   * token, not expired at `now`, the job not final), or null: what lets a
+   * gateway serve a binary item's bytes to that node and no other.
+   */
+  leasedInput(holder: LeaseHolder, now: number): Promise<{ owner: string; input: ChunkInput } | null>;
+  /**
+   * Retention: deletes up to `limit` finished jobs whose `finishedAt` is at
+   * or before `finishedBefore` (the job, its chunks, results, replicas and
+   * events; its owner's list no longer shows it) and remembers each as an
+   * ExpiredJob; forgets those expired more than `forgetAfterMs` ago. `more`
+   * says whether work remains (more jobs due, or a big job's chunks still
+   * being deleted, a bounded number per call). The caller deletes the jobs'
+   * blobs.
+   */
+  expireJobs(options: ExpireOptions): Promise<{ expired: ExpiredJob[]; more: boolean }>;
+  /** The job if it was expired and is still remembered, else null. */
+  expiredJob(jobId: string): Promise<ExpiredJob | null>;
   close(): Promise<void>;
 }
 

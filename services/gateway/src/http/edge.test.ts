@@ -48,7 +48,7 @@ describe("validation errors name the deepest field", () => {
     const file = await errorOf(await t.app.request("/v1/jobs", jsonInit(ALICE.key, { program: python, input: { file: "a.txt", format: "csv" } })));
     expect(file.message).toStartWith("input.format: ");
     const none = await errorOf(await t.app.request("/v1/jobs", jsonInit(ALICE.key, { program: python, input: { url: "http://x" } })));
-    expect(none.message).toBe("input: expected one of the fields file, items, range");
+    expect(none.message).toBe("input: expected one of the fields file, files, items, range");
     const missing = await errorOf(await t.app.request("/v1/jobs", jsonInit(ALICE.key, { program: python })));
     expect(missing.message).toBe("input: required");
   });

@@ -3,6 +3,7 @@ import {
   errorFields,
   foreignVersion,
   invalidFields,
+  isBinaryChunk,
   limits,
   newRequestId,
   NODE_PROTOCOL_VERSION,
@@ -44,8 +45,12 @@ export class NodeConnection {
   private pumping = false;
   private again = false;
   private readonly jobsSent = new Set<string>();
-  /** Chunks sent and not yet reported, by `jobId#index`: what shape of result each must have. */
-  private readonly inFlight = new Map<string, { task: "map" | "reduce"; items: number }>();
+  /**
+   * Chunks sent and not yet reported, by `jobId#index`: what shape of result
+   * each must have, and for a chunk of files their names, which key its
+   * results (the gateway names them, never the node).
+   */
+  private readonly inFlight = new Map<string, { task: "map" | "reduce"; items: number; names?: string[] }>();
 
   constructor(
     readonly nodeId: string,
@@ -176,8 +181,10 @@ export class NodeConnection {
         this.rememberJob(lease.jobId);
       }
       const items = await this.hub.chunkItems({ jobId: lease.jobId, owner: job.owner }, lease.input);
-      this.inFlight.set(chunkKey(lease), { task: lease.task, items: items.length });
-      this.send({ type: "chunk", chunk: { jobId: lease.jobId, index: lease.index, token: lease.token, task: lease.task, items } });
+      const names = lease.input.kind === "files" ? lease.input.files.map((f) => f.path) : undefined;
+      this.inFlight.set(chunkKey(lease), { task: lease.task, items: items.length, ...(names ? { names } : {}) });
+      const binary = isBinaryChunk(lease.input) ? { binary: true as const } : {};
+      this.send({ type: "chunk", chunk: { jobId: lease.jobId, index: lease.index, token: lease.token, task: lease.task, items, ...binary } });
     } catch (err) {
       // The chunk cannot reach the node; hand it back rather than let its lease run out.
       // The chunk's error reaches the job's owner: an internal cause is named by its request id only.
@@ -202,7 +209,9 @@ export class NodeConnection {
       return this.fail(message, { message: `the node returned ${Array.isArray(message.results) ? message.results.length : "no array of"} results for ${sent.items} items` });
     }
     const { jobId, index, token } = message;
-    const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(message.results) });
+    // A files job's results are keyed by file name: `{name, result}` in name order.
+    const results = sent?.names ? (message.results as unknown[]).map((result, i) => ({ name: sent.names![i], result })) : message.results;
+    const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(results) });
     // A pending result waits for its replicas to agree; it is work done either way.
     if (outcome === "accepted" || outcome === "pending") this.chunksDone += 1;
     else this.log.info("a node's result was not counted", { nodeId: this.nodeId, jobId, index, outcome });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { call, parseOrThrow, subjects, type Bus } from "@medusa/core";
+import { call, parseOrThrow, subjects, type AccountFiles, type Bus, type Me } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import type { HttpEnv } from "../http/types.ts";
 
@@ -10,11 +10,15 @@ const LedgerQuery = z.object({
   before: z.coerce.number().int().min(1).optional(),
 });
 
-/** The caller's own account and ledger. Mounted at `/v1/me`. */
-export function meRoutes(deps: { bus: Bus; verifier: TokenVerifier }) {
+/** The caller's own account (with what its files take of its storage quota) and ledger. Mounted at `/v1/me`. */
+export function meRoutes(deps: { bus: Bus; verifier: TokenVerifier; files: AccountFiles }) {
   return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
-    .get("/", async (c) => c.json(await call(deps.bus, subjects.getAccount, { accountId: c.var.account.accountId })))
+    .get("/", async (c) => {
+      const accountId = c.var.account.accountId;
+      const [account, storage] = await Promise.all([call(deps.bus, subjects.getAccount, { accountId }), deps.files.usage(accountId)]);
+      return c.json<Me>({ ...account, storage });
+    })
     .get("/ledger", async (c) => {
       const query = parseOrThrow(LedgerQuery, c.req.query(), "query");
       return c.json(await call(deps.bus, subjects.ledgerPage, { accountId: c.var.account.accountId, ...query }));

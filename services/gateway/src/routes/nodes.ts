@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
+import { z } from "zod";
 import { ActivateNodeBody, call, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
 import { guessLimit, type GuessLimitOptions } from "../http/guess-limit.ts";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, NodePrincipal } from "../http/types.ts";
 import type { NodeHub } from "../nodes/hub.ts";
+import type { ItemBytes } from "../nodes/item-bytes.ts";
 import type { NodeConnection } from "../nodes/node-connection.ts";
 
 /** Failed activations allowed per 10 minutes: per client address, and for the whole gateway. */
@@ -14,10 +16,13 @@ export const ACTIVATION_GUESSES: GuessLimitOptions = { windowMs: 10 * 60_000, pe
 /**
  * Volunteers' nodes: registering one (directly, or through a one-time
  * activation code the node itself exchanges for its token), listing one's
- * own (with live state from this gateway's hub), and the node WebSocket
- * itself. Mounted at `/v1/nodes`.
+ * own (with live state from this gateway's hub), the node WebSocket
+ * itself, and the bytes of the binary items of chunks a node holds. Mounted
+ * at `/v1/nodes`.
  */
-export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifier; maxJsonBytes: number; activationGuesses?: GuessLimitOptions }) {
+const ItemPath = z.object({ jobId: z.string().min(1).max(200), index: z.coerce.number().int().min(0), item: z.coerce.number().int().min(0) });
+
+export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; verifier: TokenVerifier; maxJsonBytes: number; activationGuesses?: GuessLimitOptions }) {
   const { bus, hub } = deps;
   const account = requireAccount({ verifier: deps.verifier });
   return new Hono<HttpEnv>()
@@ -46,6 +51,13 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; verifier: TokenVerifi
           return { ...known, state: live.state, sandbox: live.sandbox, session: { since: live.since, chunksDone: live.chunksDone } };
         }),
       });
+    })
+    // A binary item's bytes, for the node holding the chunk's lease (see nodes/item-bytes.ts).
+    .get("/chunks/:jobId/:index/items/:item", requireNode({ verifier: deps.verifier }), async (c) => {
+      const { jobId, index, item } = parseOrThrow(ItemPath, c.req.param(), "path");
+      const token = c.req.header("x-medusa-lease");
+      if (!token) throw new MedusaError("invalid_field", "x-medusa-lease: the chunk's lease token is required", { issues: [{ field: "x-medusa-lease", message: "required" }] });
+      return deps.items.serve({ nodeId: c.var.node.nodeId, jobId, index, item, token });
     })
     .get(
       "/ws",

@@ -19,6 +19,14 @@ async function jobItems(input: JobInput): Promise<unknown[]> {
 }
 
 describe("sessionItems", () => {
+  test("binary items are refused with a 400 naming the field: a session's items travel inline", async () => {
+    await blobs.put(accountFileKey(OWNER, "scans/a.png"), "png");
+    for (const [input, field] of [[{ files: "scans" }, "input.files"], [{ file: "scans/a.png", format: "binary", itemBytes: 1 }, "input.format"]] as const) {
+      const err = await sessionItems(OWNER, input as JobInput, blobs).catch((e) => e);
+      expect(err).toMatchObject({ code: "invalid_field", message: `${field}: a session takes no binary items (files or binary records); run them as a job, or read them in a job's map` });
+    }
+  });
+
   test("a CRLF file gives a session the same items as a job: no trailing \\r", async () => {
     await blobs.put(accountFileKey(OWNER, "crlf.txt"), "a\r\nb\r\n");
     const input: JobInput = { file: "crlf.txt", format: "lines" };

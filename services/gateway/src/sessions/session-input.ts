@@ -1,6 +1,7 @@
 import {
   accountFileKey,
   inputItems,
+  isBinaryInput,
   limits,
   MedusaError,
   measureInput,
@@ -11,9 +12,18 @@ import {
 /**
  * The session's input as items, in order, read by the input module exactly
  * as a job's would be, and held whole: a session keeps its input in memory
- * to send again when a partition moves, so it is capped.
+ * to send again when a partition moves, so it is capped. Binary items (a
+ * folder of files, binary records) are refused: a session's items travel
+ * inline in `session_open` and again on every move, where a job's binary
+ * items are fetched by the node holding the chunk's lease, which a
+ * session's partitions have no equivalent of.
  */
 export async function sessionItems(owner: string, input: JobInput, blobs: BlobStore): Promise<unknown[]> {
+  if (isBinaryInput(input)) {
+    const field = "files" in input ? "input.files" : "input.format";
+    const message = "a session takes no binary items (files or binary records); run them as a job, or read them in a job's map";
+    throw new MedusaError("invalid_field", `${field}: ${message}`, { issues: [{ field, message }] });
+  }
   const from = { owner, blobs };
   const size = await measureInput(input, from);
   if (size.exact && size.items > limits.sessionItems) throw tooMany(size.items);

@@ -87,6 +87,8 @@ end
 local function finishJob(prefix, jobId, state, now, err, maxEvents, events)
   local jk = jobKey(prefix, jobId)
   redis.call("HSET", jk, "state", state, "finishedAt", now)
+  -- The retention sweep (expire-jobs.lua) finds final jobs here.
+  redis.call("ZADD", finishedKey(prefix), now, jobId)
   if state ~= "done" then redis.call("HSET", jk, "running", 0) end
   payUnpaid(prefix, jobId)
   recordRefund(prefix, jobId)
