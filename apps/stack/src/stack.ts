@@ -92,6 +92,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     ftpUrl: ftp.url,
     operator,
     async close() {
+      readiness.drain();
       await Promise.all(nodes.map((n) => n.stop()));
       await ftp.close();
       await downloads.settled();
