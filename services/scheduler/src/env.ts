@@ -9,6 +9,8 @@ export const SchedulerEnv = PortEnv.extend({
   ...replicaEnv(),
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
+  /** With Redis: how long a settlement waits in the outbox before it is forwarded, longer than AOF's fsync window (see outbox-hold.ts); 0 forwards at once. */
+  MEDUSA_OUTBOX_HOLD: durationFrom("2s", 0),
   ...retentionEnv(),
   ...opsEnv(),
 });
