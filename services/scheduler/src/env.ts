@@ -10,7 +10,7 @@ export const SchedulerEnv = PortEnv.extend({
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   /** With Redis: how long a settlement waits in the outbox before it is forwarded, longer than AOF's fsync window (see outbox-hold.ts); 0 forwards at once. */
-  MEDUSA_OUTBOX_HOLD: durationFrom("2s", 0),
+  MEDUSA_OUTBOX_HOLD: durationFrom("3s", 0),
   ...retentionEnv(),
   ...opsEnv(),
 });
