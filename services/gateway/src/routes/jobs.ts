@@ -22,14 +22,14 @@ export interface JobRoutesDeps {
   packages: PackagePinner;
 }
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
+export const JobListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
 /** `wait` is seconds, capped at `limits.resultsWaitSeconds`; `offset` (items to skip) only means something with `partial`. */
 export const ResultsQuery = z.object({
   wait: z.coerce.number().min(0).default(0).transform((s) => Math.min(s, limits.resultsWaitSeconds)),
   partial: z.enum(["0", "1", "false", "true"]).default("0").transform((p) => p === "1" || p === "true"),
   offset: z.coerce.number().int().min(0).default(0),
 });
-const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
+export const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
@@ -66,7 +66,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.createJob, { owner, spec, ...(packageSet ? { packageSet } : {}) }), 202);
     })
     .get("/", async (c) => {
-      const { limit, before } = parseOrThrow(ListQuery, c.req.query(), "query");
+      const { limit, before } = parseOrThrow(JobListQuery, c.req.query(), "query");
       return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit, before }));
     })
     .get("/:id", async (c) => c.json(await call(bus, subjects.getJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
