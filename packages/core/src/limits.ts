@@ -24,6 +24,8 @@ export const limits = {
   inlineItems: 1_000_000,
   /** Items a `range` input may name. */
   rangeItems: 1_000_000_000,
+  /** The longest `GET /v1/jobs/{id}/results?wait=` may hold a request open for the job to end. */
+  resultsWaitSeconds: 300,
   /** Items in one chunk. */
   chunkSize: 100_000,
   /** Items a session keeps in the gateway's memory (they are re-sent when a partition moves). */

@@ -14,6 +14,7 @@ import { NodeHub } from "./nodes/hub.ts";
 import type { PackageMirror } from "./packages/package-mirror.ts";
 import { PackagePinner } from "./packages/package-pinner.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { downloadRoutes } from "./routes/downloads.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
@@ -83,6 +84,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
+    .route("/", docsRoutes())
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
   app.notFound(notFoundHandler);
