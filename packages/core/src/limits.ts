@@ -57,6 +57,12 @@ export const limits = {
   /** Binary items in one chunk, whatever `chunkSize` asks: their names travel in the chunk record. */
   binaryChunkItems: 1000,
 
+  // what a node holds
+  /** Chunks a node may hold per slot it declares, running and fetched ahead (a node of tiny chunks fetches this many). */
+  nodeChunksPerSlot: 32,
+  /** Chunks any one node may hold, whatever its slots (the gateway's default; MEDUSA_NODE_MAX_CHUNKS overrides it). */
+  nodeChunks: 512,
+
   // what a node answers
   /** A chunk's or a session's error message, as stored and shown to the consumer. */
   errorMessageChars: 8192,

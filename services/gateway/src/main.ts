@@ -25,6 +25,7 @@ const gateway = createGateway({
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,
   storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA,
   uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY,
+  maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS,
   log,
   packageMirror,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
