@@ -7,6 +7,7 @@ export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./input/index.ts";
 export * from "./job.ts";
+export * from "./json-bounds.ts";
 export * from "./ledger.ts";
 export * from "./limits.ts";
 export * from "./logger.ts";
