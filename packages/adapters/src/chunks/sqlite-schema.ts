@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   input TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   failures INTEGER NOT NULL DEFAULT 0,
+  releases INTEGER NOT NULL DEFAULT 0,
   wanted INTEGER NOT NULL DEFAULT 1,
   quorum INTEGER NOT NULL DEFAULT 1,
   unpaid_node TEXT,
@@ -132,6 +133,7 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "chunks", column: "wanted", ddl: "ALTER TABLE chunks ADD COLUMN wanted INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "quorum", ddl: "ALTER TABLE chunks ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "unpaid_node", ddl: "ALTER TABLE chunks ADD COLUMN unpaid_node TEXT" },
+  { table: "chunks", column: "releases", ddl: "ALTER TABLE chunks ADD COLUMN releases INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**
@@ -194,6 +196,8 @@ export interface ChunkRow {
   input: string;
   attempts: number;
   failures: number;
+  /** Times a node that left took the chunk's lease with it (FREE_RELEASES of them are free). */
+  releases: number;
   wanted: number;
   quorum: number;
   unpaid_node: string | null;
