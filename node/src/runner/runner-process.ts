@@ -142,6 +142,8 @@ export class RunnerProcess {
   }
 
   private onLine(line: string): void {
+    // Once killed, lines still in the pipe are not heard: the next could answer the request the kill is failing.
+    if (this.killReason !== undefined) return;
     // The runner's own lines never nest this deep (resultLine refuses it): this one was forged by the program on fd 1.
     if (textNestsDeeper(line, limits.jsonDepth + 1)) return this.kill(tooDeepMessage("result"));
     let message: RunnerMessage;

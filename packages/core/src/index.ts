@@ -21,6 +21,7 @@ export * from "./ports/chunk-store.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/settlement-queue.ts";
 export * from "./principal.ts";
+export * from "./process-guard.ts";
 export * from "./program.ts";
 export * from "./request-context.ts";
 export * from "./session.ts";

@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, shutdownOn } from "@medusa/adapters/connect";
-import { configOrExit } from "@medusa/core";
+import { configOrExit, surviveStrayErrors } from "@medusa/core";
 import { ftpEnv, ftpOptions } from "./env.ts";
 import { startFtp } from "./ftp-server.ts";
 
@@ -11,5 +11,6 @@ const ftp = await startFtp({ bus, blobs: openBlobs(env), ...options, log: (messa
 
 // Stop accepting and close the sessions (an upload cut off stays pending, resumable), then drain the bus.
 shutdownOn("ftp", [() => ftp.close(), () => bus.drain()], 10_000);
+surviveStrayErrors("ftp");
 const pasv = options.pasvPorts.min === 0 ? "any free port" : `${options.pasvPorts.min}-${options.pasvPorts.max}`;
 console.log(`[ftp] listening on ${ftp.url} (passive ports ${pasv}${options.tls ? `, AUTH TLS${options.requireTls ? " required" : ""}` : ""}; NATS ${env.MEDUSA_NATS_URL}, prefix ${env.MEDUSA_PREFIX})`);

@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, openChunkStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
-import { configOrExit, createLogger } from "@medusa/core";
+import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { schedulerEnv } from "./env.ts";
 import { policyFromEnv } from "./replica-policy.ts";
 import { serveScheduler } from "./scheduler-service.ts";
@@ -22,3 +22,4 @@ const scheduler = serveScheduler(bus, {
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
 shutdownOn("scheduler", [() => scheduler.close(), () => bus.drain(), () => store.close()]);
+surviveStrayErrors("scheduler");
