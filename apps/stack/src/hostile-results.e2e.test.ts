@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { JobSpec } from "@medusa/core";
+import { limits, type JobSpec } from "@medusa/core";
 import { compileWat } from "@medusa/testing/wat-fixtures";
 import { until } from "@medusa/testing/until";
 import type { z } from "zod";
@@ -12,10 +12,13 @@ import { StackProcess } from "../test/stack-process.ts";
  * nested 100,000 deep, from a WASI module's stdout and from a Python program
  * forging the runner's protocol line on fd 1. Each chunk fails with the depth
  * error, the process and both nodes live, and an honest job runs next.
+ * Then size: a result over the 16 MiB limit fails its attempts naming the
+ * limit, and one just under it arrives whole through every hop.
  */
 const DEPTH = 100_000;
 const DEPTH_ERROR = "result nests deeper than 64 levels";
 const SLOW = 240_000;
+const MiB = 1024 * 1024;
 
 /** Prints one line of DEPTH brackets inside one another, whatever the input. */
 const deepWat = `(module
@@ -98,3 +101,26 @@ test("100,000-deep inline items in a job body: 400 naming the depth limit, not 5
   expect(((await res.json()) as { error: { message: string } }).error.message).toBe("body nests deeper than 64 levels");
   expect(stack.alive).toBe(true);
 }, SLOW);
+
+describe("a result against the 16 MiB limit", () => {
+  const sized = { runtime: "python" as const, source: "def map(n):\n    return 'x' * n\n" };
+
+  test("20 MiB: each attempt fails naming the limit, and the job ends failed within its attempts", async () => {
+    expect(limits.resultBytes).toBe(16 * MiB);
+    const job = await ended({ program: sized, input: { items: [20 * MiB] }, chunkSize: 1, maxAttempts: 2 });
+    expect(job.state).toBe("failed");
+    expect(job.error).toStartWith("chunk 0 failed 2 times: result is 20.0 MiB");
+    expect(job.error).toEndWith("over the limit of 16 MiB");
+    expect(stack.alive).toBe(true);
+  }, SLOW);
+
+  test("just under the limit: delivered intact through runner, node, WebSocket, scheduler, store and the results endpoint", async () => {
+    // The chunk's result is `["xxx…"]`: four bytes more than the string.
+    const n = limits.resultBytes - 4;
+    const job = await ended({ program: sized, input: { items: [n] }, chunkSize: 1 });
+    expect(job.state).toBe("done");
+    const text = await client.resultText(job.id);
+    expect(text.length).toBe(n + 3);
+    expect(text).toBe(`"${"x".repeat(n)}"\n`);
+  }, SLOW);
+});
