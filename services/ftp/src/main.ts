@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, shutdownOn } from "@medusa/adapters/connect";
-import { configOrExit } from "@medusa/core";
+import { configOrExit, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops";
 import { ftpEnv, ftpOptions } from "./env.ts";
 import { startFtp } from "./ftp-server.ts";
@@ -17,5 +17,6 @@ const ops = opsListener("ftp", env, registry, readiness);
 
 // Not ready, stop accepting and close the sessions (an upload cut off stays pending, resumable), then drain the bus.
 shutdownOn("ftp", [() => readiness.drain(), () => ftp.close(), () => bus.drain(), () => ops.stop()], 10_000);
+surviveStrayErrors("ftp");
 const pasv = options.pasvPorts.min === 0 ? "any free port" : `${options.pasvPorts.min}-${options.pasvPorts.max}`;
 console.log(`[ftp] listening on ${ftp.url} (passive ports ${pasv}${options.tls ? `, AUTH TLS${options.requireTls ? " required" : ""}` : ""}; NATS ${env.MEDUSA_NATS_URL}, prefix ${env.MEDUSA_PREFIX})`);

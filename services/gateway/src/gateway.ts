@@ -93,7 +93,8 @@ export function createGateway(deps: GatewayDeps) {
 
   return {
     app,
-    websocket,
+    /** A node's frame holds a chunk's result: Bun's default cap (16 MiB) would close the node's socket (1009) on one at the result limit. */
+    websocket: { ...websocket, maxPayloadLength: limits.resultBytes + limits.envelopeBytes },
     hub,
     /**
      * For `Bun.serve`: Bun's own cap on a request body (128 MiB unless set)

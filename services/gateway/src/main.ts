@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
-import { configOrExit, createLogger } from "@medusa/core";
+import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsRoutes, Readiness, serviceRegistry, withOpsRoutes } from "@medusa/ops";
 import { gatewayEnv } from "./env.ts";
 import { NodeBuilds } from "./downloads/node-builds.ts";
@@ -36,5 +36,6 @@ const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fet
 
 // Not ready (the load balancer stops sending), stop accepting, close the sockets (nodes' chunks go back to the queue), end what is left, then drain the bus.
 shutdownOn("gateway", [() => readiness.drain(), () => void server.stop(false), () => gateway.close(), () => server.stop(true), () => bus.drain()], 10_000);
+surviveStrayErrors("gateway");
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[gateway] listening on http://${env.MEDUSA_HOST}:${server.port} (NATS ${env.MEDUSA_NATS_URL}, prefix ${env.MEDUSA_PREFIX})`);

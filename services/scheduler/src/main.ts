@@ -1,5 +1,5 @@
 import { connectBus, openBlobs, openChunkStats, openChunkStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
-import { configOrExit, createLogger } from "@medusa/core";
+import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops";
 import { schedulerEnv } from "./env.ts";
 import { policyFromEnv } from "./replica-policy.ts";
@@ -30,3 +30,4 @@ const ops = opsListener("scheduler", env, registry, readiness);
 console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
 // Not ready first, then stop serving (other replicas take the queue group's requests), flush the outbox, drain.
 shutdownOn("scheduler", [() => readiness.drain(), () => scheduler.close(), () => bus.drain(), () => store.close(), () => stats.close(), () => ops.stop()]);
+surviveStrayErrors("scheduler");

@@ -1,7 +1,7 @@
 import type Redis from "ioredis";
 import { z } from "zod";
 import {
-  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
+  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, JobEvent, JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
 } from "@medusa/core";
 import type { ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
 import { leasedInput } from "./redis-leased-input.ts";
@@ -190,7 +190,7 @@ export class RedisChunkStore implements ChunkStore {
 
   async releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
     const reply = await runScript(this.redis, "release-node", [this.keys.nodeLeases(nodeId), this.keys.leases, this.keys.queue], [
-      this.prefix, nodeId, now, this.maxEvents,
+      this.prefix, nodeId, now, this.maxEvents, FREE_RELEASES,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     return { events, queued, requeued: z.number().int().parse(rest[0]) };

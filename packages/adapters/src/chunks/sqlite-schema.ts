@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   input TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   failures INTEGER NOT NULL DEFAULT 0,
+  releases INTEGER NOT NULL DEFAULT 0,
   wanted INTEGER NOT NULL DEFAULT 1,
   quorum INTEGER NOT NULL DEFAULT 1,
   unpaid_node TEXT,
@@ -144,6 +145,7 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "chunks", column: "unpaid_node", ddl: "ALTER TABLE chunks ADD COLUMN unpaid_node TEXT" },
   { table: "reputations", column: "accepted", ddl: "ALTER TABLE reputations ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0" },
   { table: "reputations", column: "expired", ddl: "ALTER TABLE reputations ADD COLUMN expired INTEGER NOT NULL DEFAULT 0" },
+  { table: "chunks", column: "releases", ddl: "ALTER TABLE chunks ADD COLUMN releases INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**
@@ -206,6 +208,8 @@ export interface ChunkRow {
   input: string;
   attempts: number;
   failures: number;
+  /** Times a node that left took the chunk's lease with it (FREE_RELEASES of them are free). */
+  releases: number;
   wanted: number;
   quorum: number;
   unpaid_node: string | null;

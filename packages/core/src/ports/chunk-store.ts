@@ -91,6 +91,13 @@ export interface ExpireOptions {
   forgetAfterMs: number;
 }
 
+/**
+ * Times a chunk may go back with a node that left before that costs it an
+ * attempt: enough for a node's restart or a network blip, too few for a
+ * chunk whose result keeps dropping its node's connection to loop forever.
+ */
+export const FREE_RELEASES = 3;
+
 export const DEFAULT_TRUST_AFTER = 10;
 export const DEFAULT_SPOT_CHECK_RATE = 0.1;
 export const DEFAULT_START_WINDOW = 8;
@@ -178,7 +185,12 @@ export interface ChunkStore {
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }>;
   /** Requeues (or fails, past maxAttempts) up to `limit` chunks whose lease expired before `now`. */
   requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }>;
-  /** A node left: every chunk it holds goes back as if its lease had expired. */
+  /**
+   * A node left: every chunk it holds goes back to the queue. The first
+   * FREE_RELEASES times a chunk goes back so, the attempt does not count;
+   * after that each release is a failed attempt (error: "lost with its
+   * node's connection N times"), so no chunk is leased forever.
+   */
   releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }>;
   cancelJob(jobId: string, now: number): Promise<Transition>;
   failJob(jobId: string, error: string, now: number): Promise<Transition>;
