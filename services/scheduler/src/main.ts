@@ -17,6 +17,7 @@ const scheduler = serveScheduler(bus, {
   replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
   retentionMs: env.MEDUSA_RETENTION,
+  splitLeaseMs: env.MEDUSA_SPLIT_LEASE_MS,
   log,
 });
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.

@@ -34,6 +34,8 @@ export interface ChunkKeys {
   settlements: string;
   /** Zset of final jobs, score = finishedAt: the retention sweep's index. */
   finished: string;
+  /** Zset of unsealed jobs' splits, score = when the split's lease (or its wait for a claim) ends. */
+  splits: string;
   /** List of "<jobId>|<next index>|<chunk count>": expired jobs whose chunk keys are still being deleted. */
   purge: string;
   /** Hash: an expired job's owner, state, finishedAt and expiredAt, kept a while so it reads as gone. */
@@ -54,6 +56,7 @@ export function chunkKeys(prefix: string): ChunkKeys {
     ownerJobs: (owner) => `${prefix}:owner:${owner}:jobs`,
     settlements: `${prefix}:settlements`,
     finished: `${prefix}:finished`,
+    splits: `${prefix}:splits`,
     purge: `${prefix}:purge`,
     expired: (jobId) => `${prefix}:expired:${jobId}`,
   };
@@ -74,6 +77,7 @@ local function nodeLeasesKey(prefix, nodeId) return prefix .. ":node:" .. nodeId
 local function reputationKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":reputation" end
 local function settlementsKey(prefix) return prefix .. ":settlements" end
 local function finishedKey(prefix) return prefix .. ":finished" end
+local function splitsKey(prefix) return prefix .. ":splits" end
 local function ownerJobsKey(prefix, owner) return prefix .. ":owner:" .. owner .. ":jobs" end
 local function expiredKey(prefix, jobId) return prefix .. ":expired:" .. jobId end
 local function chunkRef(jobId, index) return jobId .. ":" .. index end

@@ -27,6 +27,8 @@ const SCRIPTS = {
   "stop-job": 1,
   "read-events": 1,
   "expire-jobs": 2,
+  "split-lease": 2,
+  "requeue-splits": 1,
 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 

@@ -109,6 +109,21 @@ CREATE TABLE IF NOT EXISTS settlements (
   body TEXT NOT NULL
 );
 
+-- A job's split as a durable task (ports/chunk-store.ts: Splits), open while
+-- its row exists (until the job is sealed or final). due_at: when the
+-- holder's lease, or the wait for a first claim, ends.
+CREATE TABLE IF NOT EXISTS splits (
+  job_id TEXT PRIMARY KEY,
+  request TEXT NOT NULL,
+  token TEXT NOT NULL DEFAULT '',
+  holder TEXT,
+  due_at REAL NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  error TEXT NOT NULL DEFAULT '',
+  handed_back INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS splits_by_due ON splits (due_at);
+
 -- Jobs deleted at the end of their retention, remembered a while so that
 -- asking for one says it is gone (see sqlite-retention.ts).
 CREATE TABLE IF NOT EXISTS expired_jobs (

@@ -89,6 +89,7 @@ local function finishJob(prefix, jobId, state, now, err, maxEvents, events)
   redis.call("HSET", jk, "state", state, "finishedAt", now)
   -- The retention sweep (expire-jobs.lua) finds final jobs here.
   redis.call("ZADD", finishedKey(prefix), now, jobId)
+  redis.call("ZREM", splitsKey(prefix), jobId)
   if state ~= "done" then redis.call("HSET", jk, "running", 0) end
   payUnpaid(prefix, jobId)
   recordRefund(prefix, jobId)
