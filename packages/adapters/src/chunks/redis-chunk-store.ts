@@ -195,8 +195,14 @@ export class RedisChunkStore implements ChunkStore {
     return out;
   }
 
+  async claimSettlements(limit: number, now: number, leaseMs: number): Promise<Settlement[]> {
+    if (limit <= 0) return [];
+    const reply = await runScript(this.redis, "claim-settlements", [this.keys.settlements, this.keys.settlementClaims], [now, limit, leaseMs]);
+    return z.array(z.string()).parse(reply).map((text) => Settlement.parse(JSON.parse(text)));
+  }
+
   async ackSettlements(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.hdel(this.keys.settlements, ...keys);
+    if (keys.length > 0) await this.redis.multi().hdel(this.keys.settlements, ...keys).zrem(this.keys.settlementClaims, ...keys).exec();
   }
 
   async reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>> {

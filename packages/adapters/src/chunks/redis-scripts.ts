@@ -29,6 +29,7 @@ const SCRIPTS = {
   "expire-jobs": 2,
   "split-lease": 2,
   "requeue-splits": 1,
+  "claim-settlements": 2,
 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 

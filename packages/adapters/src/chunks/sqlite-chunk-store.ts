@@ -154,6 +154,13 @@ export class SqliteChunkStore implements ChunkStore {
     return pending;
   }
 
+  async claimSettlements(limit: number, now: number, leaseMs: number): Promise<Settlement[]> {
+    const { claimed } = await this.transition(() => ({ claimed: this.parts.settlements.claim(limit, now, leaseMs) }));
+    // As for pendingSettlements: synced before any of it can reach the ledger.
+    if (claimed.length > 0) this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return claimed;
+  }
+
   async ackSettlements(keys: string[]): Promise<void> {
     this.parts.settlements.ack(keys);
   }

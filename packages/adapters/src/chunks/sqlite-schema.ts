@@ -104,9 +104,11 @@ INSERT OR IGNORE INTO queue_ends (id, front, back) VALUES (1, 0, 0);
 
 -- The settlement outbox: payouts and refunds recorded with the transition
 -- that earned them, until the scheduler has handed them to the settlement queue.
+-- claimed_until: a forwarder's claim on the entry (ms); 0 when nobody holds one.
 CREATE TABLE IF NOT EXISTS settlements (
   key TEXT PRIMARY KEY,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  claimed_until REAL NOT NULL DEFAULT 0
 );
 
 -- A job's split as a durable task (ports/chunk-store.ts: Splits), open while
@@ -147,6 +149,7 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "chunks", column: "wanted", ddl: "ALTER TABLE chunks ADD COLUMN wanted INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "quorum", ddl: "ALTER TABLE chunks ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "unpaid_node", ddl: "ALTER TABLE chunks ADD COLUMN unpaid_node TEXT" },
+  { table: "settlements", column: "claimed_until", ddl: "ALTER TABLE settlements ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0" },
 ];
 
 /**

@@ -155,8 +155,10 @@ export interface CompleteTransition extends Transition {
  * that disagreed, or whose lease went stale, earn nothing. A job reaching a
  * final state records the payouts still waiting, then the refund of
  * `held − spent`. The scheduler forwards the outbox to the settlement queue
- * and acknowledges what was durably queued, so a crash between the two only
- * sends a settlement twice, and its key makes the second one a no-op.
+ * (each replica claims a batch for a short lease, so replicas share the
+ * outbox rather than each sending all of it) and acknowledges what was
+ * durably queued, so a crash between the two only sends a settlement twice,
+ * and its key makes the second one a no-op.
  *
  * Splits: a job created with a SplitTask has a split that a splitter claims
  * with a lease (`claimSplit`, renewed while it works) and that records its
@@ -218,8 +220,14 @@ export interface ChunkStore {
   readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>>;
   /** The reduce chunk's stored value, or null. */
   readReduceResult(jobId: string): Promise<string | null>;
-  /** Up to `limit` recorded settlements not yet acknowledged, in no particular order. */
+  /** Up to `limit` recorded settlements not yet acknowledged, in no particular order, claimed or not. */
   pendingSettlements(limit: number): Promise<Settlement[]>;
+  /**
+   * Up to `limit` unacknowledged settlements nobody holds a live claim on,
+   * now claimed until `now + leaseMs`: what one forwarder sends, so that two
+   * never send the same entries. One not acknowledged by then can be claimed again.
+   */
+  claimSettlements(limit: number, now: number, leaseMs: number): Promise<Settlement[]>;
   /** Forgets settlements that reached the settlement queue. */
   ackSettlements(keys: string[]): Promise<void>;
   /** Validated history of each node asked about (zeros for a node with none). */
