@@ -8,6 +8,8 @@ export const SchedulerEnv = PortEnv.extend({
   MEDUSA_NATS_URL: natsUrlRequiredBy("scheduler"),
   ...replicaEnv(),
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
+  /** A splitter's lease on a split: a killed splitter's split is taken over by another this long after its last renewal. */
+  MEDUSA_SPLIT_LEASE_MS: intFrom(15_000, 1000),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   ...retentionEnv(),
   ...opsEnv(),

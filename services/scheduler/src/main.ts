@@ -22,6 +22,7 @@ const scheduler = serveScheduler(bus, {
   replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
   retentionMs: env.MEDUSA_RETENTION,
+  splitLeaseMs: env.MEDUSA_SPLIT_LEASE_MS,
   log,
 });
 const readiness = new Readiness({ bus: () => bus.flush(), chunks: () => store.getJob("readyz") });
