@@ -71,7 +71,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     chunks: () => chunks.getJob("readyz"),
     // Until the local nodes are connected a job would be refused ("no node … is connected").
     nodes: () => {
-      if (gateway.hub.size < localNodes) throw new Error(`${gateway.hub.size} of ${localNodes} local nodes connected`);
+      if (gateway.hub.greeted < localNodes) throw new Error(`${gateway.hub.greeted} of ${localNodes} local nodes connected`);
     },
   });
   const fetch = withOpsRoutes(opsRoutes(registry, readiness), gatewayMetrics(gateway, registry, gateway.app.fetch));
@@ -92,6 +92,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     ftpUrl: ftp.url,
     operator,
     async close() {
+      readiness.drain();
       await Promise.all(nodes.map((n) => n.stop()));
       await ftp.close();
       await downloads.settled();

@@ -2,6 +2,7 @@ import { connectBus, openBlobs, openChunkStats, openChunkStore, openSettlementQu
 import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops";
 import { schedulerEnv } from "./env.ts";
+import { holdSettlements } from "./outbox-hold.ts";
 import { policyFromEnv } from "./replica-policy.ts";
 import { chunkStoreGauges, meteredChunkStore } from "./scheduler-metrics.ts";
 import { serveScheduler } from "./scheduler-service.ts";
@@ -10,7 +11,9 @@ const env = configOrExit("scheduler", schedulerEnv);
 const log = createLogger({ service: "scheduler", level: env.MEDUSA_LOG_LEVEL });
 const registry = serviceRegistry("scheduler");
 const bus = meteredBus(await connectBus(env, "scheduler", { require: true }), registry);
-const store = meteredChunkStore(await openChunkStore(env), registry);
+const metered = meteredChunkStore(await openChunkStore(env), registry);
+// SQLite syncs the outbox itself before handing it out; Redis's AOF needs the hold.
+const store = env.MEDUSA_REDIS_URL && env.MEDUSA_OUTBOX_HOLD > 0 ? holdSettlements(metered, env.MEDUSA_OUTBOX_HOLD) : metered;
 const stats = openChunkStats(env);
 chunkStoreGauges(stats, registry);
 const settlements = await openSettlementQueue(env, bus);
