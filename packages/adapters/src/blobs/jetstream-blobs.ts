@@ -3,7 +3,7 @@ import type { NatsConnection } from "nats";
 import { MedusaError, type BlobInfo, type FileBlobStore } from "@medusa/core";
 import { chunksOf } from "./body-chunks.ts";
 import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
-import { ObjectBucket, type Segment } from "./jetstream-bucket.ts";
+import { ObjectBucket, type Manifest, type Segment } from "./jetstream-bucket.ts";
 import { SegmentBuffer, segmentStream } from "./jetstream-segments.ts";
 import { JetStreamUploads } from "./jetstream-uploads.ts";
 
@@ -21,13 +21,6 @@ import { JetStreamUploads } from "./jetstream-uploads.ts";
  * a blob has a marker object, so a blob and a folder cannot share a name.
  * Internal names hold a backslash, which no key can.
  */
-export interface Manifest {
-  size: number;
-  sha256: string;
-  modifiedAt: number;
-  segments: Segment[];
-}
-
 const folderMarker = (folder: string) => `\\dir/${folder}`;
 const conflict = (key: string) => new MedusaError("conflict", `blob key ${key} conflicts with an existing blob or folder`);
 

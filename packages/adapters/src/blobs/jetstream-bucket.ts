@@ -17,6 +17,14 @@ const CHUNK_BYTES = 256 << 10;
 export type Segment = [id: string, nuid: string, size: number];
 export const segmentSize = (s: Segment) => s[2];
 
+/** What a blob's manifest object carries in its metadata. */
+export interface Manifest {
+  size: number;
+  sha256: string;
+  modifiedAt: number;
+  segments: Segment[];
+}
+
 export class ObjectBucket {
   private constructor(
     private readonly os: ObjectStore,

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { MedusaError, type BlobInfo, type BlobUploads, type StagedUpload, type StageOptions } from "@medusa/core";
 import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
-import { SEGMENT_BYTES, segmentSize, type ObjectBucket, type Segment } from "./jetstream-bucket.ts";
-import type { Manifest } from "./jetstream-blobs.ts";
+import { SEGMENT_BYTES, segmentSize, type Manifest, type ObjectBucket, type Segment } from "./jetstream-bucket.ts";
 import { hashSegments, SegmentBuffer, segmentPrefix, segmentStream } from "./jetstream-segments.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 
