@@ -31,7 +31,7 @@ export interface Stack {
 export async function startStack(env: StackEnv, write: (line: string) => void = (line) => console.log(line)): Promise<Stack> {
   const logger = (service: string) => createLogger({ service, level: env.MEDUSA_LOG_LEVEL, write });
   const bus = await connectBus(env, "stack");
-  const blobs = openBlobs(env);
+  const blobs = await openBlobs(env, bus);
   const chunks = await openChunkStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);

@@ -6,6 +6,7 @@ import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
+import { JetStreamBlobStore } from "./blobs/jetstream-blobs.ts";
 import { MemoryBus } from "./bus/memory-bus.ts";
 import { NatsBus } from "./bus/nats-bus.ts";
 import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
@@ -56,8 +57,11 @@ export async function openSettlementQueue(env: PortEnv, bus: Bus): Promise<Settl
   return new DirectSettlements();
 }
 
-export function openBlobs(env: PortEnv): FileBlobStore {
-  return new FolderBlobStore(join(dataDir(env), "blobs"));
+/** MEDUSA_BLOBS=jetstream keeps blobs in the `<prefix>_blobs` object store bucket on the bus's NATS, so no host needs a shared disk. */
+export async function openBlobs(env: PortEnv, bus: Bus): Promise<FileBlobStore> {
+  if (env.MEDUSA_BLOBS === "folder") return new FolderBlobStore(join(dataDir(env), "blobs"));
+  if (!(bus instanceof NatsBus)) throw new Error("MEDUSA_BLOBS=jetstream keeps blobs in NATS JetStream: MEDUSA_NATS_URL must be set");
+  return JetStreamBlobStore.open(bus.nc, `${env.MEDUSA_PREFIX}_blobs`, { replicas: env.MEDUSA_BLOBS_REPLICAS });
 }
 
 /**

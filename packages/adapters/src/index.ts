@@ -2,6 +2,7 @@ export * from "./connect.ts";
 export { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 export { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 export { FolderBlobStore } from "./blobs/folder-blobs.ts";
+export { JetStreamBlobStore } from "./blobs/jetstream-blobs.ts";
 export { MemoryBus } from "./bus/memory-bus.ts";
 export { NatsBus } from "./bus/nats-bus.ts";
 export { RedisChunkStore } from "./chunks/redis-chunk-store.ts";

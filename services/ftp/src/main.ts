@@ -3,11 +3,11 @@ import { configOrExit } from "@medusa/core";
 import { ftpEnv, ftpOptions } from "./env.ts";
 import { startFtp } from "./ftp-server.ts";
 
-/** Wiring only: env → NATS + blob folder → FTP server → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → FTP server → bounded shutdown. */
 const env = configOrExit("ftp", ftpEnv);
 const options = configOrExit("ftp", () => ftpOptions(env, env.MEDUSA_FTP_PORT));
 const bus = await connectBus(env, "ftp", { require: true });
-const ftp = await startFtp({ bus, blobs: openBlobs(env), ...options, log: (message) => console.log(`[ftp] ${message}`) });
+const ftp = await startFtp({ bus, blobs: await openBlobs(env, bus), ...options, log: (message) => console.log(`[ftp] ${message}`) });
 
 // Stop accepting and close the sessions (an upload cut off stays pending, resumable), then drain the bus.
 shutdownOn("ftp", [() => ftp.close(), () => bus.drain()], 10_000);

@@ -5,10 +5,10 @@ import { NodeBuilds } from "./downloads/node-builds.ts";
 import { createGateway } from "./gateway.ts";
 import { PackageMirror } from "./packages/package-mirror.ts";
 
-/** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → gateway → HTTP server → bounded shutdown. */
 const env = configOrExit("gateway", gatewayEnv);
 const bus = await connectBus(env, "gateway", { require: true });
-const blobs = openBlobs(env);
+const blobs = await openBlobs(env, bus);
 const log = createLogger({ service: "gateway", level: env.MEDUSA_LOG_LEVEL });
 const packagesDir = env.MEDUSA_PYODIDE_PACKAGES_DIR;
 const packageMirror = packagesDir ? configOrExit("gateway", () => PackageMirror.open(packagesDir)) : undefined;

@@ -11,7 +11,7 @@ const store = await openChunkStore(env);
 const settlements = await openSettlementQueue(env, bus);
 const scheduler = serveScheduler(bus, {
   store,
-  blobs: openBlobs(env),
+  blobs: await openBlobs(env, bus),
   settlements,
   pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
   replicaPolicy: policyFromEnv(env),

@@ -3,12 +3,12 @@ import { configOrExit, createLogger } from "@medusa/core";
 import { splitterEnv } from "./env.ts";
 import { serveSplitter } from "./splitter-service.ts";
 
-/** Wiring only: env → NATS + blob folder → splitter → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → splitter → bounded shutdown. */
 const SHUTDOWN_LIMIT_MS = 10_000;
 
 const env = configOrExit("splitter", splitterEnv);
 const bus = await connectBus(env, "splitter", { require: true });
-const blobs = openBlobs(env);
+const blobs = await openBlobs(env, bus);
 const log = createLogger({ service: "splitter", level: env.MEDUSA_LOG_LEVEL });
 const splitter = serveSplitter(
   bus,

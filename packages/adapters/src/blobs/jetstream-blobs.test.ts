@@ -79,9 +79,9 @@ describe.skipIf(!available)("JetStreamBlobStore", () => {
     }
   });
 
-  test("a 300 MiB blob streams in and out with flat memory", async () => {
+  test("a 400 MiB blob streams in and out with flat memory", async () => {
     const s = await scratchStore();
-    const mb = 300;
+    const mb = 400;
     let peak = 0;
     const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
     try {
@@ -100,8 +100,9 @@ describe.skipIf(!available)("JetStreamBlobStore", () => {
       expect(got.digest("hex")).toBe(info.sha256);
       const growthMb = (peak - before) / (1 << 20);
       console.log(`jetstream blobs: ${mb} MiB in and out, RSS grew at most ${growthMb.toFixed(0)} MiB`);
-      // A few segments in flight at most; holding the blob would be 300+ MiB.
-      expect(growthMb).toBeLessThan(150);
+      // A segment or two in flight plus the runtime's slack (about 180 MiB whether the blob is 400 MiB or 1 GiB,
+      // see bench/blobs.ts); holding the blob would be 400+ MiB.
+      expect(growthMb).toBeLessThan(260);
     } finally {
       clearInterval(sample);
       await s.close();

@@ -46,7 +46,7 @@ export function segmentStream(objects: ObjectBucket, segments: readonly Segment[
       for (;;) {
         if (!current) {
           if (next >= segments.length) return controller.close();
-          current = (await objects.readSegment(segments[next++]!))[Symbol.asyncIterator]();
+          current = objects.readSegment(segments[next++]!);
         }
         const { done, value } = await current.next();
         if (done) {
@@ -68,17 +68,11 @@ export function segmentStream(objects: ObjectBucket, segments: readonly Segment[
 export async function segmentPrefix(objects: ObjectBucket, segment: Segment, length: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let held = 0;
-  const reader = (await objects.readSegment(segment)).getReader();
-  try {
-    while (held < length) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const take = value.subarray(0, length - held);
-      parts.push(take);
-      held += take.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
+  for await (const chunk of objects.readSegment(segment)) {
+    const take = chunk.subarray(0, length - held);
+    parts.push(take);
+    held += take.byteLength;
+    if (held === length) break;
   }
   return Buffer.concat(parts, held);
 }
