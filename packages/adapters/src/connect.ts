@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
+import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, PortEnv, PresenceStore, SettlementQueue } from "@medusa/core";
 import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
@@ -12,6 +12,8 @@ import { NatsBus } from "./bus/nats-bus.ts";
 import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
 import { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
 import { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
+import { RedisPresenceStore } from "./presence/redis-presence.ts";
+import { SqlitePresenceStore } from "./presence/sqlite-presence.ts";
 import { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
 import { DirectSettlements } from "./settlements/direct-settlements.ts";
 import { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
@@ -35,6 +37,12 @@ export async function connectBus(env: PortEnv, name: string, opts: { require?: b
 export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
   if (env.MEDUSA_REDIS_URL) return new RedisChunkStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
   return new SqliteChunkStore(join(dataDir(env), "chunks.sqlite"));
+}
+
+/** Node presence beside the chunk state: in Redis when MEDUSA_REDIS_URL is set, else SQLite under MEDUSA_DATA_DIR. */
+export async function openPresenceStore(env: PortEnv): Promise<PresenceStore> {
+  if (env.MEDUSA_REDIS_URL) return new RedisPresenceStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
+  return new SqlitePresenceStore(join(dataDir(env), "presence.sqlite"));
 }
 
 export async function openAccountStore(env: PortEnv): Promise<AccountStore> {

@@ -9,5 +9,7 @@ export { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
 export { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
 export { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
 export { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
+export { RedisPresenceStore } from "./presence/redis-presence.ts";
+export { SqlitePresenceStore } from "./presence/sqlite-presence.ts";
 export { DirectSettlements } from "./settlements/direct-settlements.ts";
 export { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
