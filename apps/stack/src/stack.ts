@@ -34,7 +34,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   // One registry for every service in the process: /metrics on the gateway's port shows them all.
   const registry = serviceRegistry("stack");
   const bus = meteredBus(await connectBus(env, "stack"), registry);
-  const blobs = openBlobs(env);
+  const blobs = await openBlobs(env, bus);
   const chunks = meteredChunkStore(await openChunkStore(env), registry);
   const chunkStats = openChunkStats(env);
   chunkStoreGauges(chunkStats, registry);

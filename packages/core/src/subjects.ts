@@ -4,6 +4,7 @@ import { ChunkInput, NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { PackageSet } from "./packages.ts";
+import { NodePresence, PresenceHeartbeat } from "./presence.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
 import { limits } from "./limits.ts";
@@ -92,6 +93,11 @@ export const subjects = {
   leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),
   nodeReputations: defineRequest("scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),
   releaseNode: defineRequest("scheduler.node.release", z.object({ nodeId: z.string() }), z.object({ requeued: z.number().int() })),
+  /** A gateway's nodes are still connected (see presence.ts); the answer lists the gateways alive, for nodes to fail over to. */
+  presenceHeartbeat: defineRequest("scheduler.presence.heartbeat", PresenceHeartbeat, z.object({ gateways: z.array(z.url()) })),
+  presenceLeave: defineRequest("scheduler.presence.leave", NodePresence.pick({ nodeId: true, connection: true }), Ok),
+  /** Which of these nodes are connected to some gateway, by node id. */
+  nodePresence: defineRequest("scheduler.presence.get", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ presence: z.record(z.string(), NodePresence) })),
 
   // splitter
   splitJob: defineRequest("splitter.job.split", z.object({ jobId: z.string(), owner: z.string(), spec: JobSpec }), Ok),

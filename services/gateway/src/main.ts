@@ -7,11 +7,11 @@ import { createGateway } from "./gateway.ts";
 import { gatewayMetrics } from "./gateway-metrics.ts";
 import { PackageMirror } from "./packages/package-mirror.ts";
 
-/** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → gateway → HTTP server → bounded shutdown. */
 const env = configOrExit("gateway", gatewayEnv);
 const registry = serviceRegistry("gateway");
 const bus = meteredBus(await connectBus(env, "gateway", { require: true }), registry);
-const blobs = openBlobs(env);
+const blobs = await openBlobs(env, bus);
 const log = createLogger({ service: "gateway", level: env.MEDUSA_LOG_LEVEL });
 const packagesDir = env.MEDUSA_PYODIDE_PACKAGES_DIR;
 const packageMirror = packagesDir ? configOrExit("gateway", () => PackageMirror.open(packagesDir)) : undefined;

@@ -19,7 +19,7 @@ chunkStoreGauges(stats, registry);
 const settlements = await openSettlementQueue(env, bus);
 const scheduler = serveScheduler(bus, {
   store,
-  blobs: openBlobs(env),
+  blobs: await openBlobs(env, bus),
   settlements,
   pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
   replicaPolicy: policyFromEnv(env),
