@@ -97,7 +97,15 @@ export async function refusal(file: Uint8Array, indexURL: string): Promise<strin
   const build = await pyodideBuildId(indexURL);
   if (header.buildId !== build) return `made by Pyodide build ${header.buildId}, this node has ${build}`;
   if (header.bytes !== body.length || header.sha256 !== sha256(body)) return "its checksum does not match its contents";
+  if (stampedBuildId(body) !== build) return `Pyodide's own stamp says build ${stampedBuildId(body)}, this node has ${build}`;
   return undefined;
+}
+
+/** The build id Pyodide wrote into the body (eight little-endian words at byte 16), which its restore compares. */
+export function stampedBuildId(body: Uint8Array): string {
+  if (body.length < 48) return "(none)";
+  const words = new DataView(body.buffer, body.byteOffset + 16, 32);
+  return Array.from({ length: 8 }, (_, i) => words.getUint32(4 * i, true).toString(16).padStart(8, "0")).join("");
 }
 
 async function readFile(path: string): Promise<Uint8Array | undefined> {
