@@ -5,6 +5,7 @@ import { nodeSocketUrl } from "./cli.ts";
 import { WheelCache, gatewayHttpUrl } from "./packages/wheel-cache.ts";
 import { cacheRoot, pyodideDir } from "./pyodide-assets.ts";
 import { runnerCommand } from "./runner-command.ts";
+import { ensurePythonSnapshot } from "./runner/python-snapshot.ts";
 import { RunnerPool } from "./runner/runner-pool.ts";
 import { NODE_VERSION } from "./version.ts";
 
@@ -29,6 +30,8 @@ export interface StartNodeOptions {
   graceMs?: number;
   /** Where the wheels of jobs' packages are kept (default ~/.cache/medusa-node/packages). */
   packageCacheDir?: string;
+  /** Where the Pyodide memory snapshot runners restore from is kept (default ~/.cache/medusa-node/snapshots). */
+  snapshotDir?: string;
   backoff?: Partial<BackoffOptions>;
   log?: (line: string) => void;
 }
@@ -43,12 +46,14 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
   const dir = await pyodideDir();
   const { abi_version: abiVersion } = (await Bun.file(join(dir, "pyodide-lock.json")).json()).info as { abi_version: string };
   const packages = new WheelCache({ gatewayUrl: gatewayHttpUrl(opts.gateway), token: opts.token, dir: opts.packageCacheDir ?? join(cacheRoot(), "packages"), abiVersion, log });
+  // Made once per node (a few seconds, the first time only), so every runner after restores Python in well under one.
+  const snapshot = await ensurePythonSnapshot({ dir: opts.snapshotDir ?? join(cacheRoot(), "snapshots"), pyodideDir: dir, runnerCommand: runnerCommand("python", dir), log: (msg) => log(`[node] ${msg}`) });
   const pool = new RunnerPool({
     slots: Math.max(opts.slots, opts.maxSlots ?? 0),
     warmPython: opts.warmPython,
     memoryCapMb: opts.memoryMb,
     allowUnsandboxedPython: opts.allowUnsandboxedPython,
-    runnerCommand: (runtime) => runnerCommand(runtime, dir),
+    runnerCommand: (runtime) => runnerCommand(runtime, dir, snapshot),
     packages,
     log: (msg) => log(`[runner] ${msg}`),
   });
