@@ -65,4 +65,4 @@ export const accountOperations = {
     responses: { 204: { description: "Deleted" } },
     errors: [404],
   },
-} satisfies Record<string, Operation>;
+} as const satisfies Record<string, Operation>;

@@ -93,4 +93,4 @@ export const jobOperations = {
     responses: { 101: { description: "Switching to a WebSocket" } },
     errors: [404],
   },
-} satisfies Record<string, Operation>;
+} as const satisfies Record<string, Operation>;

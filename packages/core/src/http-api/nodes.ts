@@ -75,4 +75,4 @@ export const nodeOperations = {
     method: "get", path: "/docs", tag: "docs", auth: "none", summary: "This document, rendered",
     responses: { 200: { description: "An HTML page", other: { "text/html": "the API reference" } } },
   },
-} satisfies Record<string, Operation>;
+} as const satisfies Record<string, Operation>;

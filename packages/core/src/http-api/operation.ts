@@ -24,7 +24,7 @@ export interface Operation {
   /** Success answers by status. */
   responses: Record<number, Reply>;
   /** Error statuses beyond those `auth`, `query` and `body` imply (400, 401, 413, 415). */
-  errors?: number[];
+  errors?: readonly number[];
 }
 
 /** A schema with the name it takes under `components.schemas`. */
