@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { MedusaClient, stackEnv, startStack } from "@medusa/stack";
+import { MedusaClient } from "@medusa/client";
+import { stackEnv, startStack } from "@medusa/stack";
 
 /**
  * A Medusa deployment the workloads run against, reached only through the

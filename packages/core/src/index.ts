@@ -30,3 +30,4 @@ export * from "./session.ts";
 export * from "./subjects.ts";
 export * from "./validation.ts";
 export * from "./wire.ts";
+export * from "./http-api/index.ts";

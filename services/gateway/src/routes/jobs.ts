@@ -1,7 +1,6 @@
 import { Hono, type Context } from "hono";
 import { getBunServer, upgradeWebSocket } from "hono/bun";
-import { z } from "zod";
-import { accountFileKey, call, limits, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
+import { accountFileKey, call, EventsQuery, JobListQuery, ResultsQuery, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
@@ -22,14 +21,6 @@ export interface JobRoutesDeps {
   packages: PackagePinner;
 }
 
-export const JobListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
-/** `wait` is seconds, capped at `limits.resultsWaitSeconds`; `offset` (items to skip) only means something with `partial`. */
-export const ResultsQuery = z.object({
-  wait: z.coerce.number().min(0).default(0).transform((s) => Math.min(s, limits.resultsWaitSeconds)),
-  partial: z.enum(["0", "1", "false", "true"]).default("0").transform((p) => p === "1" || p === "true"),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-export const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
