@@ -3,7 +3,7 @@ import type { Log } from "../http/types.ts";
 
 /** What a job event socket needs from the WebSocket it writes to. */
 export interface EventSocket {
-  send(text: string): void;
+  send(text: string, event: JobEvent): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -80,7 +80,7 @@ export class JobEventStream {
   private deliver(event: JobEvent): void {
     if (this.closed || event.id <= this.lastId) return;
     this.lastId = event.id;
-    this.socket.send(JSON.stringify(event));
+    this.socket.send(JSON.stringify(event), event);
     if (FINAL_TYPES.has(event.type)) this.close(1000, `job ${event.type}`);
   }
 }

@@ -5,6 +5,8 @@ import { accountFileKey, call, checkFilePath, isFinal, JobSpec, MedusaError, par
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
+import { keepOpen } from "../http/long-request.ts";
+import { jobEventsSse } from "../jobs/event-sse.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
 import { jobResultsBody } from "../jobs/results-stream.ts";
 import type { PackagePinner } from "../packages/package-pinner.ts";
@@ -22,6 +24,14 @@ export interface JobRoutesDeps {
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
 const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
+
+/** An SSE client's resume point; it wins over `?from=`, which named where the first connection started. */
+function lastEventId(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const id = Number(header);
+  if (!Number.isInteger(id) || id < 0) throw new MedusaError("invalid_field", "last-event-id: expected the id of an event, a whole number", { issues: [{ field: "last-event-id", message: "expected a whole number" }] });
+  return id;
+}
 
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
@@ -70,8 +80,16 @@ export function jobRoutes(deps: JobRoutesDeps) {
     .get(
       "/:id/events",
       async (c, next) => {
-        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new MedusaError("bad_request", "this is a WebSocket: connect with an Upgrade: websocket request");
-        await next();
+        if (c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
+        if (!c.req.header("accept")?.includes("text/event-stream")) {
+          throw new MedusaError("bad_request", "connect with an Upgrade: websocket request, or ask for Server-Sent Events with Accept: text/event-stream");
+        }
+        const owner = c.var.account.accountId;
+        const jobId = c.req.param("id");
+        const from = lastEventId(c.req.header("last-event-id")) ?? parseOrThrow(EventsQuery, c.req.query(), "query").from;
+        const job = await call(bus, subjects.getJob, { owner, jobId });
+        keepOpen(c);
+        return jobEventsSse(deps, { owner, jobId, from, finalOnConnect: isFinal(job.state) }, c.req.raw.signal);
       },
       upgradeWebSocket(async (c) => {
         const owner = (c.var as HttpEnv["Variables"]).account.accountId;
