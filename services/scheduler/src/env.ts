@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { opsEnv } from "@medusa/ops";
 import { replicaEnv } from "./replica-policy.ts";
 
 /** The scheduler's configuration. */
@@ -9,6 +10,7 @@ export const SchedulerEnv = PortEnv.extend({
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   ...retentionEnv(),
+  ...opsEnv(),
 });
 /** How long finished jobs are kept (a duration: 7d, 12h…); the embedded stack reads the same variable. */
 export function retentionEnv() {

@@ -1,4 +1,4 @@
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
 import { serveJobHandlers } from "./job-handlers.ts";
@@ -46,7 +46,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       blobs: deps.blobs,
       settlements: deps.settlements,
       programs: new ProgramSource(deps.blobs),
-      policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, ...deps.replicaPolicy },
+      policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, startWindow: DEFAULT_START_WINDOW, ...deps.replicaPolicy },
       defaultPrice: deps.pricePerChunk ?? 1,
       retentionMs: deps.retentionMs ?? limits.retentionMs,
       queue: opts.queue ?? "scheduler",

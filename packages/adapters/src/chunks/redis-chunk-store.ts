@@ -154,7 +154,7 @@ export class RedisChunkStore implements ChunkStore {
     const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
       this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
-      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), ...draws,
+      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), options.startWindow ?? "", ...draws,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
@@ -244,13 +244,13 @@ export class RedisChunkStore implements ChunkStore {
 
   async reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>> {
     const pipeline = this.redis.pipeline();
-    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak");
+    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak", "accepted", "expired");
     const replies = (await pipeline.exec()) ?? [];
     return Object.fromEntries(
       replies.map(([err, fields], i) => {
         if (err) throw err;
-        const [agreed, disagreed, streak] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
-        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak })];
+        const [agreed, disagreed, streak, accepted, expired] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
+        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak, accepted, expired })];
       }),
     );
   }

@@ -85,7 +85,17 @@ CREATE TABLE IF NOT EXISTS reputations (
   node_id TEXT PRIMARY KEY,
   agreed INTEGER NOT NULL DEFAULT 0,
   disagreed INTEGER NOT NULL DEFAULT 0,
-  streak INTEGER NOT NULL DEFAULT 0
+  streak INTEGER NOT NULL DEFAULT 0,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  expired INTEGER NOT NULL DEFAULT 0
+);
+
+-- Nodes a chunk's lease ran out on: it is never leased to them again.
+CREATE TABLE IF NOT EXISTS lease_expiries (
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  PRIMARY KEY (job_id, idx, node_id)
 );
 
 CREATE TABLE IF NOT EXISTS events (
@@ -132,6 +142,8 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "chunks", column: "wanted", ddl: "ALTER TABLE chunks ADD COLUMN wanted INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "quorum", ddl: "ALTER TABLE chunks ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "unpaid_node", ddl: "ALTER TABLE chunks ADD COLUMN unpaid_node TEXT" },
+  { table: "reputations", column: "accepted", ddl: "ALTER TABLE reputations ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0" },
+  { table: "reputations", column: "expired", ddl: "ALTER TABLE reputations ADD COLUMN expired INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**

@@ -54,6 +54,18 @@ export interface LeaseOptions {
   runtimes?: string[];
   /** Spot-check draws in [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /** A new node's lease window (see leaseWindow); absent, a node may hold any number. */
+  startWindow?: number;
+}
+
+/**
+ * How many chunks a node may hold at once, BOINC's per-host quota: a new node
+ * starts with `start`; each accepted result adds one; each lease it let run
+ * out takes `start` away, never below none. A hoarder soon gets nothing, an
+ * honest node soon gets what its slots can run. Twin in lease-chunks.lua.
+ */
+export function leaseWindow(rep: Pick<NodeReputation, "accepted" | "expired">, start: number): number {
+  return Math.max(0, start + rep.accepted - start * rep.expired);
 }
 
 /**
@@ -81,6 +93,7 @@ export interface ExpireOptions {
 
 export const DEFAULT_TRUST_AFTER = 10;
 export const DEFAULT_SPOT_CHECK_RATE = 0.1;
+export const DEFAULT_START_WINDOW = 8;
 
 export interface CompleteTransition extends Transition {
   outcome: CompleteOutcome;
@@ -106,7 +119,10 @@ export interface CompleteTransition extends Transition {
  * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
  * or an expired lease puts the chunk back at the front of the queue until
  * `maxAttempts` attempts have failed, which fails the job; a released lease
- * (the node left) goes back without counting.
+ * (the node left) goes back without counting. A chunk whose lease ran out
+ * on a node is never leased to that node again, and only a node's first
+ * expiry counts as a failed attempt: after that its expiries cost the node
+ * its lease window (`startWindow`, see leaseWindow), not the consumer.
  * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
  * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
  * moment it is sealed and queued once every map chunk is done. A sealed job
