@@ -21,6 +21,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
 import { packageRoutes } from "./routes/packages.ts";
+import { pythonClientRoutes } from "./routes/python-client.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { SessionHub } from "./sessions/session-hub.ts";
 import { siteRoutes } from "./site/site.ts";
@@ -86,6 +87,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
+    .route("/", pythonClientRoutes())
     .route("/", docsRoutes())
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));

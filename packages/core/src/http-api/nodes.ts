@@ -63,6 +63,12 @@ export const nodeOperations = {
     responses: { 200: { description: "The file", other: { "application/octet-stream": "the file" } } },
     errors: [404, 503],
   },
+  pythonClient: {
+    method: "get", path: "/medusa.py", tag: "downloads", auth: "none", summary: "The Python client, one file",
+    description: "`curl -O http://<gateway>/medusa.py` beside a script is the whole install (standard library only, Python 3.9+).",
+    responses: { 200: { description: "The module", other: { "text/x-python": "medusa.py" } } },
+    errors: [404],
+  },
   healthz: {
     method: "get", path: "/healthz", tag: "docs", auth: "none", summary: "Liveness",
     responses: { 200: { description: "The gateway answers", json: z.object({ ok: z.literal(true) }) } },
