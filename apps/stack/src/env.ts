@@ -1,6 +1,7 @@
 import { ftpVars } from "@medusa/ftp";
 import { z } from "zod";
 import { durationFrom, intFrom, limits, LogLevel, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { rateLimitEnv } from "@medusa/gateway";
 import { replicaEnv, retentionEnv } from "@medusa/scheduler";
 
 /** The embedded stack's configuration: every service in one process, so NATS is optional. */
@@ -10,6 +11,7 @@ export const StackEnv = PortEnv.extend({
   /** The local nodes all belong to the local operator, a private pool: its nodes may be one chunk's replicas (MEDUSA_SAME_OWNER_REPLICAS=0 to forbid). */
   ...replicaEnv(true),
   ...retentionEnv(),
+  ...rateLimitEnv(),
   MEDUSA_PORT: intFrom(8080, 0, 65535),
   /** Default 2121; 0 (a free port) when MEDUSA_PORT is 0, so stacks started with free ports never clash. */
   MEDUSA_FTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),

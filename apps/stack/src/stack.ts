@@ -4,7 +4,7 @@ import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStor
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
-import { createGateway, PackageMirror } from "@medusa/gateway";
+import { createGateway, PackageMirror, RateLimits, ratesFromEnv } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { policyFromEnv, serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
@@ -59,7 +59,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
   const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
   if (packageMirror) logger("gateway").info(packageMirror.summary());
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, log: logger("gateway"), downloads, packageMirror });
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
   const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });
   const url = `http://127.0.0.1:${server.port}`;
   const ftpPort = env.MEDUSA_FTP_PORT ?? (env.MEDUSA_PORT === 0 ? 0 : 2121);

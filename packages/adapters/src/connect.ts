@@ -36,6 +36,12 @@ export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
   return new SqliteChunkStore(join(dataDir(env), "chunks.sqlite"));
 }
 
+/** Where a gateway's rate limits count: Redis when the deployment has one, so all replicas count together; none (memory) otherwise. */
+export function openRateLimitRedis(env: PortEnv): Redis | undefined {
+  // No offline queue: while Redis is unreachable the limiter counts in memory at once instead of waiting.
+  return env.MEDUSA_REDIS_URL ? new Redis(env.MEDUSA_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+}
+
 export async function openAccountStore(env: PortEnv): Promise<AccountStore> {
   if (env.MEDUSA_MONGO_URL) return MongoAccountStore.connect(env.MEDUSA_MONGO_URL, env.MEDUSA_PREFIX);
   return new SqliteAccountStore(join(dataDir(env), "accounts.sqlite"));

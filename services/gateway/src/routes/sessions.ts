@@ -3,6 +3,7 @@ import { upgradeWebSocket } from "hono/bun";
 import { MedusaError, parseOrThrow, SessionRequest, SessionSpec, type SessionEvent } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
+import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv } from "../http/types.ts";
 import type { SessionHub } from "../sessions/session-hub.ts";
 
@@ -11,11 +12,11 @@ import type { SessionHub } from "../sessions/session-hub.ts";
  * (`/v1/sessions/{id}/ws`) takes `{round, params, stream?}` frames and sends
  * SessionEvent frames; a bad frame gets an `error` event and the socket stays.
  */
-export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerifier; maxJsonBytes: number }) {
+export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerifier; maxJsonBytes: number; rates: RateLimits }) {
   const { sessions } = deps;
   return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
-    .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/", deps.rates.limit("jobs"), jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const session = await sessions.create(c.var.account.accountId, parseOrThrow(SessionSpec, c.var.body));
       return c.json(session.status(), 201);
     })
