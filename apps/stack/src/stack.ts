@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openMailer, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
@@ -44,6 +44,11 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    confirmation: {
+      required: env.MEDUSA_CONFIRM_EMAIL,
+      mailer: openMailer({ smtpUrl: env.MEDUSA_SMTP_URL, from: env.MEDUSA_MAIL_FROM }, logger("credits")),
+      publicUrl: () => env.MEDUSA_PUBLIC_URL ?? url,
+    },
     log: logger("credits"),
   });
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });

@@ -1,11 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
+import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, Logger, Mailer, PortEnv, SettlementQueue } from "@medusa/core";
 import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
+import { LogMailer } from "./mail/log-mailer.ts";
+import { SmtpMailer } from "./mail/smtp-mailer.ts";
 import { MemoryBus } from "./bus/memory-bus.ts";
 import { NatsBus } from "./bus/nats-bus.ts";
 import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
@@ -40,6 +42,11 @@ export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
 export function openRateLimitRedis(env: PortEnv): Redis | undefined {
   // No offline queue: while Redis is unreachable the limiter counts in memory at once instead of waiting.
   return env.MEDUSA_REDIS_URL ? new Redis(env.MEDUSA_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+}
+
+/** Email over SMTP when a server is configured; otherwise into the log. */
+export function openMailer(options: { smtpUrl?: string; from: string }, log: Logger): Mailer {
+  return options.smtpUrl ? new SmtpMailer(options.smtpUrl, options.from) : new LogMailer(log);
 }
 
 export async function openAccountStore(env: PortEnv): Promise<AccountStore> {

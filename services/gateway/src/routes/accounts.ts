@@ -18,6 +18,12 @@ export function accountRoutes(deps: { bus: Bus; maxJsonBytes: number; rates: Rat
       const created = await call(deps.bus, subjects.createAccount, parseOrThrow(CreateAccountBody, c.var.body));
       return c.json(created, 201);
     })
+    // The link in the sign-up email: opened in a browser, so a GET; the token is the whole credential.
+    .get("/accounts/confirm", async (c) => {
+      const token = c.req.query("token");
+      if (!token) throw new MedusaError("invalid_field", "token: the confirmation link's token is missing", { issues: [{ field: "token", message: "required" }] });
+      return c.json(await call(deps.bus, subjects.confirmAccount, { token: token.slice(0, 200) }));
+    })
     .post("/auth/login", rates.limit("logins"), body, async (c) => {
       const login = parseOrThrow(LoginBody, c.var.body);
       const pair = `${login.email.toLowerCase()}|${clientKey(c)}`;
