@@ -1,7 +1,8 @@
-import { NODE_PROTOCOL_VERSION, type NodeMessage, type SandboxLevel } from "@medusa/core";
+import { errorMessage, NODE_PROTOCOL_VERSION, type NodeMessage, type SandboxLevel } from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { ChunkRunner } from "./chunk-runner.ts";
 import { parseGatewayFrame } from "./frames.ts";
+import { encodeNodeMessage } from "./outbound.ts";
 import { SessionHost } from "./session-host.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { ItemFetch } from "./item-fetch.ts";
@@ -203,7 +204,16 @@ export class NodeAgent {
     }, delay);
   }
 
+  /** One frame; whatever goes wrong handling it is logged, and the connection and the node carry on. */
   #receive(data: unknown): void {
+    try {
+      this.#handle(data);
+    } catch (err) {
+      this.#opts.log(`[node] a gateway frame could not be handled: ${errorMessage(err)}`);
+    }
+  }
+
+  #handle(data: unknown): void {
     const frame = parseGatewayFrame(data);
     if ("ignored" in frame) return this.#opts.log(`[node] ignored ${frame.ignored}`);
     const msg = frame.message;
@@ -242,7 +252,10 @@ export class NodeAgent {
 
   #send(msg: NodeMessage): boolean {
     if (!this.#ws || !this.#open) return false;
-    this.#ws.send(JSON.stringify(msg));
+    const { text, refused } = encodeNodeMessage(msg);
+    if (refused) this.#opts.log(`[node] ${msg.type} not sent: ${refused}${text ? "; reported as the error instead" : ""}`);
+    if (text === undefined) return false;
+    this.#ws.send(text);
     return true;
   }
 }

@@ -179,7 +179,9 @@ export class WorkQueue {
         continue;
       }
       const batch = this.#pace.takeBatch(chunk, this.#queue, job.timeoutMs);
-      const run = (batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job)).finally(() => {
+      const running = batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job);
+      // A chunk that breaks the node's own code is that chunk's loss (its lease runs out), never the node's end.
+      const run = running.catch((err) => this.link.log(`[node] chunk ${chunk.jobId}#${chunk.index} broke the node: ${errorMessage(err)}`)).finally(() => {
         this.#running.delete(run);
         this.#pump();
       });

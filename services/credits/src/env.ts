@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { opsEnv } from "@medusa/ops";
 import { intFrom, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 import { confirmationEnv } from "./confirmation.ts";
 
@@ -12,6 +13,7 @@ export const CreditsEnv = PortEnv.extend({
   ...confirmationEnv(true),
   /** How long a login token (from POST /v1/auth/login) stays valid. */
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * DAY_MS, 1000),
+  ...opsEnv(),
 });
 export type CreditsEnv = z.infer<typeof CreditsEnv>;
 

@@ -15,6 +15,7 @@ import { NodeHub } from "./nodes/hub.ts";
 import type { PackageMirror } from "./packages/package-mirror.ts";
 import { PackagePinner } from "./packages/package-pinner.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { downloadRoutes } from "./routes/downloads.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
@@ -89,13 +90,15 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, rates, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
+    .route("/", docsRoutes())
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
   app.notFound(notFoundHandler);
 
   return {
     app,
-    websocket,
+    /** A node's frame holds a chunk's result: Bun's default cap (16 MiB) would close the node's socket (1009) on one at the result limit. */
+    websocket: { ...websocket, maxPayloadLength: limits.resultBytes + limits.envelopeBytes },
     hub,
     /**
      * For `Bun.serve`: Bun's own cap on a request body (128 MiB unless set)

@@ -4,3 +4,4 @@ export { silentLog, type Log } from "./http/types.ts";
 export { PackageMirror } from "./packages/package-mirror.ts";
 export { DEFAULT_RATES, RateLimits, type Rate, type RateLimitConfig } from "./http/rate-limits.ts";
 export { rateLimitEnv, ratesFromEnv } from "./http/rate-env.ts";
+export { gatewayMetrics } from "./gateway-metrics.ts";

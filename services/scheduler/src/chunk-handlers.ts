@@ -43,11 +43,12 @@ export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
   ];
 }
 
-/** A node's result in the form replicas vote with; text that is not JSON is the sender's error. */
+/** A node's result in the form replicas vote with; text that is not JSON, or over a limit (named), is the sender's error. */
 function canonical(results: string) {
   try {
     return canonicalResult(results);
-  } catch {
+  } catch (err) {
+    if (err instanceof MedusaError) throw err;
     throw new MedusaError("invalid_field", "results: not valid JSON text");
   }
 }

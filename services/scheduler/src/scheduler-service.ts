@@ -10,6 +10,8 @@ import { expireFinishedJobs, sweepRetention } from "./retention-sweeper.ts";
 import { forwardSettlements } from "./settlement-forwarder.ts";
 import { serveSplitHandlers } from "./split-handlers.ts";
 
+export const DEFAULT_SPLIT_LEASE_MS = 15_000;
+
 export interface SchedulerDeps {
   store: ChunkStore;
   blobs: BlobStore;
@@ -22,6 +24,8 @@ export interface SchedulerDeps {
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
+  /** A splitter's lease on a split (MEDUSA_SPLIT_LEASE_MS): a killed splitter's split is taken over this long after its last renewal; default 15 s. */
+  splitLeaseMs?: number;
   /** How long finished jobs are kept (MEDUSA_RETENTION); default 7 days. */
   retentionMs?: number;
   /** How often jobs past their retention are deleted; default every minute. */
@@ -49,6 +53,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, startWindow: DEFAULT_START_WINDOW, ...deps.replicaPolicy },
       defaultPrice: deps.pricePerChunk ?? 1,
       retentionMs: deps.retentionMs ?? limits.retentionMs,
+      splitLeaseMs: deps.splitLeaseMs ?? DEFAULT_SPLIT_LEASE_MS,
       queue: opts.queue ?? "scheduler",
       now: deps.now ?? Date.now,
       log,

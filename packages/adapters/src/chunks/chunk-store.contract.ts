@@ -10,6 +10,7 @@ import { queuedContract } from "./chunk-store.queued.contract.ts";
 import { replicasContract } from "./chunk-store.replicas.contract.ts";
 import { retentionContract } from "./chunk-store.retention.contract.ts";
 import { settlementsContract } from "./chunk-store.settlements.contract.ts";
+import { splitsContract } from "./chunk-store.splits.contract.ts";
 
 export { itemsChunk, jobRecord, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
 
@@ -51,5 +52,6 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     queuedContract(context);
     retentionContract(context);
     hoardingContract(context);
+    splitsContract(context);
   });
 }

@@ -1,4 +1,4 @@
-import { ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, leaseWindow, newSecret } from "@medusa/core";
+import { ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, leaseWindow, newSecret } from "@medusa/core";
 import type { ChunkError, LeaseHolder, LeaseOptions } from "@medusa/core";
 import type { ChunkRow } from "./sqlite-schema.ts";
 import { finalState, jobRow, requeueOrFail, requireJob, syncQueue, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
@@ -96,16 +96,21 @@ export function requeueExpired(p: SqliteParts, tx: Tx, now: number, limit: numbe
 }
 
 /** A node left: every chunk it holds goes back, the attempt not counted. Returns how many. */
-export function releaseNode(p: SqliteParts, tx: Tx, nodeId: string): number {
+export function releaseNode(p: SqliteParts, tx: Tx, nodeId: string, now: number): number {
   const rows = p.replicas.leasedBy(nodeId);
   const affected = new Set<string>();
   for (const r of rows) {
     p.replicas.drop(r.job_id, r.idx, nodeId);
+    const { releases } = p.sql("UPDATE chunks SET releases = releases + 1 WHERE job_id = ? AND idx = ? RETURNING releases").get(r.job_id, r.idx) as { releases: number };
+    if (releases > FREE_RELEASES) {
+      requeueOrFail(p, tx, r.job_id, r.idx, { message: `lost with its node's connection ${releases} times (last: node ${nodeId})` }, now);
+      continue;
+    }
     p.sql("UPDATE chunks SET attempts = attempts - 1 WHERE job_id = ? AND idx = ?").run(r.job_id, r.idx);
     syncQueue(p, tx, r.job_id, r.idx);
     p.sql("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(r.job_id);
     affected.add(r.job_id);
   }
-  for (const jobId of [...affected].reverse()) p.log.progress(jobId, tx.events);
+  for (const jobId of [...affected].reverse()) if (!finalState(requireJob(p, jobId).state)) p.log.progress(jobId, tx.events);
   return rows.length;
 }

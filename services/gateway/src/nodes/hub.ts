@@ -126,6 +126,11 @@ export class NodeHub implements HubServices, SessionNodeSource {
     return this.connections.size;
   }
 
+  /** Connected nodes that have said hello: their runtimes are known, so chunks and sessions can be placed on them. */
+  get greeted(): number {
+    return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.length > 0).length;
+  }
+
   program(jobId: string): Promise<JobProgram> {
     let cached = this.programs.get(jobId);
     if (!cached) {

@@ -1,15 +1,22 @@
+import { z } from "zod";
 import {
+  BusError,
   call,
+  ChunkRef,
   errorFields,
   foreignVersion,
   invalidFields,
   isBinaryChunk,
   limits,
+  MedusaError,
   newRequestId,
   NODE_PROTOCOL_VERSION,
   NodeMessage,
   publicError,
   subjects,
+  tooDeepMessage,
+  tooLargeResultMessage,
+  valueNestsDeeper,
   type ChunkLease,
   type GatewayMessageBody,
   type SandboxLevel,
@@ -95,6 +102,8 @@ export class NodeConnection {
     } catch {
       return this.send({ type: "error", code: "bad_request", message: "frame is not valid JSON" });
     }
+    // Before anything walks it: a value this deep would overflow the stack of whatever recursed over it.
+    if (valueNestsDeeper(raw, limits.jsonDepth + FRAME_LEVELS)) return this.refuseDeep(raw);
     const foreign = foreignVersion(raw, "gateway");
     if (foreign) return this.send({ type: "error", code: "unsupported", message: foreign });
     const parsed = NodeMessage.safeParse(raw);
@@ -128,6 +137,14 @@ export class NodeConnection {
       this.log[sealed === err ? "warn" : "error"]("a node's message failed", { nodeId: this.nodeId, type: message.type, requestId, ...errorFields(err) });
       this.send({ type: "error", code: sealed.code, message: `${message.type}: ${sealed.message}` });
     }
+  }
+
+  /** A frame too deep to read: an error frame, and if it claims to be a chunk's result, that chunk's attempt fails. */
+  private async refuseDeep(raw: unknown): Promise<void> {
+    const message = tooDeepMessage("result");
+    this.send({ type: "error", code: "invalid_field", message: `frame: ${message}` });
+    const ref = ChunkRef.extend({ type: z.literal("result"), token: z.string() }).safeParse(raw);
+    if (ref.success) await this.fail(ref.data, { message });
   }
 
   /** Leases up to the outstanding demand; one pump runs at a time, later triggers make it go round again. */
@@ -230,10 +247,25 @@ export class NodeConnection {
     const { jobId, index, token } = message;
     // A files job's results are keyed by file name: `{name, result}` in name order.
     const results = sent?.names ? (message.results as unknown[]).map((result, i) => ({ name: sent.names![i], result })) : message.results;
-    const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(results) });
+    const text = resultText(results);
+    if (typeof text !== "string") return this.refuseResult(message, text.refused);
+    let outcome: string;
+    try {
+      ({ outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: text }));
+    } catch (err) {
+      const refused = refusedByLimit(err);
+      if (refused === undefined) throw err;
+      return this.refuseResult(message, refused);
+    }
     // A pending result waits for its replicas to agree; it is work done either way.
     if (outcome === "accepted" || outcome === "pending") this.chunksDone += 1;
     else this.log.info("a node's result was not counted", { nodeId: this.nodeId, jobId, index, outcome });
+  }
+
+  /** A result over a limit: the node hears why, and the chunk's attempt fails with the limit named. */
+  private async refuseResult(ref: { jobId: string; index: number; token: string }, message: string): Promise<void> {
+    this.send({ type: "error", code: "invalid_field", message: `results: ${message}` });
+    await this.fail(ref, { message });
   }
 
   private async fail(ref: { jobId: string; index: number; token: string }, error: { message: string; itemIndex?: number }): Promise<void> {
@@ -242,6 +274,24 @@ export class NodeConnection {
     const { outcome } = await call(this.hub.bus, subjects.failChunk, { jobId, index, token, nodeId: this.nodeId, error });
     if (outcome !== "accepted") this.log.info("a node's failure report was not counted", { nodeId: this.nodeId, jobId, index, outcome });
   }
+}
+
+/** How much deeper than a result a frame may nest: the frame itself, and a session's partials around their values. */
+const FRAME_LEVELS = 3;
+
+/** A result's JSON text, or why it cannot be one: too deep to write, or over the size limit. */
+function resultText(results: unknown): string | { refused: string } {
+  if (valueNestsDeeper(results)) return { refused: tooDeepMessage("result") };
+  const text = JSON.stringify(results);
+  const bytes = Buffer.byteLength(text);
+  return bytes > limits.resultBytes ? { refused: tooLargeResultMessage(bytes) } : text;
+}
+
+/** The limit a result broke further in (the scheduler's checks, the bus's message size), as the chunk's error; undefined for any other failure. */
+function refusedByLimit(err: unknown): string | undefined {
+  if (err instanceof BusError && err.code === "too_large") return "result is over the largest message this deployment's bus carries";
+  if (err instanceof MedusaError && (err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
+  return undefined;
 }
 
 const chunkKey = (ref: { jobId: string; index: number }) => `${ref.jobId}#${ref.index}`;

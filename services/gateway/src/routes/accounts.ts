@@ -1,9 +1,12 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { call, CreateAccountBody, LoginBody, MedusaError, parseOrThrow, subjects, type Bus } from "@medusa/core";
 import { clientKey } from "../http/guess-limit.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv } from "../http/types.ts";
+
+export const ConfirmQuery = z.object({ token: z.string().min(1).max(200) });
 
 /**
  * Sign-up, log-in and public pricing: the only consumer routes without
@@ -20,9 +23,8 @@ export function accountRoutes(deps: { bus: Bus; maxJsonBytes: number; rates: Rat
     })
     // The link in the sign-up email: opened in a browser, so a GET; the token is the whole credential.
     .get("/accounts/confirm", async (c) => {
-      const token = c.req.query("token");
-      if (!token) throw new MedusaError("invalid_field", "token: the confirmation link's token is missing", { issues: [{ field: "token", message: "required" }] });
-      return c.json(await call(deps.bus, subjects.confirmAccount, { token: token.slice(0, 200) }));
+      const { token } = parseOrThrow(ConfirmQuery, c.req.query(), "query");
+      return c.json(await call(deps.bus, subjects.confirmAccount, { token }));
     })
     .post("/auth/login", rates.limit("logins"), body, async (c) => {
       const login = parseOrThrow(LoginBody, c.var.body);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { z } from "zod";
-import { ActivateNodeBody, call, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
+import { ActivateNodeBody, call, errorFields, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
 import { guessLimit, type GuessLimitOptions } from "../http/guess-limit.ts";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
@@ -76,7 +76,7 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; ver
             connection = hub.open(principal, { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) });
           },
           onMessage(event) {
-            void connection?.receive(event.data as string | ArrayBuffer);
+            connection?.receive(event.data as string | ArrayBuffer).catch((err) => hub.log.warn("a node's frame broke its handler", { nodeId: principal.nodeId, ...errorFields(err) }));
           },
           onClose() {
             if (connection) void hub.closed(connection);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
-import { MedusaError, parseOrThrow, SessionRequest, SessionSpec, type SessionEvent } from "@medusa/core";
+import { limits, MedusaError, parseOrThrow, SessionRequest, SessionSpec, tooDeepMessage, valueNestsDeeper, type SessionEvent } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { RateLimits } from "../http/rate-limits.ts";
@@ -51,6 +51,8 @@ export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerif
             } catch {
               return reply({ type: "error", code: "bad_request", message: "frame is not valid JSON" });
             }
+            // A round's params go on to every node of the session: no deeper than a request body may be.
+            if (valueNestsDeeper(raw, limits.jsonDepth + 1)) return reply({ type: "error", code: "invalid_field", message: tooDeepMessage("frame") });
             const parsed = SessionRequest.safeParse(raw);
             if (!parsed.success) return reply({ type: "error", code: "invalid_field", message: parsed.error.issues.map((i) => `${i.path.join(".") || "frame"}: ${i.message}`).join("; ") });
             const refused = session.request(parsed.data.round, parsed.data.params, parsed.data.stream);
