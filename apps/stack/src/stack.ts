@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
-import { createGateway, gatewayMetrics, PackageMirror } from "@medusa/gateway";
+import { createGateway, gatewayMetrics, PackageMirror, RateLimits, ratesFromEnv } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { meteredBus, opsRoutes, Readiness, serviceRegistry, withOpsRoutes } from "@medusa/ops";
 import { chunkStoreGauges, meteredChunkStore, policyFromEnv, serveScheduler } from "@medusa/scheduler";
@@ -49,6 +49,11 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    confirmation: {
+      required: env.MEDUSA_CONFIRM_EMAIL,
+      mailer: openMailer({ smtpUrl: env.MEDUSA_SMTP_URL, from: env.MEDUSA_MAIL_FROM }, logger("credits")),
+      publicUrl: () => env.MEDUSA_PUBLIC_URL ?? url,
+    },
     log: logger("credits"),
   });
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
@@ -64,7 +69,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
   const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
   if (packageMirror) logger("gateway").info(packageMirror.summary());
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, log: logger("gateway"), downloads, packageMirror });
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
   const localNodes = env.MEDUSA_LOCAL_NODES;
   const readiness = new Readiness({
     bus: () => bus.flush(),

@@ -14,6 +14,7 @@ export * from "./logger.ts";
 export * from "./node-protocol.ts";
 export * from "./packages.ts";
 export * from "./ports/accounts.ts";
+export * from "./ports/mailer.ts";
 export * from "./ports/blobs.ts";
 export * from "./ports/blob-uploads.ts";
 export * from "./ports/bus.ts";

@@ -32,6 +32,8 @@ export const subjects = {
   /** An account's email with its password or one of its API keys (FTP logins): the account, or null for a wrong pair. */
   verifyCredentials: defineRequest("credits.auth.credentials", z.object({ email: z.string().max(320), secret: z.string().max(1024) }), z.object({ accountId: z.string().nullable() })),
   getAccount: defineRequest("credits.account.get", z.object({ accountId: z.string() }), Account),
+  /** The token of an account's confirmation link: confirms it (once) and grants the starter credits (once). */
+  confirmAccount: defineRequest("credits.account.confirm", z.object({ token: z.string().min(1).max(200) }), Account),
   registerNode: defineRequest("credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),
   /** A one-time code for a node of `ownerId` named `name`, valid 15 minutes. */

@@ -23,6 +23,8 @@ import {
  */
 export const ALICE = { key: "key-alice", id: "acc_alice", email: "alice@example.com", password: "alice's password" };
 export const BOB = { key: "key-bob", id: "acc_bob", email: "bob@example.com", password: "bob's password" };
+/** The one token the fake credits service confirms an account with. */
+export const FAKE_CONFIRM_TOKEN = "ct_fake";
 export const NODE = { token: "node-token-1", id: "node_1", owner: ALICE.id };
 
 interface FakeJob {
@@ -66,12 +68,16 @@ export class FakeServices {
       const account = [ALICE, BOB].find((a) => a.email === email.toLowerCase());
       return { accountId: account && (secret === account.password || secret === account.key) ? account.id : null };
     });
-    on("createAccount", ({ email }) => ({ id: "acc_new", email, apiKey: "key-new", credits: 100 }));
+    on("createAccount", ({ email }) => ({ id: "acc_new", email, apiKey: "key-new", credits: 100, confirmed: true }));
+    on("confirmAccount", ({ token }) => {
+      if (token !== FAKE_CONFIRM_TOKEN) throw new MedusaError("not_found", "this confirmation link is unknown");
+      return { id: "acc_new", email: "new@example.com", confirmed: true, credits: { available: 100, held: 0 } };
+    });
     on("login", ({ email, password }) => {
       if (email !== "a@example.com" || password !== "password1") throw new MedusaError("unauthorized", "wrong email or password");
       return { token: "login-token", expiresAt: new Date(Date.now() + 60_000).toISOString() };
     });
-    on("getAccount", ({ accountId }) => ({ id: accountId, email: `${accountId}@example.com`, credits: { available: 100, held: 0 } }));
+    on("getAccount", ({ accountId }) => ({ id: accountId, email: `${accountId}@example.com`, confirmed: true, credits: { available: 100, held: 0 } }));
     on("registerNode", ({ ownerId, name }) => ({ nodeId: `node_${name}`, nodeToken: `token-${ownerId}-${name}` }));
     // The one code that activates is FAKE_ACTIVATION_CODE; any other is wrong, as an unknown one is to the credits service.
     on("createNodeActivation", ({ name }) => ({ code: FAKE_ACTIVATION_CODE, name, expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() }));

@@ -6,6 +6,7 @@ import { TokenVerifier } from "./http/auth.ts";
 import type { GuessLimitOptions } from "./http/guess-limit.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { requestLog } from "./http/request-log.ts";
+import { RateLimits } from "./http/rate-limits.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { ItemBytes } from "./nodes/item-bytes.ts";
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   maxNodeChunks?: number;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** Sign-up, login, node registration and job submission limits (default DEFAULT_RATES, counted in memory). */
+  rateLimits?: RateLimits;
   /** Caps on wrong node activation codes (default ACTIVATION_GUESSES). */
   activationGuesses?: GuessLimitOptions;
   /** Node executables served at /downloads/; their version is announced to every node that connects. */
@@ -72,6 +75,7 @@ export function createGateway(deps: GatewayDeps) {
   const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
   const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
+  const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
   const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound, packages });
   hub.attachSessions(sessions);
@@ -79,12 +83,12 @@ export function createGateway(deps: GatewayDeps) {
   const app = new Hono<HttpEnv>()
     .use(requestLog({ log }))
     .get("/healthz", (c) => c.json({ ok: true }))
-    .route("/v1", accountRoutes({ bus, maxJsonBytes }))
+    .route("/v1", accountRoutes({ bus, maxJsonBytes, rates }))
     .route("/v1/me", meRoutes({ bus, verifier, files }))
     .route("/v1/files", fileRoutes({ files, verifier }))
-    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages }))
-    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages, rates }))
+    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes, rates }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, rates, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
     .route("/", pythonClientRoutes())

@@ -24,7 +24,7 @@ export const jobOperations = {
     description: "Holds the job's worst case (chunks × replicas × price, or `maxCredits`) in escrow; what is not spent is refunded when it ends.",
     body: { json: named("JobSpec", JobSpec) },
     responses: { 202: { description: "Accepted: the job's status", json: jobStatus } },
-    errors: [402, 422],
+    errors: [402, 403, 422, 429],
   },
   listJobs: {
     method: "get", path: "/v1/jobs", tag: "jobs", auth: "account", summary: "Your jobs, newest first",
@@ -77,7 +77,7 @@ export const jobOperations = {
     method: "post", path: "/v1/sessions", tag: "sessions", auth: "account", summary: "Start a session (state pinned on nodes, rounds in milliseconds)",
     body: { json: named("SessionSpec", SessionSpec) },
     responses: { 201: { description: "The session", json: sessionStatus } },
-    errors: [402, 503],
+    errors: [402, 403, 429, 503],
   },
   getSession: {
     method: "get", path: "/v1/sessions/{id}", tag: "sessions", auth: "account", summary: "A session's state, rounds and credits",

@@ -13,11 +13,13 @@ export const nodeOperations = {
     method: "post", path: "/v1/nodes", tag: "nodes", auth: "account", summary: "Register a node: its token (shown once)",
     body: { json: registerBody },
     responses: { 201: { description: "The node and its token", json: named("RegisteredNode", RegisteredNode) } },
+    errors: [429],
   },
   createActivationCode: {
     method: "post", path: "/v1/nodes/activation-codes", tag: "nodes", auth: "account", summary: "A one-time code a new node exchanges for its token",
     body: { json: registerBody },
     responses: { 201: { description: "The code, valid 15 minutes", json: named("NodeActivation", NodeActivation) } },
+    errors: [429],
   },
   activateNode: {
     method: "post", path: "/v1/nodes/activate", tag: "nodes", auth: "none", summary: "Exchange an activation code for a node token",

@@ -3,6 +3,7 @@ import { upgradeWebSocket } from "hono/bun";
 import { accountFileKey, call, EventsQuery, JobListQuery, ResultsQuery, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
+import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
 import { keepOpen } from "../http/long-request.ts";
 import { jobEventsSse } from "../jobs/event-sse.ts";
@@ -21,6 +22,8 @@ export interface JobRoutesDeps {
   /** Open event sockets, so the gateway can close them when it stops. */
   streams: Set<JobEventStream>;
   packages: PackagePinner;
+  /** Submissions per account and address. */
+  rates: RateLimits;
 }
 
 
@@ -58,7 +61,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.quoteJob, { owner: account?.accountId, spec }));
     })
     .use(requireAccount({ verifier: deps.verifier }))
-    .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/", deps.rates.limit("jobs"), jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
       const spec = parseOrThrow(JobSpec, c.var.body);
       if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");

@@ -5,6 +5,7 @@ import { ActivateNodeBody, call, errorFields, MedusaError, parseOrThrow, Registe
 import { guessLimit, type GuessLimitOptions } from "../http/guess-limit.ts";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
+import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv, NodePrincipal } from "../http/types.ts";
 import type { NodeHub } from "../nodes/hub.ts";
 import type { ItemBytes } from "../nodes/item-bytes.ts";
@@ -22,15 +23,16 @@ export const ACTIVATION_GUESSES: GuessLimitOptions = { windowMs: 10 * 60_000, pe
  */
 const ItemPath = z.object({ jobId: z.string().min(1).max(200), index: z.coerce.number().int().min(0), item: z.coerce.number().int().min(0) });
 
-export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; verifier: TokenVerifier; maxJsonBytes: number; activationGuesses?: GuessLimitOptions }) {
+export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; verifier: TokenVerifier; maxJsonBytes: number; rates: RateLimits; activationGuesses?: GuessLimitOptions }) {
   const { bus, hub } = deps;
   const account = requireAccount({ verifier: deps.verifier });
+  const registrations = deps.rates.limit("nodes");
   return new Hono<HttpEnv>()
-    .post("/", account, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/", account, registrations, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const { name } = parseOrThrow(RegisterNodeBody, c.var.body);
       return c.json(await call(bus, subjects.registerNode, { ownerId: c.var.account.accountId, name }), 201);
     })
-    .post("/activation-codes", account, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/activation-codes", account, registrations, jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const { name } = parseOrThrow(RegisterNodeBody, c.var.body);
       return c.json(await call(bus, subjects.createNodeActivation, { ownerId: c.var.account.accountId, name }), 201);
     })

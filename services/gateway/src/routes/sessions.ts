@@ -4,6 +4,7 @@ import { limits, MedusaError, parseOrThrow, SessionRequest, SessionRoundBody, Se
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import { keepOpen } from "../http/long-request.ts";
+import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv } from "../http/types.ts";
 import type { SessionHub } from "../sessions/session-hub.ts";
 import { runRound } from "../sessions/session-round.ts";
@@ -15,11 +16,11 @@ import { runRound } from "../sessions/session-round.ts";
  * `POST /v1/sessions/{id}/rounds` is the same round for plain HTTP clients: a
  * long request answered `{round, partials, ms}` when the round completes.
  */
-export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerifier; maxJsonBytes: number }) {
+export function sessionRoutes(deps: { sessions: SessionHub; verifier: TokenVerifier; maxJsonBytes: number; rates: RateLimits }) {
   const { sessions } = deps;
   return new Hono<HttpEnv>()
     .use(requireAccount({ verifier: deps.verifier }))
-    .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/", deps.rates.limit("jobs"), jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const session = await sessions.create(c.var.account.accountId, parseOrThrow(SessionSpec, c.var.body));
       return c.json(session.status(), 201);
     })
