@@ -25,6 +25,8 @@ export const StackEnv = PortEnv.extend({
   /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */
   MEDUSA_STARTER_CREDITS: intFrom(1_000_000, 0),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
+  /** Chunks any one node may hold at once, whatever slots it declares. */
+  MEDUSA_NODE_MAX_CHUNKS: intFrom(limits.nodeChunks, 1),
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
   /** Node executables served at /downloads/; default <data dir>/downloads, where this computer's own is built on first request. */

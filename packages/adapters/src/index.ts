@@ -10,3 +10,4 @@ export { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
 export { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
 export { DirectSettlements } from "./settlements/direct-settlements.ts";
 export { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
+export { openChunkStats, type ChunkStats, type ChunkStatsReader } from "./chunks/chunk-stats.ts";

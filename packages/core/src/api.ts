@@ -168,6 +168,10 @@ export const NodeReputation = z.object({
   agreed: z.number().int().min(0),
   disagreed: z.number().int().min(0),
   streak: z.number().int().min(0),
+  /** Results of this node accepted, replicated or alone: what grows its lease window. */
+  accepted: z.number().int().min(0),
+  /** Leases it let run out: each shrinks its lease window (see leaseWindow). */
+  expired: z.number().int().min(0),
 });
 export type NodeReputation = z.infer<typeof NodeReputation>;
 

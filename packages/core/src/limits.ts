@@ -24,6 +24,8 @@ export const limits = {
   inlineItems: 1_000_000,
   /** Items a `range` input may name. */
   rangeItems: 1_000_000_000,
+  /** The longest `GET /v1/jobs/{id}/results?wait=` may hold a request open for the job to end. */
+  resultsWaitSeconds: 300,
   /** Items in one chunk. */
   chunkSize: 100_000,
   /** Items a session keeps in the gateway's memory (they are re-sent when a partition moves). */
@@ -54,6 +56,12 @@ export const limits = {
   binaryChunkBytes: 64 * MiB,
   /** Binary items in one chunk, whatever `chunkSize` asks: their names travel in the chunk record. */
   binaryChunkItems: 1000,
+
+  // what a node holds
+  /** Chunks a node may hold per slot it declares, running and fetched ahead (a node of tiny chunks fetches this many). */
+  nodeChunksPerSlot: 32,
+  /** Chunks any one node may hold, whatever its slots (the gateway's default; MEDUSA_NODE_MAX_CHUNKS overrides it). */
+  nodeChunks: 512,
 
   // what a node answers
   /** A chunk's or a session's error message, as stored and shown to the consumer. */

@@ -6,6 +6,7 @@ import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { PackageSet } from "./packages.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
+import { limits } from "./limits.ts";
 import { defineEvent, defineRequest } from "./wire.ts";
 
 const Owned = z.object({ owner: z.string() });
@@ -74,8 +75,14 @@ export const subjects = {
   jobProgram: defineRequest("scheduler.job.program", z.object({ jobId: z.string() }), z.object({ owner: z.string(), program: RunnableProgram, timeoutMs: z.number().int() })),
 
   // scheduler: chunks (splitter → scheduler, gateway → scheduler)
-  addChunks: defineRequest("scheduler.chunk.add", z.object({ jobId: z.string(), chunks: z.array(NewChunk) }), z.object({ accepted: z.boolean() })),
-  sealJob: defineRequest("scheduler.job.seal", z.object({ jobId: z.string(), items: z.number().int().min(0) }), Ok),
+  /** `token`: the splitter's lease on the job's split; `at`: the index of the batch's first chunk. False: stop splitting (the job ended, or the lease is lost). */
+  addChunks: defineRequest("scheduler.chunk.add", z.object({ jobId: z.string(), token: z.string(), at: z.number().int().min(0), chunks: z.array(NewChunk) }), z.object({ accepted: z.boolean() })),
+  sealJob: defineRequest("scheduler.job.seal", z.object({ jobId: z.string(), token: z.string(), items: z.number().int().min(0) }), Ok),
+  /** A splitter claims a job's split: null when another holds it or it is over; else its lease and the map chunks already stored. */
+  claimSplit: defineRequest("scheduler.split.claim", z.object({ jobId: z.string(), splitter: z.string() }), z.object({ claim: z.object({ token: z.string(), chunks: z.number().int().min(0), leaseMs: z.number().int().min(1) }).nullable() })),
+  renewSplit: defineRequest("scheduler.split.renew", z.object({ jobId: z.string(), token: z.string() }), z.object({ held: z.boolean() })),
+  /** With `error`, a failed attempt (another splitter retries, up to maxAttempts); without, handed back. */
+  releaseSplit: defineRequest("scheduler.split.release", z.object({ jobId: z.string(), token: z.string(), error: z.string().max(limits.errorMessageChars).optional() }), Ok),
   failJob: defineRequest("scheduler.job.fail", z.object({ jobId: z.string(), error: z.string() }), Ok),
   /** `owner` is the node's owner account: nodes of one owner never run replicas of the same chunk (unless the scheduler allows it for a private pool). */
   leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),

@@ -110,7 +110,7 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
-    on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2 }])) }));
+    on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 }])) }));
   }
 
   addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: Array<unknown[] | null>; reduce?: unknown; events?: JobEvent[]; error?: string } = {}): FakeJob {

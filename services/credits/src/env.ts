@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { opsEnv } from "@medusa/ops";
 import { intFrom, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -9,6 +10,7 @@ export const CreditsEnv = PortEnv.extend({
   MEDUSA_STARTER_CREDITS: intFrom(1000),
   /** How long a login token (from POST /v1/auth/login) stays valid. */
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * DAY_MS, 1000),
+  ...opsEnv(),
 });
 export type CreditsEnv = z.infer<typeof CreditsEnv>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, intFrom, type LeaseOptions } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, intFrom, type LeaseOptions } from "@medusa/core";
 
 /**
  * How the scheduler treats replicas, from the environment. Across owners is
@@ -20,21 +20,31 @@ export const replicaEnv = (sameOwnerByDefault = false) => ({
   MEDUSA_TRUST_AFTER: intFrom(DEFAULT_TRUST_AFTER, 1, 1_000_000),
   /** Share (0–1) of a trusted node's "auto" chunks that are replicated all the same. */
   MEDUSA_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(DEFAULT_SPOT_CHECK_RATE),
+  /** Chunks a new node may hold at once; each accepted result adds one, each lease it lets run out takes this many away. */
+  MEDUSA_NODE_START_WINDOW: intFrom(DEFAULT_START_WINDOW, 1, 1_000_000),
 });
 
 export interface ReplicaPolicy {
   sameOwnerReplicas: boolean;
   trustAfter: number;
   spotCheckRate: number;
+  startWindow: number;
 }
 
-export const policyFromEnv = (env: { MEDUSA_SAME_OWNER_REPLICAS: boolean; MEDUSA_TRUST_AFTER: number; MEDUSA_SPOT_CHECK_RATE: number }): ReplicaPolicy => ({
+export const policyFromEnv = (env: {
+  MEDUSA_SAME_OWNER_REPLICAS: boolean;
+  MEDUSA_TRUST_AFTER: number;
+  MEDUSA_SPOT_CHECK_RATE: number;
+  MEDUSA_NODE_START_WINDOW: number;
+}): ReplicaPolicy => ({
   sameOwnerReplicas: env.MEDUSA_SAME_OWNER_REPLICAS,
   trustAfter: env.MEDUSA_TRUST_AFTER,
   spotCheckRate: env.MEDUSA_SPOT_CHECK_RATE,
+  startWindow: env.MEDUSA_NODE_START_WINDOW,
 });
 
 /** What the chunk store needs to lease to one node under the policy: in a private pool each node votes as itself. */
 export function leaseOptions(policy: ReplicaPolicy, nodeId: string, owner: string): LeaseOptions {
-  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter: policy.trustAfter, spotCheckRate: policy.spotCheckRate };
+  const { trustAfter, spotCheckRate, startWindow } = policy;
+  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter, spotCheckRate, startWindow };
 }

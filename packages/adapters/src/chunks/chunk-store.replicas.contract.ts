@@ -50,10 +50,10 @@ export function replicasContract(t: ContractContext): void {
         { id: 6, type: "chunk", index: 0, task: "map", nodeId: "n2", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
         { id: 7, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
       ]);
-      expect(await t.store.readResults(j.id, 0, 10)).toEqual([{ index: 0, results: "[1]" }]);
-      expect(await payouts(j.id)).toEqual([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n2`]);
+      expect(await t.store.readResults(j.id, 0, 10)).toMatchObject([{ index: 0, results: "[1]" }]);
+      expect(await payouts(j.id)).toMatchObject([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n2`]);
       expect((await t.job(j.id)).credits.spent).toBe(4);
-      expect(await t.store.reputations(["n1", "n2", "n9"])).toEqual({
+      expect(await t.store.reputations(["n1", "n2", "n9"])).toMatchObject({
         n1: { agreed: 1, disagreed: 0, streak: 1 },
         n2: { agreed: 1, disagreed: 0, streak: 1 },
         n9: { agreed: 0, disagreed: 0, streak: 0 },
@@ -74,9 +74,9 @@ export function replicasContract(t: ContractContext): void {
       const won = await t.store.completeChunk(holderOf(tie, "n3"), "[1]", T0, "right");
       expect(won.outcome).toBe("accepted");
       expect(won.disagreed).toEqual(["n2"]);
-      expect(await t.store.readResults(j.id, 0, 1)).toEqual([{ index: 0, results: "[1]" }]);
-      expect(await payouts(j.id)).toEqual([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n3`]);
-      expect(await t.store.reputations(["n1", "n2", "n3"])).toEqual({
+      expect(await t.store.readResults(j.id, 0, 1)).toMatchObject([{ index: 0, results: "[1]" }]);
+      expect(await payouts(j.id)).toMatchObject([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n3`]);
+      expect(await t.store.reputations(["n1", "n2", "n3"])).toMatchObject({
         n1: { agreed: 1, disagreed: 0, streak: 1 },
         n2: { agreed: 0, disagreed: 1, streak: 0 },
         n3: { agreed: 1, disagreed: 0, streak: 1 },
@@ -95,7 +95,7 @@ export function replicasContract(t: ContractContext): void {
       expect(await t.job(j.id)).toMatchObject({ state: "failed", error, finishedAt: T0 + 3, credits: { price: 2, held: 40, spent: 0 } });
       expect(await payouts(j.id)).toEqual([]);
       expect((await t.store.pendingSettlements(1000)).filter((s) => s.jobId === j.id).map((s) => [s.kind, s.amount])).toEqual([["refund", 40]]);
-      expect((await t.store.reputations(["n1"])).n1).toEqual({ agreed: 0, disagreed: 0, streak: 0 });
+      expect((await t.store.reputations(["n1"])).n1).toMatchObject({ agreed: 0, disagreed: 0, streak: 0 });
     });
 
     test("a quorum of 2 out of 3 is accepted with two agreeing results; the lease still out goes stale", async () => {

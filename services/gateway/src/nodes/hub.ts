@@ -1,4 +1,4 @@
-import { call, errorFields, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
+import { call, errorFields, events, limits, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import type { Log, NodePrincipal } from "../http/types.ts";
@@ -30,6 +30,8 @@ export interface NodeHubOptions {
   programCacheSize?: number;
   /** The node version this gateway offers for download, told to each node in its welcome. */
   currentNodeVersion?: () => string | null;
+  /** Chunks any one node may hold, whatever its slots (default `limits.nodeChunks`). */
+  maxNodeChunks?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface NodeHubOptions {
 export class NodeHub implements HubServices, SessionNodeSource {
   readonly bus: Bus;
   readonly log: Log;
+  readonly maxNodeChunks: number;
   private readonly blobs: BlobStore;
   private readonly connections = new Map<string, NodeConnection>();
   private readonly programs = new Map<string, Promise<JobProgram>>();
@@ -54,6 +57,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.bus = options.bus;
     this.blobs = options.blobs;
     this.log = options.log;
+    this.maxNodeChunks = options.maxNodeChunks ?? limits.nodeChunks;
     this.programCacheSize = options.programCacheSize ?? 64;
     this.currentNodeVersion = options.currentNodeVersion ?? (() => null);
     const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
@@ -120,6 +124,11 @@ export class NodeHub implements HubServices, SessionNodeSource {
 
   get size(): number {
     return this.connections.size;
+  }
+
+  /** Connected nodes that have said hello: their runtimes are known, so chunks and sessions can be placed on them. */
+  get greeted(): number {
+    return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.length > 0).length;
   }
 
   program(jobId: string): Promise<JobProgram> {

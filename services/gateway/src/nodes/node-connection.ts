@@ -34,8 +34,9 @@ export interface NodeSocket {
 const MAX_JOBS_REMEMBERED = 1_000;
 
 /**
- * One node's socket. The node's `want` adds to its demand; a pump leases
- * that many chunks and sends each with its items resolved, preceded by the
+ * One node's socket. The node's `want` adds to its demand, up to what its
+ * declared slots can run (`cap`: chunks asked for plus chunks sent and not
+ * reported); more is refused with an error frame. A pump leases that many chunks and sends each with its items resolved, preceded by the
  * job's program the first time this connection sees the job. When the
  * scheduler has nothing, the connection stays hungry until the hub wakes it.
  */
@@ -76,6 +77,11 @@ export class NodeConnection {
     return this.demand;
   }
 
+  /** The most chunks this node may hold: what its declared slots run and fetch ahead, under the server's cap. */
+  get cap(): number {
+    return Math.min((this.slots ?? 1) * limits.nodeChunksPerSlot, this.hub.maxNodeChunks);
+  }
+
   send(message: GatewayMessageBody): void {
     if (this.closed) return;
     this.socket.send(JSON.stringify({ v: NODE_PROTOCOL_VERSION, ...message }));
@@ -114,8 +120,7 @@ export class NodeConnection {
           this.runtimes = message.runtimes;
           return;
         case "want":
-          this.demand += message.n;
-          return this.pump();
+          return this.want(message.n);
         case "result":
           return await this.complete(message);
         case "error":
@@ -160,10 +165,24 @@ export class NodeConnection {
     }
   }
 
-  /** The scheduler stopped a job: tell the node to drop its chunks, if it ever got any. */
+  /** The scheduler stopped a job: tell the node to drop its chunks, if it ever got any (it reports none of them). */
   cancelJob(jobId: string): void {
     if (!this.jobsSent.delete(jobId)) return;
+    for (const key of this.inFlight.keys()) if (key.startsWith(`${jobId}#`)) this.inFlight.delete(key);
     this.send({ type: "cancel", jobId });
+  }
+
+  /** Credit for `n` more chunks, as far as the cap leaves room: a hoarder gets an error frame, not the chunks. */
+  private want(n: number): Promise<void> {
+    const held = this.demand + this.inFlight.size;
+    const room = Math.max(0, this.cap - held);
+    this.demand += Math.min(n, room);
+    if (n > room) {
+      const slots = this.slots ?? 1;
+      this.log.warn("a node asked for more chunks than its slots can run", { nodeId: this.nodeId, slots, held, asked: n });
+      this.send({ type: "error", code: "rate_limited", message: `want: a node with ${slots} slot(s) holds at most ${this.cap} chunks; it holds or asked for ${held}, so ${n - room} of ${n} were refused` });
+    }
+    return this.pump();
   }
 
   private async leaseWhileWanted(): Promise<void> {

@@ -1,11 +1,13 @@
-import { Hono } from "hono";
-import { upgradeWebSocket } from "hono/bun";
+import { Hono, type Context } from "hono";
+import { getBunServer, upgradeWebSocket } from "hono/bun";
 import { z } from "zod";
-import { accountFileKey, call, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
+import { accountFileKey, call, limits, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
+import { waitUntilFinal } from "../jobs/job-watch.ts";
+import { partialResultsBody } from "../jobs/partial-results.ts";
 import { jobResultsBody } from "../jobs/results-stream.ts";
 import type { PackagePinner } from "../packages/package-pinner.ts";
 
@@ -20,8 +22,14 @@ export interface JobRoutesDeps {
   packages: PackagePinner;
 }
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
-const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
+export const JobListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
+/** `wait` is seconds, capped at `limits.resultsWaitSeconds`; `offset` (items to skip) only means something with `partial`. */
+export const ResultsQuery = z.object({
+  wait: z.coerce.number().min(0).default(0).transform((s) => Math.min(s, limits.resultsWaitSeconds)),
+  partial: z.enum(["0", "1", "false", "true"]).default("0").transform((p) => p === "1" || p === "true"),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
@@ -58,13 +66,23 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.createJob, { owner, spec, ...(packageSet ? { packageSet } : {}) }), 202);
     })
     .get("/", async (c) => {
-      const { limit, before } = parseOrThrow(ListQuery, c.req.query(), "query");
+      const { limit, before } = parseOrThrow(JobListQuery, c.req.query(), "query");
       return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit, before }));
     })
     .get("/:id", async (c) => c.json(await call(bus, subjects.getJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
     .post("/:id/cancel", async (c) => c.json(await call(bus, subjects.cancelJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
     .get("/:id/results", async (c) => {
-      const { contentType, body } = await jobResultsBody(bus, c.var.account.accountId, c.req.param("id"));
+      const { wait, partial, offset } = parseOrThrow(ResultsQuery, c.req.query(), "query");
+      const owner = c.var.account.accountId;
+      const jobId = c.req.param("id");
+      const deadline = Date.now() + wait * 1000;
+      if (wait > 0) keepOpen(c);
+      if (partial) {
+        const { state, body } = await partialResultsBody(bus, owner, jobId, { offset, deadline });
+        return new Response(body, { headers: { "content-type": "application/x-ndjson", "x-medusa-job-state": state } });
+      }
+      if (wait > 0) await waitUntilFinal(bus, owner, jobId, deadline, c.req.raw.signal);
+      const { contentType, body } = await jobResultsBody(bus, owner, jobId);
       return new Response(body, { headers: { "content-type": contentType } });
     })
     .get(
@@ -97,4 +115,10 @@ export function jobRoutes(deps: JobRoutesDeps) {
         };
       }),
     );
+}
+
+/** Bun closes a connection silent for 10 s; a request told to wait may be silent much longer. */
+function keepOpen(c: Context): void {
+  if (!c.env) return; // no Bun server behind app.request (tests)
+  getBunServer<{ timeout(request: Request, seconds: number): void }>(c)?.timeout(c.req.raw, 0);
 }

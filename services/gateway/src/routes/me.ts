@@ -4,7 +4,7 @@ import { call, parseOrThrow, subjects, type AccountFiles, type Bus, type Me } fr
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import type { HttpEnv } from "../http/types.ts";
 
-const LedgerQuery = z.object({
+export const LedgerQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** The `next` of the previous page: entries older than that one. */
   before: z.coerce.number().int().min(1).optional(),

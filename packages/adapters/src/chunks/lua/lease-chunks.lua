@@ -24,7 +24,8 @@
     ARGV[6] trustAfter
     ARGV[7] spotCheckRate
     ARGV[8] runtimes the node runs, comma-separated ("" = any): other jobs' chunks stay queued
-    ARGV[9..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+    ARGV[9] the window a new node starts with ("" = no window)
+    ARGV[10..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Output:
     {0, events JSON, queued, leases JSON}  possibly no leases: the queue ran dry
@@ -32,7 +33,7 @@
 --- @include "job-state"
 --- @include "replicas"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local max = (#ARGV - 8) / 2
+local max = math.min((#ARGV - 9) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
 local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
 local anyRuntime = ARGV[8] == ""
@@ -48,7 +49,8 @@ local function runsHere(jk)
   return runtimes[runtime] == true
 end
 
-local function mayTake(reps)
+local function mayTake(ck, reps)
+  if redis.call("HEXISTS", ck, "expired:" .. nodeId) == 1 then return false end
   for other, r in pairs(reps) do
     if other == nodeId or r.owner == owner then return false end
   end
@@ -81,11 +83,11 @@ while #leases < max and looked < max + 200 do
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end
-  elseif not mayTake(reps) or not runsHere(jk) then
+  elseif not mayTake(ck, reps) or not runsHere(jk) then
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1
-    local token, draw = ARGV[7 + slot * 2], tonumber(ARGV[8 + slot * 2])
+    local token, draw = ARGV[8 + slot * 2], tonumber(ARGV[9 + slot * 2])
     local wanted = tonumber(c[2])
     if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
     local expiresAt = now + tonumber(job[2])
