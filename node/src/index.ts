@@ -28,6 +28,8 @@ export interface StartNodeOptions {
   /** Run Python even without the OS sandbox (level "process"); otherwise such a node runs WASI only. */
   allowUnsandboxedPython?: boolean;
   graceMs?: number;
+  /** How long a runner may take to start before it is killed and, if it was the first, tried again (default 60 s). */
+  runnerStartTimeoutMs?: number;
   /** Where the wheels of jobs' packages are kept (default ~/.cache/medusa-node/packages). */
   packageCacheDir?: string;
   /** Where the Pyodide memory snapshot runners restore from is kept (default ~/.cache/medusa-node/snapshots). */
@@ -53,15 +55,17 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
     warmPython: opts.warmPython,
     memoryCapMb: opts.memoryMb,
     allowUnsandboxedPython: opts.allowUnsandboxedPython,
+    startupTimeoutMs: opts.runnerStartTimeoutMs,
     runnerCommand: (runtime) => runnerCommand(runtime, dir, snapshot),
     packages,
     log: (msg) => log(`[runner] ${msg}`),
   });
-  await pool.start();
+  // The sandbox probe must have started (retried while slow); the warm runners load in the background, and the node takes no work until one has.
+  await pool.start({ waitForWarm: false });
   const { level, runtimes, detail } = pool.sandbox;
   log(`[node] sandbox: ${level} (${detail})`);
   if (level === "wasi-only") log("[node] no OS sandbox on this computer: running WASI modules only; --allow-unsandboxed-python runs Python too, unprotected");
   log(`[node] medusa-node ${NODE_VERSION}: ${opts.slots} slot(s), connecting to ${url}`);
   const sandbox = { sandbox: level, runtimes };
-  return new NodeAgent({ url, token: opts.token, slots: opts.slots, paused: opts.paused, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log, ...sandbox }).start();
+  return new NodeAgent({ url, token: opts.token, slots: opts.slots, paused: opts.paused, pool, version: NODE_VERSION, graceMs: opts.graceMs, backoff: opts.backoff, log, ready: pool.ready, ...sandbox }).start();
 }

@@ -41,7 +41,8 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
-  const quiet = () => {};
+  // A node's lines are progress, not problems: shown only at MEDUSA_LOG_LEVEL=info or finer.
+  const nodeLog = logger("node");
 
   const credits = serveCredits(bus, {
     store: accounts,
@@ -88,7 +89,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
     operator.nodeTokens.map((token) =>
-      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), log: quiet }),
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), runnerStartTimeoutMs: env.MEDUSA_RUNNER_START_TIMEOUT, log: (line) => nodeLog.info(line) }),
     ),
   );
 

@@ -22,6 +22,8 @@ export interface AgentOptions {
   sandbox?: SandboxLevel;
   /** Start paused: connect, but ask for nothing until resume(). */
   paused?: boolean;
+  /** Resolves once the runners can take work; until then the node connects but says it is not ready and asks for nothing. */
+  ready?: Promise<void>;
   runtimes?: string[];
   /** Chunks faster than this (ms) are fetched ahead in bulk and run several per runner call; 0 turns that off. Default 20. */
   tinyChunkMs?: number;
@@ -40,6 +42,8 @@ export interface AgentStatus {
   chunksFailed: number;
   stopping: boolean;
   paused: boolean;
+  /** False while no runner has started yet (a slow start is retried in the background). */
+  ready: boolean;
   slots: number;
   sandbox: SandboxLevel;
   version: string;
@@ -56,7 +60,7 @@ export interface AgentStatus {
  * nothing started under an older one is reported on a newer one.
  */
 export class NodeAgent {
-  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots">>;
+  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots" | "ready">>;
   readonly #backoff: Backoff;
   readonly #queue: WorkQueue;
   readonly #sessions: SessionHost;
@@ -71,7 +75,7 @@ export class NodeAgent {
   #stopped: Promise<void> | null = null;
 
   constructor(opts: AgentOptions) {
-    const { paused, tinyChunkMs, slots, backoff: _, ...rest } = opts;
+    const { paused, tinyChunkMs, slots, ready, backoff: _, ...rest } = opts;
     this.#opts = {
       ...rest,
       sandbox: opts.sandbox ?? "process",
@@ -82,6 +86,7 @@ export class NodeAgent {
     const link = { send: (msg: NodeMessage) => this.#send(msg), isOpen: () => this.#open, epoch: () => this.#epoch, handBack: () => this.#reconnectNow(), log: this.#opts.log };
     const itemFetch = new ItemFetch({ gatewayUrl: gatewayHttpUrl(opts.url), token: opts.token });
     this.#queue = new WorkQueue(opts.pool, link, { slots, paused, tinyChunkMs, itemFetch });
+    if (ready) this.#queue.readyWhen(ready);
     this.#backoff = new Backoff(opts.backoff);
     this.#sessions = new SessionHost(opts.pool, (msg) => this.#send(msg), this.#opts.log);
   }
@@ -93,6 +98,7 @@ export class NodeAgent {
       ...this.#queue.counts(),
       stopping: this.#stopping,
       paused: this.#queue.paused,
+      ready: this.#queue.ready,
       slots: this.#queue.slots,
       sandbox: this.#opts.sandbox,
       version: this.#opts.version,

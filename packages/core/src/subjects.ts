@@ -65,8 +65,10 @@ export const subjects = {
       hasReduce: z.boolean(),
       /** Map chunks the job has (so far, while it is split). */
       total: z.number().int(),
-      /** The done map chunks among [from, from + limit), in index order. */
+      /** The done map chunks among [from, from + limit), or [from, through) when `through` is set, in index order. */
       chunks: z.array(z.object({ index: z.number().int(), results: z.string() })),
+      /** Set when the page was cut short to fit one bus message (see the scheduler's results-page.ts): the next page starts here. */
+      through: z.number().int().optional(),
       reduce: z.string().nullable(),
       /** Why the job failed, when it did. */
       error: z.string().optional(),

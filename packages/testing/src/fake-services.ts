@@ -50,6 +50,8 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
+  resultsPageChars: number | undefined;
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -99,8 +101,14 @@ export class FakeServices {
     });
     on("jobResults", ({ owner, jobId, from, limit }) => {
       const job = this.job(owner, jobId);
-      const chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
-      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
+      let chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
+      let through: number | undefined;
+      if (this.resultsPageChars !== undefined) {
+        let size = 0;
+        const cut = chunks.findIndex((c, i) => (size += c.results.length) > this.resultsPageChars! && i > 0);
+        if (cut > 0) [chunks, through] = [chunks.slice(0, cut), chunks[cut]!.index];
+      }
+      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, ...(through === undefined ? {} : { through }), reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
     });
     on("jobEvents", ({ owner, jobId, after }) => {
       const job = this.job(owner, jobId);
