@@ -32,7 +32,7 @@ export function writeCredentials(credentials: Credentials, path = credentialsPat
 /** The gateway and key a command uses: its flags, else MEDUSA_URL / MEDUSA_API_KEY, else the credentials file. */
 export function resolveCredentials(flags: { url?: string; apiKey?: string }): { url: string; apiKey: string | undefined } {
   const saved = readCredentials();
-  const url = flags.url ?? process.env.MEDUSA_URL ?? saved?.url ?? DEFAULT_URL;
-  const apiKey = flags.apiKey ?? process.env.MEDUSA_API_KEY ?? saved?.apiKey;
+  const url = flags.url || process.env.MEDUSA_URL || saved?.url || DEFAULT_URL;
+  const apiKey = flags.apiKey || process.env.MEDUSA_API_KEY || saved?.apiKey;
   return { url: url.replace(/\/+$/, ""), apiKey };
 }
