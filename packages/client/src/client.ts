@@ -92,9 +92,12 @@ export class MedusaClient {
     return this.call("cancelJob", { path: { id } });
   }
 
-  /** The results' text: JSON Lines (or a reduce's JSON). `wait` seconds holds the request until the job ends. */
+  /** The results as they stream: JSON Lines (or a reduce's JSON). `wait` seconds holds the request until the job ends. */
+  async resultsBody(id: string, opts: { wait?: number } = {}): Promise<ReadableStream<Uint8Array>> {
+    return (await send(this.url, this.apiKey, "jobResults", { path: { id }, query: { wait: opts.wait } })).body!;
+  }
   async resultText(id: string, opts: { wait?: number } = {}): Promise<string> {
-    return (await send(this.url, this.apiKey, "jobResults", { path: { id }, query: { wait: opts.wait } })).text();
+    return new Response(await this.resultsBody(id, opts)).text();
   }
   /** Map results, one per input item, in input order. */
   async results(id: string, opts: { wait?: number } = {}): Promise<unknown[]> {

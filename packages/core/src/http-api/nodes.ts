@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ActivatedNode, ActivateNodeBody, NodeActivation, NodeSummary, RegisteredNode, RegisterNodeBody } from "../api.ts";
+import { ActivatedNode, ActivateNodeBody, NodeActivation, NodeSummary, NodeTotals, RegisteredNode, RegisterNodeBody } from "../api.ts";
 import { MirrorListing } from "../packages.ts";
 import { NodeBuildList } from "./queries.ts";
 import { named, type Operation } from "./operation.ts";
@@ -30,6 +30,12 @@ export const nodeOperations = {
   listNodes: {
     method: "get", path: "/v1/nodes", tag: "nodes", auth: "account", summary: "Your nodes: totals, reputation and live state",
     responses: { 200: { description: "Your nodes", json: named("NodeList", NodeList) } },
+  },
+  nodeTotals: {
+    method: "get", path: "/v1/nodes/me", tag: "nodes", auth: "node", summary: "The calling node's own totals: chunks done, credits earned",
+    description: "For a node's local UI; a node token reads only its own node.",
+    responses: { 200: { description: "The node's totals", json: named("NodeTotals", NodeTotals) } },
+    errors: [403, 404],
   },
   nodeSocket: {
     method: "get", path: "/v1/nodes/ws", tag: "nodes", auth: "node", summary: "A node's connection (WebSocket, the node protocol)",

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { z } from "zod";
-import { ActivateNodeBody, call, errorFields, MedusaError, parseOrThrow, RegisterNodeBody, subjects, type Bus } from "@medusa/core";
+import { ActivateNodeBody, call, errorFields, MedusaError, notFound, parseOrThrow, RegisterNodeBody, subjects, type Bus, type NodeTotals } from "@medusa/core";
 import { guessLimit, type GuessLimitOptions } from "../http/guess-limit.ts";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
@@ -53,6 +53,13 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; ver
           return { ...known, state: live.state, sandbox: live.sandbox, session: { since: live.since, chunksDone: live.chunksDone } };
         }),
       });
+    })
+    // The calling node's own totals (its local UI shows the credits it earned); nothing of its owner's other nodes.
+    .get("/me", requireNode({ verifier: deps.verifier }), async (c) => {
+      const { nodeId, ownerId } = c.var.node;
+      const mine = (await call(bus, subjects.listNodes, { ownerId })).nodes.find((n) => n.nodeId === nodeId);
+      if (!mine) throw notFound(`node ${nodeId}`);
+      return c.json<NodeTotals>({ nodeId, name: mine.name, chunksDone: mine.chunksDone, creditsEarned: mine.creditsEarned, createdAt: mine.createdAt });
     })
     // A binary item's bytes, for the node holding the chunk's lease (see nodes/item-bytes.ts).
     .get("/chunks/:jobId/:index/items/:item", requireNode({ verifier: deps.verifier }), async (c) => {
