@@ -21,9 +21,10 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
      WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
        AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
        AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ? OR r.origin = ?))
+       AND j.min_reputation <= ?
        AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ?)
      ORDER BY c.queue_pos LIMIT ?`,
-  ).all(runtimes, runtimes, nodeId, owner, origin, nodeId, Math.max(0, max)) as ChunkRow[];
+  ).all(runtimes, runtimes, nodeId, owner, origin, p.replicas.reputations([nodeId])[nodeId]!.agreed, nodeId, Math.max(0, max)) as ChunkRow[];
   const trusted = p.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
   return rows.map((c) => {
     const job = requireJob(p, c.job_id);

@@ -1,8 +1,11 @@
 --[[
   Leases queued chunks to a node, front of the queue first: at most one
   replica of a chunk per node, and none of a chunk another node of the same
-  owner, or from the same network (origin), works on or answered. Refs the node may not take stay where they
-  were; refs whose job is final or whose chunk wants no more replicas are
+  owner, or from the same network (origin), works on or answered; none
+  whose lease ran out on this node; none of a job whose minReputation is
+  above the node's validated results (agreed). The node gets no more than
+  its lease window (see leaseWindow) less the leases it holds. Refs the node
+  may not take stay where they were; refs whose job is final or whose chunk wants no more replicas are
   dropped on the way (a cancel leaves its refs in the queue; they are cleaned
   here). At most max + 200 refs are looked at per call.
 
@@ -40,6 +43,7 @@ local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
 local anyRuntime = ARGV[8] == ""
 local trusted = streakOf(prefix, nodeId) >= tonumber(ARGV[6])
+local agreedResults = tonumber(redis.call("HGET", reputationKey(prefix, nodeId), "agreed") or "0")
 local spotCheckRate = tonumber(ARGV[7])
 local events, leases, aside = {}, {}, {}
 local looked = 0
@@ -79,14 +83,14 @@ while #leases < max and looked < max + 200 do
   looked = looked + 1
   local jobId, index = parseRef(ref)
   local jk = jobKey(prefix, jobId)
-  local job = redis.call("HMGET", jk, "state", "leaseMs", "adaptive")
+  local job = redis.call("HMGET", jk, "state", "leaseMs", "adaptive", "minReputation")
   local ck = chunkKey(prefix, jobId, index)
   local c = redis.call("HMGET", ck, "state", "wanted")
   c[2] = c[2] or "1" -- chunks added before replicas want one result
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end
-  elseif not mayTake(ck, reps) or not runsHere(jk) then
+  elseif not mayTake(ck, reps) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1
