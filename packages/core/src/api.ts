@@ -68,6 +68,8 @@ export const JobSpec = z
     quorum: z.number().int().min(1).max(5).optional(),
     timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
     maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** Only nodes with at least this many validated (agreeing) results run this job's chunks; chunks wait for such a node. */
+    minReputation: z.number().int().min(0).max(1_000_000).optional(),
     /** Paid to a node for each accepted chunk result; the scheduler's default when absent. */
     pricePerChunk: z.number().int().min(0).max(1_000_000).optional(),
     /** The most this job may cost; absent, the worst case itself is the budget. */

@@ -50,7 +50,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       blobs: deps.blobs,
       settlements: deps.settlements,
       programs: new ProgramSource(deps.blobs),
-      policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, startWindow: DEFAULT_START_WINDOW, ...deps.replicaPolicy },
+      policy: { sameOwnerReplicas: false, distinctOrigins: true, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, startWindow: DEFAULT_START_WINDOW, ...deps.replicaPolicy },
       defaultPrice: deps.pricePerChunk ?? 1,
       retentionMs: deps.retentionMs ?? limits.retentionMs,
       splitLeaseMs: deps.splitLeaseMs ?? DEFAULT_SPLIT_LEASE_MS,

@@ -33,6 +33,21 @@ export function replicasContract(t: ContractContext): void {
       expect((await leaseOne("p2"))?.jobId).toBe(pool.id);
     });
 
+    test("with origins, two nodes of one network never run the same chunk, answered or not; a replica given back frees its network", async () => {
+      const j = await t.newJob({ replicas: 3, quorum: 2 }, 1, true);
+      const lease = (nodeId: string, owner: string, origin: string) => t.store.leaseChunks(nodeId, 1, T0, { owner, origin }).then((r) => r.leases[0]);
+      const a = (await lease("n1", "acct_a", "10.0.0.0/24"))!;
+      expect(await lease("n2", "acct_b", "10.0.0.0/24")).toBeUndefined();
+      expect((await t.store.completeChunk(holderOf(a, "n1"), "[1]", T0)).outcome).toBe("pending");
+      expect(await lease("n2", "acct_b", "10.0.0.0/24")).toBeUndefined();
+      const b = (await lease("n3", "acct_c", "2001:db8:1:2::/64"))!;
+      expect(b.jobId).toBe(j.id);
+      expect((await t.store.releaseNode("n3", T0)).requeued).toBe(1);
+      expect((await lease("n4", "acct_d", "2001:db8:1:2::/64"))?.jobId).toBe(j.id);
+      // Without an origin (a private pool) the network is not asked.
+      expect((await t.store.leaseChunks("n5", 1, T0, { owner: "acct_e" })).leases[0]?.jobId).toBe(j.id);
+    });
+
     test("agreeing results are accepted with the quorum's last one; each agreeing node is paid and its record grows", async () => {
       const j = await t.newJob({ replicas: 2, quorum: 2, ...priced }, 1, true);
       const a = (await leaseOne("n1"))!;

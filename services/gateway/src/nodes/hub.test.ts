@@ -68,7 +68,7 @@ describe("node socket", () => {
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
     // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk,
     // and the runtimes its hello listed, so it gets no chunk it cannot run.
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, max: 2, runtimes: ["python"] });
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"] });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
     const [complete] = (await t.fakes.called("completeChunk")) as any[];
@@ -190,7 +190,8 @@ describe("node socket", () => {
     node.send({ type: "hello", slots: 1, sandbox: "process", runtimes: ["python"], version: "test" });
     node.send({ type: "want", n: 1000 });
     expect(await node.next("error")).toMatchObject({ code: "rate_limited", message: "want: a node with 1 slot(s) holds at most 32 chunks; it holds or asked for 0, so 968 of 1000 were refused" });
-    expect(((await t.fakes.called("leaseChunks"))[0] as { max: number }).max).toBe(32);
+    // The node's network goes with every lease request, so replicas go to distinct ones.
+    expect((await t.fakes.called("leaseChunks"))[0]).toMatchObject({ max: 32, origin: "127.0.0.0/24" });
     await node.next("job");
     for (let i = 0; i < 32; i++) await node.next("chunk");
     node.send({ type: "want", n: 1 });

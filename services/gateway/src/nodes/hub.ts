@@ -69,7 +69,8 @@ export class NodeHub implements HubServices, SessionNodeSource {
   }
 
   /** A node's socket opened. An older socket of the same node is closed and its leases put back first. */
-  open(principal: NodePrincipal, socket: NodeSocket): NodeConnection {
+  /** `origin`: the network the node connects from (see networkOrigin); replicas of a chunk go to distinct ones. */
+  open(principal: NodePrincipal, socket: NodeSocket, origin = "unknown"): NodeConnection {
     const older = this.connections.get(principal.nodeId);
     let ready = Promise.resolve();
     if (older) {
@@ -78,7 +79,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
       older.close(4000, "replaced by a newer connection of this node");
       ready = this.release(principal.nodeId);
     }
-    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, ready);
+    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, ready, origin);
     this.connections.set(principal.nodeId, connection);
     const nodeVersion = this.currentNodeVersion();
     connection.send({ type: "welcome", nodeId: principal.nodeId, ...(nodeVersion ? { nodeVersion } : {}) });

@@ -67,6 +67,8 @@ export class NodeConnection {
     private readonly hub: HubServices,
     /** Settles once an older connection of this node has had its leases put back. */
     private readonly ready: Promise<void>,
+    /** The network it connects from (its /24 or /64). */
+    readonly origin = "unknown",
   ) {}
 
   private get log(): Log {
@@ -189,7 +191,7 @@ export class NodeConnection {
     while (this.demand > 0 && !this.closed) {
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
         this.log.warn("leasing failed; retrying on the next tick", { nodeId: this.nodeId, ...errorFields(err) });
         this.hungry = true;

@@ -5,6 +5,7 @@ import { ActivateNodeBody, call, errorFields, MedusaError, notFound, parseOrThro
 import { guessLimit, type GuessLimitOptions } from "../http/guess-limit.ts";
 import { requireAccount, requireNode, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
+import { networkOrigin, peerAddress } from "../http/network-origin.ts";
 import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv, NodePrincipal } from "../http/types.ts";
 import type { NodeHub } from "../nodes/hub.ts";
@@ -77,10 +78,11 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; ver
       },
       upgradeWebSocket((c) => {
         const principal: NodePrincipal = (c.var as HttpEnv["Variables"]).node;
+        const origin = networkOrigin(peerAddress(c));
         let connection: NodeConnection | undefined;
         return {
           onOpen(_event, ws) {
-            connection = hub.open(principal, { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) });
+            connection = hub.open(principal, { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) }, origin);
           },
           onMessage(event) {
             connection?.receive(event.data as string | ArrayBuffer).catch((err) => hub.log.warn("a node's frame broke its handler", { nodeId: principal.nodeId, ...errorFields(err) }));
