@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStore, openLedgerStore, openPresenceStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
@@ -33,6 +33,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const bus = await connectBus(env, "stack");
   const blobs = await openBlobs(env, bus);
   const chunks = await openChunkStore(env);
+  const presence = await openPresenceStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
@@ -49,6 +50,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
   const scheduler = serveScheduler(bus, {
     store: chunks,
+    presence,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
@@ -87,6 +89,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       await credits.close();
       await bus.drain();
       await chunks.close();
+      await presence.close();
       await accounts.close();
       await settlements.close();
       await ledger.close();

@@ -12,6 +12,7 @@ import {
   type JobSpec,
   type JobState,
   type JobStatus,
+  type NodePresence,
   type Principal,
   type Served,
 } from "@medusa/core";
@@ -48,6 +49,8 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
+  readonly presence = new Map<string, NodePresence>();
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -110,6 +113,15 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
+    on("presenceHeartbeat", ({ nodes, url }) => {
+      for (const n of nodes) this.presence.set(n.nodeId, n);
+      return { gateways: url ? [url] : [] };
+    });
+    on("presenceLeave", ({ nodeId, connection }) => {
+      if (this.presence.get(nodeId)?.connection === connection) this.presence.delete(nodeId);
+      return { ok: true };
+    });
+    on("nodePresence", ({ nodeIds }) => ({ presence: Object.fromEntries(nodeIds.flatMap((id: string) => (this.presence.has(id) ? [[id, this.presence.get(id)]] : []))) }));
     on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2 }])) }));
   }
 

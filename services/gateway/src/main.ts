@@ -24,6 +24,7 @@ const gateway = createGateway({
   uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY,
   log,
   packageMirror,
+  publicUrl: env.MEDUSA_PUBLIC_URL,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
 });
 const server = Bun.serve({ port: env.MEDUSA_PORT, hostname: env.MEDUSA_HOST, fetch: gateway.app.fetch, websocket: gateway.websocket, maxRequestBodySize: gateway.maxRequestBodySize });

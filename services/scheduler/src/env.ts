@@ -7,6 +7,8 @@ export const SchedulerEnv = PortEnv.extend({
   MEDUSA_NATS_URL: natsUrlRequiredBy("scheduler"),
   ...replicaEnv(),
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
+  /** A node whose gateway sends no heartbeat for this long is taken for gone, and its chunks go back to the queue. */
+  MEDUSA_PRESENCE_TTL: durationFrom("5s", 2_000),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   ...retentionEnv(),
 });

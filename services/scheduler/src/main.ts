@@ -1,4 +1,4 @@
-import { connectBus, openBlobs, openChunkStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
+import { connectBus, openBlobs, openChunkStore, openPresenceStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
 import { configOrExit, createLogger } from "@medusa/core";
 import { schedulerEnv } from "./env.ts";
 import { policyFromEnv } from "./replica-policy.ts";
@@ -9,6 +9,7 @@ const log = createLogger({ service: "scheduler", level: env.MEDUSA_LOG_LEVEL });
 const bus = await connectBus(env, "scheduler", { require: true });
 const store = await openChunkStore(env);
 const settlements = await openSettlementQueue(env, bus);
+const presence = await openPresenceStore(env);
 const scheduler = serveScheduler(bus, {
   store,
   blobs: await openBlobs(env, bus),
@@ -16,9 +17,11 @@ const scheduler = serveScheduler(bus, {
   pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
   replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
+  presence,
+  presenceTtlMs: env.MEDUSA_PRESENCE_TTL,
   retentionMs: env.MEDUSA_RETENTION,
   log,
 });
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
-shutdownOn("scheduler", [() => scheduler.close(), () => bus.drain(), () => store.close()]);
+shutdownOn("scheduler", [() => scheduler.close(), () => bus.drain(), () => store.close(), () => presence.close()]);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   call,
   errorFields,
@@ -34,6 +35,8 @@ const MAX_JOBS_REMEMBERED = 1_000;
  */
 export class NodeConnection {
   readonly since = Date.now();
+  /** This socket, in the shared presence. */
+  readonly connection = randomUUID();
   chunksDone = 0;
   sandbox: SandboxLevel | undefined;
   slots: number | undefined;
