@@ -225,7 +225,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private async release(nodeId: string): Promise<void> {
     try {
       const { requeued } = await call(this.bus, subjects.releaseNode, { nodeId });
-      if (requeued > 0) this.log.info("chunks of a node that left put back", { nodeId, requeued });
+      if (requeued > 0) this.log.info("chunks a node held put back", { nodeId, requeued });
     } catch (err) {
       this.log.warn("releasing a node's leases failed; they will expire instead", { nodeId, ...errorFields(err) });
     }
