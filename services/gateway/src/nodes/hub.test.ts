@@ -222,6 +222,23 @@ describe("node socket", () => {
   });
 });
 
+test("the welcome hands out the gateways alive, as the shared presence lists them", async () => {
+  const own = testGateway({ publicUrl: "http://gw-a.example:8080" });
+  const s = listen(own);
+  try {
+    expect(((await own.fakes.called("presenceHeartbeat")) as any[])[0].url).toBe("http://gw-a.example:8080");
+    // The first heartbeat's answer is in once the fakes replied; a node connecting now is told the list.
+    await Bun.sleep(20);
+    const socket = new WebSocket(s.ws(`/v1/nodes/ws?token=${NODE.token}`));
+    const welcome = await new Promise<any>((resolve) => (socket.onmessage = (m) => resolve(JSON.parse(String(m.data)))));
+    expect(welcome).toMatchObject({ type: "welcome", nodeId: NODE.id, gateways: ["http://gw-a.example:8080"] });
+    socket.close();
+  } finally {
+    s.server.stop(true);
+    await own.close();
+  }
+});
+
 test("without workAvailable, a hungry node is retried on the tick", async () => {
   const own = testGateway({ nodeTickMs: 20 });
   const s = listen(own);
