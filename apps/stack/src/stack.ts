@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
@@ -38,6 +38,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const chunks = meteredChunkStore(await openChunkStore(env), registry);
   const chunkStats = openChunkStats(env);
   chunkStoreGauges(chunkStats, registry);
+  const presence = await openPresenceStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
@@ -60,6 +61,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
   const scheduler = serveScheduler(bus, {
     store: chunks,
+    presence,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
@@ -110,6 +112,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       await bus.drain();
       await chunks.close();
       await chunkStats.close();
+      await presence.close();
       await accounts.close();
       await settlements.close();
       await ledger.close();

@@ -12,6 +12,7 @@ import {
   type JobSpec,
   type JobState,
   type JobStatus,
+  type NodePresence,
   type Principal,
   type Served,
 } from "@medusa/core";
@@ -52,6 +53,8 @@ export class FakeServices {
   readonly calls: Record<string, unknown[]> = {};
   /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
   resultsPageChars: number | undefined;
+  /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
+  readonly presence = new Map<string, NodePresence>();
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -124,6 +127,15 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
+    on("presenceHeartbeat", ({ nodes, url }) => {
+      for (const n of nodes) this.presence.set(n.nodeId, n);
+      return { gateways: url ? [url] : [] };
+    });
+    on("presenceLeave", ({ nodeId, connection }) => {
+      if (this.presence.get(nodeId)?.connection === connection) this.presence.delete(nodeId);
+      return { ok: true };
+    });
+    on("nodePresence", ({ nodeIds }) => ({ presence: Object.fromEntries(nodeIds.flatMap((id: string) => (this.presence.has(id) ? [[id, this.presence.get(id)]] : []))) }));
     on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 }])) }));
   }
 

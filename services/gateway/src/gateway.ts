@@ -58,6 +58,8 @@ export interface GatewayDeps {
   packageMirror?: PackageMirror;
   /** Cap on one uploaded wheel a job names (default 64 MiB). */
   maxWheelBytes?: number;
+  /** The URL nodes reach this gateway by (MEDUSA_PUBLIC_URL): other gateways hand it to their nodes to fail over to. */
+  publicUrl?: string;
 }
 
 /**
@@ -73,7 +75,7 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const files = new AccountFiles(blobs, maxFileBytes, deps.storageQuotaBytes);
   const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, publicUrl: deps.publicUrl, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
   const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });

@@ -32,6 +32,7 @@ const gateway = createGateway({
   rateLimits: new RateLimits(ratesFromEnv(env), { redis: rateRedis, prefix: env.MEDUSA_PREFIX }),
   log,
   packageMirror,
+  publicUrl: env.MEDUSA_PUBLIC_URL,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
 });
 const readiness = new Readiness({ bus: () => bus.flush(), blobs: () => blobs.stat("readyz") });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
   BusError,
@@ -42,6 +43,7 @@ const MAX_JOBS_REMEMBERED = 1_000;
  */
 export class NodeConnection {
   readonly since = Date.now();
+  readonly connection = randomUUID(); // this socket, in the shared presence
   chunksDone = 0;
   sandbox: SandboxLevel | undefined;
   slots: number | undefined;
@@ -65,10 +67,8 @@ export class NodeConnection {
     readonly ownerId: string,
     private readonly socket: NodeSocket,
     private readonly hub: HubServices,
-    /** Settles once an older connection of this node has had its leases put back. */
-    private readonly ready: Promise<void>,
-    /** The network it connects from (its /24 or /64). */
-    readonly origin = "unknown",
+    private readonly ready: Promise<void>, // settles once this node's older leases are put back
+    readonly origin = "unknown", // the network it connects from (its /24 or /64)
   ) {}
 
   private get log(): Log {

@@ -18,7 +18,7 @@ export const ACTIVATION_GUESSES: GuessLimitOptions = { windowMs: 10 * 60_000, pe
 /**
  * Volunteers' nodes: registering one (directly, or through a one-time
  * activation code the node itself exchanges for its token), listing one's
- * own (with live state from this gateway's hub), the node WebSocket
+ * own (with live state from the shared presence, whichever gateway holds each), the node WebSocket
  * itself, and the bytes of the binary items of chunks a node holds. Mounted
  * at `/v1/nodes`.
  */
@@ -46,10 +46,11 @@ export function nodeRoutes(deps: { bus: Bus; hub: NodeHub; items: ItemBytes; ver
       const { nodes } = await call(bus, subjects.listNodes, { ownerId: c.var.account.accountId });
       // The validated record lives with the scheduler; without it the list still shows.
       const { reputations } = await call(bus, subjects.nodeReputations, { nodeIds: nodes.map((n) => n.nodeId) }).catch(() => ({ reputations: {} as Record<string, never> }));
+      const statuses = await hub.statuses(nodes.map((n) => n.nodeId));
       return c.json({
         nodes: nodes.map((n) => {
           const known = { ...n, ...(reputations[n.nodeId] ? { reputation: reputations[n.nodeId] } : {}) };
-          const live = hub.status(n.nodeId);
+          const live = statuses[n.nodeId];
           if (!live) return { ...known, state: "offline" as const };
           return { ...known, state: live.state, sandbox: live.sandbox, session: { since: live.since, chunksDone: live.chunksDone } };
         }),
