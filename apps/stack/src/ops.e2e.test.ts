@@ -6,7 +6,7 @@ import { Scrape } from "@medusa/testing/prometheus";
 import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import { until } from "@medusa/testing/until";
 import { Fleet, type FleetProcess } from "../test/fleet.ts";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 
 /**
  * The operator's view of a distributed deployment: every service as its own

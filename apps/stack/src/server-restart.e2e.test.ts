@@ -7,7 +7,7 @@ import { natsAvailable, redisAvailable, testPrefix } from "@medusa/testing/serve
 import { until } from "@medusa/testing/until";
 import { Fleet, type FleetProcess } from "../test/fleet.ts";
 import { privateNats, privateRedis, type PrivateRedis, type PrivateServer } from "../test/private-servers.ts";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 
 /**
  * Redis and NATS themselves fail: a Redis of the test's own, run as

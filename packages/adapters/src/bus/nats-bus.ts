@@ -175,5 +175,6 @@ function busError(err: unknown, subject: string): unknown {
   if (code === "503") return new BusError("no_responders", subject);
   if (code === "TIMEOUT") return new BusError("timeout", subject);
   if (code === "CONNECTION_CLOSED" || code === "CONNECTION_DRAINING") return new BusError("closed", subject);
+  if (code === "MAX_PAYLOAD_EXCEEDED") return new BusError("too_large", subject);
   return err;
 }
