@@ -6,7 +6,7 @@ import type { Subprocess } from "bun";
 import { connect } from "nats";
 import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import { until } from "@medusa/testing/until";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 
 /**
  * Two gateways as separate processes on real NATS and Redis, beside one

@@ -1,5 +1,6 @@
 /** `npm run serve`: the stack, kept running until SIGTERM/SIGINT. */
 import { shutdownOn } from "@medusa/adapters";
+import { surviveStrayErrors } from "@medusa/core";
 import { stackEnv } from "./env.ts";
 import { startStack } from "./stack.ts";
 
@@ -13,3 +14,5 @@ const ports = [
 ];
 console.log(`Medusa is serving on ${stack.url} (FTP on ${stack.ftpUrl}) with ${env.MEDUSA_LOCAL_NODES} local node(s) (${ports.join(", ")}).`);
 shutdownOn("medusa", [() => stack.close()]);
+// Serving now: an error no handler caught is logged, never the end of every service and node in here.
+surviveStrayErrors("medusa");

@@ -1,7 +1,8 @@
-import { NODE_PROTOCOL_VERSION, type NodeMessage, type SandboxLevel } from "@medusa/core";
+import { errorMessage, NODE_PROTOCOL_VERSION, type NodeMessage, type SandboxLevel } from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { ChunkRunner } from "./chunk-runner.ts";
 import { parseGatewayFrame } from "./frames.ts";
+import { encodeNodeMessage } from "./outbound.ts";
 import { SessionHost } from "./session-host.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { ItemFetch } from "./item-fetch.ts";
@@ -21,6 +22,8 @@ export interface AgentOptions {
   sandbox?: SandboxLevel;
   /** Start paused: connect, but ask for nothing until resume(). */
   paused?: boolean;
+  /** Resolves once the runners can take work; until then the node connects but says it is not ready and asks for nothing. */
+  ready?: Promise<void>;
   runtimes?: string[];
   /** Chunks faster than this (ms) are fetched ahead in bulk and run several per runner call; 0 turns that off. Default 20. */
   tinyChunkMs?: number;
@@ -39,6 +42,8 @@ export interface AgentStatus {
   chunksFailed: number;
   stopping: boolean;
   paused: boolean;
+  /** False while no runner has started yet (a slow start is retried in the background). */
+  ready: boolean;
   slots: number;
   sandbox: SandboxLevel;
   version: string;
@@ -56,7 +61,7 @@ export interface AgentStatus {
  * under an older one is reported on a newer one.
  */
 export class NodeAgent {
-  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots" | "url">>;
+  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots" | "ready" | "url">>;
   readonly #gateways: GatewayList;
   readonly #backoff: Backoff;
   readonly #queue: WorkQueue;
@@ -72,7 +77,7 @@ export class NodeAgent {
   #stopped: Promise<void> | null = null;
 
   constructor(opts: AgentOptions) {
-    const { paused, tinyChunkMs, slots, backoff: _, url, ...rest } = opts;
+    const { paused, tinyChunkMs, slots, ready, backoff: _, url, ...rest } = opts;
     this.#gateways = url instanceof GatewayList ? url : new GatewayList(url);
     this.#opts = {
       ...rest,
@@ -84,6 +89,7 @@ export class NodeAgent {
     const link = { send: (msg: NodeMessage) => this.#send(msg), isOpen: () => this.#open, epoch: () => this.#epoch, handBack: () => this.#reconnectNow(), log: this.#opts.log };
     const itemFetch = new ItemFetch({ gatewayUrl: () => this.#gateways.httpUrl, token: opts.token });
     this.#queue = new WorkQueue(opts.pool, link, { slots, paused, tinyChunkMs, itemFetch });
+    if (ready) this.#queue.readyWhen(ready);
     this.#backoff = new Backoff(opts.backoff);
     this.#sessions = new SessionHost(opts.pool, (msg) => this.#send(msg), this.#opts.log);
   }
@@ -95,6 +101,7 @@ export class NodeAgent {
       ...this.#queue.counts(),
       stopping: this.#stopping,
       paused: this.#queue.paused,
+      ready: this.#queue.ready,
       slots: this.#queue.slots,
       sandbox: this.#opts.sandbox,
       version: this.#opts.version,
@@ -209,7 +216,16 @@ export class NodeAgent {
     }, delay);
   }
 
+  /** One frame; whatever goes wrong handling it is logged, and the connection and the node carry on. */
   #receive(data: unknown): void {
+    try {
+      this.#handle(data);
+    } catch (err) {
+      this.#opts.log(`[node] a gateway frame could not be handled: ${errorMessage(err)}`);
+    }
+  }
+
+  #handle(data: unknown): void {
     const frame = parseGatewayFrame(data);
     if ("ignored" in frame) return this.#opts.log(`[node] ignored ${frame.ignored}`);
     const msg = frame.message;
@@ -249,7 +265,10 @@ export class NodeAgent {
 
   #send(msg: NodeMessage): boolean {
     if (!this.#ws || !this.#open) return false;
-    this.#ws.send(JSON.stringify(msg));
+    const { text, refused } = encodeNodeMessage(msg);
+    if (refused) this.#opts.log(`[node] ${msg.type} not sent: ${refused}${text ? "; reported as the error instead" : ""}`);
+    if (text === undefined) return false;
+    this.#ws.send(text);
     return true;
   }
 }

@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, PortEnv, PresenceStore, SettlementQueue } from "@medusa/core";
+import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, Logger, Mailer, PortEnv, PresenceStore, SettlementQueue } from "@medusa/core";
 import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
 import { JetStreamBlobStore } from "./blobs/jetstream-blobs.ts";
+import { LogMailer } from "./mail/log-mailer.ts";
+import { SmtpMailer } from "./mail/smtp-mailer.ts";
 import { MemoryBus } from "./bus/memory-bus.ts";
 import { NatsBus } from "./bus/nats-bus.ts";
 import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
@@ -43,6 +45,17 @@ export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
 export async function openPresenceStore(env: PortEnv): Promise<PresenceStore> {
   if (env.MEDUSA_REDIS_URL) return new RedisPresenceStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
   return new SqlitePresenceStore(join(dataDir(env), "presence.sqlite"));
+}
+
+/** Where a gateway's rate limits count: Redis when the deployment has one, so all replicas count together; none (memory) otherwise. */
+export function openRateLimitRedis(env: PortEnv): Redis | undefined {
+  // No offline queue: while Redis is unreachable the limiter counts in memory at once instead of waiting.
+  return env.MEDUSA_REDIS_URL ? new Redis(env.MEDUSA_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+}
+
+/** Email over SMTP when a server is configured; otherwise into the log. */
+export function openMailer(options: { smtpUrl?: string; from: string }, log: Logger): Mailer {
+  return options.smtpUrl ? new SmtpMailer(options.smtpUrl, options.from) : new LogMailer(log);
 }
 
 export async function openAccountStore(env: PortEnv): Promise<AccountStore> {

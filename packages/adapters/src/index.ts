@@ -13,3 +13,4 @@ export { RedisPresenceStore } from "./presence/redis-presence.ts";
 export { SqlitePresenceStore } from "./presence/sqlite-presence.ts";
 export { DirectSettlements } from "./settlements/direct-settlements.ts";
 export { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
+export { openChunkStats, type ChunkStats, type ChunkStatsReader } from "./chunks/chunk-stats.ts";

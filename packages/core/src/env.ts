@@ -39,6 +39,13 @@ export const PortEnv = z.object({
 });
 export type PortEnv = z.infer<typeof PortEnv>;
 
+/** A yes/no variable: 1, 0, true or false. */
+export const flagFrom = (fallback: boolean) =>
+  z
+    .enum(["0", "1", "true", "false"], { error: "use 1 or 0" })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "1" || v === "true"));
+
 export const intFrom = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -1,4 +1,4 @@
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
 import { serveJobHandlers } from "./job-handlers.ts";
@@ -10,6 +10,8 @@ import { expireFinishedJobs, sweepRetention } from "./retention-sweeper.ts";
 import { forwardSettlements } from "./settlement-forwarder.ts";
 import { serveSplitHandlers } from "./split-handlers.ts";
 import { servePresence } from "./presence-handlers.ts";
+
+export const DEFAULT_SPLIT_LEASE_MS = 15_000;
 
 export interface SchedulerDeps {
   store: ChunkStore;
@@ -23,6 +25,8 @@ export interface SchedulerDeps {
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
+  /** A splitter's lease on a split (MEDUSA_SPLIT_LEASE_MS): a killed splitter's split is taken over this long after its last renewal; default 15 s. */
+  splitLeaseMs?: number;
   /** How long finished jobs are kept (MEDUSA_RETENTION); default 7 days. */
   retentionMs?: number;
   /** How often jobs past their retention are deleted; default every minute. */
@@ -51,9 +55,10 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       blobs: deps.blobs,
       settlements: deps.settlements,
       programs: new ProgramSource(deps.blobs),
-      policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, ...deps.replicaPolicy },
+      policy: { sameOwnerReplicas: false, distinctOrigins: true, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, startWindow: DEFAULT_START_WINDOW, ...deps.replicaPolicy },
       defaultPrice: deps.pricePerChunk ?? 1,
       retentionMs: deps.retentionMs ?? limits.retentionMs,
+      splitLeaseMs: deps.splitLeaseMs ?? DEFAULT_SPLIT_LEASE_MS,
       queue: opts.queue ?? "scheduler",
       now: deps.now ?? Date.now,
       log,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { chromiumAvailable, launchBrowser, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
-import { MedusaClient } from "@medusa/stack/client";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "@medusa/stack/env";
 import { startStack, type Stack } from "@medusa/stack/stack";
 import { ttyIdle } from "@medusa/node/ui/idle";

@@ -68,7 +68,7 @@ describe("node socket", () => {
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
     // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk,
     // and the runtimes its hello listed, so it gets no chunk it cannot run.
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, max: 2, runtimes: ["python"] });
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"] });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
     const [complete] = (await t.fakes.called("completeChunk")) as any[];
@@ -81,7 +81,7 @@ describe("node socket", () => {
     const online = await nodesOf();
     expect(online).toHaveLength(1);
     expect(online[0]).toMatchObject({ nodeId: NODE.id, state: "online", sandbox: "wasi-only", chunksDone: 7, session: { chunksDone: 1 } });
-    expect(online[0].reputation).toEqual({ agreed: 4, disagreed: 1, streak: 2 });
+    expect(online[0].reputation).toEqual({ agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 });
 
     node.socket.close();
     // Once as it opened (what it held came from an older connection, maybe on another gateway), once as it closed.
@@ -181,6 +181,41 @@ describe("node socket", () => {
     expect(await node.next("cancel")).toMatchObject({ jobId: job.status.id });
     await Bun.sleep(20);
     expect(node.pending()).toBe(0);
+  });
+
+  test("demand is capped by the declared slots: more is refused with an error frame; a cancelled job's chunks stop counting", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    for (let i = 0; i < 40; i++) t.fakes.leaseQueue.push(lease(job.status.id, i, { kind: "items", items: [i] }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "hello", slots: 1, sandbox: "process", runtimes: ["python"], version: "test" });
+    node.send({ type: "want", n: 1000 });
+    expect(await node.next("error")).toMatchObject({ code: "rate_limited", message: "want: a node with 1 slot(s) holds at most 32 chunks; it holds or asked for 0, so 968 of 1000 were refused" });
+    // The node's network goes with every lease request, so replicas go to distinct ones.
+    expect((await t.fakes.called("leaseChunks"))[0]).toMatchObject({ max: 32, origin: "127.0.0.0/24" });
+    await node.next("job");
+    for (let i = 0; i < 32; i++) await node.next("chunk");
+    node.send({ type: "want", n: 1 });
+    expect((await node.next("error")).message).toContain("it holds or asked for 32, so 1 of 1 were refused");
+    emit(t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
+    await node.next("cancel");
+    node.send({ type: "want", n: 2 });
+    await t.fakes.called("leaseChunks", 2);
+    expect(t.fakes.calls.leaseChunks!.at(-1)).toMatchObject({ max: 2 });
+    await node.next("job");
+    expect([(await node.next("chunk")).chunk.index, (await node.next("chunk")).chunk.index]).toEqual([32, 33]);
+  });
+
+  test("the server's cap holds whatever slots a node declares", async () => {
+    await t.close();
+    server.server.stop(true);
+    t = testGateway({ nodeTickMs: 60_000, maxNodeChunks: 5 });
+    server = listen(t);
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "hello", slots: 256, sandbox: "process", runtimes: ["python"], version: "test" });
+    node.send({ type: "want", n: 6 });
+    expect((await node.next("error")).message).toBe("want: a node with 256 slot(s) holds at most 5 chunks; it holds or asked for 0, so 1 of 6 were refused");
   });
 
   test("a second socket of the same node replaces the first", async () => {

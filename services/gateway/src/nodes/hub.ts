@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { call, errorFields, events, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
+import { call, errorFields, events, limits, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import type { Log, NodePrincipal } from "../http/types.ts";
@@ -31,6 +31,8 @@ export interface NodeHubOptions {
   programCacheSize?: number;
   /** The node version this gateway offers for download, told to each node in its welcome. */
   currentNodeVersion?: () => string | null;
+  /** Chunks any one node may hold, whatever its slots (default `limits.nodeChunks`). */
+  maxNodeChunks?: number;
   /** The URL nodes reach this gateway by (MEDUSA_PUBLIC_URL), shared so other gateways' welcomes list it. */
   publicUrl?: string;
   /** How often this gateway's nodes are heartbeated into the shared presence. */
@@ -47,6 +49,7 @@ export interface NodeHubOptions {
 export class NodeHub implements HubServices, SessionNodeSource {
   readonly bus: Bus;
   readonly log: Log;
+  readonly maxNodeChunks: number;
   private readonly blobs: BlobStore;
   private readonly connections = new Map<string, NodeConnection>();
   private readonly programs = new Map<string, Promise<JobProgram>>();
@@ -67,6 +70,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.bus = options.bus;
     this.blobs = options.blobs;
     this.log = options.log;
+    this.maxNodeChunks = options.maxNodeChunks ?? limits.nodeChunks;
     this.programCacheSize = options.programCacheSize ?? 64;
     this.currentNodeVersion = options.currentNodeVersion ?? (() => null);
     const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
@@ -84,16 +88,17 @@ export class NodeHub implements HubServices, SessionNodeSource {
    * A node's socket opened. An older socket of the same node is closed. The
    * node's leases are put back before it leases again: whatever it held
    * belonged to an older connection, here or on a gateway that died, and a
-   * node drops what it ran under an older connection.
+   * node drops what it ran under an older connection. `origin`: the network
+   * the node connects from (see networkOrigin); replicas of a chunk go to distinct ones.
    */
-  open(principal: NodePrincipal, socket: NodeSocket): NodeConnection {
+  open(principal: NodePrincipal, socket: NodeSocket, origin = "unknown"): NodeConnection {
     const older = this.connections.get(principal.nodeId);
     if (older) {
       // Out of the map first: closing fires the older socket's onClose at once, which must not release again.
       this.connections.delete(principal.nodeId);
       older.close(4000, "replaced by a newer connection of this node");
     }
-    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, this.release(principal.nodeId));
+    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, this.release(principal.nodeId), origin);
     this.connections.set(principal.nodeId, connection);
     const nodeVersion = this.currentNodeVersion();
     const gateways = this.gateways.length > 0 ? { gateways: this.gateways } : {};
@@ -154,6 +159,11 @@ export class NodeHub implements HubServices, SessionNodeSource {
 
   get size(): number {
     return this.connections.size;
+  }
+
+  /** Connected nodes that have said hello: their runtimes are known, so chunks and sessions can be placed on them. */
+  get greeted(): number {
+    return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.length > 0).length;
   }
 
   program(jobId: string): Promise<JobProgram> {
