@@ -48,6 +48,8 @@ export class WorkQueue {
   #chunksDone = 0;
   #chunksFailed = 0;
   #stopping = false;
+  /** False until the runners can take work (a warm one has started): until then nothing is asked for. */
+  #ready = true;
   #paused: boolean;
   #slots: number;
   readonly #pace: ChunkPace;
@@ -72,6 +74,23 @@ export class WorkQueue {
 
   get paused(): boolean {
     return this.#paused;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Asks for no work until `ready` resolves; a rejection leaves the node not ready, and says why. */
+  readyWhen(ready: Promise<void>): void {
+    this.#ready = false;
+    ready.then(
+      () => {
+        this.#ready = true;
+        this.link.log("[node] ready: a runner has started");
+        this.#pump();
+      },
+      (err) => this.link.log(`[node] not ready: ${errorMessage(err)}`),
+    );
   }
 
   counts(): { running: number; queued: number; chunksDone: number; chunksFailed: number } {
@@ -163,7 +182,7 @@ export class WorkQueue {
 
   /** Asks for exactly what brings held (running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny. */
   #topUp(): void {
-    if (!this.link.isOpen() || this.#stopping || this.#paused) return;
+    if (!this.link.isOpen() || this.#stopping || this.#paused || !this.#ready) return;
     const n = this.#pace.windowPerSlot() * this.#slots - (this.#running.size + this.#queue.length + this.#credit);
     if (n <= 0) return;
     this.#credit += n;
@@ -171,7 +190,7 @@ export class WorkQueue {
   }
 
   #pump(): void {
-    while (!this.#stopping && !this.#paused && this.#running.size < this.#slots && this.#queue.length > 0) {
+    while (!this.#stopping && !this.#paused && this.#ready && this.#running.size < this.#slots && this.#queue.length > 0) {
       const chunk = this.#queue.shift()!;
       const job = this.#jobs.get(chunk.jobId);
       if (!job) {
@@ -179,7 +198,9 @@ export class WorkQueue {
         continue;
       }
       const batch = this.#pace.takeBatch(chunk, this.#queue, job.timeoutMs);
-      const run = (batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job)).finally(() => {
+      const running = batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job);
+      // A chunk that breaks the node's own code is that chunk's loss (its lease runs out), never the node's end.
+      const run = running.catch((err) => this.link.log(`[node] chunk ${chunk.jobId}#${chunk.index} broke the node: ${errorMessage(err)}`)).finally(() => {
         this.#running.delete(run);
         this.#pump();
       });

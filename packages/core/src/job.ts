@@ -16,6 +16,8 @@ export const JobRecord = z.object({
   items: z.number().int(),
   timeoutMs: z.number().int(),
   maxAttempts: z.number().int(),
+  /** Validated results a node needs before it may lease this job's chunks (see NodeReputation.agreed). */
+  minReputation: z.number().int().min(0).optional(),
   replicas: Replicas,
   /** Agreeing results a chunk needs; with "auto", what a replicated chunk needs (a trusted node's alone needs 1). */
   quorum: z.number().int().min(1),

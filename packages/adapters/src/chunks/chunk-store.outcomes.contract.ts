@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { leaseMsFor } from "@medusa/core";
+import { FREE_RELEASES, leaseMsFor } from "@medusa/core";
 import { holderOf, refs, T0, type ContractContext } from "./chunk-store.fixtures.ts";
 
 /** Part of the ChunkStore contract: what happens to a lease (complete, fail, expire, release). */
@@ -150,6 +150,21 @@ export function leaseOutcomesContract(t: ContractContext): void {
       expect((await t.job(j.id)).state).toBe("running");
       expect((await t.store.releaseNode("n1", T0)).requeued).toBe(0);
       expect((await t.store.releaseNode("n_unknown", T0)).events).toEqual([]);
+    });
+
+    test(`past ${FREE_RELEASES} free releases, each release of a chunk is a failed attempt: a chunk that keeps dropping its node ends its job`, async () => {
+      const j = await t.newJob({ maxAttempts: 2 }, 2, true);
+      for (let i = 1; i <= FREE_RELEASES + 2; i++) {
+        const { leases } = await t.store.leaseChunks("n1", 1, T0 + i);
+        expect(leases.map((l) => l.index)).toEqual([0]);
+        const released = await t.store.releaseNode("n1", T0 + i);
+        expect(released.requeued).toBe(1);
+        expect((await t.job(j.id)).state).toBe(i < FREE_RELEASES + 2 ? "running" : "failed");
+      }
+      const error = `chunk 0 failed 2 times: lost with its node's connection ${FREE_RELEASES + 2} times (last: node n1)`;
+      expect(await t.job(j.id)).toMatchObject({ state: "failed", error, finishedAt: T0 + FREE_RELEASES + 2 });
+      // The job is over: nothing more to lease, and the other chunk was never touched.
+      expect((await t.store.leaseChunks("n2", 5, T0 + 10)).leases).toEqual([]);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { CreateAccountBody, CreatedAccount, FileInfo, LoginBody, LoginToken, Me, Pricing } from "../api.ts";
+import { Account, CreateAccountBody, CreatedAccount, FileInfo, LoginBody, LoginToken, Me, Pricing } from "../api.ts";
 import { LedgerPage } from "../ledger.ts";
-import { LedgerQuery } from "./queries.ts";
+import { ConfirmQuery, LedgerQuery } from "./queries.ts";
 import { named, type Operation } from "./operation.ts";
 
 const FileList = z.object({ files: z.array(FileInfo) });
@@ -11,10 +11,17 @@ const fileParam = { path: "The file's path under your folder, e.g. data/lines.tx
 export const accountOperations = {
   signUp: {
     method: "post", path: "/v1/accounts", tag: "accounts", auth: "none", summary: "Sign up",
-    description: "Creates an account with the starter credits and answers its first API key (shown once).",
+    description: "Creates an account and answers its first API key (shown once). Where email confirmation is required, the starter credits follow the link sent to the address; until then `credits` is 0 and `confirmed` false.",
     body: { json: named("CreateAccountBody", CreateAccountBody) },
     responses: { 201: { description: "The new account and its API key", json: named("CreatedAccount", CreatedAccount) } },
     errors: [409, 429],
+  },
+  confirmEmail: {
+    method: "get", path: "/v1/accounts/confirm", tag: "accounts", auth: "none", summary: "Confirm an email address (the link in the sign-up email)",
+    description: "Confirms the account once and grants its starter credits once; opening the link again changes nothing.",
+    query: ConfirmQuery,
+    responses: { 200: { description: "The confirmed account", json: named("Account", Account) } },
+    errors: [404],
   },
   login: {
     method: "post", path: "/v1/auth/login", tag: "accounts", auth: "none", summary: "Log in with email and password",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { JobQuote, JobsPage, JobSpec, JobStatus } from "../api.ts";
 import { JobEvent } from "../job.ts";
-import { SessionSpec, SessionStatus } from "../session.ts";
+import { SessionRoundBody, SessionRoundResult, SessionSpec, SessionStatus } from "../session.ts";
 import { EventsQuery, JobListQuery, ResultsQuery } from "./queries.ts";
 import { named, type Operation } from "./operation.ts";
 
@@ -24,7 +24,7 @@ export const jobOperations = {
     description: "Holds the job's worst case (chunks × replicas × price, or `maxCredits`) in escrow; what is not spent is refunded when it ends.",
     body: { json: named("JobSpec", JobSpec) },
     responses: { 202: { description: "Accepted: the job's status", json: jobStatus } },
-    errors: [402, 422],
+    errors: [402, 403, 422, 429],
   },
   listJobs: {
     method: "get", path: "/v1/jobs", tag: "jobs", auth: "account", summary: "Your jobs, newest first",
@@ -61,18 +61,23 @@ export const jobOperations = {
     errors: [404, 409, 410],
   },
   jobEvents: {
-    method: "get", path: "/v1/jobs/{id}/events", tag: "jobs", auth: "account", summary: "A job's live events (WebSocket)",
-    description: "Upgrade to a WebSocket (credentials may go in `?token=`). Each frame is one `JobEvent`; the socket closes after the final one. Reconnect with `from` = the last id seen.",
+    method: "get", path: "/v1/jobs/{id}/events", tag: "jobs", auth: "account", summary: "A job's live events (WebSocket, or Server-Sent Events)",
+    description:
+      "Upgrade to a WebSocket (credentials may go in `?token=`). Each frame is one `JobEvent`; the socket closes after the final one. Reconnect with `from` = the last id seen. " +
+      "Or send `Accept: text/event-stream` for the same events as Server-Sent Events: each event's `id` is the SSE id, a `Last-Event-ID` header resumes after it (it wins over `from`), and the stream ends after the final event.",
     params: jobParam,
     query: EventsQuery,
-    responses: { 101: { description: "Switching to a WebSocket whose frames are JobEvents", json: named("JobEvent", JobEvent) } },
+    responses: {
+      101: { description: "Switching to a WebSocket whose frames are JobEvents", json: named("JobEvent", JobEvent) },
+      200: { description: "Server-Sent Events", other: { "text/event-stream": "`id: <event id>` and `data: <JobEvent as JSON>` per event; `: keep-alive` comments in between" } },
+    },
     errors: [404, 410],
   },
   createSession: {
     method: "post", path: "/v1/sessions", tag: "sessions", auth: "account", summary: "Start a session (state pinned on nodes, rounds in milliseconds)",
     body: { json: named("SessionSpec", SessionSpec) },
     responses: { 201: { description: "The session", json: sessionStatus } },
-    errors: [402, 503],
+    errors: [402, 403, 429, 503],
   },
   getSession: {
     method: "get", path: "/v1/sessions/{id}", tag: "sessions", auth: "account", summary: "A session's state, rounds and credits",
@@ -85,6 +90,14 @@ export const jobOperations = {
     params: sessionParam,
     responses: { 200: { description: "The session", json: sessionStatus } },
     errors: [404],
+  },
+  sessionRound: {
+    method: "post", path: "/v1/sessions/{id}/rounds", tag: "sessions", auth: "account", summary: "Run one round over plain HTTP",
+    description: "A long request answered when the round completes. Sent while the session is still setting up, it waits for it. Rounds are numbered 1, 2, …",
+    params: sessionParam,
+    body: { json: named("SessionRoundBody", SessionRoundBody) },
+    responses: { 200: { description: "The round's partials, in partition order", json: named("SessionRoundResult", SessionRoundResult) } },
+    errors: [404, 409],
   },
   sessionSocket: {
     method: "get", path: "/v1/sessions/{id}/ws", tag: "sessions", auth: "account", summary: "Drive a session's rounds (WebSocket)",

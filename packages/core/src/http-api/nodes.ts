@@ -13,11 +13,13 @@ export const nodeOperations = {
     method: "post", path: "/v1/nodes", tag: "nodes", auth: "account", summary: "Register a node: its token (shown once)",
     body: { json: registerBody },
     responses: { 201: { description: "The node and its token", json: named("RegisteredNode", RegisteredNode) } },
+    errors: [429],
   },
   createActivationCode: {
     method: "post", path: "/v1/nodes/activation-codes", tag: "nodes", auth: "account", summary: "A one-time code a new node exchanges for its token",
     body: { json: registerBody },
     responses: { 201: { description: "The code, valid 15 minutes", json: named("NodeActivation", NodeActivation) } },
+    errors: [429],
   },
   activateNode: {
     method: "post", path: "/v1/nodes/activate", tag: "nodes", auth: "none", summary: "Exchange an activation code for a node token",
@@ -68,6 +70,12 @@ export const nodeOperations = {
     method: "get", path: "/downloads/{name}", tag: "downloads", auth: "none", summary: "A node executable, SHA256SUMS or VERSION",
     responses: { 200: { description: "The file", other: { "application/octet-stream": "the file" } } },
     errors: [404, 503],
+  },
+  pythonClient: {
+    method: "get", path: "/medusa.py", tag: "downloads", auth: "none", summary: "The Python client, one file",
+    description: "`curl -O http://<gateway>/medusa.py` beside a script is the whole install (standard library only, Python 3.9+).",
+    responses: { 200: { description: "The module", other: { "text/x-python": "medusa.py" } } },
+    errors: [404],
   },
   healthz: {
     method: "get", path: "/healthz", tag: "docs", auth: "none", summary: "Liveness",

@@ -13,6 +13,9 @@ export const ResultsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** The token in the link a sign-up email carries. */
+export const ConfirmQuery = z.object({ token: z.string().min(1).max(200) });
+
 export const LedgerQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** The `next` of the previous page: entries older than that one. */
