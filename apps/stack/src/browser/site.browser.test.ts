@@ -93,6 +93,16 @@ describe.skipIf(!hasChromium)("the website", () => {
       undefined,
       { timeout: 60_000, polling: 100 },
     );
+    // The first results are on the page while the job still runs, in input order.
+    await page.getByTestId("job-first-results").filter({ hasText: /^0\n2\n4\n6\n/ }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("job-state").textContent()).toBe("running");
+    // The grid shows the chunks nodes hold now (from the events that name each leased chunk).
+    await page.locator("canvas.chunks").and(page.locator('[aria-label*=" running"]')).waitFor();
+    await page.waitForFunction(
+      () => / [1-9]\d* running$/.test((globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string | null } } }).document.querySelector("canvas.chunks")!.getAttribute("aria-label") ?? ""),
+      undefined,
+      { timeout: 30_000, polling: 50 },
+    );
     await page.screenshot({ path: screenshotPath("job-page.png"), fullPage: true });
 
     await page.getByTestId("job-percent").filter({ hasText: "100%" }).waitFor({ timeout: 90_000 });
