@@ -34,7 +34,7 @@ describe.skipIf(!ready)("a Redis and a NATS restart mid-job", () => {
     [redis, nats] = await Promise.all([privateRedis(dir), privateNats(dir)]);
     const port = 20_000 + Math.floor(Math.random() * 30_000);
     url = `http://127.0.0.1:${port}`;
-    fleet = new Fleet({ MEDUSA_NATS_URL: nats.url, MEDUSA_REDIS_URL: redis.url, MEDUSA_PREFIX: testPrefix("restart"), MEDUSA_DATA_DIR: dir, MEDUSA_METRICS_PORT: "0", MEDUSA_METRICS_HOST: "127.0.0.1" });
+    fleet = new Fleet({ MEDUSA_NATS_URL: nats.url, MEDUSA_REDIS_URL: redis.url, MEDUSA_PREFIX: testPrefix("restart"), MEDUSA_DATA_DIR: dir, MEDUSA_METRICS_PORT: "0", MEDUSA_METRICS_HOST: "127.0.0.1", MEDUSA_CONFIRM_EMAIL: "0" });
     scheduler = fleet.service("scheduler");
     services = [fleet.service("credits"), scheduler, fleet.service("splitter")];
     fleet.service("gateway", "gateway", { MEDUSA_PORT: String(port), MEDUSA_HOST: "127.0.0.1" });

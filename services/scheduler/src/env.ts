@@ -14,7 +14,7 @@ export const SchedulerEnv = PortEnv.extend({
   MEDUSA_PRESENCE_TTL: durationFrom("5s", 2_000),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   /** With Redis: how long a settlement waits in the outbox before it is forwarded, longer than AOF's fsync window (see outbox-hold.ts); 0 forwards at once. */
-  MEDUSA_OUTBOX_HOLD: durationFrom("2s", 0),
+  MEDUSA_OUTBOX_HOLD: durationFrom("3s", 0),
   ...retentionEnv(),
   ...opsEnv(),
 });
