@@ -68,7 +68,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
     operator.nodeTokens.map((token) =>
-      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), log: quiet }),
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), pythonSnapshot: env.MEDUSA_PYTHON_SNAPSHOT, log: quiet }),
     ),
   );
 

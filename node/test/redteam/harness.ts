@@ -17,6 +17,9 @@ import { hostPlatform } from "../../build/targets.ts";
  * that must not appear and a TCP listener that must see no connection.
  */
 
+/** Building the node, its first start (which makes its Pyodide snapshot) and a first job, on a loaded machine. */
+export const START_MS = 300_000;
+
 export const SECRET = `medusa-redteam-secret-${crypto.randomUUID()}`;
 
 /** Builds this platform's node executable into `dir`, as `npm run build:node` builds it. */
@@ -85,7 +88,12 @@ export class RedTeamNode {
     };
     const conn = await gateway.until("the node's hello", started, 120_000);
     conn.send({ type: "welcome", nodeId: "redteam-node" });
-    return new RedTeamNode(exe, home, gateway, conn, proc, tripwires, listener, log);
+    const node = new RedTeamNode(exe, home, gateway, conn, proc, tripwires, listener, log);
+    // A new node makes its Pyodide snapshot beside its first spares. Once it is there, one job takes the booted
+    // spare, and the runners every test attacks after that restore from the snapshot.
+    await gateway.until("the node's Python snapshot", () => log.some((l) => l.startsWith("[node] Python snapshot made")), 120_000);
+    if (!(await node.healthy())) throw new Error(`the node did not run a benign chunk: ${log.join("\n")}`);
+    return node;
   }
 
   /** What the node said in hello. */
