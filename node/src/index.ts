@@ -5,7 +5,7 @@ import { nodeSocketUrl } from "./cli.ts";
 import { WheelCache, gatewayHttpUrl } from "./packages/wheel-cache.ts";
 import { cacheRoot, pyodideDir } from "./pyodide-assets.ts";
 import { runnerCommand } from "./runner-command.ts";
-import { cachedSnapshot, makePythonSnapshot } from "./runner/python-snapshot.ts";
+import { ensurePythonSnapshot } from "./runner/python-snapshot.ts";
 import { RunnerPool } from "./runner/runner-pool.ts";
 import { NODE_VERSION } from "./version.ts";
 
@@ -48,11 +48,10 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
   const dir = await pyodideDir();
   const { abi_version: abiVersion } = (await Bun.file(join(dir, "pyodide-lock.json")).json()).info as { abi_version: string };
   const packages = new WheelCache({ gatewayUrl: gatewayHttpUrl(opts.gateway), token: opts.token, dir: opts.packageCacheDir ?? join(cacheRoot(), "packages"), abiVersion, log });
-  // A cached snapshot is checked in a fraction of a second. Making one takes a Pyodide boot, once per node:
-  // that goes on beside the pool's start, and runners started once it is there restore from it.
+  // A cached snapshot is checked in a fraction of a second. Making one costs one Pyodide boot, once per node, and is
+  // waited for: booting spares beside it would only split the cores, and after it every runner restores in well under a second.
   const snapshotOpts = { dir: opts.snapshotDir ?? join(cacheRoot(), "snapshots"), pyodideDir: dir, runnerCommand: runnerCommand("python", dir), log: (msg: string) => log(`[node] ${msg}`) };
-  let snapshot = opts.pythonSnapshot === false ? undefined : await cachedSnapshot(snapshotOpts);
-  if (opts.pythonSnapshot !== false && !snapshot) void makePythonSnapshot(snapshotOpts).then((made) => (snapshot = made));
+  const snapshot = opts.pythonSnapshot === false ? undefined : await ensurePythonSnapshot(snapshotOpts);
   const pool = new RunnerPool({
     slots: Math.max(opts.slots, opts.maxSlots ?? 0),
     warmPython: opts.warmPython,

@@ -124,7 +124,7 @@ export interface EnsureSnapshotOptions {
 }
 
 /** The cached snapshot's path when it passes `refusal`; a refused file is deleted, and undefined returned. */
-export async function cachedSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
+async function cachedSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
   const path = snapshotPath(opts.dir);
   const cached = await readFile(path);
   if (!cached) return undefined;
@@ -142,7 +142,7 @@ const making = new Map<string, Promise<string | undefined>>();
  * log line) when that failed. Nodes of one process (the embedded stack's)
  * share one making.
  */
-export function makePythonSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
+function makePythonSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
   const path = snapshotPath(opts.dir);
   const made = making.get(path) ?? make(path, opts).finally(() => making.delete(path));
   making.set(path, made);

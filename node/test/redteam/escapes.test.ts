@@ -33,7 +33,7 @@ describe.skipIf(process.platform !== "linux")("red team: escapes from Python", (
   test("the node reports the OS sandbox in its hello", () => {
     expect(node.hello).toMatchObject({ sandbox: "os-sandbox", runtimes: ["python", "wasi"] });
     expect(node.log.some((l) => l.startsWith("[node] sandbox: os-sandbox (seccomp allowlist on all threads"))).toBe(true);
-    // It made its Pyodide snapshot (RedTeamNode.start waited for it): the runners attacked here restore from it.
+    // It made its Pyodide snapshot before starting any runner: every runner attacked here restores from it.
     expect(node.log.some((l) => l.startsWith("[node] Python snapshot made in"))).toBe(true);
   });
 
