@@ -8,7 +8,7 @@ import { until } from "@medusa/testing/until";
 import { compileWat } from "@medusa/testing/wat-fixtures";
 import { NatsBus } from "@medusa/adapters";
 import { limits } from "@medusa/core";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 
 /**
  * The distributed shape under a hostile result: gateway, scheduler, splitter
