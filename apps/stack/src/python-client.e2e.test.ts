@@ -79,7 +79,13 @@ describe("the Python client against the embedded stack", () => {
   }, 180_000);
 
   test("a session of 50 k-means rounds from Python gives the losses npm run example:kmeans prints", async () => {
-    const example = Bun.spawn([process.execPath, "examples/kmeans/run.ts", "--points", "8000", "--partitions", "2", "--rounds", "50"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // The example against this stack (it takes MEDUSA_URL and MEDUSA_API_KEY), so both drive the same nodes.
+    const example = Bun.spawn([process.execPath, "examples/kmeans/run.ts", "--points", "8000", "--partitions", "2", "--rounds", "50"], {
+      cwd: root,
+      env: { ...process.env, MEDUSA_URL: stack.url, MEDUSA_API_KEY: (await account()).apiKey },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [printed, stderr, code] = await Promise.all([new Response(example.stdout).text(), new Response(example.stderr).text(), example.exited]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     const expected = [...printed.matchAll(/round +\d+ +loss ([\d.]+)/g)].map((m) => m[1]);

@@ -54,14 +54,15 @@ def map_squares():
 
 
 def job_error():
-    ex = medusa.Executor(medusa.Client(), chunksize=100, max_attempts=1)
+    ex = medusa.Executor(medusa.Client(), chunksize=100)
     seen = []
     try:
         for r in ex.map(fragile, range(1000)):
             seen.append(r)
         raise AssertionError("no JobError")
     except medusa.JobError as e:
-        assert seen == [x * 2 for x in range(300)], f"results before the failing chunk: {len(seen)}"
+        # What came first is an in-order prefix that stops before the failing chunk (later chunks may not have run).
+        assert seen == [x * 2 for x in range(len(seen))] and len(seen) <= 300, f"results before the error: {len(seen)}"
         out(type=e.type, message=e.message, index=e.index, item=e.item, chunk=e.chunk, job=e.job_id, text=str(e))
 
 
@@ -71,8 +72,8 @@ def as_completed():
         got = {}
         for f in cf.as_completed(futures, timeout=360):
             got[futures[f]] = f.result()
-    with medusa.Executor(medusa.Client(), max_attempts=1) as once, medusa.Executor(medusa.Client()) as ex:
-        failing, keywords = once.submit(fragile, 317), ex.submit(shifted, x=1)
+    with medusa.Executor(medusa.Client()) as ex:
+        failing, keywords = ex.submit(fragile, 317), ex.submit(shifted, x=1)
         done, not_done = cf.wait([failing, keywords], timeout=300)
     assert got == {i: square(i) for i in range(20)}
     assert not not_done
