@@ -57,7 +57,9 @@ describe.skipIf(!ready)("two gateways, one SIGKILLed mid-job", () => {
   let gatewayA: Subprocess;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "medusa-failover-"));
-    for (const name of ["credits", "scheduler", "splitter"]) service(name, `services/${name}/src/main.ts`);
+    // Confirmation links point at gateway A. The gateways themselves advertise no URL: the stranded node must not learn B.
+    service("credits", "services/credits/src/main.ts", { MEDUSA_PUBLIC_URL: urlA });
+    for (const name of ["scheduler", "splitter"]) service(name, `services/${name}/src/main.ts`);
     gatewayA = service("gateway-a", "services/gateway/src/main.ts", { MEDUSA_PORT: String(portA) });
     service("gateway-b", "services/gateway/src/main.ts", { MEDUSA_PORT: String(portB) });
     await waitFor(async () => ["[credits] serving", "[scheduler] ready", "[splitter] serving"].every((l) => log().includes(l)) && log().split("[gateway] listening").length === 3, "every service to start", 60_000);
@@ -80,6 +82,12 @@ describe.skipIf(!ready)("two gateways, one SIGKILLed mid-job", () => {
     const volunteerKey = (await onA.signUp("volunteer@example.com", "volunteer-password")).apiKey;
     const [consumerA, consumerB] = [onA.withKey(consumerKey), new MedusaClient(urlB, consumerKey)];
     const [volunteerA, volunteerB] = [onA.withKey(volunteerKey), new MedusaClient(urlB, volunteerKey)];
+    // The services alone require email confirmation; with no SMTP server the credits service logs each link.
+    for (const email of ["consumer@example.com", "volunteer@example.com"]) {
+      const pattern = new RegExp(`email to ${email}[^]*?(http://127\\.0\\.0\\.1:\\d+/v1/accounts/confirm\\?token=[\\w-]+)`);
+      const link = await waitFor(async () => pattern.exec(log())?.[1], `the confirmation link for ${email} in the credits log`);
+      expect((await fetch(link)).status).toBe(200);
+    }
     const ids: Record<string, string> = {};
     for (const name of ["mover", "stranded"]) {
       const { nodeId, nodeToken } = (await (await volunteerA.request("POST", "/v1/nodes", { name })).json()) as { nodeId: string; nodeToken: string };

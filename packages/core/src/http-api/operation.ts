@@ -18,7 +18,7 @@ export interface Operation {
   /** Who may call: an account's API key or login token, a node's token, anyone, or anyone with more for an account. */
   auth: "account" | "node" | "none" | "optional";
   query?: z.ZodObject;
-  /** Path parameters' descriptions, by name (each `{name}` in `path` is a string unless `pathSchema` says more). */
+  /** Path parameters' descriptions, by name (each `{name}` in `path` is a string). */
   params?: Record<string, string>;
   body?: Body;
   /** Success answers by status. */

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
-  BusError,
   call,
   ChunkRef,
   errorFields,
@@ -291,8 +290,9 @@ function resultText(results: unknown): string | { refused: string } {
 
 /** The limit a result broke further in (the scheduler's checks, the bus's message size), as the chunk's error; undefined for any other failure. */
 function refusedByLimit(err: unknown): string | undefined {
-  if (err instanceof BusError && err.code === "too_large") return "result is over the largest message this deployment's bus carries";
-  if (err instanceof MedusaError && (err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
+  if (!(err instanceof MedusaError)) return undefined;
+  if (err.code === "payload_too_large" && err.message.startsWith(subjects.completeChunk.subject)) return "result is over the largest message this deployment's bus carries";
+  if ((err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
   return undefined;
 }
 
