@@ -27,8 +27,9 @@ describe("sign-ups from one address", () => {
     const started = Date.now();
     const statuses: number[] = [];
     const retryAfters: number[] = [];
-    for (let batch = 0; batch < 10; batch++) {
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => signUp(batch * 20 + i)));
+    // Five at a time: twenty password hashes at once outlast the bus's timeout on a loaded two-core box.
+    for (let batch = 0; batch < 40; batch++) {
+      const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => signUp(batch * 5 + i)));
       for (const res of answers) {
         statuses.push(res.status);
         if (res.status === 429) {
@@ -38,6 +39,7 @@ describe("sign-ups from one address", () => {
       }
     }
     expect(Date.now() - started).toBeLessThan(60_000);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(201));
     expect(statuses.filter((s) => s === 201)).toHaveLength(20);
     expect(statuses.filter((s) => s === 429)).toHaveLength(180);
     expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
