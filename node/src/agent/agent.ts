@@ -250,6 +250,7 @@ export class NodeAgent {
         break;
       case "error":
         this.#opts.log(`[node] gateway error ${msg.code}: ${msg.message}`);
+        if (msg.refused) this.#queue.refused(msg.refused);
         break;
       case "session_open":
         this.#sessions.open(msg);

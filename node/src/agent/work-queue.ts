@@ -125,6 +125,11 @@ export class WorkQueue {
     this.#pump();
   }
 
+  /** The gateway granted `n` fewer chunks than asked for: they will not come, so they are not waited for. */
+  refused(n: number): void {
+    this.#credit = Math.max(0, this.#credit - n);
+  }
+
   cancel(jobId: string): void {
     this.pool.dropJob(jobId);
     const before = this.#queue.length;

@@ -71,7 +71,8 @@ export const GatewayMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("job"), jobId: z.string(), program: RunnableProgram, timeoutMs: z.number().int(), affinity: z.string().optional() }),
   z.object({ v, type: z.literal("chunk"), chunk: NodeChunk }),
   z.object({ v, type: z.literal("cancel"), jobId: z.string() }),
-  z.object({ v, type: z.literal("error"), code: z.string(), message: z.string() }),
+  /** `refused`: of a `want`, the chunks the gateway did not grant (past the node's cap); the node stops counting them as asked for. */
+  z.object({ v, type: z.literal("error"), code: z.string(), message: z.string(), refused: z.number().int().min(0).optional() }),
   /** Runs `setup` for each partition in one runner kept for this session; answered by session_ready. */
   z.object({ v, type: z.literal("session_open"), sessionId: z.string(), program: PinnedPythonProgram, timeoutMs: z.number().int(), partitions: z.array(z.object({ partition: z.number().int(), items: z.array(z.unknown()) })) }),
   /** Runs `step` on every partition this node holds (or only `partitions`, when a replacement catches up). */

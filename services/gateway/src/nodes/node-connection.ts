@@ -181,7 +181,7 @@ export class NodeConnection {
     if (n > room) {
       const slots = this.slots ?? 1;
       this.log.warn("a node asked for more chunks than its slots can run", { nodeId: this.nodeId, slots, held, asked: n });
-      this.send({ type: "error", code: "rate_limited", message: `want: a node with ${slots} slot(s) holds at most ${this.cap} chunks; it holds or asked for ${held}, so ${n - room} of ${n} were refused` });
+      this.send({ type: "error", code: "rate_limited", message: `want: a node with ${slots} slot(s) holds at most ${this.cap} chunks; it holds or asked for ${held}, so ${n - room} of ${n} were refused`, refused: n - room });
     }
     return this.pump();
   }
