@@ -82,7 +82,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, ready, origin);
     this.connections.set(principal.nodeId, connection);
     const nodeVersion = this.currentNodeVersion();
-    connection.send({ type: "welcome", nodeId: principal.nodeId, ...(nodeVersion ? { nodeVersion } : {}) });
+    connection.send({ type: "welcome", nodeId: principal.nodeId, maxChunks: this.maxNodeChunks, ...(nodeVersion ? { nodeVersion } : {}) });
     return connection;
   }
 
