@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import type { Subprocess } from "bun";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 
 /**
  * The distributed shape: gateway, scheduler, splitter and credits as separate

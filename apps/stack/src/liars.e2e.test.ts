@@ -7,13 +7,14 @@ import { redisAvailable, testPrefix, TEST_REDIS_URL } from "@medusa/testing/serv
 import type { Subprocess } from "bun";
 import { NodeSummary, type JobEvent } from "@medusa/core";
 import { z } from "zod";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 
 /**
  * The liar simulation: the embedded stack requiring distinct owners per
- * chunk, two honest volunteers each running a real node process, and three
+ * chunk (not distinct networks: every node here is on 127.0.0.1), two honest
+ * volunteers each running a real node process, and three
  * liar processes (test/liar-node.ts) speaking the node protocol: Mallory's
  * two nodes collude on the same wrong answers, Trudy's node answers wrong
  * too and also sends results for chunks it does not hold and replays old

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
@@ -34,14 +34,16 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   // One registry for every service in the process: /metrics on the gateway's port shows them all.
   const registry = serviceRegistry("stack");
   const bus = meteredBus(await connectBus(env, "stack"), registry);
-  const blobs = openBlobs(env);
+  const blobs = await openBlobs(env, bus);
   const chunks = meteredChunkStore(await openChunkStore(env), registry);
   const chunkStats = openChunkStats(env);
   chunkStoreGauges(chunkStats, registry);
+  const presence = await openPresenceStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
-  const quiet = () => {};
+  // A node's lines are progress, not problems: shown only at MEDUSA_LOG_LEVEL=info or finer.
+  const nodeLog = logger("node");
 
   const credits = serveCredits(bus, {
     store: accounts,
@@ -59,6 +61,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
   const scheduler = serveScheduler(bus, {
     store: chunks,
+    presence,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
@@ -88,7 +91,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
     operator.nodeTokens.map((token) =>
-      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), log: quiet }),
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), pythonSnapshot: env.MEDUSA_PYTHON_SNAPSHOT, runnerStartTimeoutMs: env.MEDUSA_RUNNER_START_TIMEOUT, log: (line) => nodeLog.info(line) }),
     ),
   );
 
@@ -109,6 +112,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       await bus.drain();
       await chunks.close();
       await chunkStats.close();
+      await presence.close();
       await accounts.close();
       await settlements.close();
       await ledger.close();

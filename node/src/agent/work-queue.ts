@@ -52,6 +52,8 @@ export class WorkQueue {
   #chunksDone = 0;
   #chunksFailed = 0;
   #stopping = false;
+  /** False until the runners can take work (a warm one has started): until then nothing is asked for. */
+  #ready = true;
   #paused: boolean;
   #slots: number;
   readonly #pace: ChunkPace;
@@ -76,6 +78,23 @@ export class WorkQueue {
 
   get paused(): boolean {
     return this.#paused;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Asks for no work until `ready` resolves; a rejection leaves the node not ready, and says why. */
+  readyWhen(ready: Promise<void>): void {
+    this.#ready = false;
+    ready.then(
+      () => {
+        this.#ready = true;
+        this.link.log("[node] ready: a runner has started");
+        this.#pump();
+      },
+      (err) => this.link.log(`[node] not ready: ${errorMessage(err)}`),
+    );
   }
 
   counts(): { running: number; queued: number; chunksDone: number; chunksFailed: number } {
@@ -170,14 +189,9 @@ export class WorkQueue {
     this.link.handBack();
   }
 
-  /**
-   * Asks for exactly what brings held (chunks running + queued + asked for)
-   * up to the window: 2 × slots, more while chunks are tiny, never past the
-   * gateway's cap. The gateway counts the same way and refuses a want past
-   * it, so asking for more would leave credit it never answers.
-   */
+  /** Asks for what brings held (chunks running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny, never past the gateway's cap (it refuses more, and the credit would hang). */
   #topUp(): void {
-    if (!this.link.isOpen() || this.#stopping || this.#paused) return;
+    if (!this.link.isOpen() || this.#stopping || this.#paused || !this.#ready) return;
     const window = Math.min(this.#pace.windowPerSlot() * this.#slots, this.#maxHeld);
     const n = window - (this.#runningChunks + this.#queue.length + this.#credit);
     if (n <= 0) return;
@@ -186,7 +200,7 @@ export class WorkQueue {
   }
 
   #pump(): void {
-    while (!this.#stopping && !this.#paused && this.#running.size < this.#slots && this.#queue.length > 0) {
+    while (!this.#stopping && !this.#paused && this.#ready && this.#running.size < this.#slots && this.#queue.length > 0) {
       const chunk = this.#queue.shift()!;
       const job = this.#jobs.get(chunk.jobId);
       if (!job) {

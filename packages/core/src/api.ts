@@ -191,5 +191,9 @@ export const NodeSummary = z.object({
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;
 
+/** `GET /v1/nodes/me`: a node's own totals, for its local UI (a node token reads only its own). */
+export const NodeTotals = NodeSummary.pick({ nodeId: true, name: true, chunksDone: true, creditsEarned: true, createdAt: true });
+export type NodeTotals = z.infer<typeof NodeTotals>;
+
 export const FileInfo = z.object({ path: z.string(), size: z.number().int(), sha256: z.string() });
 export type FileInfo = z.infer<typeof FileInfo>;

@@ -69,6 +69,8 @@ export const JobEvent = z.discriminatedUnion("type", [
     nodeId: z.string(),
     chunks: ChunkCounts,
   }),
+  /** A node took the chunk: it runs until a `chunk` event (its result accepted) or another lease. */
+  z.object({ id: z.number().int(), type: z.literal("leased"), index: z.number().int(), task: Task, nodeId: z.string(), chunks: ChunkCounts }),
   z.object({ id: z.number().int(), type: z.literal("done"), chunks: ChunkCounts }),
   z.object({ id: z.number().int(), type: z.literal("failed"), error: z.string(), chunks: ChunkCounts }),
   z.object({ id: z.number().int(), type: z.literal("cancelled"), chunks: ChunkCounts }),

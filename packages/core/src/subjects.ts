@@ -4,6 +4,7 @@ import { ChunkInput, NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { PackageSet } from "./packages.ts";
+import { NodePresence, PresenceHeartbeat } from "./presence.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
 import { limits } from "./limits.ts";
@@ -64,8 +65,10 @@ export const subjects = {
       hasReduce: z.boolean(),
       /** Map chunks the job has (so far, while it is split). */
       total: z.number().int(),
-      /** The done map chunks among [from, from + limit), in index order. */
+      /** The done map chunks among [from, from + limit), or [from, through) when `through` is set, in index order. */
       chunks: z.array(z.object({ index: z.number().int(), results: z.string() })),
+      /** Set when the page was cut short to fit one bus message (see the scheduler's results-page.ts): the next page starts here. */
+      through: z.number().int().optional(),
       reduce: z.string().nullable(),
       /** Why the job failed, when it did. */
       error: z.string().optional(),
@@ -95,6 +98,11 @@ export const subjects = {
   leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),
   nodeReputations: defineRequest("scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),
   releaseNode: defineRequest("scheduler.node.release", z.object({ nodeId: z.string() }), z.object({ requeued: z.number().int() })),
+  /** A gateway's nodes are still connected (see presence.ts); the answer lists the gateways alive, for nodes to fail over to. */
+  presenceHeartbeat: defineRequest("scheduler.presence.heartbeat", PresenceHeartbeat, z.object({ gateways: z.array(z.url()) })),
+  presenceLeave: defineRequest("scheduler.presence.leave", NodePresence.pick({ nodeId: true, connection: true }), Ok),
+  /** Which of these nodes are connected to some gateway, by node id. */
+  nodePresence: defineRequest("scheduler.presence.get", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ presence: z.record(z.string(), NodePresence) })),
 
   // splitter
   splitJob: defineRequest("splitter.job.split", z.object({ jobId: z.string(), owner: z.string(), spec: JobSpec }), Ok),

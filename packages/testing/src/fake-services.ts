@@ -12,6 +12,7 @@ import {
   type JobSpec,
   type JobState,
   type JobStatus,
+  type NodePresence,
   type Principal,
   type Served,
 } from "@medusa/core";
@@ -50,6 +51,10 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
+  resultsPageChars: number | undefined;
+  /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
+  readonly presence = new Map<string, NodePresence>();
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -99,8 +104,14 @@ export class FakeServices {
     });
     on("jobResults", ({ owner, jobId, from, limit }) => {
       const job = this.job(owner, jobId);
-      const chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
-      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
+      let chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
+      let through: number | undefined;
+      if (this.resultsPageChars !== undefined) {
+        let size = 0;
+        const cut = chunks.findIndex((c, i) => (size += c.results.length) > this.resultsPageChars! && i > 0);
+        if (cut > 0) [chunks, through] = [chunks.slice(0, cut), chunks[cut]!.index];
+      }
+      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, ...(through === undefined ? {} : { through }), reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
     });
     on("jobEvents", ({ owner, jobId, after }) => {
       const job = this.job(owner, jobId);
@@ -116,6 +127,15 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
+    on("presenceHeartbeat", ({ nodes, url }) => {
+      for (const n of nodes) this.presence.set(n.nodeId, n);
+      return { gateways: url ? [url] : [] };
+    });
+    on("presenceLeave", ({ nodeId, connection }) => {
+      if (this.presence.get(nodeId)?.connection === connection) this.presence.delete(nodeId);
+      return { ok: true };
+    });
+    on("nodePresence", ({ nodeIds }) => ({ presence: Object.fromEntries(nodeIds.flatMap((id: string) => (this.presence.has(id) ? [[id, this.presence.get(id)]] : []))) }));
     on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 }])) }));
   }
 

@@ -25,6 +25,8 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
   /** The Pyodide package mirror (a release's packages beside its pyodide-lock.json); jobs name no packages without it. */
   MEDUSA_PYODIDE_PACKAGES_DIR: z.string().min(1).optional(),
+  /** The http(s) URL nodes reach this gateway by; the gateways alive hand each other's to their nodes, to fail over to. */
+  MEDUSA_PUBLIC_URL: z.url().optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

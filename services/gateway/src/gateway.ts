@@ -22,6 +22,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
 import { packageRoutes } from "./routes/packages.ts";
+import { pythonClientRoutes } from "./routes/python-client.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { SessionHub } from "./sessions/session-hub.ts";
 import { siteRoutes } from "./site/site.ts";
@@ -57,6 +58,8 @@ export interface GatewayDeps {
   packageMirror?: PackageMirror;
   /** Cap on one uploaded wheel a job names (default 64 MiB). */
   maxWheelBytes?: number;
+  /** The URL nodes reach this gateway by (MEDUSA_PUBLIC_URL): other gateways hand it to their nodes to fail over to. */
+  publicUrl?: string;
 }
 
 /**
@@ -72,7 +75,7 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const files = new AccountFiles(blobs, maxFileBytes, deps.storageQuotaBytes);
   const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, publicUrl: deps.publicUrl, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
   const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
@@ -90,6 +93,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, rates, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
+    .route("/", pythonClientRoutes())
     .route("/", docsRoutes())
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));

@@ -9,11 +9,11 @@ import { ratesFromEnv } from "./http/rate-env.ts";
 import { RateLimits } from "./http/rate-limits.ts";
 import { PackageMirror } from "./packages/package-mirror.ts";
 
-/** Wiring only: env → NATS + blob folder → gateway → HTTP server → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → gateway → HTTP server → bounded shutdown. */
 const env = configOrExit("gateway", gatewayEnv);
 const registry = serviceRegistry("gateway");
 const bus = meteredBus(await connectBus(env, "gateway", { require: true }), registry);
-const blobs = openBlobs(env);
+const blobs = await openBlobs(env, bus);
 const log = createLogger({ service: "gateway", level: env.MEDUSA_LOG_LEVEL });
 const packagesDir = env.MEDUSA_PYODIDE_PACKAGES_DIR;
 const rateRedis = openRateLimitRedis(env);
@@ -32,6 +32,7 @@ const gateway = createGateway({
   rateLimits: new RateLimits(ratesFromEnv(env), { redis: rateRedis, prefix: env.MEDUSA_PREFIX }),
   log,
   packageMirror,
+  publicUrl: env.MEDUSA_PUBLIC_URL,
   ...(env.MEDUSA_DOWNLOADS_DIR ? { downloads: new NodeBuilds({ dir: env.MEDUSA_DOWNLOADS_DIR }) } : {}),
 });
 const readiness = new Readiness({ bus: () => bus.flush(), blobs: () => blobs.stat("readyz") });

@@ -55,15 +55,15 @@ export function replicasContract(t: ContractContext): void {
       const first = await t.store.completeChunk(holderOf(a, "n1"), "[1]", T0 + 1, "h1");
       expect(first.outcome).toBe("pending");
       expect(first.events.map((e) => e.event)).toEqual([
-        { id: 5, type: "progress", state: "running", chunks: { total: 1, done: 0, running: 1, failed: 0 }, sealed: true },
+        { id: 7, type: "progress", state: "running", chunks: { total: 1, done: 0, running: 1, failed: 0 }, sealed: true },
       ]);
       expect(await t.store.readResults(j.id, 0, 10)).toEqual([]);
       const second = await t.store.completeChunk(holderOf(b, "n2"), "[1]", T0 + 2, "h1");
       expect(second.outcome).toBe("accepted");
       expect(second.disagreed).toEqual([]);
       expect(second.events.map((e) => e.event)).toEqual([
-        { id: 6, type: "chunk", index: 0, task: "map", nodeId: "n2", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
-        { id: 7, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
+        { id: 8, type: "chunk", index: 0, task: "map", nodeId: "n2", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
+        { id: 9, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
       ]);
       expect(await t.store.readResults(j.id, 0, 10)).toMatchObject([{ index: 0, results: "[1]" }]);
       expect(await payouts(j.id)).toMatchObject([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n2`]);
@@ -132,7 +132,7 @@ export function replicasContract(t: ContractContext): void {
       const b = (await leaseOne("n2"))!;
       const failed = await t.store.failChunk(holderOf(a, "n1"), { message: "flaky" }, T0);
       expect(failed.events.map((e) => e.event)).toEqual([
-        { id: 4, type: "progress", state: "running", chunks: { total: 2, done: 0, running: 1, failed: 1 }, sealed: false },
+        { id: 6, type: "progress", state: "running", chunks: { total: 2, done: 0, running: 1, failed: 1 }, sealed: false },
       ]);
       const again = (await t.store.leaseChunks("n1", 1, T0 + 10)).leases[0]!;
       expect([again.index, again.attempt]).toEqual([0, 3]);

@@ -48,6 +48,7 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
       p.sql("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
       p.log.progress(c.job_id, tx.events);
     }
+    p.log.append(c.job_id, { type: "leased", index: c.idx, task: lease.task, nodeId, chunks: p.log.counts(c.job_id) }, tx.events);
     return lease;
   });
 }

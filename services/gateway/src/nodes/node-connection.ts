@@ -1,6 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
-  BusError,
   call,
   ChunkRef,
   errorFields,
@@ -42,6 +42,7 @@ const MAX_JOBS_REMEMBERED = 1_000;
  */
 export class NodeConnection {
   readonly since = Date.now();
+  readonly connection = randomUUID(); // this socket, in the shared presence
   chunksDone = 0;
   sandbox: SandboxLevel | undefined;
   slots: number | undefined;
@@ -65,10 +66,8 @@ export class NodeConnection {
     readonly ownerId: string,
     private readonly socket: NodeSocket,
     private readonly hub: HubServices,
-    /** Settles once an older connection of this node has had its leases put back. */
-    private readonly ready: Promise<void>,
-    /** The network it connects from (its /24 or /64). */
-    readonly origin = "unknown",
+    private readonly ready: Promise<void>, // settles once this node's older leases are put back
+    readonly origin = "unknown", // the network it connects from (its /24 or /64)
   ) {}
 
   private get log(): Log {
@@ -291,8 +290,9 @@ function resultText(results: unknown): string | { refused: string } {
 
 /** The limit a result broke further in (the scheduler's checks, the bus's message size), as the chunk's error; undefined for any other failure. */
 function refusedByLimit(err: unknown): string | undefined {
-  if (err instanceof BusError && err.code === "too_large") return "result is over the largest message this deployment's bus carries";
-  if (err instanceof MedusaError && (err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
+  if (!(err instanceof MedusaError)) return undefined;
+  if (err.code === "payload_too_large" && err.message.startsWith(subjects.completeChunk.subject)) return "result is over the largest message this deployment's bus carries";
+  if ((err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
   return undefined;
 }
 

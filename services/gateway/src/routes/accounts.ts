@@ -1,12 +1,9 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { call, CreateAccountBody, LoginBody, MedusaError, parseOrThrow, subjects, type Bus } from "@medusa/core";
+import { call, ConfirmQuery, CreateAccountBody, LoginBody, MedusaError, parseOrThrow, subjects, type Bus } from "@medusa/core";
 import { clientKey } from "../http/guess-limit.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv } from "../http/types.ts";
-
-export const ConfirmQuery = z.object({ token: z.string().min(1).max(200) });
 
 /**
  * Sign-up, log-in and public pricing: the only consumer routes without

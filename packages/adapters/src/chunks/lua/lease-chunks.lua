@@ -31,6 +31,9 @@
     ARGV[10] the network the node connects from ("" = not checked); kept as the chunk's "origin:<nodeId>"
     ARGV[11..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
+  Each lease appends a "leased" event naming the chunk and the node, so a
+  job's page can show which chunks are running.
+
   Output:
     {0, events JSON, queued, leases JSON}  possibly no leases: the queue ran dry
 ]]
@@ -111,6 +114,8 @@ while #leases < max and looked < max + 200 do
       appendProgress(prefix, jobId, maxEvents, events)
     end
     local f = redis.call("HMGET", ck, "task", "offset", "input")
+    appendEvent(prefix, jobId, { type = "leased", index = tonumber(index), task = f[1], nodeId = nodeId, chunks = readCounts(jk) },
+      maxEvents, events)
     leases[slot] = '{"jobId":' .. cjson.encode(jobId) .. ',"index":' .. index .. ',"token":' ..
       cjson.encode(token) .. ',"task":"' .. f[1] .. '","attempt":' .. attempt .. ',"offset":' .. f[2] ..
       ',"input":' .. f[3] .. ',"expiresAt":' .. string.format("%d", expiresAt) .. "}"
