@@ -55,6 +55,7 @@ function liarSimulation(store: Record<string, string>) {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "medusa-liars-"));
+    // Every node here connects from 127.0.0.1, so networks cannot tell them apart: owners must.
     const env = stackEnv({ ...store, MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "0", MEDUSA_SAME_OWNER_REPLICAS: "0", MEDUSA_DISTINCT_ORIGINS: "0", MEDUSA_PRICE_PER_CHUNK: "1" });
     stack = await startStack(env, (m) => logged.push(m));
   }, 60_000);

@@ -35,6 +35,7 @@ describe.skipIf(!ready)("metrics, readiness and drain across separate service pr
     dir = mkdtempSync(join(tmpdir(), "medusa-ops-"));
     port = 20_000 + Math.floor(Math.random() * 30_000);
     url = `http://127.0.0.1:${port}`;
+    // Sign-ups are confirmed at once: this is about metrics and draining; confirmation.e2e and distributed.e2e test the link.
     fleet = new Fleet({ MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_REDIS_URL: TEST_REDIS_URL, MEDUSA_PREFIX: testPrefix("ops"), MEDUSA_DATA_DIR: dir, MEDUSA_METRICS_PORT: "0", MEDUSA_METRICS_HOST: "127.0.0.1", MEDUSA_CONFIRM_EMAIL: "0" });
     ops.credits = fleet.service("credits");
     for (const name of ["scheduler-a", "scheduler-b"]) ops[name] = fleet.service("scheduler", name);

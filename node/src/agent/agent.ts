@@ -234,6 +234,7 @@ export class NodeAgent {
         this.#nodeId = msg.nodeId;
         this.#opts.log(`[node] connected as ${msg.nodeId}`);
         this.#offeredVersion = msg.nodeVersion ?? null;
+        if (msg.maxChunks) this.#queue.holdAtMost(msg.maxChunks);
         if (msg.gateways) this.#gateways.learn(msg.gateways);
         const notice = updateNotice(this.#opts.version, this.#offeredVersion);
         if (notice) this.#opts.log(notice);

@@ -43,6 +43,10 @@ export class WorkQueue {
   #cancelled = new Set<string>();
   #queue: NodeChunk[] = [];
   #running = new Set<Promise<void>>();
+  /** Chunks in the running calls (a batch is one call of many chunks): what the gateway counts as held. */
+  #runningChunks = 0;
+  /** The gateway's cap on what one node holds (its welcome says). */
+  #maxHeld = Number.POSITIVE_INFINITY;
   /** Chunks asked for on this connection and not yet received. */
   #credit = 0;
   #chunksDone = 0;
@@ -152,6 +156,11 @@ export class WorkQueue {
     this.#pump();
   }
 
+  /** The gateway lets this node hold no more than `max` chunks: it never asks past that. */
+  holdAtMost(max: number): void {
+    this.#maxHeld = max;
+  }
+
   /** False when `slots` is what it already was. */
   setSlots(slots: number): boolean {
     checkSlots(slots);
@@ -185,10 +194,11 @@ export class WorkQueue {
     this.link.handBack();
   }
 
-  /** Asks for exactly what brings held (running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny. */
+  /** Asks for what brings held (chunks running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny, never past the gateway's cap (it refuses more, and the credit would hang). */
   #topUp(): void {
     if (!this.link.isOpen() || this.#stopping || this.#paused || !this.#ready) return;
-    const n = this.#pace.windowPerSlot() * this.#slots - (this.#running.size + this.#queue.length + this.#credit);
+    const window = Math.min(this.#pace.windowPerSlot() * this.#slots, this.#maxHeld);
+    const n = window - (this.#runningChunks + this.#queue.length + this.#credit);
     if (n <= 0) return;
     this.#credit += n;
     this.link.send({ v: NODE_PROTOCOL_VERSION, type: "want", n });
@@ -207,9 +217,11 @@ export class WorkQueue {
       // A chunk that breaks the node's own code is that chunk's loss (its lease runs out), never the node's end.
       const run = running.catch((err) => this.link.log(`[node] chunk ${chunk.jobId}#${chunk.index} broke the node: ${errorMessage(err)}`)).finally(() => {
         this.#running.delete(run);
+        this.#runningChunks -= batch.length;
         this.#pump();
       });
       this.#running.add(run);
+      this.#runningChunks += batch.length;
     }
     this.#topUp();
     this.#handBackIfIdle();

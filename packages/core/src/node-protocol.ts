@@ -61,8 +61,9 @@ export const GatewayMessage = z.discriminatedUnion("type", [
   /**
    * `nodeVersion`: the node version this gateway offers for download; an older node says so to its volunteer.
    * `gateways`: the gateways alive now, http(s) URLs the node may fail over to.
+   * `maxChunks`: the most chunks this gateway lets one node hold (asked for, queued and running), whatever its slots.
    */
-  z.object({ v, type: z.literal("welcome"), nodeId: z.string(), nodeVersion: z.string().max(100).optional(), gateways: z.array(z.url()).max(50).optional() }),
+  z.object({ v, type: z.literal("welcome"), nodeId: z.string(), nodeVersion: z.string().max(100).optional(), gateways: z.array(z.url()).max(50).optional(), maxChunks: z.number().int().min(1).optional() }),
   /**
    * `affinity` names the owner and program together: jobs with the same one
    * may take over each other's idle runner (program already loaded); jobs of

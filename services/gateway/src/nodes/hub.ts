@@ -102,7 +102,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.connections.set(principal.nodeId, connection);
     const nodeVersion = this.currentNodeVersion();
     const gateways = this.gateways.length > 0 ? { gateways: this.gateways } : {};
-    connection.send({ type: "welcome", nodeId: principal.nodeId, ...(nodeVersion ? { nodeVersion } : {}), ...gateways });
+    connection.send({ type: "welcome", nodeId: principal.nodeId, maxChunks: this.maxNodeChunks, ...(nodeVersion ? { nodeVersion } : {}), ...gateways });
     void this.beat();
     return connection;
   }
