@@ -130,9 +130,7 @@ export class WorkQueue {
   }
 
   /** The gateway granted `n` fewer chunks than asked for: they will not come, so they are not waited for. */
-  refused(n: number): void {
-    this.#credit = Math.max(0, this.#credit - n);
-  }
+  refused(n: number): void { this.#credit = Math.max(0, this.#credit - n); }
 
   cancel(jobId: string): void {
     this.pool.dropJob(jobId);
@@ -157,9 +155,7 @@ export class WorkQueue {
   }
 
   /** The gateway lets this node hold no more than `max` chunks: it never asks past that. */
-  holdAtMost(max: number): void {
-    this.#maxHeld = max;
-  }
+  holdAtMost(max: number): void { this.#maxHeld = max; }
 
   /** False when `slots` is what it already was. */
   setSlots(slots: number): boolean {
