@@ -7,7 +7,7 @@ import { redisAvailable, testPrefix, TEST_REDIS_URL } from "@medusa/testing/serv
 import type { Subprocess } from "bun";
 import { GatewayMessage, NODE_PROTOCOL_VERSION, NodeSummary } from "@medusa/core";
 import { z } from "zod";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 

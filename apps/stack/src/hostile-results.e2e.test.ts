@@ -3,7 +3,7 @@ import { limits, type JobSpec } from "@medusa/core";
 import { compileWat } from "@medusa/testing/wat-fixtures";
 import { until } from "@medusa/testing/until";
 import type { z } from "zod";
-import type { MedusaClient } from "./client.ts";
+import type { MedusaClient } from "@medusa/client";
 import { StackProcess } from "../test/stack-process.ts";
 
 /**

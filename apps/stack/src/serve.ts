@@ -10,7 +10,7 @@ const ports = [
   `bus: ${env.MEDUSA_NATS_URL ? "NATS" : "in-process"}`,
   `chunk state: ${env.MEDUSA_REDIS_URL ? "Redis" : "SQLite"}`,
   `accounts: ${env.MEDUSA_MONGO_URL ? "MongoDB" : "SQLite"}`,
-  `blobs: ${env.MEDUSA_DATA_DIR}/blobs`,
+  `blobs: ${env.MEDUSA_BLOBS === "jetstream" ? `JetStream bucket ${env.MEDUSA_PREFIX}_blobs` : `${env.MEDUSA_DATA_DIR}/blobs`}`,
 ];
 console.log(`Medusa is serving on ${stack.url} (FTP on ${stack.ftpUrl}) with ${env.MEDUSA_LOCAL_NODES} local node(s) (${ports.join(", ")}).`);
 shutdownOn("medusa", [() => stack.close()]);

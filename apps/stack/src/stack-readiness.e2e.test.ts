@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Scrape } from "@medusa/testing/prometheus";
 import { until } from "@medusa/testing/until";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 

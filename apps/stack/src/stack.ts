@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
-import { createGateway, gatewayMetrics, PackageMirror } from "@medusa/gateway";
+import { createGateway, gatewayMetrics, PackageMirror, RateLimits, ratesFromEnv } from "@medusa/gateway";
 import { startNode } from "@medusa/node";
 import { meteredBus, opsRoutes, Readiness, serviceRegistry, withOpsRoutes } from "@medusa/ops";
 import { chunkStoreGauges, meteredChunkStore, policyFromEnv, serveScheduler } from "@medusa/scheduler";
@@ -34,10 +34,11 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   // One registry for every service in the process: /metrics on the gateway's port shows them all.
   const registry = serviceRegistry("stack");
   const bus = meteredBus(await connectBus(env, "stack"), registry);
-  const blobs = openBlobs(env);
+  const blobs = await openBlobs(env, bus);
   const chunks = meteredChunkStore(await openChunkStore(env), registry);
   const chunkStats = openChunkStats(env);
   chunkStoreGauges(chunkStats, registry);
+  const presence = await openPresenceStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
@@ -50,11 +51,17 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    confirmation: {
+      required: env.MEDUSA_CONFIRM_EMAIL,
+      mailer: openMailer({ smtpUrl: env.MEDUSA_SMTP_URL, from: env.MEDUSA_MAIL_FROM }, logger("credits")),
+      publicUrl: () => env.MEDUSA_PUBLIC_URL ?? url,
+    },
     log: logger("credits"),
   });
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
   const scheduler = serveScheduler(bus, {
     store: chunks,
+    presence,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
@@ -65,7 +72,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
   const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
   if (packageMirror) logger("gateway").info(packageMirror.summary());
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, log: logger("gateway"), downloads, packageMirror });
+  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
   const localNodes = env.MEDUSA_LOCAL_NODES;
   const readiness = new Readiness({
     bus: () => bus.flush(),
@@ -84,7 +91,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
     operator.nodeTokens.map((token) =>
-      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), runnerStartTimeoutMs: env.MEDUSA_RUNNER_START_TIMEOUT, log: (line) => nodeLog.info(line) }),
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), runnerStartTimeoutMs: env.MEDUSA_RUNNER_START_TIMEOUT, log: (line) => nodeLog.info(line) }),
     ),
   );
 
@@ -105,6 +112,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       await bus.drain();
       await chunks.close();
       await chunkStats.close();
+      await presence.close();
       await accounts.close();
       await settlements.close();
       await ledger.close();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { until } from "@medusa/testing/until";
-import { MedusaClient } from "../src/client.ts";
+import { MedusaClient } from "@medusa/client";
 
 const SERVE = join(import.meta.dir, "..", "src", "serve.ts");
 

@@ -6,14 +6,14 @@ import { encodeNodeMessage } from "./outbound.ts";
 import { SessionHost } from "./session-host.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { ItemFetch } from "./item-fetch.ts";
-import { gatewayHttpUrl } from "../packages/wheel-cache.ts";
+import { GatewayList } from "./gateway-list.ts";
 import { updateNotice } from "../update-notice.ts";
 
 export type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
 
 export interface AgentOptions {
-  /** ws(s)://host/v1/nodes/ws */
-  url: string;
+  /** The gateways, http(s)://host or ws(s)://host/v1/nodes/ws: one, several, or a list shared with the package cache. */
+  url: string | string[] | GatewayList;
   token: string;
   slots: number;
   pool: ChunkRunner;
@@ -56,11 +56,13 @@ export interface AgentStatus {
  * (no inbound port), says hello, hands chunk frames to the work queue
  * (work-queue.ts, which asks for them with `want` credits and reports their
  * results) and session frames to the session host, and reconnects with
- * backoff when the socket closes. Each connection has its own epoch, so
- * nothing started under an older one is reported on a newer one.
+ * backoff and jitter when the socket closes, to the next of its gateways
+ * (gateway-list.ts). Each connection has its own epoch, so nothing started
+ * under an older one is reported on a newer one.
  */
 export class NodeAgent {
-  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots" | "ready">>;
+  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots" | "ready" | "url">>;
+  readonly #gateways: GatewayList;
   readonly #backoff: Backoff;
   readonly #queue: WorkQueue;
   readonly #sessions: SessionHost;
@@ -75,7 +77,8 @@ export class NodeAgent {
   #stopped: Promise<void> | null = null;
 
   constructor(opts: AgentOptions) {
-    const { paused, tinyChunkMs, slots, ready, backoff: _, ...rest } = opts;
+    const { paused, tinyChunkMs, slots, ready, backoff: _, url, ...rest } = opts;
+    this.#gateways = url instanceof GatewayList ? url : new GatewayList(url);
     this.#opts = {
       ...rest,
       sandbox: opts.sandbox ?? "process",
@@ -84,7 +87,7 @@ export class NodeAgent {
       log: opts.log ?? ((line) => console.log(line)),
     };
     const link = { send: (msg: NodeMessage) => this.#send(msg), isOpen: () => this.#open, epoch: () => this.#epoch, handBack: () => this.#reconnectNow(), log: this.#opts.log };
-    const itemFetch = new ItemFetch({ gatewayUrl: gatewayHttpUrl(opts.url), token: opts.token });
+    const itemFetch = new ItemFetch({ gatewayUrl: () => this.#gateways.httpUrl, token: opts.token });
     this.#queue = new WorkQueue(opts.pool, link, { slots, paused, tinyChunkMs, itemFetch });
     if (ready) this.#queue.readyWhen(ready);
     this.#backoff = new Backoff(opts.backoff);
@@ -160,7 +163,7 @@ export class NodeAgent {
 
   #connect(): void {
     const epoch = ++this.#epoch;
-    const ws = new WebSocket(this.#opts.url, { headers: { Authorization: `Bearer ${this.#opts.token}` } });
+    const ws = new WebSocket(this.#gateways.socketUrl, { headers: { Authorization: `Bearer ${this.#opts.token}` } });
     this.#ws = ws;
     ws.onopen = () => {
       if (epoch !== this.#epoch) return;
@@ -203,7 +206,10 @@ export class NodeAgent {
     const delay = this.#backoff.next();
     const why = `${code}${reason ? ` ${reason}` : ""}`;
     const lost = dropped > 0 ? `, dropped ${dropped} queued chunk(s)` : "";
-    this.#opts.log(`[node] ${wasOpen ? "disconnected" : "could not connect"} (${why})${lost}; retrying in ${delay} ms`);
+    const from = this.#gateways.httpUrl;
+    this.#gateways.next();
+    const to = this.#gateways.httpUrl === from ? "" : ` at ${this.#gateways.httpUrl}`;
+    this.#opts.log(`[node] ${wasOpen ? "disconnected from" : "could not connect to"} ${from} (${why})${lost}; retrying${to} in ${delay} ms`);
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
       if (!this.#stopping) this.#connect();
@@ -228,6 +234,7 @@ export class NodeAgent {
         this.#nodeId = msg.nodeId;
         this.#opts.log(`[node] connected as ${msg.nodeId}`);
         this.#offeredVersion = msg.nodeVersion ?? null;
+        if (msg.gateways) this.#gateways.learn(msg.gateways);
         const notice = updateNotice(this.#opts.version, this.#offeredVersion);
         if (notice) this.#opts.log(notice);
         break;

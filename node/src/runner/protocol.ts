@@ -44,6 +44,16 @@ export const RunnerSandbox = z.object({
 });
 export type RunnerSandbox = z.infer<typeof RunnerSandbox>;
 
+/** How a Python runner got its interpreter: restored from the node's snapshot (python-snapshot.ts) or booted. */
+export const PythonStart = z.object({
+  snapshot: z.boolean(),
+  /** Milliseconds from the start of loading to a usable interpreter. */
+  ms: z.number().int().min(0),
+  /** Why a snapshot it was given was not used. */
+  note: z.string().optional(),
+});
+export type PythonStart = z.infer<typeof PythonStart>;
+
 /**
  * What a `run` asks of the program: a job's `map`/`reduce` over items, or a
  * session's `setup` (items: `{partition, items}` objects; the states stay in
@@ -67,7 +77,7 @@ export const RunnerResult = z.discriminatedUnion("ok", [
 export type RunnerResult = z.infer<typeof RunnerResult>;
 
 export const RunnerMessage = z.union([
-  z.object({ v, type: z.literal("ready"), runtime: Runtime, sandbox: RunnerSandbox }),
+  z.object({ v, type: z.literal("ready"), runtime: Runtime, sandbox: RunnerSandbox, python: PythonStart.optional() }),
   z.object({ v, type: z.literal("loaded") }),
   z.object({ v, type: z.literal("init_error"), message: z.string(), deterministic: z.literal(true).optional() }),
   RunnerResult,

@@ -131,7 +131,7 @@ export class RunnerPool {
 
   /** What each runner is doing, for status pages and tests. */
   runnerInfo(): RunnerInfo[] {
-    return [...this.runners].filter((r) => r.isAlive).map((r) => ({ pid: r.pid, runtime: r.runtime, jobId: r.jobId, busy: r.isBusy }));
+    return [...this.runners].filter((r) => r.isAlive).map((r) => ({ pid: r.pid, runtime: r.runtime, jobId: r.jobId, busy: r.isBusy, ...(r.python ? { python: r.python } : {}) }));
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import type { Runtime } from "@medusa/core/program";
 import { LineTooLong, readLines } from "./lines.ts";
 import { cpuSecondsUsed, IdleWatch, residentMb } from "./proc-stats.ts";
 import { BoundedText } from "./program-runtime.ts";
-import { ParentMessage, RunnerMessage, type RunnerSandbox } from "./protocol.ts";
+import { ParentMessage, RunnerMessage, type PythonStart, type RunnerSandbox } from "./protocol.ts";
 
 /** Bounds on one request; breaking one kills the runner with the given reason. */
 export interface RequestLimits {
@@ -34,6 +34,8 @@ export class RunnerProcess {
   /** Resolves when the process is gone. */
   readonly exited: Promise<void>;
   jobId: string | undefined;
+  /** A Python runner's start, once ready: whether it was restored from the node's snapshot. */
+  python: PythonStart | undefined;
   lastUsed = Date.now();
   private alive = true;
   private killReason: string | undefined;
@@ -154,7 +156,10 @@ export class RunnerProcess {
     } catch {
       return this.kill("runner sent a malformed message");
     }
-    if (message.type === "ready") return this.readyGate.resolve(message.sandbox);
+    if (message.type === "ready") {
+      this.python = message.python;
+      return this.readyGate.resolve(message.sandbox);
+    }
     if (!this.pending) return this.kill("runner sent an unexpected message");
     this.pending.resolve(message);
   }

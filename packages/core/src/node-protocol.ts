@@ -58,8 +58,11 @@ export const NodeMessage = z.discriminatedUnion("type", [
 export type NodeMessage = z.infer<typeof NodeMessage>;
 
 export const GatewayMessage = z.discriminatedUnion("type", [
-  /** `nodeVersion`: the node version this gateway offers for download; an older node says so to its volunteer. */
-  z.object({ v, type: z.literal("welcome"), nodeId: z.string(), nodeVersion: z.string().max(100).optional() }),
+  /**
+   * `nodeVersion`: the node version this gateway offers for download; an older node says so to its volunteer.
+   * `gateways`: the gateways alive now, http(s) URLs the node may fail over to.
+   */
+  z.object({ v, type: z.literal("welcome"), nodeId: z.string(), nodeVersion: z.string().max(100).optional(), gateways: z.array(z.url()).max(50).optional() }),
   /**
    * `affinity` names the owner and program together: jobs with the same one
    * may take over each other's idle runner (program already loaded); jobs of

@@ -1,5 +1,5 @@
 /** The credits service as its own process: env → connections → serve → bounded shutdown. */
-import { connectBus, openAccountStore, openLedgerStore, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
+import { connectBus, openAccountStore, openLedgerStore, openMailer, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
 import { configOrExit, createLogger, errorMessage, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops";
 import { settlementGauges } from "./credits-metrics.ts";
@@ -21,6 +21,11 @@ async function main() {
     settlements,
     starterCredits: env.MEDUSA_STARTER_CREDITS,
     loginTtlMs: env.MEDUSA_LOGIN_TTL_MS,
+    confirmation: {
+      required: env.MEDUSA_CONFIRM_EMAIL,
+      mailer: openMailer({ smtpUrl: env.MEDUSA_SMTP_URL, from: env.MEDUSA_MAIL_FROM }, log),
+      publicUrl: () => env.MEDUSA_PUBLIC_URL ?? "http://localhost:8080",
+    },
     log,
   });
   const readiness = new Readiness({ bus: () => bus.flush(), accounts: () => store.accountById("readyz"), ledger: () => ledger.balance("readyz") });

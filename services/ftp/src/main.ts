@@ -4,12 +4,12 @@ import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops
 import { ftpEnv, ftpOptions } from "./env.ts";
 import { startFtp } from "./ftp-server.ts";
 
-/** Wiring only: env → NATS + blob folder → FTP server → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → FTP server → bounded shutdown. */
 const env = configOrExit("ftp", ftpEnv);
 const options = configOrExit("ftp", () => ftpOptions(env, env.MEDUSA_FTP_PORT));
 const registry = serviceRegistry("ftp");
 const bus = meteredBus(await connectBus(env, "ftp", { require: true }), registry);
-const blobs = openBlobs(env);
+const blobs = await openBlobs(env, bus);
 const ftp = await startFtp({ bus, blobs, ...options, log: (message) => console.log(`[ftp] ${message}`) });
 
 const readiness = new Readiness({ bus: () => bus.flush(), blobs: () => blobs.stat("readyz") });

@@ -6,6 +6,7 @@ import { TokenVerifier } from "./http/auth.ts";
 import type { GuessLimitOptions } from "./http/guess-limit.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { requestLog } from "./http/request-log.ts";
+import { RateLimits } from "./http/rate-limits.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { ItemBytes } from "./nodes/item-bytes.ts";
@@ -21,6 +22,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
 import { packageRoutes } from "./routes/packages.ts";
+import { pythonClientRoutes } from "./routes/python-client.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { SessionHub } from "./sessions/session-hub.ts";
 import { siteRoutes } from "./site/site.ts";
@@ -46,6 +48,8 @@ export interface GatewayDeps {
   maxNodeChunks?: number;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** Sign-up, login, node registration and job submission limits (default DEFAULT_RATES, counted in memory). */
+  rateLimits?: RateLimits;
   /** Caps on wrong node activation codes (default ACTIVATION_GUESSES). */
   activationGuesses?: GuessLimitOptions;
   /** Node executables served at /downloads/; their version is announced to every node that connects. */
@@ -54,6 +58,8 @@ export interface GatewayDeps {
   packageMirror?: PackageMirror;
   /** Cap on one uploaded wheel a job names (default 64 MiB). */
   maxWheelBytes?: number;
+  /** The URL nodes reach this gateway by (MEDUSA_PUBLIC_URL): other gateways hand it to their nodes to fail over to. */
+  publicUrl?: string;
 }
 
 /**
@@ -69,8 +75,9 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const files = new AccountFiles(blobs, maxFileBytes, deps.storageQuotaBytes);
   const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, publicUrl: deps.publicUrl, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
+  const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
   const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound, packages });
   hub.attachSessions(sessions);
@@ -78,14 +85,15 @@ export function createGateway(deps: GatewayDeps) {
   const app = new Hono<HttpEnv>()
     .use(requestLog({ log }))
     .get("/healthz", (c) => c.json({ ok: true }))
-    .route("/v1", accountRoutes({ bus, maxJsonBytes }))
+    .route("/v1", accountRoutes({ bus, maxJsonBytes, rates }))
     .route("/v1/me", meRoutes({ bus, verifier, files }))
     .route("/v1/files", fileRoutes({ files, verifier }))
-    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages }))
-    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages, rates }))
+    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes, rates }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, rates, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
+    .route("/", pythonClientRoutes())
     .route("/", docsRoutes())
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));

@@ -7,8 +7,8 @@ import type { SchedulerContext } from "./scheduler-context.ts";
 export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
   const { bus, store, now, queue, onError, log } = ctx;
   return [
-    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max, runtimes }) => {
-      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner), ...(runtimes ? { runtimes } : {}) });
+    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, origin, max, runtimes }) => {
+      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner, origin), ...(runtimes ? { runtimes } : {}) });
       ctx.publish(t);
       return { leases: t.leases };
     }, { queue, onError }),

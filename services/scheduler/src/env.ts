@@ -10,9 +10,11 @@ export const SchedulerEnv = PortEnv.extend({
   MEDUSA_LEASE_SWEEP_MS: intFrom(1000, 50),
   /** A splitter's lease on a split: a killed splitter's split is taken over by another this long after its last renewal. */
   MEDUSA_SPLIT_LEASE_MS: intFrom(15_000, 1000),
+  /** A node whose gateway sends no heartbeat for this long is taken for gone, and its chunks go back to the queue. */
+  MEDUSA_PRESENCE_TTL: durationFrom("5s", 2_000),
   MEDUSA_PRICE_PER_CHUNK: intFrom(1, 0),
   /** With Redis: how long a settlement waits in the outbox before it is forwarded, longer than AOF's fsync window (see outbox-hold.ts); 0 forwards at once. */
-  MEDUSA_OUTBOX_HOLD: durationFrom("2s", 0),
+  MEDUSA_OUTBOX_HOLD: durationFrom("3s", 0),
   ...retentionEnv(),
   ...opsEnv(),
 });

@@ -1,4 +1,4 @@
-import { connectBus, openBlobs, openChunkStats, openChunkStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
+import { connectBus, openBlobs, openChunkStats, openChunkStore, openPresenceStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
 import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops";
 import { schedulerEnv } from "./env.ts";
@@ -17,13 +17,16 @@ const store = env.MEDUSA_REDIS_URL && env.MEDUSA_OUTBOX_HOLD > 0 ? holdSettlemen
 const stats = openChunkStats(env);
 chunkStoreGauges(stats, registry);
 const settlements = await openSettlementQueue(env, bus);
+const presence = await openPresenceStore(env);
 const scheduler = serveScheduler(bus, {
   store,
-  blobs: openBlobs(env),
+  blobs: await openBlobs(env, bus),
   settlements,
   pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
   replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
+  presence,
+  presenceTtlMs: env.MEDUSA_PRESENCE_TTL,
   retentionMs: env.MEDUSA_RETENTION,
   splitLeaseMs: env.MEDUSA_SPLIT_LEASE_MS,
   log,
@@ -33,5 +36,5 @@ const ops = opsListener("scheduler", env, registry, readiness);
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
 // Not ready first, then stop serving (other replicas take the queue group's requests), flush the outbox, drain.
-shutdownOn("scheduler", [() => readiness.drain(), () => scheduler.close(), () => bus.drain(), () => store.close(), () => stats.close(), () => ops.stop()]);
+shutdownOn("scheduler", [() => readiness.drain(), () => scheduler.close(), () => bus.drain(), () => store.close(), () => stats.close(), () => presence.close(), () => ops.stop()]);
 surviveStrayErrors("scheduler");

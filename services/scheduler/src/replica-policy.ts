@@ -7,15 +7,21 @@ import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, int
  * quorum alone. A private pool, whose machines all belong to one account (the
  * embedded default's local nodes), turns it off with MEDUSA_SAME_OWNER_REPLICAS=1.
  */
-const flag = (fallback: boolean) =>
+const flag = <T extends boolean | undefined>(fallback: T) =>
   z
     .enum(["0", "1", "true", "false"], { error: "use 1 or 0" })
     .optional()
     .transform((v) => (v === undefined ? fallback : v === "1" || v === "true"));
 
-/** The variables, with the owner rule's default: off (distinct owners) for a public deployment. */
+/** The variables, with the owner rule's default: off (distinct owners and networks) for a public deployment. */
 export const replicaEnv = (sameOwnerByDefault = false) => ({
   MEDUSA_SAME_OWNER_REPLICAS: flag(sameOwnerByDefault),
+  /**
+   * Replicas of one chunk come from distinct networks (the /24 or /64 a node
+   * connects from): one person's machines behind one router never make a
+   * quorum. Unset: on exactly when owners must be distinct.
+   */
+  MEDUSA_DISTINCT_ORIGINS: flag(undefined),
   /** Agreeing results in a row after which a node runs replicas: "auto" chunks alone. */
   MEDUSA_TRUST_AFTER: intFrom(DEFAULT_TRUST_AFTER, 1, 1_000_000),
   /** Share (0–1) of a trusted node's "auto" chunks that are replicated all the same. */
@@ -26,6 +32,7 @@ export const replicaEnv = (sameOwnerByDefault = false) => ({
 
 export interface ReplicaPolicy {
   sameOwnerReplicas: boolean;
+  distinctOrigins: boolean;
   trustAfter: number;
   spotCheckRate: number;
   startWindow: number;
@@ -33,18 +40,21 @@ export interface ReplicaPolicy {
 
 export const policyFromEnv = (env: {
   MEDUSA_SAME_OWNER_REPLICAS: boolean;
+  MEDUSA_DISTINCT_ORIGINS: boolean | undefined;
   MEDUSA_TRUST_AFTER: number;
   MEDUSA_SPOT_CHECK_RATE: number;
   MEDUSA_NODE_START_WINDOW: number;
 }): ReplicaPolicy => ({
   sameOwnerReplicas: env.MEDUSA_SAME_OWNER_REPLICAS,
+  distinctOrigins: env.MEDUSA_DISTINCT_ORIGINS ?? !env.MEDUSA_SAME_OWNER_REPLICAS,
   trustAfter: env.MEDUSA_TRUST_AFTER,
   spotCheckRate: env.MEDUSA_SPOT_CHECK_RATE,
   startWindow: env.MEDUSA_NODE_START_WINDOW,
 });
 
 /** What the chunk store needs to lease to one node under the policy: in a private pool each node votes as itself. */
-export function leaseOptions(policy: ReplicaPolicy, nodeId: string, owner: string): LeaseOptions {
+export function leaseOptions(policy: ReplicaPolicy, nodeId: string, owner: string, origin?: string): LeaseOptions {
   const { trustAfter, spotCheckRate, startWindow } = policy;
-  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter, spotCheckRate, startWindow };
+  const distinct = policy.distinctOrigins && origin ? { origin } : {};
+  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter, spotCheckRate, startWindow, ...distinct };
 }

@@ -4,13 +4,13 @@ import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops
 import { splitterEnv } from "./env.ts";
 import { serveSplitter } from "./splitter-service.ts";
 
-/** Wiring only: env → NATS + blob folder → splitter → bounded shutdown. */
+/** Wiring only: env → NATS + blob store → splitter → bounded shutdown. */
 const SHUTDOWN_LIMIT_MS = 10_000;
 
 const env = configOrExit("splitter", splitterEnv);
 const registry = serviceRegistry("splitter");
 const bus = meteredBus(await connectBus(env, "splitter", { require: true }), registry);
-const blobs = openBlobs(env);
+const blobs = await openBlobs(env, bus);
 const log = createLogger({ service: "splitter", level: env.MEDUSA_LOG_LEVEL });
 const splitter = serveSplitter(
   bus,

@@ -120,6 +120,7 @@ async function splitJob(bus: Bus, deps: SplitterDeps, id: string, request: Split
     return log.warn("could not claim a split", { jobId, ...errorFields(err) });
   }
   if (!claim) return;
+  log.info("split claimed", { jobId, splitter: id, from: claim.chunks });
   const lost = new AbortController();
   const renewal = renewWhileSplitting(bus, jobId, claim, lost, log);
   const stop = AbortSignal.any([shutdown, lost.signal]);

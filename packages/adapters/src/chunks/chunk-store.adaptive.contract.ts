@@ -45,7 +45,7 @@ export function adaptiveContract(t: ContractContext): void {
       const alone = await t.store.completeChunk(holderOf(solo, "n1"), "[0]", T0);
       expect(alone.outcome).toBe("accepted");
       expect(alone.events.map((e) => e.event)).toEqual([
-        { id: 5, type: "chunk", index: 0, task: "map", nodeId: "n1", chunks: { total: 2, done: 1, running: 1, failed: 0 } },
+        { id: 7, type: "chunk", index: 0, task: "map", nodeId: "n1", chunks: { total: 2, done: 1, running: 1, failed: 0 } },
       ]);
       expect(await settled(j.id)).toEqual([]);
       expect((await t.job(j.id)).credits.spent).toBe(0);

@@ -8,7 +8,8 @@ const LATER = T0 + 1_000_000;
  * (a hoarder) costs itself, not the consumer. A lease that ran out is never
  * given to the same node again; only a node's first expiry counts as a failed
  * attempt; every node holds at most its lease window, which starts small and
- * grows with accepted results (BOINC's per-host quota).
+ * grows with accepted results (BOINC's per-host quota). A job may also ask
+ * for nodes with a validated record (minReputation).
  */
 export function hoardingContract(t: ContractContext): void {
   describe("hoarding", () => {
@@ -47,6 +48,21 @@ export function hoardingContract(t: ContractContext): void {
       expect(honest.map((l) => l.index).sort()).toEqual([0, 1, 2, 3]);
       for (const l of honest) await t.store.completeChunk(holderOf(l, "n2"), "[1]", LATER);
       expect((await t.job(j.id)).state).toBe("done");
+    });
+
+    test("a job's minReputation passes over nodes with fewer validated results; its chunks wait for one that has them", async () => {
+      await t.newJob({ replicas: 2, quorum: 2 }, 1, true);
+      for (const n of ["n1", "n2"]) {
+        const [lease] = (await t.store.leaseChunks(n, 1, T0)).leases;
+        await t.store.completeChunk(holderOf(lease!, n), "[1]", T0);
+      }
+      const picky = await t.newJob({ minReputation: 1 }, 2, true);
+      expect(await t.job(picky.id)).toMatchObject({ minReputation: 1 });
+      expect((await t.store.leaseChunks("newcomer", 5, T0)).leases).toHaveLength(0);
+      expect((await t.store.leaseChunks("n1", 1, T0)).leases.map((l) => l.jobId)).toEqual([picky.id]);
+      // Jobs without the bar still go to anyone, behind the one that waits.
+      const open = await t.newJob({}, 1, true);
+      expect((await t.store.leaseChunks("newcomer", 5, T0)).leases.map((l) => l.jobId)).toEqual([open.id]);
     });
 
     test("with a window, a node with a clean record starts with that many and a hoarder ends with none", async () => {

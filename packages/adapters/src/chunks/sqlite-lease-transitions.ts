@@ -14,15 +14,17 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
   const runtimes = options.runtimes ? JSON.stringify(options.runtimes) : null;
   const start = options.startWindow;
   if (start !== undefined) max = Math.min(max, leaseWindow(p.replicas.reputations([nodeId])[nodeId]!, start) - p.replicas.heldBy(nodeId));
-  // Chunks this node, or another node of its owner, already works on or answered are not offered again, nor one whose lease ran out on this node.
+  const origin = options.origin ?? null;
+  // Chunks this node, or another node of its owner or its network, already works on or answered are not offered again, nor one whose lease ran out on this node.
   const rows = p.sql(
     `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
      WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
        AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
-       AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ?))
+       AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ? OR r.origin = ?))
+       AND j.min_reputation <= ?
        AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ?)
      ORDER BY c.queue_pos LIMIT ?`,
-  ).all(runtimes, runtimes, nodeId, owner, nodeId, Math.max(0, max)) as ChunkRow[];
+  ).all(runtimes, runtimes, nodeId, owner, origin, p.replicas.reputations([nodeId])[nodeId]!.agreed, nodeId, Math.max(0, max)) as ChunkRow[];
   const trusted = p.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
   return rows.map((c) => {
     const job = requireJob(p, c.job_id);
@@ -39,13 +41,14 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
       expiresAt: now + job.lease_ms,
     });
     p.sql("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
-    p.replicas.lease(c.job_id, c.idx, nodeId, owner, lease.token, lease.expiresAt);
+    p.replicas.lease(c.job_id, c.idx, nodeId, owner, origin, lease.token, lease.expiresAt);
     syncQueue(p, tx, c.job_id, c.idx);
     p.sql("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
     if (job.state === "queued") {
       p.sql("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
       p.log.progress(c.job_id, tx.events);
     }
+    p.log.append(c.job_id, { type: "leased", index: c.idx, task: lease.task, nodeId, chunks: p.log.counts(c.job_id) }, tx.events);
     return lease;
   });
 }

@@ -17,9 +17,9 @@ export class SqliteReplicas {
     this.sql = statements(db);
   }
 
-  lease(jobId: string, index: number, nodeId: string, owner: string, token: string, expiresAt: number): void {
-    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, state, token, expires_at) VALUES (?, ?, ?, ?, 'leased', ?, ?)")
-      .run(jobId, index, nodeId, owner, token, expiresAt);
+  lease(jobId: string, index: number, nodeId: string, owner: string, origin: string | null, token: string, expiresAt: number): void {
+    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, origin, state, token, expires_at) VALUES (?, ?, ?, ?, ?, 'leased', ?, ?)")
+      .run(jobId, index, nodeId, owner, origin, token, expiresAt);
   }
 
   holds(h: LeaseHolder): boolean {

@@ -80,6 +80,11 @@ export interface LeaseOptions {
   runtimes?: string[];
   /** Spot-check draws in [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /**
+   * The network the node connects from (its /24 or /64): no two replicas of a
+   * chunk come from one. Absent: not checked (a private pool).
+   */
+  origin?: string;
   /** A new node's lease window (see leaseWindow); absent, a node may hold any number. */
   startWindow?: number;
 }

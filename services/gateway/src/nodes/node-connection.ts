@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
   call,
@@ -41,6 +42,7 @@ const MAX_JOBS_REMEMBERED = 1_000;
  */
 export class NodeConnection {
   readonly since = Date.now();
+  readonly connection = randomUUID(); // this socket, in the shared presence
   chunksDone = 0;
   sandbox: SandboxLevel | undefined;
   slots: number | undefined;
@@ -64,8 +66,8 @@ export class NodeConnection {
     readonly ownerId: string,
     private readonly socket: NodeSocket,
     private readonly hub: HubServices,
-    /** Settles once an older connection of this node has had its leases put back. */
-    private readonly ready: Promise<void>,
+    private readonly ready: Promise<void>, // settles once this node's older leases are put back
+    readonly origin = "unknown", // the network it connects from (its /24 or /64)
   ) {}
 
   private get log(): Log {
@@ -188,7 +190,7 @@ export class NodeConnection {
     while (this.demand > 0 && !this.closed) {
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
         this.log.warn("leasing failed; retrying on the next tick", { nodeId: this.nodeId, ...errorFields(err) });
         this.hungry = true;

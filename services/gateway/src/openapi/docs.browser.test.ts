@@ -32,7 +32,7 @@ describe.skipIf(!hasChromium)("/docs", () => {
     await page.goto(`${origin}/docs`);
     await page.getByText("Medusa API").first().waitFor();
     for (const tag of ["accounts", "files", "jobs", "sessions", "nodes"]) await page.locator(`#operations-tag-${tag}`).waitFor();
-    const submit = page.locator("#operations-jobs-postJobs");
+    const submit = page.locator("#operations-jobs-submitJob");
     await submit.waitFor();
     expect(await submit.textContent()).toContain("Submit a job");
     await submit.locator("button.opblock-summary-control").click();

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, ErrorCode } from "@medusa/core";
-import type { Named, Operation, Reply } from "./operation.ts";
+import { ErrorBody, ErrorCode, type Named, type Operation, type Reply } from "@medusa/core";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -24,7 +23,7 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** Builds the OpenAPI 3.1 document from the operation tables. */
-export function openApiDocument(operations: Operation[], info: { version: string }) {
+export function openApiDocument(operations: Record<string, Operation>, info: { version: string }) {
   const schemas: Record<string, JsonSchema> = {};
   const owners = new Map<string, { schema: z.ZodType; io: string }>();
   const component = (n: Named, io: "input" | "output") => {
@@ -37,7 +36,7 @@ export function openApiDocument(operations: Operation[], info: { version: string
   schemas.Error = { type: "object", properties: { error: jsonSchema(ErrorBody, "output") }, required: ["error"] };
 
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) {
+  for (const [name, op] of Object.entries(operations)) {
     const parameters = [...pathParameters(op), ...queryParameters(op)];
     const errorStatuses = new Set([...(op.errors ?? []), 500]);
     if (op.query || op.body || parameters.length) errorStatuses.add(400);
@@ -49,7 +48,7 @@ export function openApiDocument(operations: Operation[], info: { version: string
       responses[String(status)] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
     }
     (paths[op.path] ??= {})[op.method] = {
-      operationId: operationId(op),
+      operationId: name,
       tags: [op.tag],
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
@@ -83,11 +82,6 @@ export type OpenApiDocument = ReturnType<typeof openApiDocument>;
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
   return rest;
-}
-
-function operationId(op: Operation): string {
-  const words = op.path.replace(/^\/v1\//, "/").split(/[/{}.-]+/).filter(Boolean);
-  return op.method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
 }
 
 function pathParameters(op: Operation) {

@@ -1,8 +1,8 @@
 import { dirname, join } from "node:path";
 import { Hono } from "hono";
+import { apiOperations } from "@medusa/core";
 import type { HttpEnv } from "../http/types.ts";
 import { openApiDocument } from "../openapi/document.ts";
-import { operations } from "../openapi/index.ts";
 
 /** Swagger UI's files, from the npm package, served by the gateway itself: the page loads nothing from elsewhere. */
 const SWAGGER_DIR = dirname(Bun.resolveSync("swagger-ui-dist/package.json", import.meta.dir));
@@ -34,7 +34,7 @@ const INIT = `window.ui = SwaggerUIBundle({ url: "/v1/openapi.json", dom_id: "#d
 
 /** `GET /v1/openapi.json`, built once from the operation tables, and `/docs`, the page rendering it. Mounted at `/`. */
 export function docsRoutes() {
-  const document = JSON.stringify(openApiDocument(operations, { version: "1" }));
+  const document = JSON.stringify(openApiDocument(apiOperations, { version: "1" }));
   const headers = { "content-security-policy": CSP, "x-content-type-options": "nosniff" };
   return new Hono<HttpEnv>()
     .get("/v1/openapi.json", (c) => c.body(document, 200, { "content-type": "application/json", "cache-control": "no-cache" }))

@@ -1,10 +1,12 @@
-import { Hono, type Context } from "hono";
-import { getBunServer, upgradeWebSocket } from "hono/bun";
-import { z } from "zod";
-import { accountFileKey, call, limits, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
+import { Hono } from "hono";
+import { upgradeWebSocket } from "hono/bun";
+import { accountFileKey, call, EventsQuery, JobListQuery, ResultsQuery, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
+import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
+import { keepOpen } from "../http/long-request.ts";
+import { jobEventsSse } from "../jobs/event-sse.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
 import { waitUntilFinal } from "../jobs/job-watch.ts";
 import { partialResultsBody } from "../jobs/partial-results.ts";
@@ -20,16 +22,18 @@ export interface JobRoutesDeps {
   /** Open event sockets, so the gateway can close them when it stops. */
   streams: Set<JobEventStream>;
   packages: PackagePinner;
+  /** Submissions per account and address. */
+  rates: RateLimits;
 }
 
-export const JobListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
-/** `wait` is seconds, capped at `limits.resultsWaitSeconds`; `offset` (items to skip) only means something with `partial`. */
-export const ResultsQuery = z.object({
-  wait: z.coerce.number().min(0).default(0).transform((s) => Math.min(s, limits.resultsWaitSeconds)),
-  partial: z.enum(["0", "1", "false", "true"]).default("0").transform((p) => p === "1" || p === "true"),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-export const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
+
+/** An SSE client's resume point; it wins over `?from=`, which named where the first connection started. */
+function lastEventId(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const id = Number(header);
+  if (!Number.isInteger(id) || id < 0) throw new MedusaError("invalid_field", "last-event-id: expected the id of an event, a whole number", { issues: [{ field: "last-event-id", message: "expected a whole number" }] });
+  return id;
+}
 
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
@@ -57,7 +61,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.quoteJob, { owner: account?.accountId, spec }));
     })
     .use(requireAccount({ verifier: deps.verifier }))
-    .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/", deps.rates.limit("jobs"), jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
       const spec = parseOrThrow(JobSpec, c.var.body);
       if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");
@@ -88,8 +92,16 @@ export function jobRoutes(deps: JobRoutesDeps) {
     .get(
       "/:id/events",
       async (c, next) => {
-        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new MedusaError("bad_request", "this is a WebSocket: connect with an Upgrade: websocket request");
-        await next();
+        if (c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
+        if (!c.req.header("accept")?.includes("text/event-stream")) {
+          throw new MedusaError("bad_request", "connect with an Upgrade: websocket request, or ask for Server-Sent Events with Accept: text/event-stream");
+        }
+        const owner = c.var.account.accountId;
+        const jobId = c.req.param("id");
+        const from = lastEventId(c.req.header("last-event-id")) ?? parseOrThrow(EventsQuery, c.req.query(), "query").from;
+        const job = await call(bus, subjects.getJob, { owner, jobId });
+        keepOpen(c);
+        return jobEventsSse(deps, { owner, jobId, from, finalOnConnect: isFinal(job.state) }, c.req.raw.signal);
       },
       upgradeWebSocket(async (c) => {
         const owner = (c.var as HttpEnv["Variables"]).account.accountId;
@@ -115,10 +127,4 @@ export function jobRoutes(deps: JobRoutesDeps) {
         };
       }),
     );
-}
-
-/** Bun closes a connection silent for 10 s; a request told to wait may be silent much longer. */
-function keepOpen(c: Context): void {
-  if (!c.env) return; // no Bun server behind app.request (tests)
-  getBunServer<{ timeout(request: Request, seconds: number): void }>(c)?.timeout(c.req.raw, 0);
 }
