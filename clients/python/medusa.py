@@ -34,6 +34,8 @@ __version__ = "0.1.0"
 DEFAULT_URL = "http://127.0.0.1:8080"
 CREDENTIALS = os.path.join("~", ".config", "medusa", "credentials")
 FINAL = ("done", "failed", "cancelled")
+# How long one results request waits for a job before asking again (the gateway caps it at 300 s).
+WAIT_S = 120
 
 
 class ApiError(Exception):
@@ -326,9 +328,15 @@ class Client:
             if self.job(job_id)["state"] in FINAL:
                 return
 
-    def results(self, job_id):
-        """A finished job's results, one at a time, in input order (JSON Lines as they stream)."""
-        conn, res = self._http.open("GET", f"/v1/jobs/{_q(job_id)}/results", timeout=300)
+    def results(self, job_id, wait=0, partial=False, offset=0):
+        """
+        A job's results, one at a time, in input order, as they stream. `wait`
+        (seconds, capped by the gateway) holds the request until the job ends;
+        `partial=True` gives the completed prefix, going on as chunks land
+        while `wait` lasts, after skipping `offset` items.
+        """
+        query = urllib.parse.urlencode({"wait": wait, "partial": int(bool(partial)), "offset": offset})
+        conn, res = self._http.open("GET", f"/v1/jobs/{_q(job_id)}/results?{query}", timeout=max(self._http.timeout, wait + 60))
         try:
             if "ndjson" not in (res.getheader("content-type") or ""):
                 yield json.loads(res.read())
@@ -591,12 +599,21 @@ class Executor(_cf.Executor):
         return future
 
     def _watch(self, future):
+        client = self._client
         try:
-            final = _wait(self._client, future.job_id)
-            if final["type"] == "done":
-                future._finish(result=next(iter(self._client.results(future.job_id))))
-            elif final["type"] == "failed":
-                future._finish(error=JobError(future.job_id, final["error"], lambda _: future.args))
+            while True:
+                try:
+                    results = list(client.results(future.job_id, wait=WAIT_S))
+                except ApiError as e:
+                    if e.status != 409:
+                        raise
+                status = client.job(future.job_id)
+                if status["state"] in FINAL:
+                    break
+            if status["state"] == "done":
+                future._finish(result=results[0])
+            elif status["state"] == "failed":
+                future._finish(error=JobError(future.job_id, status.get("error", "job failed"), lambda _: future.args))
             else:
                 with future._settle:
                     if not future.cancelled() and super(_JobFuture, future).cancel():
@@ -621,25 +638,44 @@ class Executor(_cf.Executor):
         return self._results(job, items, deadline, progress)
 
     def _results(self, job, items, deadline, progress):
+        """Each chunk's results as soon as it and every chunk before it are done (`?partial=1`), asking again when a wait runs out."""
         client, job_id = self._client, job["id"]
-        final = None
-        done = False
+        over = False
+        if progress:
+            threading.Thread(target=_wait, args=(client, job_id, None, _Bar(len(items), job["name"]), len(items)), daemon=True).start()
         try:
-            final = _wait(client, job_id, deadline, _Bar(len(items), job["name"]) if progress else None, len(items))
-            if final["type"] == "cancelled":
-                raise _cf.CancelledError(f"job {job_id} was cancelled")
-            for result in client.results(job_id):
-                if final["type"] == "failed" and isinstance(result, dict) and set(result) == {"error", "chunk"}:
-                    raise JobError(job_id, final["error"], items.__getitem__)
-                yield result
-            if final["type"] == "failed":
-                raise JobError(job_id, final["error"], items.__getitem__)
-            done = True
+            got = 0
+            while got < len(items):
+                wait = WAIT_S if deadline is None else max(0, min(WAIT_S, deadline - time.monotonic()))
+                # A job that stopped short ends the answer with {"error", "chunk"}; a result of that shape is held until the next line shows it was a result.
+                held = None
+                for result in client.results(job_id, wait=wait, partial=True, offset=got):
+                    if held is not None:
+                        got += 1
+                        yield held
+                        held = None
+                    if isinstance(result, dict) and set(result) == {"error", "chunk"}:
+                        held = result
+                    else:
+                        got += 1
+                        yield result
+                if held is not None:
+                    status = client.job(job_id)
+                    if status["state"] in ("failed", "cancelled"):
+                        over = True
+                        if status["state"] == "cancelled":
+                            raise _cf.CancelledError(f"job {job_id} was cancelled")
+                        raise JobError(job_id, status.get("error", held["error"]), items.__getitem__)
+                    got += 1
+                    yield held
+                if got < len(items) and deadline is not None and time.monotonic() >= deadline:
+                    raise _cf.TimeoutError(f"job {job_id} did not finish in time: {got} of {len(items)} results")
+            over = True
         finally:
             with self._lock:
                 self._pending.discard(job_id)
             # Interrupted (Ctrl-C, a timeout, a loop left early): the job stops and its unspent credits come back.
-            if not done and (final is None or final["type"] not in FINAL):
+            if not over:
                 _cancel_quietly(client, job_id)
 
     def shutdown(self, wait=True, *, cancel_futures=False):

@@ -34,6 +34,8 @@ export interface StartNodeOptions {
   packageCacheDir?: string;
   /** Where the Pyodide memory snapshot runners restore from is kept (default ~/.cache/medusa-node/snapshots). */
   snapshotDir?: string;
+  /** False: runners boot Python instead of restoring the snapshot. Default true. */
+  pythonSnapshot?: boolean;
   backoff?: Partial<BackoffOptions>;
   log?: (line: string) => void;
 }
@@ -48,8 +50,10 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeAgent> {
   const dir = await pyodideDir();
   const { abi_version: abiVersion } = (await Bun.file(join(dir, "pyodide-lock.json")).json()).info as { abi_version: string };
   const packages = new WheelCache({ gatewayUrl: () => gateways.httpUrl, token: opts.token, dir: opts.packageCacheDir ?? join(cacheRoot(), "packages"), abiVersion, log });
-  // Made once per node (a few seconds, the first time only), so every runner after restores Python in well under one.
-  const snapshot = await ensurePythonSnapshot({ dir: opts.snapshotDir ?? join(cacheRoot(), "snapshots"), pyodideDir: dir, runnerCommand: runnerCommand("python", dir), log: (msg) => log(`[node] ${msg}`) });
+  // A cached snapshot is checked in a fraction of a second. Making one costs one Pyodide boot, once per node, and is
+  // waited for: booting spares beside it would only split the cores, and after it every runner restores in well under a second.
+  const snapshotOpts = { dir: opts.snapshotDir ?? join(cacheRoot(), "snapshots"), pyodideDir: dir, runnerCommand: runnerCommand("python", dir), log: (msg: string) => log(`[node] ${msg}`) };
+  const snapshot = opts.pythonSnapshot === false ? undefined : await ensurePythonSnapshot(snapshotOpts);
   const pool = new RunnerPool({
     slots: Math.max(opts.slots, opts.maxSlots ?? 0),
     warmPython: opts.warmPython,

@@ -23,6 +23,8 @@ export const StackEnv = PortEnv.extend({
   MEDUSA_UPLOAD_EXPIRY: durationFrom(String(limits.pendingUploadMs), 1000),
   /** How long a local node's runner may take to start before it is killed and tried again in the background. */
   MEDUSA_RUNNER_START_TIMEOUT: durationFrom("60s", 100),
+  /** 0: local nodes' runners boot Python instead of restoring the node's Pyodide snapshot (to measure it, or should the private API misbehave). */
+  MEDUSA_PYTHON_SNAPSHOT: z.enum(["0", "1"]).default("1").transform((v) => v === "1"),
   /** Slots per local node; default: the node's own default (cores − 1). */
   MEDUSA_NODE_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
   /** On your own machine credits should not get in your way: a larger starter grant than a public deployment's. */

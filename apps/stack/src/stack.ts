@@ -91,7 +91,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const operator = await localOperator(bus, env.MEDUSA_DATA_DIR, env.MEDUSA_LOCAL_NODES);
   const nodes = await Promise.all(
     operator.nodeTokens.map((token) =>
-      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), runnerStartTimeoutMs: env.MEDUSA_RUNNER_START_TIMEOUT, log: (line) => nodeLog.info(line) }),
+      startNode({ gateway: url, token, slots: env.MEDUSA_NODE_SLOTS ?? Math.max(1, availableParallelism() - 1), packageCacheDir: join(env.MEDUSA_DATA_DIR, "node-packages"), snapshotDir: join(env.MEDUSA_DATA_DIR, "node-snapshots"), pythonSnapshot: env.MEDUSA_PYTHON_SNAPSHOT, runnerStartTimeoutMs: env.MEDUSA_RUNNER_START_TIMEOUT, log: (line) => nodeLog.info(line) }),
     ),
   );
 

@@ -54,14 +54,15 @@ def map_squares():
 
 
 def job_error():
-    ex = medusa.Executor(medusa.Client(), chunksize=100, max_attempts=1)
+    ex = medusa.Executor(medusa.Client(), chunksize=100)
     seen = []
     try:
         for r in ex.map(fragile, range(1000)):
             seen.append(r)
         raise AssertionError("no JobError")
     except medusa.JobError as e:
-        assert seen == [x * 2 for x in range(300)], f"results before the failing chunk: {len(seen)}"
+        # What came first is an in-order prefix that stops before the failing chunk (later chunks may not have run).
+        assert seen == [x * 2 for x in range(len(seen))] and len(seen) <= 300, f"results before the error: {len(seen)}"
         out(type=e.type, message=e.message, index=e.index, item=e.item, chunk=e.chunk, job=e.job_id, text=str(e))
 
 
@@ -71,12 +72,13 @@ def as_completed():
         got = {}
         for f in cf.as_completed(futures, timeout=360):
             got[futures[f]] = f.result()
-    with medusa.Executor(medusa.Client(), max_attempts=1) as ex:
-        done, not_done = cf.wait([ex.submit(fragile, 317), ex.submit(shifted, x=1)], timeout=300)
+    with medusa.Executor(medusa.Client()) as ex:
+        failing, keywords = ex.submit(fragile, 317), ex.submit(shifted, x=1)
+        done, not_done = cf.wait([failing, keywords], timeout=300)
     assert got == {i: square(i) for i in range(20)}
     assert not not_done
-    errors = sorted(type(f.exception()).__name__ for f in done)
-    out(count=len(got), errors=errors, kw=[f.result() for f in done if f.exception() is None])
+    error = failing.exception()
+    out(count=len(got), error=[type(error).__name__, error.type, error.index, error.item], kw=keywords.result())
 
 
 def _wait_refund(client, before):
@@ -133,7 +135,8 @@ def kmeans():
     stride = len(points) // k
     centroids = [points[j * stride + j] for j in range(k)]
     losses = []
-    with medusa.Client().session(source, points, partitions=partitions) as s:
+    # Generous: on a loaded machine a fresh runner (Pyodide) takes a while to load.
+    with medusa.Client().session(source, points, partitions=partitions, timeout_ms=300_000) as s:
         for _ in range(rounds):
             partials = s.round({"centroids": centroids})
             sx, sy, cnt, sse = [0.0] * k, [0.0] * k, [0] * k, 0.0

@@ -123,19 +123,33 @@ export interface EnsureSnapshotOptions {
   log: (msg: string) => void;
 }
 
-/**
- * The path of a snapshot this node may use: the cached one when it passes
- * `refusal`, else a new one made now. Undefined when none could be made;
- * runners then boot Python the slow way.
- */
-export async function ensurePythonSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
+/** The cached snapshot's path when it passes `refusal`; a refused file is deleted, and undefined returned. */
+async function cachedSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
   const path = snapshotPath(opts.dir);
   const cached = await readFile(path);
-  if (cached) {
-    const why = await refusal(cached, opts.pyodideDir);
-    if (why === undefined) return path;
-    opts.log(`Python snapshot ${path} refused (${why}): making it again`);
-  }
+  if (!cached) return undefined;
+  const why = await refusal(cached, opts.pyodideDir);
+  if (why === undefined) return path;
+  opts.log(`Python snapshot ${path} refused (${why}): making it again`);
+  await rm(path, { force: true });
+  return undefined;
+}
+
+const making = new Map<string, Promise<string | undefined>>();
+
+/**
+ * Makes the snapshot in a runner process that runs no job; undefined (and a
+ * log line) when that failed. Nodes of one process (the embedded stack's)
+ * share one making.
+ */
+function makePythonSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
+  const path = snapshotPath(opts.dir);
+  const made = making.get(path) ?? make(path, opts).finally(() => making.delete(path));
+  making.set(path, made);
+  return made;
+}
+
+async function make(path: string, opts: EnsureSnapshotOptions): Promise<string | undefined> {
   await mkdir(opts.dir, { recursive: true });
   const started = performance.now();
   const maker = Bun.spawn([...opts.runnerCommand, "--make-snapshot", path], { env: {}, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
@@ -148,6 +162,11 @@ export async function ensurePythonSnapshot(opts: EnsureSnapshotOptions): Promise
   }
   opts.log(`Python snapshot made in ${Math.round(performance.now() - started)} ms: ${path} (${Math.round(made!.length / 1024 / 1024)} MB)`);
   return path;
+}
+
+/** The cached snapshot, or one made now; undefined when none could be made, and runners then boot Python. */
+export async function ensurePythonSnapshot(opts: EnsureSnapshotOptions): Promise<string | undefined> {
+  return (await cachedSnapshot(opts)) ?? makePythonSnapshot(opts);
 }
 
 type LoadConfig = NonNullable<Parameters<typeof loadPyodide>[0]> & { indexURL: string };
@@ -177,10 +196,24 @@ export async function loadPython(config: LoadConfig, path: string | undefined): 
     const parsed = parseSnapshot(Bun.mmap(path, { shared: false }));
     if ("refused" in parsed) note = `snapshot refused: ${parsed.refused}`;
     else if (parsed.header.format !== FORMAT) note = `snapshot refused: format ${parsed.header.format}`;
-    else pyodide = await loadPyodide({ ...config, _loadSnapshot: parsed.body } as LoadConfig).catch((err) => void (note = `snapshot refused: ${err instanceof Error ? err.message.split("\n")[0] : err}`));
+    else pyodide = await loadPyodide({ ...config, _loadSnapshot: handOnce(parsed.body) } as LoadConfig).catch((err) => void (note = `snapshot refused: ${err instanceof Error ? err.message.split("\n")[0] : err}`));
   }
   const snapshot = pyodide !== undefined;
   pyodide ??= await loadPyodide(config);
   pyodide.runPython("import random; random.seed()");
+  // Releases the file's mapping now, not at some later collection: it would count against the runner's memory cap.
+  if (snapshot) Bun.gc(true);
   return { pyodide, start: { snapshot, ms: Math.round(performance.now() - started), ...(note ? { note } : {}) } };
+}
+
+/** Pyodide keeps its options for life: handed through a thenable that forgets it, the mapping can be released once copied into the heap. */
+function handOnce(body: Uint8Array): PromiseLike<Uint8Array> {
+  let held: Uint8Array | undefined = body;
+  return {
+    then(resolve) {
+      const given = held!;
+      held = undefined;
+      return Promise.resolve(resolve?.(given));
+    },
+  } as PromiseLike<Uint8Array>;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { PinnedPythonProgram } from "@medusa/core/program";
 import { bundledPyodideInfo, pinned, testWheels } from "@medusa/testing/wheels";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { RedTeamNode, type Report, results, SECRET } from "./harness.ts";
+import { RedTeamNode, type Report, results, SECRET, START_MS } from "./harness.ts";
 
 /**
  * Red team, part 1: Python programs that escape to JavaScript and reach for
@@ -18,7 +18,7 @@ describe.skipIf(process.platform !== "linux")("red team: escapes from Python", (
   let node: RedTeamNode;
   beforeAll(async () => {
     node = await RedTeamNode.start();
-  }, SLOW);
+  }, START_MS);
   afterAll(async () => {
     try {
       // Whatever ran, nothing got out: no file, no connection, no process.
@@ -33,7 +33,7 @@ describe.skipIf(process.platform !== "linux")("red team: escapes from Python", (
   test("the node reports the OS sandbox in its hello", () => {
     expect(node.hello).toMatchObject({ sandbox: "os-sandbox", runtimes: ["python", "wasi"] });
     expect(node.log.some((l) => l.startsWith("[node] sandbox: os-sandbox (seccomp allowlist on all threads"))).toBe(true);
-    // Its Python runners restore the node's Pyodide snapshot: every test here attacks a restored runner.
+    // It made its Pyodide snapshot before starting any runner: every runner attacked here restores from it.
     expect(node.log.some((l) => l.startsWith("[node] Python snapshot made in"))).toBe(true);
   });
 

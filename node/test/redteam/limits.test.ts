@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { failure, RedTeamNode, type Report, results } from "./harness.ts";
+import { failure, RedTeamNode, type Report, results, START_MS } from "./harness.ts";
 
 /**
  * Red team, part 3: programs that try to exhaust the volunteer's computer —
@@ -16,7 +16,7 @@ describe.skipIf(process.platform !== "linux")("red team: exhausting the voluntee
   let node: RedTeamNode;
   beforeAll(async () => {
     node = await RedTeamNode.start();
-  }, SLOW);
+  }, START_MS);
   afterAll(async () => {
     try {
       expect(node.descendants().others).toEqual([]);

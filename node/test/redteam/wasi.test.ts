@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { isRunning } from "../../test/runner-pool.ts";
 import { until } from "@medusa/testing/until";
 import { wasiProgram } from "@medusa/testing/wat-fixtures";
-import { failure, RedTeamNode, type Report } from "./harness.ts";
+import { failure, RedTeamNode, type Report, START_MS } from "./harness.ts";
 import { hostileWasi, PROBE_CALLS } from "./hostile-wasi.ts";
 
 /**
@@ -19,7 +19,7 @@ describe.skipIf(process.platform !== "linux")("red team: hostile WASI modules", 
   let node: RedTeamNode;
   beforeAll(async () => {
     node = await RedTeamNode.start();
-  }, SLOW);
+  }, START_MS);
   afterAll(async () => {
     try {
       expect(existsSync(node.tripwires.marker)).toBe(false);

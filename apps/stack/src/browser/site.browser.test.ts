@@ -53,7 +53,9 @@ describe.skipIf(!hasChromium)("the website", () => {
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create account" }).click();
-    expect(await page.locator("pre.secret").textContent()).toMatch(/^\S{16,}$/);
+    const apiKey = await page.locator("pre.secret").textContent();
+    expect(apiKey).toMatch(/^\S{16,}$/);
+    expect(await page.getByTestId("python-start").textContent()).toBe(`curl -O ${stack.url}/medusa.py\nexport MEDUSA_URL=${stack.url} MEDUSA_API_KEY=${apiKey}`);
     await page.getByRole("link", { name: "Continue" }).click();
     await page.waitForURL("**/jobs");
     expect(await page.getByTestId("balance").textContent()).toMatch(/\d/);
