@@ -52,7 +52,8 @@ let stack: StackProcess;
 let client: MedusaClient;
 
 beforeAll(async () => {
-  stack = StackProcess.start({ MEDUSA_LOCAL_NODES: "2", MEDUSA_NODE_SLOTS: "1" });
+  // A loaded test machine may take minutes to start a runner; that is not what these tests are about.
+  stack = StackProcess.start({ MEDUSA_LOCAL_NODES: "2", MEDUSA_NODE_SLOTS: "1", MEDUSA_RUNNER_START_TIMEOUT: "5m" });
   client = await stack.consumer();
   await client.upload("deep.wasm", await compileWat("deep", deepWat));
 }, SLOW);

@@ -30,7 +30,8 @@ export async function partialResultsBody(bus: Bus, owner: string, jobId: string,
   let page = await call(bus, subjects.jobResults, { owner, jobId, from: 0, limit: RESULTS_PAGE });
   const state = page.state;
   const encoder = new TextEncoder();
-  let pageFrom = 0;
+  /** Where the page read last ends: a page cut short to fit one bus message says where. */
+  let pageEnd = page.through ?? RESULTS_PAGE;
   let fresh = true;
   let lastRead = Date.now();
   let index = 0;
@@ -41,7 +42,7 @@ export async function partialResultsBody(bus: Bus, owner: string, jobId: string,
     const wait = lastRead + REREAD_MS - Date.now();
     if (wait > 0) await Bun.sleep(wait);
     page = await call(bus, subjects.jobResults, { owner, jobId, from, limit: RESULTS_PAGE });
-    pageFrom = from;
+    pageEnd = page.through ?? from + RESULTS_PAGE;
     fresh = true;
     lastRead = Date.now();
   };
@@ -56,7 +57,7 @@ export async function partialResultsBody(bus: Bus, owner: string, jobId: string,
           controller.close();
         };
         for (;;) {
-          if (index >= pageFrom + RESULTS_PAGE) {
+          if (index >= pageEnd) {
             await read(index);
             continue;
           }

@@ -118,4 +118,12 @@ describe("GET /v1/jobs/:id/results?partial=1", () => {
     const job = t.fakes.addJob(ALICE.id, { state: "done", results: [[1], [2]], reduce: 3 });
     expect(await lines(await results(job.status.id, "partial=1"))).toEqual([1, 2]);
   });
+
+  test("pages cut short to fit one bus message (through) are followed from where they stop", async () => {
+    const chunks = Array.from({ length: 30 }, (_, c) => ["x".repeat(c * 10)]);
+    t.fakes.resultsPageChars = 1000;
+    const job = t.fakes.addJob(ALICE.id, { state: "running", results: chunks });
+    expect(await lines(await results(job.status.id, "partial=1"))).toEqual(chunks.flat());
+    expect(t.fakes.calls.jobResults!.length).toBeGreaterThan(3);
+  });
 });
