@@ -53,7 +53,7 @@ describe("the Python client against the embedded stack", () => {
     const { result, stderr } = await scenario("map_squares");
     expect(result).toEqual({ count: 10_000, last: (9999 + 7) ** 2 });
     expect(stderr).toContain("10000/10000");
-  }, 120_000);
+  }, 300_000);
 
   test("an exception in the function is a JobError naming the item, its index, the chunk and the job", async () => {
     const { result } = await scenario("job_error");
@@ -62,7 +62,7 @@ describe("the Python client against the embedded stack", () => {
     expect(result).toMatchObject({ type: "ZeroDivisionError", index: 317, item: 317, chunk: 3 });
     expect(result.message).toStartWith("division by zero");
     expect(result.text).toStartWith(`job ${job} failed at item 317 (317): ZeroDivisionError: division by zero`);
-  }, 120_000);
+  }, 300_000);
 
   test("submit gives Futures that concurrent.futures.as_completed and wait understand, errors and keywords included", async () => {
     const { result } = await scenario("as_completed");
@@ -142,5 +142,5 @@ describe("the Python client against the embedded stack", () => {
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect(code).toBe(0);
     expect(out).toBe("[0, 2, 4, 6, 8]\n");
-  }, 60_000);
+  }, 300_000);
 });
