@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@medusa/core/program";
-import { MedusaClient } from "@medusa/stack";
+import { MedusaClient } from "@medusa/client";
 import { cacheRoot } from "../node/src/pyodide-assets.ts";
 import { defaultPyodideIndexURL } from "../node/src/runner/python-runtime.ts";
 import { ensurePythonSnapshot } from "../node/src/runner/python-snapshot.ts";

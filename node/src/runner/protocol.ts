@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
+import { textNestsDeeper, tooDeepMessage, tooLargeResultMessage } from "@medusa/core/json-bounds";
 import { limits } from "@medusa/core/limits";
 import { PinnedWheel } from "@medusa/core/packages";
 import { RunnableProgram, Runtime } from "@medusa/core/program";
@@ -94,16 +95,23 @@ export function truncateMessage(message: string, max = limits.runnerErrorChars):
 /**
  * Builds a result line from a JSON text the runtime already produced, so a
  * large result is never parsed and re-serialised in the runner. `body` is
- * `{"ok":...}`; the envelope fields are spliced in front.
+ * `{"ok":...}`; the envelope fields are spliced in front. This is the first
+ * place a result's bounds are enforced: one over the size or depth limit
+ * leaves as an error naming the limit, never as the result.
  */
 export function resultLine(id: number, body: string): string {
-  const line = `{"v":${RUNNER_PROTOCOL_VERSION},"type":"result","id":${id},${body.slice(1)}`;
-  if (Buffer.byteLength(line) <= limits.resultLineBytes) return line;
-  return JSON.stringify({
-    v: RUNNER_PROTOCOL_VERSION,
-    type: "result",
-    id,
-    ok: false,
-    error: { message: `result is over the cap of ${limits.resultLineBytes / 1024 / 1024} MiB` },
-  } satisfies RunnerMessage);
+  const problem = bodyProblem(body);
+  if (problem === undefined) return `{"v":${RUNNER_PROTOCOL_VERSION},"type":"result","id":${id},${body.slice(1)}`;
+  return JSON.stringify({ v: RUNNER_PROTOCOL_VERSION, type: "result", id, ok: false, error: { message: problem } } satisfies RunnerMessage);
+}
+
+/** What a body holds besides the result: `{"ok":true,"results":` and the closing brace. */
+const BODY_WRAPPER_BYTES = '{"ok":true,"results":}'.length;
+
+function bodyProblem(body: string): string | undefined {
+  const resultBytes = Buffer.byteLength(body) - BODY_WRAPPER_BYTES;
+  if (resultBytes > limits.resultBytes) return tooLargeResultMessage(resultBytes);
+  // The body's own object is one level; the result sits inside it.
+  if (textNestsDeeper(body, limits.jsonDepth + 1)) return tooDeepMessage("result");
+  return undefined;
 }

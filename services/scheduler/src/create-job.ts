@@ -28,13 +28,16 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       items: 0,
       timeoutMs: spec.timeoutMs,
       maxAttempts: spec.maxAttempts,
+      ...(spec.minReputation ? { minReputation: spec.minReputation } : {}),
       replicas: spec.replicas,
       quorum: quorumOf(spec),
       credits: { price: quote.pricePerChunk, held: quote.held, spent: 0 },
       createdAt: now(),
     };
     try {
-      ctx.publish(await store.createJob(job, now()));
+      // The split is a task of its own in the store: whichever splitter holds it, and how far it got.
+      const split = { request: JSON.stringify({ jobId: id, owner, spec }), dueMs: ctx.splitLeaseMs };
+      ctx.publish(await store.createJob(job, now(), split));
     } catch (err) {
       // No job exists to refund through the outbox: hand the hold back directly.
       if (quote.held > 0) {

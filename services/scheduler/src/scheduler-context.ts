@@ -29,6 +29,8 @@ export interface SchedulerContext {
    * idle nodes.
    */
   publish(t: Transition): void;
+  /** A splitter's lease on a split, and how long a split sent to the splitters waits to be claimed (MEDUSA_SPLIT_LEASE_MS). */
+  splitLeaseMs: number;
   /** How long a finished job is kept (MEDUSA_RETENTION). */
   retentionMs: number;
   /** The owner's job; `gone` when its retention ran out, not_found when it never was the owner's. */

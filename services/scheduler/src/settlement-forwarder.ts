@@ -2,9 +2,11 @@ import { errorMessage, toLogger, type ChunkStore, type LogSink, type SettlementQ
 
 /**
  * Moves the chunk store's settlement outbox onto the settlement queue:
- * publish a batch, and only once the queue holds it durably, acknowledge it
- * in the store. A crash in between republishes the batch, which the queue's
- * dedupe and the ledger's keys absorb. `kick` after a transition that may
+ * claim a batch (for `leaseMs`, so another scheduler replica's forwarder
+ * takes other entries), publish it, and only once the queue holds it
+ * durably, acknowledge it in the store. A crash in between leaves the claim
+ * to run out and the batch is sent again, which the queue's dedupe and the
+ * ledger's keys absorb. `kick` after a transition that may
  * have recorded settlements; a timer retries whatever a failure left behind
  * (a credits service or broker that is down loses nothing, it only waits).
  */
@@ -14,12 +16,17 @@ export interface SettlementForwarder {
   close(): Promise<void>;
 }
 
+/** How long a forwarder's claim on a batch holds: long enough to publish it, short enough that a dead replica's batch moves soon. */
+export const SETTLEMENT_CLAIM_MS = 10_000;
+
 export function forwardSettlements(
   store: ChunkStore,
   queue: SettlementQueue,
-  opts: { retryMs?: number; batch?: number; gapMs?: number; log?: LogSink } = {},
+  opts: { retryMs?: number; batch?: number; gapMs?: number; leaseMs?: number; now?: () => number; log?: LogSink } = {},
 ): SettlementForwarder {
   const batch = opts.batch ?? 500;
+  const leaseMs = opts.leaseMs ?? SETTLEMENT_CLAIM_MS;
+  const now = opts.now ?? Date.now;
   // Passes start at most this often: each one syncs the store and the ledger
   // once, so under load settlements go in batches instead of one sync per chunk.
   const gapMs = opts.gapMs ?? 100;
@@ -32,7 +39,7 @@ export function forwardSettlements(
 
   const pass = async () => {
     for (;;) {
-      const pending = await store.pendingSettlements(batch);
+      const pending = await store.claimSettlements(batch, now(), leaseMs);
       if (pending.length === 0) return;
       await queue.publish(pending);
       await store.ackSettlements(pending.map((s) => s.key));

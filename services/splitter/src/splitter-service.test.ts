@@ -12,11 +12,16 @@ const root = mkdtempSync(join(tmpdir(), "splitter-service-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const blobs = new FolderBlobStore(root);
 
-type Final = { sealed: number } | { failed: string };
+type Final = { sealed: number } | { failed: string } | { released: string | null };
 
-/** Stands in for the scheduler: records every call and can refuse or stall chunks. */
-function fakeScheduler(bus: Bus, opts: { acceptBatches?: number; stall?: Promise<void> } = {}) {
+/**
+ * Stands in for the scheduler: records every call and can refuse or stall
+ * chunks, say chunks are already stored (`stored`), refuse the claim, or
+ * break on a batch.
+ */
+function fakeScheduler(bus: Bus, opts: { acceptBatches?: number; stall?: Promise<void>; stored?: number; refuseClaim?: boolean; breakOn?: number } = {}) {
   const batches: NewChunk[][] = [];
+  const starts: number[] = [];
   const finals = new Map<string, PromiseWithResolvers<Final>>();
   const finalOf = (jobId: string) => {
     let f = finals.get(jobId);
@@ -24,12 +29,22 @@ function fakeScheduler(bus: Bus, opts: { acceptBatches?: number; stall?: Promise
     return f;
   };
   const served = [
-    serve(bus, subjects.addChunks, async ({ chunks }) => {
-      await opts.stall;
-      batches.push(chunks);
-      return { accepted: opts.acceptBatches === undefined || batches.length <= opts.acceptBatches };
+    serve(bus, subjects.claimSplit, () => ({ claim: opts.refuseClaim ? null : { token: "split_1", chunks: opts.stored ?? 0, leaseMs: 60_000 } })),
+    serve(bus, subjects.renewSplit, () => ({ held: true })),
+    serve(bus, subjects.releaseSplit, ({ jobId, error }) => {
+      finalOf(jobId).resolve({ released: error ?? null });
+      return { ok: true as const };
     }),
-    serve(bus, subjects.sealJob, ({ jobId, items }) => {
+    serve(bus, subjects.addChunks, async ({ chunks, at, token }) => {
+      await opts.stall;
+      if (opts.breakOn === batches.length) throw new Error("redis fell over");
+      expect(token).toBe("split_1");
+      batches.push(chunks);
+      starts.push(at);
+      return { accepted: opts.acceptBatches === undefined || batches.length <= opts.acceptBatches };
+    }, { onError: () => {} }),
+    serve(bus, subjects.sealJob, ({ jobId, items, token }) => {
+      expect(token).toBe("split_1");
       finalOf(jobId).resolve({ sealed: items });
       return { ok: true as const };
     }),
@@ -40,6 +55,7 @@ function fakeScheduler(bus: Bus, opts: { acceptBatches?: number; stall?: Promise
   ];
   return {
     batches,
+    starts,
     chunks: () => batches.flat(),
     final: (jobId: string) => finalOf(jobId).promise,
     stop: () => served.forEach((s) => s.subscription.unsubscribe()),
@@ -143,7 +159,30 @@ describe("serveSplitter", () => {
     expect(fake.chunks().map((c) => c.offset)).toEqual([0, 1]);
   });
 
-  test("close() aborts a running split and fails its job", async () => {
+  test("a split whose first chunks are stored goes on after them, each batch saying where it starts, and seals with every item", async () => {
+    const { fake, split } = setup({ batchChunks: 2 }, { stored: 3 });
+    await split("j10", { range: { start: 0, stop: 10 } }, 1);
+    expect(await fake.final("j10")).toEqual({ sealed: 10 });
+    expect(fake.chunks().map((c) => c.offset)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    expect(fake.starts).toEqual([3, 5, 7, 9]);
+  });
+
+  test("a split another splitter holds is left to it", async () => {
+    const { fake, split, splitter } = setup({}, { refuseClaim: true });
+    await split("j11", { range: { start: 0, stop: 10 } }, 1);
+    await until(() => splitter.inFlight().length === 0, 1000, "the split to give up");
+    expect(fake.batches).toEqual([]);
+    expect(await Promise.race([fake.final("j11"), Bun.sleep(50).then(() => "none")])).toBe("none");
+  });
+
+  test("a failure that is not the input's fault releases the split with a public reason, for another splitter to retry", async () => {
+    const { fake, split } = setup({ batchChunks: 2, log: () => {} }, { breakOn: 1 });
+    await split("j12", { range: { start: 0, stop: 10 } }, 1);
+    expect(await fake.final("j12")).toEqual({ released: expect.stringMatching(/^internal error \(request /) });
+    expect(fake.batches.length).toBe(1);
+  });
+
+  test("close() stops a running split and hands it back", async () => {
     const stall = Promise.withResolvers<void>();
     const { fake, split, splitter } = setup({}, { stall: stall.promise });
     await split("j9", { range: { start: 0, stop: 10 } }, 1);
@@ -151,7 +190,7 @@ describe("serveSplitter", () => {
     const closed = splitter.close();
     stall.resolve();
     await closed;
-    expect(await fake.final("j9")).toMatchObject({ failed: expect.stringContaining("shut down") });
+    expect(await fake.final("j9")).toEqual({ released: null });
     expect(splitter.inFlight()).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "bun:test";
 import type { ChunkStore, JobRecord } from "@medusa/core";
 import { chunksOf, jobRecord, T0, type ContractContext, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
 import { adaptiveContract } from "./chunk-store.adaptive.contract.ts";
+import { hoardingContract } from "./chunk-store.hoarding.contract.ts";
 import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
@@ -9,6 +10,7 @@ import { queuedContract } from "./chunk-store.queued.contract.ts";
 import { replicasContract } from "./chunk-store.replicas.contract.ts";
 import { retentionContract } from "./chunk-store.retention.contract.ts";
 import { settlementsContract } from "./chunk-store.settlements.contract.ts";
+import { splitsContract } from "./chunk-store.splits.contract.ts";
 
 export { itemsChunk, jobRecord, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
 
@@ -49,5 +51,7 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     adaptiveContract(context);
     queuedContract(context);
     retentionContract(context);
+    hoardingContract(context);
+    splitsContract(context);
   });
 }

@@ -65,5 +65,22 @@ export function settlementsContract(t: ContractContext): void {
       await t.store.failJob(j.id, "late", T0 + 1);
       expect(await pendingOf(j.id)).toEqual([]);
     });
+
+    test("a claimed batch is the claimer's alone until its lease runs out; acknowledged entries never come back", async () => {
+      for (let i = 0; i < 3; i++) await t.store.cancelJob((await t.newJob(priced(5), 1)).id, T0);
+      const first = await t.store.claimSettlements(2, T0, 1000);
+      const second = await t.store.claimSettlements(10, T0 + 1, 1000);
+      expect(first).toHaveLength(2);
+      expect(second).toHaveLength(1);
+      expect(new Set([...first, ...second].map((s) => s.key)).size).toBe(3);
+      expect(await t.store.claimSettlements(10, T0 + 999, 1000)).toEqual([]);
+      // The first claimer acknowledges one and dies; the other runs out and is claimed again.
+      await t.store.ackSettlements([first[0]!.key]);
+      const again = await t.store.claimSettlements(10, T0 + 1000, 1000);
+      expect(again.map((s) => s.key)).toEqual([first[1]!.key]);
+      await t.store.ackSettlements([...again, ...second].map((s) => s.key));
+      expect(await t.store.claimSettlements(10, T0 + 60_000, 1000)).toEqual([]);
+      expect(await t.store.pendingSettlements(10)).toEqual([]);
+    });
   });
 }

@@ -1,10 +1,15 @@
 import type Redis from "ioredis";
 import { z } from "zod";
 import {
-  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
+  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, JobEvent, type JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
 } from "@medusa/core";
-import type { ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, Transition } from "@medusa/core";
+import type {
+  ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, SplitBatch, SplitClaim, SplitTask, Transition,
+} from "@medusa/core";
+import { recordFromHash } from "./redis-job-hash.ts";
 import { leasedInput } from "./redis-leased-input.ts";
+import { readReduceResult, readResults } from "./redis-results.ts";
+import { claimSplit, releaseSplit, renewSplit, requeueExpiredSplits } from "./redis-splits.ts";
 import { expiredJob, expireJobs } from "./redis-retention.ts";
 import { chunkKeys, type ChunkKeys } from "./redis-keys.ts";
 import { decodeReply, defineScripts, resultOf, runScript } from "./redis-scripts.ts";
@@ -14,59 +19,8 @@ export interface RedisChunkStoreOptions {
   maxEvents?: number;
 }
 
-/** The job hash: record fields as strings, plus counters the scripts keep. */
-const JobHash = z.object({
-  id: z.string(),
-  owner: z.string(),
-  name: z.string(),
-  program: z.string(),
-  hasReduce: z.string(),
-  state: z.string(),
-  total: z.coerce.number(),
-  done: z.coerce.number(),
-  running: z.coerce.number(),
-  failed: z.coerce.number(),
-  sealed: z.string(),
-  items: z.coerce.number(),
-  timeoutMs: z.coerce.number(),
-  maxAttempts: z.coerce.number(),
-  replicas: z.coerce.number(),
-  quorum: z.coerce.number().default(1),
-  adaptive: z.string().default("0"),
-  createdAt: z.coerce.number(),
-  finishedAt: z.coerce.number().optional(),
-  error: z.string().optional(),
-  maps: z.coerce.number(),
-  price: z.coerce.number().default(0),
-  held: z.coerce.number().default(0),
-  spent: z.coerce.number().default(0),
-});
-
 /** What complete-chunk returns after its events when the caller held a lease. */
 const CompleteRest = z.tuple([z.enum(["accepted", "pending", "rejected"]), z.string()]);
-
-function recordFromHash(hash: Record<string, string>): JobRecord {
-  const h = JobHash.parse(hash);
-  return JobRecord.parse({
-    id: h.id,
-    owner: h.owner,
-    name: h.name,
-    program: JSON.parse(h.program),
-    hasReduce: h.hasReduce === "1",
-    state: h.state,
-    chunks: { total: h.total, done: h.done, running: h.running, failed: h.failed },
-    sealed: h.sealed === "1",
-    items: h.items,
-    timeoutMs: h.timeoutMs,
-    maxAttempts: h.maxAttempts,
-    replicas: h.adaptive === "1" ? "auto" : h.replicas,
-    quorum: h.quorum,
-    credits: { price: h.price, held: h.held, spent: h.spent },
-    createdAt: h.createdAt,
-    ...(h.finishedAt === undefined ? {} : { finishedAt: h.finishedAt }),
-    ...(h.error === undefined ? {} : { error: h.error }),
-  });
-}
 
 /**
  * Chunk state in Redis: each transition is one Lua script in ./lua. This
@@ -89,16 +43,17 @@ export class RedisChunkStore implements ChunkStore {
     defineScripts(redis);
   }
 
-  async createJob(job: JobRecord, now: number): Promise<Transition> {
+  async createJob(job: JobRecord, now: number, split?: SplitTask): Promise<Transition> {
     const fields: Array<string | number> = [
       "id", job.id, "owner", job.owner, "runtime", job.program.runtime, "name", job.name, "program", JSON.stringify(job.program),
       "hasReduce", job.hasReduce ? 1 : 0, "state", "queued", "total", 0, "done", 0, "running", 0, "failed", 0,
-      "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts,
+      "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts, "minReputation", job.minReputation ?? 0,
       "replicas", replicasBudgeted(job.replicas), "quorum", job.quorum, "adaptive", job.replicas === "auto" ? 1 : 0, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
       "maps", 0, "reduceQueued", 0, "eventSeq", 0, "price", job.credits.price, "held", job.credits.held, "spent", 0,
+      ...(split ? ["splitRequest", split.request, "splitToken", "", "splitAttempts", 1, "splitError", "", "splitBack", 0] : []),
     ];
     const reply = await runScript(this.redis, "create-job", [this.keys.job(job.id), this.keys.ownerJobs(job.owner)], [
-      this.prefix, job.id, job.createdAt, this.maxEvents, ...fields,
+      this.prefix, job.id, job.createdAt, this.maxEvents, split ? now + split.dueMs : "", ...fields,
     ]);
     const { code, events, queued } = decodeReply(reply);
     resultOf(code, job.id);
@@ -130,22 +85,38 @@ export class RedisChunkStore implements ChunkStore {
     });
   }
 
-  async addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }> {
+  async addChunks(jobId: string, chunks: NewChunk[], batch?: SplitBatch): Promise<Transition & { accepted: boolean }> {
     const args = chunks.flatMap((c) => [c.offset, c.count, JSON.stringify(c.input)]);
     const reply = await runScript(this.redis, "add-chunks", [this.keys.job(jobId), this.keys.queue], [
-      this.prefix, jobId, this.maxEvents, ...args,
+      this.prefix, jobId, this.maxEvents, batch?.token ?? "", batch?.at ?? 0, ...args,
     ]);
     const { code, events, queued } = decodeReply(reply);
     return { events, queued, accepted: resultOf(code, jobId) === "ok" };
   }
 
-  async sealJob(jobId: string, items: number, now: number): Promise<Transition> {
+  async sealJob(jobId: string, items: number, now: number, token = ""): Promise<Transition> {
     const reply = await runScript(this.redis, "seal-job", [this.keys.job(jobId), this.keys.queue], [
-      this.prefix, jobId, items, now, this.maxEvents,
+      this.prefix, jobId, items, now, this.maxEvents, token,
     ]);
     const { code, events, queued } = decodeReply(reply);
     resultOf(code, jobId);
     return { events, queued };
+  }
+
+  claimSplit(jobId: string, holder: string, now: number, leaseMs: number): Promise<SplitClaim | null> {
+    return claimSplit(this.redis, this.keys, jobId, holder, now, leaseMs);
+  }
+
+  renewSplit(jobId: string, token: string, now: number, leaseMs: number): Promise<boolean> {
+    return renewSplit(this.redis, this.keys, jobId, token, now, leaseMs);
+  }
+
+  releaseSplit(jobId: string, token: string, now: number, error?: string): Promise<void> {
+    return releaseSplit(this.redis, this.keys, jobId, token, now, error);
+  }
+
+  requeueExpiredSplits(now: number, limit: number, dueMs: number): Promise<Transition & { due: DueSplit[] }> {
+    return requeueExpiredSplits(this.redis, this.prefix, this.keys, { now, limit, dueMs, maxEvents: this.maxEvents });
   }
 
   async leaseChunks(nodeId: string, max: number, now: number, options: LeaseOptions = {}): Promise<Transition & { leases: ChunkLease[] }> {
@@ -154,7 +125,7 @@ export class RedisChunkStore implements ChunkStore {
     const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
       this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
-      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), ...draws,
+      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), options.startWindow ?? "", options.origin ?? "", ...draws,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
@@ -190,7 +161,7 @@ export class RedisChunkStore implements ChunkStore {
 
   async releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
     const reply = await runScript(this.redis, "release-node", [this.keys.nodeLeases(nodeId), this.keys.leases, this.keys.queue], [
-      this.prefix, nodeId, now, this.maxEvents,
+      this.prefix, nodeId, now, this.maxEvents, FREE_RELEASES,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     return { events, queued, requeued: z.number().int().parse(rest[0]) };
@@ -204,26 +175,12 @@ export class RedisChunkStore implements ChunkStore {
     return this.stopJob(jobId, "failed", now, error);
   }
 
-  async readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>> {
-    const maps = Number(await this.redis.hget(this.keys.job(jobId), "maps"));
-    const start = Math.max(0, from);
-    const stop = Math.min(maps, from + limit);
-    if (!(stop > start)) return [];
-    const pipeline = this.redis.pipeline();
-    for (let i = start; i < stop; i++) pipeline.hmget(this.keys.chunk(jobId, i), "state", "results");
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([err, fields], i) => {
-      if (err) throw err;
-      const [state, results] = fields as Array<string | null>;
-      return state === "done" && results != null ? [{ index: start + i, results }] : [];
-    });
+  readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>> {
+    return readResults(this.redis, this.keys, jobId, from, limit);
   }
 
-  async readReduceResult(jobId: string): Promise<string | null> {
-    const [hasReduce, sealed, maps] = await this.redis.hmget(this.keys.job(jobId), "hasReduce", "sealed", "maps");
-    if (hasReduce !== "1" || sealed !== "1") return null;
-    const [state, results] = await this.redis.hmget(this.keys.chunk(jobId, Number(maps)), "state", "results");
-    return state === "done" ? results : null;
+  readReduceResult(jobId: string): Promise<string | null> {
+    return readReduceResult(this.redis, this.keys, jobId);
   }
 
   async pendingSettlements(limit: number): Promise<Settlement[]> {
@@ -238,19 +195,25 @@ export class RedisChunkStore implements ChunkStore {
     return out;
   }
 
+  async claimSettlements(limit: number, now: number, leaseMs: number): Promise<Settlement[]> {
+    if (limit <= 0) return [];
+    const reply = await runScript(this.redis, "claim-settlements", [this.keys.settlements, this.keys.settlementClaims], [now, limit, leaseMs]);
+    return z.array(z.string()).parse(reply).map((text) => Settlement.parse(JSON.parse(text)));
+  }
+
   async ackSettlements(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.hdel(this.keys.settlements, ...keys);
+    if (keys.length > 0) await this.redis.multi().hdel(this.keys.settlements, ...keys).zrem(this.keys.settlementClaims, ...keys).exec();
   }
 
   async reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>> {
     const pipeline = this.redis.pipeline();
-    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak");
+    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak", "accepted", "expired");
     const replies = (await pipeline.exec()) ?? [];
     return Object.fromEntries(
       replies.map(([err, fields], i) => {
         if (err) throw err;
-        const [agreed, disagreed, streak] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
-        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak })];
+        const [agreed, disagreed, streak, accepted, expired] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
+        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak, accepted, expired })];
       }),
     );
   }

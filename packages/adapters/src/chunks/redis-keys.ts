@@ -32,8 +32,12 @@ export interface ChunkKeys {
   ownerJobs(owner: string): string;
   /** Hash: the settlement outbox, key → Settlement JSON, until the scheduler forwards it. */
   settlements: string;
+  /** Zset of the outbox's keys, score = until when a forwarder's claim holds it (0: unclaimed). */
+  settlementClaims: string;
   /** Zset of final jobs, score = finishedAt: the retention sweep's index. */
   finished: string;
+  /** Zset of unsealed jobs' splits, score = when the split's lease (or its wait for a claim) ends. */
+  splits: string;
   /** List of "<jobId>|<next index>|<chunk count>": expired jobs whose chunk keys are still being deleted. */
   purge: string;
   /** Hash: an expired job's owner, state, finishedAt and expiredAt, kept a while so it reads as gone. */
@@ -53,7 +57,9 @@ export function chunkKeys(prefix: string): ChunkKeys {
     reputation: (nodeId) => `${prefix}:node:${nodeId}:reputation`,
     ownerJobs: (owner) => `${prefix}:owner:${owner}:jobs`,
     settlements: `${prefix}:settlements`,
+    settlementClaims: `${prefix}:settlements:claims`,
     finished: `${prefix}:finished`,
+    splits: `${prefix}:splits`,
     purge: `${prefix}:purge`,
     expired: (jobId) => `${prefix}:expired:${jobId}`,
   };
@@ -73,7 +79,9 @@ local function unpaidKey(prefix, jobId) return prefix .. ":job:" .. jobId .. ":u
 local function nodeLeasesKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":leases" end
 local function reputationKey(prefix, nodeId) return prefix .. ":node:" .. nodeId .. ":reputation" end
 local function settlementsKey(prefix) return prefix .. ":settlements" end
+local function settlementClaimsKey(prefix) return prefix .. ":settlements:claims" end
 local function finishedKey(prefix) return prefix .. ":finished" end
+local function splitsKey(prefix) return prefix .. ":splits" end
 local function ownerJobsKey(prefix, owner) return prefix .. ":owner:" .. owner .. ":jobs" end
 local function expiredKey(prefix, jobId) return prefix .. ":expired:" .. jobId end
 local function chunkRef(jobId, index) return jobId .. ":" .. index end

@@ -27,6 +27,9 @@ const SCRIPTS = {
   "stop-job": 1,
   "read-events": 1,
   "expire-jobs": 2,
+  "split-lease": 2,
+  "requeue-splits": 1,
+  "claim-settlements": 2,
 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 

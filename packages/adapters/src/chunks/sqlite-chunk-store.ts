@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import type {
-  ChunkError, ChunkInput, ChunkLease, ChunkStore, CompleteOutcome, CompleteTransition, ExpiredJob, ExpireOptions, JobEvent, JobRecord, LeaseHolder, LeaseOptions,
-  NewChunk, NodeReputation, Settlement, Transition,
+  ChunkError, ChunkInput, ChunkLease, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, JobEvent, JobRecord, LeaseHolder, LeaseOptions,
+  NewChunk, NodeReputation, Settlement, SplitBatch, SplitClaim, SplitTask, Transition,
 } from "@medusa/core";
 import { completeChunk } from "./sqlite-complete-chunk.ts";
 import { SqliteEventLog } from "./sqlite-event-log.ts";
@@ -12,6 +12,7 @@ import { SqliteReplicas } from "./sqlite-replicas.ts";
 import { expiredJob, expireJobs, leasedInput } from "./sqlite-retention.ts";
 import { migrateSchema, recordFromRow, SCHEMA, type JobRow } from "./sqlite-schema.ts";
 import { SqliteSettlements } from "./sqlite-settlements.ts";
+import { claimSplit, releaseSplit, renewSplit, requeueExpiredSplits } from "./sqlite-splits.ts";
 import { finalizeStatements, statements } from "./sqlite-statements.ts";
 
 export interface SqliteChunkStoreOptions {
@@ -50,8 +51,8 @@ export class SqliteChunkStore implements ChunkStore {
     };
   }
 
-  createJob(job: JobRecord, _now: number): Promise<Transition> {
-    return this.transition((tx) => createJob(this.parts, tx, job));
+  createJob(job: JobRecord, now: number, split?: SplitTask): Promise<Transition> {
+    return this.transition((tx) => createJob(this.parts, tx, job, now, split));
   }
 
   async getJob(jobId: string): Promise<JobRecord | null> {
@@ -72,12 +73,28 @@ export class SqliteChunkStore implements ChunkStore {
     return rows.map(recordFromRow);
   }
 
-  addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }> {
-    return this.transition((tx) => ({ accepted: addChunks(this.parts, tx, jobId, chunks) }));
+  addChunks(jobId: string, chunks: NewChunk[], batch?: SplitBatch): Promise<Transition & { accepted: boolean }> {
+    return this.transition((tx) => ({ accepted: addChunks(this.parts, tx, jobId, chunks, batch) }));
   }
 
-  sealJob(jobId: string, items: number, now: number): Promise<Transition> {
-    return this.transition((tx) => sealJob(this.parts, tx, jobId, items, now));
+  sealJob(jobId: string, items: number, now: number, token?: string): Promise<Transition> {
+    return this.transition((tx) => sealJob(this.parts, tx, jobId, items, now, token));
+  }
+
+  async claimSplit(jobId: string, holder: string, now: number, leaseMs: number): Promise<SplitClaim | null> {
+    return (await this.transition(() => ({ claim: claimSplit(this.parts, jobId, holder, now, leaseMs) }))).claim;
+  }
+
+  async renewSplit(jobId: string, token: string, now: number, leaseMs: number): Promise<boolean> {
+    return (await this.transition(() => ({ held: renewSplit(this.parts, jobId, token, now, leaseMs) }))).held;
+  }
+
+  async releaseSplit(jobId: string, token: string, now: number, error?: string): Promise<void> {
+    await this.transition(() => releaseSplit(this.parts, jobId, token, now, error));
+  }
+
+  requeueExpiredSplits(now: number, limit: number, dueMs: number): Promise<Transition & { due: DueSplit[] }> {
+    return this.transition((tx) => ({ due: requeueExpiredSplits(this.parts, tx, now, limit, dueMs) }));
   }
 
   leaseChunks(nodeId: string, max: number, now: number, options: LeaseOptions = {}): Promise<Transition & { leases: ChunkLease[] }> {
@@ -96,8 +113,8 @@ export class SqliteChunkStore implements ChunkStore {
     return this.transition((tx) => ({ requeued: requeueExpired(this.parts, tx, now, limit) }));
   }
 
-  releaseNode(nodeId: string, _now: number): Promise<Transition & { requeued: number }> {
-    return this.transition((tx) => ({ requeued: releaseNode(this.parts, tx, nodeId) }));
+  releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
+    return this.transition((tx) => ({ requeued: releaseNode(this.parts, tx, nodeId, now) }));
   }
 
   cancelJob(jobId: string, now: number): Promise<Transition> {
@@ -135,6 +152,13 @@ export class SqliteChunkStore implements ChunkStore {
     const pending = this.parts.settlements.pending(limit);
     if (pending.length > 0) this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     return pending;
+  }
+
+  async claimSettlements(limit: number, now: number, leaseMs: number): Promise<Settlement[]> {
+    const { claimed } = await this.transition(() => ({ claimed: this.parts.settlements.claim(limit, now, leaseMs) }));
+    // As for pendingSettlements: synced before any of it can reach the ledger.
+    if (claimed.length > 0) this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return claimed;
   }
 
   async ackSettlements(keys: string[]): Promise<void> {

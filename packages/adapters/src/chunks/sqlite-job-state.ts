@@ -49,6 +49,7 @@ export function syncQueue(p: SqliteParts, tx: Tx, jobId: string, index: number):
 /** A failed or cancelled job keeps no running chunks, queue entries or leases. */
 export function finishJob(p: SqliteParts, tx: Tx, jobId: string, state: "done" | "failed" | "cancelled", now: number, error?: string): void {
   p.sql("UPDATE jobs SET state = ?, finished_at = ?, error = COALESCE(?, error) WHERE id = ?").run(state, now, error ?? null, jobId);
+  p.sql("DELETE FROM splits WHERE job_id = ?").run(jobId);
   if (state !== "done") {
     p.sql("UPDATE jobs SET running = 0 WHERE id = ?").run(jobId);
     p.sql("UPDATE chunks SET queue_pos = NULL WHERE job_id = ? AND queue_pos IS NOT NULL").run(jobId);

@@ -55,6 +55,14 @@ export class SqliteSettlements {
     return rows.map((r) => Settlement.parse(JSON.parse(r.body)));
   }
 
+  /** Up to `limit` entries nobody holds a live claim on, oldest first, now claimed until `now + leaseMs`. Runs inside a transaction. */
+  claim(limit: number, now: number, leaseMs: number): Settlement[] {
+    const rows = this.sql("SELECT key, body FROM settlements WHERE claimed_until <= ? ORDER BY rowid LIMIT ?").all(now, Math.max(0, limit)) as Array<{ key: string; body: string }>;
+    const mark = this.sql("UPDATE settlements SET claimed_until = ? WHERE key = ?");
+    for (const r of rows) mark.run(now + leaseMs, r.key);
+    return rows.map((r) => Settlement.parse(JSON.parse(r.body)));
+  }
+
   ack(keys: string[]): void {
     const del = this.sql("DELETE FROM settlements WHERE key = ?");
     this.db.transaction(() => {

@@ -19,6 +19,32 @@ export interface Transition {
   queued: number;
 }
 
+/** A job's split as a durable task: what a splitter is asked, and how long the first one has to claim it. */
+export interface SplitTask {
+  /** The splitJob request, as JSON: what is sent again when another splitter must take over. */
+  request: string;
+  dueMs: number;
+}
+
+/** A splitter's hold on a split: only the holder of `token` adds chunks or seals. */
+export interface SplitClaim {
+  token: string;
+  /** Map chunks already stored: the split goes on after them. */
+  chunks: number;
+}
+
+/** Who adds a batch of chunks and where it starts (the job's map chunks so far; else the batch is refused). */
+export interface SplitBatch {
+  token: string;
+  at: number;
+}
+
+/** A split to send to a splitter again: its holder's lease ran out, or it was handed back. */
+export interface DueSplit {
+  jobId: string;
+  request: string;
+}
+
 export type CompleteOutcome =
   /** Taken: the chunk's accepted result agrees with it (or, for failChunk, the failure counted); the job may have finished (see events). */
   | "accepted"
@@ -54,6 +80,23 @@ export interface LeaseOptions {
   runtimes?: string[];
   /** Spot-check draws in [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /**
+   * The network the node connects from (its /24 or /64): no two replicas of a
+   * chunk come from one. Absent: not checked (a private pool).
+   */
+  origin?: string;
+  /** A new node's lease window (see leaseWindow); absent, a node may hold any number. */
+  startWindow?: number;
+}
+
+/**
+ * How many chunks a node may hold at once, BOINC's per-host quota: a new node
+ * starts with `start`; each accepted result adds one; each lease it let run
+ * out takes `start` away, never below none. A hoarder soon gets nothing, an
+ * honest node soon gets what its slots can run. Twin in lease-chunks.lua.
+ */
+export function leaseWindow(rep: Pick<NodeReputation, "accepted" | "expired">, start: number): number {
+  return Math.max(0, start + rep.accepted - start * rep.expired);
 }
 
 /**
@@ -79,8 +122,16 @@ export interface ExpireOptions {
   forgetAfterMs: number;
 }
 
+/**
+ * Times a chunk may go back with a node that left before that costs it an
+ * attempt: enough for a node's restart or a network blip, too few for a
+ * chunk whose result keeps dropping its node's connection to loop forever.
+ */
+export const FREE_RELEASES = 3;
+
 export const DEFAULT_TRUST_AFTER = 10;
 export const DEFAULT_SPOT_CHECK_RATE = 0.1;
+export const DEFAULT_START_WINDOW = 8;
 
 export interface CompleteTransition extends Transition {
   outcome: CompleteOutcome;
@@ -106,7 +157,10 @@ export interface CompleteTransition extends Transition {
  * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
  * or an expired lease puts the chunk back at the front of the queue until
  * `maxAttempts` attempts have failed, which fails the job; a released lease
- * (the node left) goes back without counting.
+ * (the node left) goes back without counting. A chunk whose lease ran out
+ * on a node is never leased to that node again, and only a node's first
+ * expiry counts as a failed attempt: after that its expiries cost the node
+ * its lease window (`startWindow`, see leaseWindow), not the consumer.
  * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
  * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
  * moment it is sealed and queued once every map chunk is done. A sealed job
@@ -129,8 +183,20 @@ export interface CompleteTransition extends Transition {
  * that disagreed, or whose lease went stale, earn nothing. A job reaching a
  * final state records the payouts still waiting, then the refund of
  * `held − spent`. The scheduler forwards the outbox to the settlement queue
- * and acknowledges what was durably queued, so a crash between the two only
- * sends a settlement twice, and its key makes the second one a no-op.
+ * (each replica claims a batch for a short lease, so replicas share the
+ * outbox rather than each sending all of it) and acknowledges what was
+ * durably queued, so a crash between the two only sends a settlement twice,
+ * and its key makes the second one a no-op.
+ *
+ * Splits: a job created with a SplitTask has a split that a splitter claims
+ * with a lease (`claimSplit`, renewed while it works) and that records its
+ * progress (the map chunks stored) with each batch it adds. Only the
+ * holder's batches, each starting where the last one ended, are taken, so a
+ * chunk is never added twice. A split whose lease runs out unsealed (or
+ * that its holder released) is due again (`requeueExpiredSplits`): each
+ * dispatch counts an attempt, one handed back without an error excepted;
+ * past the job's `maxAttempts` the job fails with the last reason, and
+ * refunds.
  *
  * Retention: a final job stays whole until `expireJobs` is called with a
  * cutoff past its `finishedAt` (the scheduler passes now − MEDUSA_RETENTION);
@@ -138,7 +204,7 @@ export interface CompleteTransition extends Transition {
  */
 export interface ChunkStore {
   /** Stores a new job (state queued, no chunks, unsealed). */
-  createJob(job: JobRecord, now: number): Promise<Transition>;
+  createJob(job: JobRecord, now: number, split?: SplitTask): Promise<Transition>;
   getJob(jobId: string): Promise<JobRecord | null>;
   /**
    * The owner's jobs, newest first (by createdAt, then id, both descending),
@@ -147,10 +213,22 @@ export interface ChunkStore {
    * owner's jobs gives none.
    */
   listJobs(owner: string, limit: number, before?: string): Promise<JobRecord[]>;
-  /** Appends chunks in index order (index = chunks.total so far). False when the job is final: stop splitting. */
-  addChunks(jobId: string, chunks: NewChunk[]): Promise<Transition & { accepted: boolean }>;
-  /** No more chunks will come; `items` is the job's item count. */
-  sealJob(jobId: string, items: number, now: number): Promise<Transition>;
+    /**
+   * Appends chunks in index order (index = chunks.total so far). False when the
+   * job is final (stop splitting), or when `batch` does not hold the split's
+   * lease or starts elsewhere than where the chunks so far end.
+   */
+  addChunks(jobId: string, chunks: NewChunk[], batch?: SplitBatch): Promise<Transition & { accepted: boolean }>;
+  /** No more chunks will come; `items` is the job's item count. With `token`, only its split's holder seals (anyone else: nothing happens). */
+  sealJob(jobId: string, items: number, now: number, token?: string): Promise<Transition>;
+  /** Claims the job's split for `leaseMs` when nobody holds a live lease on it and it is unsealed and not final; else null. */
+  claimSplit(jobId: string, holder: string, now: number, leaseMs: number): Promise<SplitClaim | null>;
+  /** Extends the holder's lease; false when it no longer holds it (or the split ended). */
+  renewSplit(jobId: string, token: string, now: number, leaseMs: number): Promise<boolean>;
+  /** The holder gives the split back at once: with `error`, a failed attempt; without, handed back (a splitter shutting down) and not counted. */
+  releaseSplit(jobId: string, token: string, now: number, error?: string): Promise<void>;
+  /** Up to `limit` splits due again: each gets `dueMs` to be claimed; those out of attempts fail their jobs instead. */
+  requeueExpiredSplits(now: number, limit: number, dueMs: number): Promise<Transition & { due: DueSplit[] }>;
   /** Leases up to `max` queued chunks of running/queued jobs to a node, front of the queue first, each for its job's timeoutMs-derived lease. */
   leaseChunks(nodeId: string, max: number, now: number, options?: LeaseOptions): Promise<Transition & { leases: ChunkLease[] }>;
   /**
@@ -162,7 +240,12 @@ export interface ChunkStore {
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }>;
   /** Requeues (or fails, past maxAttempts) up to `limit` chunks whose lease expired before `now`. */
   requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }>;
-  /** A node left: every chunk it holds goes back as if its lease had expired. */
+  /**
+   * A node left: every chunk it holds goes back to the queue. The first
+   * FREE_RELEASES times a chunk goes back so, the attempt does not count;
+   * after that each release is a failed attempt (error: "lost with its
+   * node's connection N times"), so no chunk is leased forever.
+   */
   releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }>;
   cancelJob(jobId: string, now: number): Promise<Transition>;
   failJob(jobId: string, error: string, now: number): Promise<Transition>;
@@ -170,8 +253,14 @@ export interface ChunkStore {
   readResults(jobId: string, from: number, limit: number): Promise<Array<{ index: number; results: string }>>;
   /** The reduce chunk's stored value, or null. */
   readReduceResult(jobId: string): Promise<string | null>;
-  /** Up to `limit` recorded settlements not yet acknowledged, in no particular order. */
+  /** Up to `limit` recorded settlements not yet acknowledged, in no particular order, claimed or not. */
   pendingSettlements(limit: number): Promise<Settlement[]>;
+  /**
+   * Up to `limit` unacknowledged settlements nobody holds a live claim on,
+   * now claimed until `now + leaseMs`: what one forwarder sends, so that two
+   * never send the same entries. One not acknowledged by then can be claimed again.
+   */
+  claimSettlements(limit: number, now: number, leaseMs: number): Promise<Settlement[]>;
   /** Forgets settlements that reached the settlement queue. */
   ackSettlements(keys: string[]): Promise<void>;
   /** Validated history of each node asked about (zeros for a node with none). */

@@ -77,6 +77,34 @@ describe("GET /v1/jobs/:id/events", () => {
     expect(client.frames.map((f) => f.id)).toEqual([1, 2, 3]);
   });
 
+  test("two publishers out of order: a gap waits for the log, each event goes out once in id order", async () => {
+    const job = t.fakes.addJob(ALICE.id, { state: "running", events: [progress(1)] });
+    const id = job.status.id;
+    const client = connect(server.ws(`/v1/jobs/${id}/events?token=${ALICE.key}`));
+    await client.opened;
+    await client.frameCount(1);
+    // Events 2 and 3 are stored; 3 is published first, then 2, then 3 again (a resend).
+    job.events.push(chunk(2, 0), chunk(3, 1));
+    emit(t.bus, events.jobEvent, chunk(3, 1), id);
+    emit(t.bus, events.jobEvent, chunk(2, 0), id);
+    emit(t.bus, events.jobEvent, chunk(3, 1), id);
+    await client.frameCount(3);
+    job.events.push(done(4));
+    emit(t.bus, events.jobEvent, done(4), id);
+    expect((await client.closed).code).toBe(1000);
+    expect(client.frames.map((f) => f.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  test("an event stored but never published (its publisher died) still comes, from the log", async () => {
+    const job = t.fakes.addJob(ALICE.id, { state: "running", events: [progress(1)] });
+    const client = connect(server.ws(`/v1/jobs/${job.status.id}/events?token=${ALICE.key}`));
+    await client.opened;
+    await client.frameCount(1);
+    job.events.push(chunk(2, 0), done(3));
+    expect((await client.closed).code).toBe(1000);
+    expect(client.frames.map((f) => f.id)).toEqual([1, 2, 3]);
+  });
+
   test("a job already final on connect: stored events, then close", async () => {
     const job = t.fakes.addJob(ALICE.id, { state: "done", events: [progress(1), done(2)] });
     const client = connect(server.ws(`/v1/jobs/${job.status.id}/events?from=2&token=${ALICE.key}`));

@@ -37,15 +37,21 @@ end
 
 -- The settlement outbox (see ports/chunk-store.ts): an accepted result earns
 -- its node the job's price; a final job refunds held - spent. Amounts are
--- fixed here, inside the transition, so settlements commute downstream.
+-- fixed here, inside the transition, so settlements commute downstream. Each
+-- new entry also joins the claims zset, unclaimed, for a forwarder to take.
+local function recordSettlement(prefix, key, body)
+  if redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode(body)) == 1 then
+    redis.call("ZADD", settlementClaimsKey(prefix), 0, key)
+  end
+end
+
 local function recordPayout(prefix, jobId, index, nodeId)
   local jk = jobKey(prefix, jobId)
   local price = tonumber(redis.call("HGET", jk, "price") or "0")
   if price <= 0 then return end
   redis.call("HINCRBY", jk, "spent", price)
   local key = payoutKey(jobId, index, nodeId)
-  redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "payout", key = key, jobId = jobId,
-    nodeId = nodeId, amount = price }))
+  recordSettlement(prefix, key, { v = 1, kind = "payout", key = key, jobId = jobId, nodeId = nodeId, amount = price })
 end
 
 -- A result accepted alone ("auto", trusted node) is owed, not paid, until its
@@ -70,8 +76,7 @@ local function recordRefund(prefix, jobId)
   local amount = tonumber(f[2] or "0") - tonumber(f[3] or "0")
   if amount <= 0 then return end
   local key = refundKey(jobId)
-  redis.call("HSETNX", settlementsKey(prefix), key, cjson.encode({ v = 1, kind = "refund", key = key, jobId = jobId,
-    owner = f[1], amount = amount }))
+  recordSettlement(prefix, key, { v = 1, kind = "refund", key = key, jobId = jobId, owner = f[1], amount = amount })
 end
 
 -- What a new chunk of the job wants: "auto" chunks start wanting one result,
@@ -89,6 +94,7 @@ local function finishJob(prefix, jobId, state, now, err, maxEvents, events)
   redis.call("HSET", jk, "state", state, "finishedAt", now)
   -- The retention sweep (expire-jobs.lua) finds final jobs here.
   redis.call("ZADD", finishedKey(prefix), now, jobId)
+  redis.call("ZREM", splitsKey(prefix), jobId)
   if state ~= "done" then redis.call("HSET", jk, "running", 0) end
   payUnpaid(prefix, jobId)
   recordRefund(prefix, jobId)
