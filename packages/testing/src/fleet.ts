@@ -50,10 +50,21 @@ export class Fleet {
     await member.proc.exited;
   }
 
-  /** Starts `name` again as it was started (Swarm's restart policy), and waits for it to be ready. */
-  async restart(name: string, readyMs?: number): Promise<void> {
+  /**
+   * Starts `name` again as it was started, and waits for it to be ready; like
+   * Swarm's restart policy, a start that exits first is tried again (a node
+   * whose sandbox probe times out on an overloaded machine exits 1), up to
+   * `attempts` times.
+   */
+  async restart(name: string, opts: { readyMs?: number; attempts?: number } = {}): Promise<void> {
     const { role, args, env } = this.member(name);
-    await this.ready(name, this.spawn(name, role, args, env), readyMs ?? (role === "node" ? 150_000 : undefined));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ready(name, this.spawn(name, role, args, env), opts.readyMs ?? (role === "node" ? 150_000 : undefined));
+      } catch (err) {
+        if (attempt >= (opts.attempts ?? 3) || this.member(name).proc.exitCode === null) throw err;
+      }
+    }
   }
 
   /** The names of `role`'s members. */
@@ -64,6 +75,11 @@ export class Fleet {
   /** Whether this run of `name` printed a line containing each of `parts`. */
   printed(name: string, ...parts: string[]): boolean {
     return this.member(name).output.join("").split("\n").some((line) => parts.every((p) => line.includes(p)));
+  }
+
+  /** Every line any process printed that contains `text` (a request id, say), with its process's name. */
+  grep(text: string): string[] {
+    return this.all.join("").split("\n").filter((line) => line.includes(text));
   }
 
   /** The last `chars` of everything printed, for a failure's message. */
@@ -94,11 +110,14 @@ export class Fleet {
     return member;
   }
 
+  /** Resolves once `member` printed its ready line; rejects at once if it exits first. */
   private async ready(name: string, member: Member, ms = 90_000): Promise<void> {
-    await until(() => {
-      if (member.proc.exitCode !== null) throw new Error(`${name} exited with ${member.proc.exitCode}`);
-      return member.output.join("").includes(READY[member.role]);
-    }, ms, `${name} to start`, { everyMs: 100, context: () => this.tail() });
+    const exited = member.proc.exited.then((code) => {
+      throw new Error(`${name} exited with ${code} before it was ready\n${this.tail()}`);
+    });
+    const started = until(() => member.output.join("").includes(READY[member.role]), ms, `${name} to start`, { everyMs: 100, context: () => this.tail() });
+    await Promise.race([started, exited]);
+    exited.catch(() => {});
   }
 
   private member(name: string): Member {

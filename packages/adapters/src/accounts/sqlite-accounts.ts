@@ -72,8 +72,9 @@ export class SqliteAccountStore implements AccountStore {
 
   constructor(path: string | ":memory:") {
     this.db = new Database(path, { create: true, strict: true });
-    this.db.run("PRAGMA journal_mode = WAL");
+    // The busy timeout first: another process (a second credits replica) may hold the lock WAL mode needs.
     this.db.run("PRAGMA busy_timeout = 5000");
+    this.db.run("PRAGMA journal_mode = WAL");
     this.db.run("PRAGMA foreign_keys = ON");
     this.db.run(SCHEMA);
     const columns = this.db.query("PRAGMA table_info(accounts)").all() as Array<{ name: string }>;

@@ -9,8 +9,8 @@ import { assertAmount, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type
  * records the owners of both sides so an account's history is one indexed query.
  */
 const SCHEMA = `
-  PRAGMA journal_mode = WAL;
   PRAGMA busy_timeout = 5000;
+  PRAGMA journal_mode = WAL;
   CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     key TEXT NOT NULL UNIQUE,
@@ -66,7 +66,7 @@ const toEntry = (r: EntryRow): StoredEntry => ({
 
 export class SqliteLedgerStore implements LedgerStore {
   private readonly db: Database;
-  private readonly applyBatch: (entries: NewEntry[]) => ApplyOutcome[];
+  private readonly applyBatch: ReturnType<Database["transaction"]>;
 
   constructor(path: string) {
     this.db = new Database(path, { create: true, strict: true });
@@ -112,7 +112,10 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async apply(entries: NewEntry[]): Promise<ApplyOutcome[]> {
-    return this.applyBatch(entries);
+    // Immediate: the batch reads before it writes, and a deferred transaction that must upgrade
+    // its lock while another process (a second credits replica on this file) writes fails at once
+    // with "database is locked" instead of waiting out busy_timeout.
+    return this.applyBatch.immediate(entries) as ApplyOutcome[];
   }
 
   async balance(account: string): Promise<number> {
