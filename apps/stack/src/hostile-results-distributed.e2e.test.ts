@@ -9,6 +9,7 @@ import { compileWat } from "@medusa/testing/wat-fixtures";
 import { NatsBus } from "@medusa/adapters";
 import { limits } from "@medusa/core";
 import { MedusaClient } from "@medusa/client";
+import { deepResultWat } from "@medusa/testing/hostile-programs";
 
 /**
  * The distributed shape under a hostile result: gateway, scheduler, splitter
@@ -23,16 +24,7 @@ const DEPTH = 100_000;
 /** What the test server carries in one message (1 MiB unless configured). */
 const maxPayload = ready ? await NatsBus.connect(TEST_NATS_URL).then(async (bus) => [bus.nc.info!.max_payload, await bus.drain()][0] as number) : 0;
 
-const deepWat = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 4)
-  (func (export "_start")
-    (memory.fill (i32.const 1024) (i32.const 91) (i32.const ${DEPTH}))
-    (memory.fill (i32.const ${1024 + DEPTH}) (i32.const 93) (i32.const ${DEPTH}))
-    (i32.store8 (i32.const ${1024 + 2 * DEPTH}) (i32.const 10))
-    (i32.store (i32.const 0) (i32.const 1024))
-    (i32.store (i32.const 4) (i32.const ${2 * DEPTH + 1}))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`;
+const deepWat = deepResultWat(DEPTH);
 
 describe.skipIf(!ready)("a hostile result against the distributed stack", () => {
   const procs = new Map<string, Subprocess>();

@@ -5,6 +5,7 @@ import { until } from "@medusa/testing/until";
 import type { z } from "zod";
 import type { MedusaClient } from "@medusa/client";
 import { StackProcess } from "../test/stack-process.ts";
+import { deepResultWat, forgeDeepResultPython } from "@medusa/testing/hostile-programs";
 
 /**
  * Results as an attacker writes them, against `npm run serve` in its own
@@ -20,28 +21,11 @@ const DEPTH_ERROR = "result nests deeper than 64 levels";
 const SLOW = 240_000;
 const MiB = 1024 * 1024;
 
-/** Prints one line of DEPTH brackets inside one another, whatever the input. */
-const deepWat = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 4)
-  (func (export "_start")
-    (memory.fill (i32.const 1024) (i32.const 91) (i32.const ${DEPTH}))
-    (memory.fill (i32.const ${1024 + DEPTH}) (i32.const 93) (i32.const ${DEPTH}))
-    (i32.store8 (i32.const ${1024 + 2 * DEPTH}) (i32.const 10))
-    (i32.store (i32.const 0) (i32.const 1024))
-    (i32.store (i32.const 4) (i32.const ${2 * DEPTH + 1}))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`;
+const deepWat = deepResultWat(DEPTH);
 
 /** Writes a runner `result` line holding the deep value straight to fd 1, past the runtime's own serialiser, then returns normally. */
 const forgingPython = `
-from pyodide.code import run_js
-
-FORGE = """(() => {
-  const fs = process.getBuiltinModule("fs");
-  const deep = "[".repeat(${DEPTH}) + "]".repeat(${DEPTH});
-  const line = Buffer.from('{"v":2,"type":"result","id":1,"ok":true,"results":[' + deep + ']}\\\\n');
-  for (let sent = 0; sent < line.length; ) { try { sent += fs.writeSync(1, line, sent); } catch (e) { if (e.code !== "EAGAIN") throw e; } }
-})()"""
+${forgeDeepResultPython(DEPTH)}
 
 def map(x):
     run_js(FORGE)

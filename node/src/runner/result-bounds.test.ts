@@ -3,6 +3,7 @@ import { limits } from "@medusa/core/limits";
 import { compileWat } from "@medusa/testing/wat-fixtures";
 import type { RunnerPool } from "./runner-pool.ts";
 import { testPool } from "../../test/runner-pool.ts";
+import { deepResultWat, forgeDeepResultPython } from "@medusa/testing/hostile-programs";
 
 /**
  * The runner is the first place a result's limits hold: a result nested too
@@ -15,27 +16,11 @@ const SLOW = 120_000;
 const DEPTH = 100_000;
 const MiB = 1024 * 1024;
 
-const deepWat = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 4)
-  (func (export "_start")
-    (memory.fill (i32.const 1024) (i32.const 91) (i32.const ${DEPTH}))
-    (memory.fill (i32.const ${1024 + DEPTH}) (i32.const 93) (i32.const ${DEPTH}))
-    (i32.store8 (i32.const ${1024 + 2 * DEPTH}) (i32.const 10))
-    (i32.store (i32.const 0) (i32.const 1024))
-    (i32.store (i32.const 4) (i32.const ${2 * DEPTH + 1}))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`;
+const deepWat = deepResultWat(DEPTH);
 
 /** `map(x)` writes a result line nested DEPTH deep straight to fd 1 (past the runtime), then answers normally. */
 const forging = `
-from pyodide.code import run_js
-
-FORGE = """(() => {
-  const fs = process.getBuiltinModule("fs");
-  const deep = "[".repeat(${DEPTH}) + "]".repeat(${DEPTH});
-  const line = Buffer.from('{"v":2,"type":"result","id":1,"ok":true,"results":[' + deep + ']}\\\\n');
-  for (let sent = 0; sent < line.length; ) { try { sent += fs.writeSync(1, line, sent); } catch (e) { if (e.code !== "EAGAIN") throw e; } }
-})()"""
+${forgeDeepResultPython(DEPTH)}
 
 def map(x):
     if x == "forge":
