@@ -29,7 +29,7 @@ async function connect(version: string, offered?: string) {
   const conn = await gateway.until("hello", () => gateway!.conns[0]?.received.some((m) => m.type === "hello") && gateway!.conns[0]);
   conn.send({ type: "welcome", nodeId: "n1", ...(offered ? { nodeVersion: offered } : {}) });
   await gateway.until("welcomed", () => agent!.status().nodeId === "n1");
-  const controls = new NodeControls({ agent, file: new SettingsFile(join(dir, "settings.json")), settings: NodeSettings.parse({}), gateway: "http://gw:8080/", defaultSlots: 1, maxSlots: 1, idle: ttyIdle() });
+  const controls = new NodeControls({ agent, file: new SettingsFile(join(dir, "settings.json")), settings: NodeSettings.parse({}), defaultSlots: 1, maxSlots: 1, idle: ttyIdle() });
   return { lines, status: controls.status() };
 }
 
@@ -39,7 +39,7 @@ describe("a node older than the gateway's offer", () => {
     expect(lines).toContain("[node] a newer medusa-node is available: 0.1.0-150-gbbbbbbb (this is 0.1.0-140-gaaaaaaa); download it from the site's Nodes page and restart (the node does not replace itself)");
     const platform = hostPlatform();
     expect(status.version).toBe("0.1.0-140-gaaaaaaa");
-    expect(status.update).toEqual({ version: "0.1.0-150-gbbbbbbb", download: platform ? `http://gw:8080/downloads/${buildFile(platform)}` : null, page: "http://gw:8080/nodes" });
+    expect(status.update).toEqual({ version: "0.1.0-150-gbbbbbbb", download: platform ? `${gateway!.httpUrl}/downloads/${buildFile(platform)}` : null, page: `${gateway!.httpUrl}/nodes` });
   });
 
   test("a current node, or a gateway that offers nothing, says nothing", async () => {

@@ -34,6 +34,8 @@ export interface AgentOptions {
 }
 
 export interface AgentStatus {
+  /** The gateway in use, http(s)://host[/base] (of several, the one it is on or trying). */
+  gateway: string;
   connected: boolean;
   nodeId: string | null;
   running: number;
@@ -96,6 +98,7 @@ export class NodeAgent {
 
   status(): AgentStatus {
     return {
+      gateway: this.#gateways.httpUrl,
       connected: this.#open,
       nodeId: this.#nodeId,
       ...this.#queue.counts(),

@@ -28,7 +28,7 @@ async function setUp(saved: Partial<NodeSettings> = {}, idle = new SetIdle()) {
   gateway = new TestGateway();
   const file = new SettingsFile(join(dir, "settings.json"));
   agent = new NodeAgent({ url: gateway.url, token: gateway.token, slots: 1, pool: new HeldPool(), version: "t", paused: true, log: () => {} }).start();
-  controls = await new NodeControls({ agent, file, settings: NodeSettings.parse(saved), gateway: "http://gw", defaultSlots: 2, maxSlots: 4, idle, checkEveryMs: 20 }).start();
+  controls = await new NodeControls({ agent, file, settings: NodeSettings.parse(saved), defaultSlots: 2, maxSlots: 4, idle, checkEveryMs: 20 }).start();
   const conn = await gateway.until("connected", () => agent.status().connected && gateway.conns[0]);
   return { file, idle, conn, controls };
 }
@@ -44,7 +44,7 @@ describe("NodeControls", () => {
   test("applies the saved settings at start: default slots, running", async () => {
     const { conn, controls } = await setUp();
     await gateway.until("asks for 2 × 2", () => wanted(conn) === 4);
-    expect(controls.status()).toMatchObject({ activity: "running", slots: { current: 2, max: 4 }, connected: true, gateway: "http://gw" });
+    expect(controls.status()).toMatchObject({ activity: "running", slots: { current: 2, max: 4 }, connected: true, gateway: gateway.httpUrl });
   });
 
   test("pause and slot changes are saved first, then applied live; a new controls object reads them back", async () => {

@@ -40,7 +40,6 @@ export interface NodeControlsOptions {
   settings: NodeSettings;
   /** A problem met loading the settings file, shown in the UI until the next save. */
   settingsProblem?: string;
-  gateway: string;
   /** Slots when the settings name none (the --slots flag or cores − 1). */
   defaultSlots: number;
   /** The most the runner pool can run at once. */
@@ -119,7 +118,7 @@ export class NodeControls {
     this.#rollDay();
     const a = this.opts.agent.status();
     return {
-      gateway: this.opts.gateway,
+      gateway: a.gateway,
       connected: a.connected,
       nodeId: a.nodeId,
       sandbox: a.sandbox,
@@ -131,14 +130,14 @@ export class NodeControls {
       idle: { source: this.opts.idle.name, idleMs: this.#settings.idleMinutes > 0 ? this.#idleMs : null },
       ...(this.#problem ? { settingsProblem: this.#problem } : {}),
       version: a.version,
-      update: this.#update(a.version, a.offeredVersion),
+      update: this.#update(a.gateway, a.version, a.offeredVersion),
     };
   }
 
-  #update(mine: string, offered: string | null): LocalStatus["update"] {
+  #update(gateway: string, mine: string, offered: string | null): LocalStatus["update"] {
     if (!offered || !isOlderVersion(mine, offered)) return null;
     const platform = hostPlatform();
-    const base = this.opts.gateway.replace(/\/+$/, "");
+    const base = gateway.replace(/\/+$/, "");
     return { version: offered, download: platform ? `${base}/downloads/${buildFile(platform)}` : null, page: `${base}/nodes` };
   }
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
   gateway = new TestGateway();
   file = new SettingsFile(join(dir, "settings.json"));
   agent = new NodeAgent({ url: gateway.url, token: gateway.token, slots: 1, pool: new HeldPool(), version: "t", log: () => {} }).start();
-  controls = await new NodeControls({ agent, file, settings: NodeSettings.parse({}), gateway: "http://gw", defaultSlots: 1, maxSlots: 2, idle: ttyIdle() }).start();
+  controls = await new NodeControls({ agent, file, settings: NodeSettings.parse({}), defaultSlots: 1, maxSlots: 2, idle: ttyIdle() }).start();
   ui = serveLocalUi(controls, { port: 0 });
 });
 
@@ -67,7 +67,7 @@ describe("local UI server", () => {
     expect((await fetch(`${ui.url}ui.js`)).headers.get("content-type")).toContain("text/javascript");
     expect((await fetch(`${ui.url}ui.css`)).status).toBe(200);
     const status = await (await fetch(`${ui.url}api/status`)).json();
-    expect(status).toMatchObject({ gateway: "http://gw", sandbox: "process", slots: { current: 1, max: 2 }, chunks: { running: 0, doneToday: 0 } });
+    expect(status).toMatchObject({ gateway: gateway.httpUrl, sandbox: "process", slots: { current: 1, max: 2 }, chunks: { running: 0, doneToday: 0 } });
   });
 
   test("a change from the page's own origin is applied and saved", async () => {

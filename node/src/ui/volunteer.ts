@@ -50,7 +50,6 @@ export async function startVolunteer(opts: VolunteerOptions): Promise<Volunteer>
     file,
     settings,
     settingsProblem: loaded.problem,
-    gateway: opts.gateway,
     defaultSlots: fallback,
     maxSlots,
     idle: opts.idle ?? systemIdle(),
