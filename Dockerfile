@@ -6,6 +6,7 @@ COPY packages packages
 COPY services services
 COPY node node
 COPY apps apps
+COPY clients/python/medusa.py clients/python/medusa.py
 RUN bun install --production --ignore-scripts
 ENV MEDUSA_DATA_DIR=/data
 USER bun

@@ -71,7 +71,7 @@ async function jetstream(batched: boolean) {
   const queue = await JetStreamSettlements.open(nc, { prefix, batch: BATCH });
   const ledger = await fundedLedger(count);
   const accounts = new SqliteAccountStore(join(dir, `accounts-${files++}.sqlite`));
-  await accounts.createAccount({ id: "acc_volunteer", email: "vol@example.com", passwordHash: "x", createdAt: 0 }, "hash");
+  await accounts.createAccount({ id: "acc_volunteer", email: "vol@example.com", passwordHash: "x", createdAt: 0, confirmedAt: 0 }, "hash");
   await accounts.createNode({ id: "node_1", ownerId: "acc_volunteer", name: "box", createdAt: 0 }, "node-hash");
   const settle = settler(ledger, accounts, { log: (m) => console.error(m) });
   let applied = 0;

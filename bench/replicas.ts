@@ -18,7 +18,7 @@ import { Fleet } from "@medusa/testing/fleet";
 import { testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import { until } from "@medusa/testing/until";
 import { wasm } from "@medusa/testing/wat-fixtures";
-import { MedusaClient } from "../apps/stack/src/client.ts";
+import { MedusaClient } from "@medusa/client";
 import { loadNow, machine } from "./lib/machine.ts";
 
 const arg = (name: string, fallback: number) => {

@@ -5,7 +5,11 @@
  * Prints a table and writes bench/results/<timestamp>.json (gitignored;
  * bench/README.md holds the curated figures).
  *
- *   bun bench/run.ts [--quick] [--only W1,W3] [--target embedded|distributed]
+ *   bun bench/run.ts [--quick] [--only W1,W3,cold] [--target embedded|distributed]
+ *
+ * After the workloads, the cold-start figures (bench/cold-start.ts: runners
+ * that boot Python against runners restored from the node's snapshot) unless
+ * --only leaves out `cold`; they write bench/results/cold-start-<timestamp>.json.
  *
  * --quick (or BENCH_QUICK=1) shrinks the counts for a smoke run.
  */
@@ -13,6 +17,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage } from "@medusa/core";
+import { coldStart, coldStartTable, writeColdStart } from "./cold-start.ts";
 import { machine, watchMachine } from "./lib/machine.ts";
 import { quiesce } from "./lib/quiesce.ts";
 import { BenchRun, WorkloadId, type WorkloadReport } from "./lib/report.ts";
@@ -35,7 +40,10 @@ const { values: args } = parseArgs({
 });
 const quick = args.quick || process.env.BENCH_QUICK === "1";
 const byName = (s: string) => WorkloadId.options.find((id) => id.toUpperCase() === s.trim().toUpperCase()) ?? WorkloadId.parse(s.trim());
-const only = args.only ? new Set(args.only.split(",").map(byName)) : undefined;
+const onlyNames = args.only?.split(",").map((s) => s.trim());
+const runCold = !onlyNames || onlyNames.some((s) => s.toLowerCase() === "cold");
+const workloadNames = onlyNames?.filter((s) => s.toLowerCase() !== "cold");
+const only = workloadNames ? new Set(workloadNames.map(byName)) : undefined;
 const targets: TargetName[] = (args.target as TargetName[] | undefined) ?? (distributedUrls() ? ["embedded", "distributed"] : ["embedded"]);
 for (const t of targets) if (t !== "embedded" && t !== "distributed") throw new Error(`--target must be embedded or distributed, not ${t}`);
 
@@ -46,7 +54,7 @@ const reports: WorkloadReport[] = [];
 const described: Array<{ name: string; describe: string }> = [];
 if (!distributedUrls() && !args.target) log("MEDUSA_NATS_URL / MEDUSA_REDIS_URL not set: the distributed target is not run.");
 
-for (const name of targets) {
+for (const name of only?.size === 0 ? [] : targets) {
   log(`== ${name}${quick ? " (quick)" : ""}`);
   const target = await startTarget(name, log);
   described.push({ name, describe: target.describe });
@@ -80,6 +88,17 @@ for (const name of targets) {
   }
 }
 
+let cold: { text: string; file: string } | undefined;
+if (runCold) {
+  log("== cold start");
+  try {
+    const report = await coldStart({ quick, log });
+    cold = { text: coldStartTable(report), file: await writeColdStart(report, `bun bench/run.ts${quick ? " --quick" : ""} (cold start)`) };
+  } catch (err) {
+    cold = { text: `cold start failed: ${errorMessage(err)}`, file: "(none)" };
+  }
+}
+
 const run = BenchRun.parse({ startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - runStart), quick, machine: machine(), targets: described, workloads: reports });
 const dir = join(import.meta.dir, "results");
 mkdirSync(dir, { recursive: true });
@@ -92,5 +111,6 @@ for (const t of described) log(`${t.name}: ${t.describe}`);
 log("");
 log(table(reports));
 log("");
+if (cold) log(`${cold.text}\n\nwrote ${cold.file}\n`);
 log(`wrote ${file} (${Math.round(run.durationMs / 1000)} s)`);
 process.exit(reports.some((r) => r.status === "failed") ? 1 : 0);

@@ -4,8 +4,12 @@ export {};
  * `npm test`: every test file under bun's runner, then one closing line
  * `N passed, N failed` (CI reads that line; bun's own summary is not read).
  * Extra arguments go to `bun test` (a path filter, `--bail`, …).
+ * The per-test timeout is set here because bun 1.4 ignores `[test] timeout`
+ * in bunfig.toml (its 5 s default failed password-hashing tests at load 35).
  */
-const proc = Bun.spawn([process.execPath, "test", ...process.argv.slice(2)], {
+const args = process.argv.slice(2);
+const timeout = args.some((a) => a.startsWith("--timeout")) ? [] : ["--timeout", "20000"];
+const proc = Bun.spawn([process.execPath, "test", ...timeout, ...args], {
   stdout: "pipe",
   stderr: "pipe",
   env: process.env,

@@ -1,5 +1,5 @@
 import { JobEvent, type JobSpec } from "@medusa/core";
-import type { MedusaClient } from "@medusa/stack";
+import type { MedusaClient } from "@medusa/client";
 import type { z } from "zod";
 
 /** Milliseconds from the start of the submit request to each step the client sees. */

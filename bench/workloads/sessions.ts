@@ -1,6 +1,6 @@
 import type { SessionSpec } from "@medusa/core";
-import type { MedusaClient } from "@medusa/stack";
-import type { SessionSocket } from "@medusa/stack/session-client";
+import type { MedusaClient } from "@medusa/client";
+import type { SessionSocket } from "@medusa/client";
 import type { z } from "zod";
 import { latencySummary } from "../lib/stats.ts";
 import type { RunContext } from "./workload.ts";

@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MedusaClient, stackEnv, startStack, type Stack } from "@medusa/stack";
+import { MedusaClient } from "@medusa/client";
+import { stackEnv, startStack, type Stack } from "@medusa/stack";
 import { errorMessage } from "@medusa/core";
 import { initialCentroids, KMEANS_PROGRAM, kmeansPoints, reduceCentroids } from "./kmeans.ts";
 

@@ -2,7 +2,7 @@ import { expect } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MedusaClient } from "@medusa/stack/client";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "@medusa/stack/env";
 import { startStack } from "@medusa/stack/stack";
 

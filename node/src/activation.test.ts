@@ -68,6 +68,7 @@ describe("startCredentials", () => {
     expect(startCredentials({ token: "t", uiPort: 7077 }, null)).toMatchObject({ kind: "error", message: expect.stringContaining("--gateway is required") });
     expect(startCredentials({ uiPort: 7077 }, saved)).toEqual({ kind: "ready", gateway: "http://gw/", token: "nt_saved" });
     expect(startCredentials({ gateway: "http://gw", uiPort: 7077 }, saved)).toEqual({ kind: "ready", gateway: "http://gw/", token: "nt_saved" });
+    expect(startCredentials({ gateway: "http://other,http://gw", uiPort: 7077 }, saved)).toEqual({ kind: "ready", gateway: "http://other,http://gw", token: "nt_saved" });
     expect(startCredentials({ gateway: "http://other", uiPort: 7077 }, saved)).toMatchObject({ kind: "error", message: expect.stringContaining("activated for http://gw/") });
     expect(startCredentials({ gateway: "http://gw", uiPort: 7077 }, null)).toEqual({ kind: "activate", gateway: "http://gw" });
     expect(startCredentials({ uiPort: null }, null)).toMatchObject({ kind: "error", message: expect.stringContaining("--token is required") });

@@ -36,6 +36,13 @@ describe("parseCli", () => {
     expect(run(["--token", "flag"], env).token).toBe("flag");
   });
 
+  test("--gateway takes several gateways, comma-separated or repeated, each checked", () => {
+    expect(run(["--gateway", "http://a:8080,http://b:8080", "--token", "t"]).gateway).toBe("http://a:8080,http://b:8080");
+    expect(run(["--gateway", "http://a:8080", "--gateway=http://b:8080", "--token", "t"]).gateway).toBe("http://a:8080,http://b:8080");
+    expect(run([], { MEDUSA_GATEWAY: "http://a,http://b", MEDUSA_NODE_TOKEN: "t" }).gateway).toBe("http://a,http://b");
+    expect(error(["--gateway", "http://a,ftp://b", "--token", "t"])).toContain("--gateway must be an http");
+  });
+
   test("gateway and token may be left out: activation or the saved credentials supply them", () => {
     expect(run([])).toEqual({ uiPort: 7077 });
     expect(run(["--gateway", "http://h"])).toEqual({ gateway: "http://h", uiPort: 7077 });

@@ -14,7 +14,8 @@ Usage:
   medusa-node --help | --version
 
 Options:
-  --gateway URL     the gateway's address, http(s)://... (env MEDUSA_GATEWAY; default: the activated one)
+  --gateway URL     the gateway's address, http(s)://... (env MEDUSA_GATEWAY; default: the activated one);
+                    several, comma-separated or the flag repeated, to fail over between when one goes away
   --token TOKEN     this node's token from POST /v1/nodes (prefer MEDUSA_NODE_TOKEN or activation:
                     other users of this computer can read a command line)
   --slots N         chunks run at once (default: the saved setting, else CPU cores - 1)
@@ -37,11 +38,15 @@ const intFlag = (name: string, min: number, max: number) =>
     .min(min, `${name} must be at least ${min}`)
     .max(max, `${name} must be at most ${max}`);
 
-export const GatewayUrl = z.string().refine((s) => URL.canParse(s) && /^(https?|wss?):$/.test(new URL(s).protocol), "--gateway must be an http:// or https:// URL");
+const isGatewayUrl = (s: string) => URL.canParse(s) && /^(https?|wss?):$/.test(new URL(s).protocol);
+/** One gateway (activation talks to the one that gave the code). */
+export const GatewayUrl = z.string().refine(isGatewayUrl, "--gateway must be an http:// or https:// URL");
+/** One or more gateways of one deployment, comma-separated: the node fails over between them. */
+export const GatewayUrls = z.string().refine((s) => s.split(",").every((g) => isGatewayUrl(g.trim())), "--gateway must be an http:// or https:// URL (several: comma-separated, or --gateway repeated)");
 
 /** Gateway and token may come later: from the activated node's saved credentials, or from activation itself. */
 export const CliOptions = z.object({
-  gateway: GatewayUrl.optional(),
+  gateway: GatewayUrls.optional(),
   token: z.string().min(1, "--token is empty").optional(),
   /** Absent unless given, so a slot count saved from the UI is not overridden by a default. */
   slots: intFlag("--slots", 1, 256).optional(),
@@ -92,7 +97,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (!key) return { kind: "error", message: arg.startsWith("-") ? `unknown option ${flag}` : `unexpected argument ${arg}` };
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) return { kind: "error", message: `${flag} needs a value` };
-    raw[key] = value;
+    // --gateway may be repeated: each adds a gateway to fail over to.
+    raw[key] = key === "gateway" && typeof raw.gateway === "string" ? `${raw.gateway},${value}` : value;
   }
   raw.gateway ??= env.MEDUSA_GATEWAY || undefined;
   raw.token ??= env.MEDUSA_NODE_TOKEN || undefined;

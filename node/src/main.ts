@@ -61,4 +61,6 @@ async function nodeMode(args: string[]): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  const { surviveStrayErrors } = await import("@medusa/core/process-guard");
+  surviveStrayErrors("node");
 }

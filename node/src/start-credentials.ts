@@ -11,7 +11,9 @@ export type StartCredentials =
   | { kind: "activate"; gateway?: string }
   | { kind: "error"; message: string };
 
-const same = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+const trimmed = (url: string) => url.trim().replace(/\/+$/, "");
+/** The saved gateway is one of those given (`--gateway a,b`). */
+const same = (given: string, saved: string) => given.split(",").some((g) => trimmed(g) === trimmed(saved));
 
 export function startCredentials(options: Pick<CliOptions, "gateway" | "token" | "uiPort">, saved: NodeCredentials | null): StartCredentials {
   if (options.token) {
@@ -22,7 +24,8 @@ export function startCredentials(options: Pick<CliOptions, "gateway" | "token" |
     if (options.gateway && !same(options.gateway, saved.gateway)) {
       return { kind: "error", message: `this node was activated for ${saved.gateway}; to run for ${options.gateway}, activate it there: medusa-node activate CODE --gateway ${options.gateway}` };
     }
-    return { kind: "ready", gateway: saved.gateway, token: saved.token };
+    // Other gateways of the same deployment given beside the saved one are gateways to fail over to.
+    return { kind: "ready", gateway: options.gateway?.includes(",") ? options.gateway : saved.gateway, token: saved.token };
   }
   if (options.uiPort === null) return { kind: "error", message: "--token is required (or set MEDUSA_NODE_TOKEN, or run medusa-node activate CODE --gateway URL first)" };
   return { kind: "activate", ...(options.gateway ? { gateway: options.gateway } : {}) };

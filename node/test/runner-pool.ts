@@ -6,8 +6,12 @@ import { RunnerPool, type PoolOptions } from "../src/runner/runner-pool.ts";
 /** How tests start a runner: Bun on the entry file, as dev does. */
 export const testRunnerCommand = (runtime: Runtime) => [process.execPath, join(import.meta.dir, "../src/runner/runner-entry.ts"), runtime];
 
-export function testPool(opts: Partial<PoolOptions> = {}): RunnerPool {
-  return new RunnerPool({ slots: 2, runnerCommand: testRunnerCommand, ...opts });
+/** `snapshot`: Python runners restore from this Pyodide snapshot file (python-snapshot.ts). */
+export const snapshotRunnerCommand = (snapshot: string) => (runtime: Runtime) => [...testRunnerCommand(runtime), ...(runtime === "python" ? ["--snapshot", snapshot] : [])];
+
+export function testPool(opts: Partial<PoolOptions> & { snapshot?: string } = {}): RunnerPool {
+  const { snapshot, ...rest } = opts;
+  return new RunnerPool({ slots: 2, runnerCommand: snapshot ? snapshotRunnerCommand(snapshot) : testRunnerCommand, ...rest });
 }
 
 export function isRunning(pid: number): boolean {

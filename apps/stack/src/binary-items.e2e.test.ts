@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { limits, sha256Hex } from "@medusa/core";
 import { wasm } from "@medusa/testing/wat-fixtures";
-import { ApiError, MedusaClient } from "./client.ts";
+import { ApiError, MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 
@@ -92,8 +92,9 @@ describe("binary items", () => {
     const before = await alice.me();
     const spec = { program: { runtime: "python" as const, source: SIZE_AND_HASH }, input: { files: "mixed" } };
     const message = `input.files: mixed/huge.tif is ${limits.binaryItemBytes + 1} bytes, over the per-item cap of ${limits.binaryItemBytes} bytes`;
-    for (const attempt of [alice.submit(spec), alice.quote(spec)]) {
-      const err = await attempt.catch((e: unknown) => e);
+    // One at a time: a second request's rejection arriving while the first is awaited would be unhandled.
+    for (const attempt of [() => alice.submit(spec), () => alice.quote(spec)]) {
+      const err = await attempt().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
       expect(err).toMatchObject({ status: 400, code: "invalid_field", message: `400 invalid_field: ${message}` });
     }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorMessage } from "@medusa/core";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { ProgressLine } from "./progress-line.ts";
 import { startStack } from "./stack.ts";

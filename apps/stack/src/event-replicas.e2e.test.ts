@@ -7,7 +7,7 @@ import type { JobEvent } from "@medusa/core";
 import { serveScheduler } from "@medusa/scheduler";
 import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import Redis from "ioredis";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 import { startStack, type Stack } from "./stack.ts";
 import { stackEnv } from "./env.ts";
 import { ScriptedNode } from "../test/scripted-node.ts";

@@ -7,7 +7,7 @@ import { Fleet } from "@medusa/testing/fleet";
 import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import { until } from "@medusa/testing/until";
 import type { JobStatus } from "@medusa/core";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 
 /**
  * The fleet as Swarm runs it, on one machine: 3 schedulers, 2 gateways, 2

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { sha256Hex } from "@medusa/core";
 import { curl, python, storResumed, storThenDie } from "@medusa/testing/ftp-clients";
 import { until } from "@medusa/testing/until";
-import { ApiError, MedusaClient } from "./client.ts";
+import { ApiError, MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 

@@ -1,3 +1,2 @@
-export { ApiError, MedusaClient } from "./client.ts";
 export { stackEnv, type StackEnv } from "./env.ts";
 export { startStack, type Stack } from "./stack.ts";

@@ -8,7 +8,7 @@ import { buildNode } from "@medusa/node/build/build-node";
 import { buildFile, hostPlatform } from "@medusa/node/build/targets";
 import { until } from "@medusa/testing/until";
 import { wasm } from "@medusa/testing/wat-fixtures";
-import { MedusaClient } from "./client.ts";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 

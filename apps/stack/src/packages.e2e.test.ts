@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { MirrorListing } from "@medusa/core";
 import { until } from "@medusa/testing/until";
 import { buildWheel, testMirror, testWheels } from "@medusa/testing/wheels";
-import { ApiError, MedusaClient } from "./client.ts";
+import { ApiError, MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 

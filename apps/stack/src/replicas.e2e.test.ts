@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DirectSettlements, FolderBlobStore, MemoryBus, SqliteChunkStore } from "@medusa/adapters";
 import { call, MedusaError, subjects, type Bus, type ChunkLease, type JobSpec } from "@medusa/core";
 import { serveSplitter } from "@medusa/splitter";
-import { leaseOptions, replicaEnv, type ReplicaPolicy } from "@medusa/scheduler/replica-policy";
+import { leaseOptions, policyFromEnv, replicaEnv, type ReplicaPolicy } from "@medusa/scheduler/replica-policy";
 import { serveScheduler } from "@medusa/scheduler";
 import { z } from "zod";
 
@@ -75,7 +75,7 @@ describe("replicas through the scheduler", () => {
     const { chunks } = await call(bus, subjects.jobResults, { owner: "acc_c", jobId: job.id, from: 0, limit: 10 });
     expect(chunks).toEqual([{ index: 0, results: '[{"a":[2],"b":1}]' }, { index: 1, results: "[3]" }]);
     const { reputations } = await call(bus, subjects.nodeReputations, { nodeIds: ["n4", "n5"] });
-    expect(reputations).toEqual({ n4: { agreed: 0, disagreed: 1, streak: 0 }, n5: { agreed: 1, disagreed: 0, streak: 1 } });
+    expect(reputations).toMatchObject({ n4: { agreed: 0, disagreed: 1, streak: 0 }, n5: { agreed: 1, disagreed: 0, streak: 1 } });
   });
 
   test('replicas "auto": the policy decides when a node is trusted to run a chunk alone', async () => {
@@ -108,17 +108,23 @@ describe("replicas through the scheduler", () => {
 
 test("the replica policy from the environment; a private pool votes by node", () => {
   const read = (env: Record<string, string>, sameOwner = false) => z.object(replicaEnv(sameOwner)).parse(env);
-  expect(read({})).toEqual({ MEDUSA_SAME_OWNER_REPLICAS: false, MEDUSA_TRUST_AFTER: 10, MEDUSA_SPOT_CHECK_RATE: 0.1 });
+  expect(read({})).toEqual({ MEDUSA_SAME_OWNER_REPLICAS: false, MEDUSA_DISTINCT_ORIGINS: undefined, MEDUSA_TRUST_AFTER: 10, MEDUSA_SPOT_CHECK_RATE: 0.1, MEDUSA_NODE_START_WINDOW: 8 });
   expect(read({}, true).MEDUSA_SAME_OWNER_REPLICAS).toBe(true);
-  expect(read({ MEDUSA_SAME_OWNER_REPLICAS: "1", MEDUSA_TRUST_AFTER: "3", MEDUSA_SPOT_CHECK_RATE: "0.5" })).toEqual({
+  // Distinct networks follow distinct owners unless set.
+  expect([policyFromEnv(read({})).distinctOrigins, policyFromEnv(read({}, true)).distinctOrigins]).toEqual([true, false]);
+  expect(policyFromEnv(read({ MEDUSA_DISTINCT_ORIGINS: "1" }, true)).distinctOrigins).toBe(true);
+  expect(read({ MEDUSA_SAME_OWNER_REPLICAS: "1", MEDUSA_TRUST_AFTER: "3", MEDUSA_SPOT_CHECK_RATE: "0.5", MEDUSA_NODE_START_WINDOW: "2" })).toEqual({
     MEDUSA_SAME_OWNER_REPLICAS: true,
+    MEDUSA_DISTINCT_ORIGINS: undefined,
     MEDUSA_TRUST_AFTER: 3,
     MEDUSA_SPOT_CHECK_RATE: 0.5,
+    MEDUSA_NODE_START_WINDOW: 2,
   });
   expect(read({ MEDUSA_SAME_OWNER_REPLICAS: "0" }, true).MEDUSA_SAME_OWNER_REPLICAS).toBe(false);
-  const bads: Array<Record<string, string>> = [{ MEDUSA_SAME_OWNER_REPLICAS: "yes" }, { MEDUSA_SPOT_CHECK_RATE: "2" }, { MEDUSA_TRUST_AFTER: "0" }];
+  const bads: Array<Record<string, string>> = [{ MEDUSA_SAME_OWNER_REPLICAS: "yes" }, { MEDUSA_SPOT_CHECK_RATE: "2" }, { MEDUSA_TRUST_AFTER: "0" }, { MEDUSA_NODE_START_WINDOW: "0" }];
   for (const bad of bads) expect(() => read(bad)).toThrow();
-  const policy = { sameOwnerReplicas: false, trustAfter: 3, spotCheckRate: 0.5 };
-  expect(leaseOptions(policy, "n1", "acc_v")).toEqual({ owner: "acc_v", trustAfter: 3, spotCheckRate: 0.5 });
+  const policy = { sameOwnerReplicas: false, distinctOrigins: true, trustAfter: 3, spotCheckRate: 0.5, startWindow: 4 };
+  expect(leaseOptions(policy, "n1", "acc_v", "10.1.2.0/24")).toEqual({ owner: "acc_v", origin: "10.1.2.0/24", trustAfter: 3, spotCheckRate: 0.5, startWindow: 4 });
+  expect(leaseOptions({ ...policy, distinctOrigins: false }, "n1", "acc_v", "10.1.2.0/24").origin).toBeUndefined();
   expect(leaseOptions({ ...policy, sameOwnerReplicas: true }, "n1", "acc_v").owner).toBe("n1");
 });

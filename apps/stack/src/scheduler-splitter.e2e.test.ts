@@ -129,6 +129,14 @@ describe("scheduler service", () => {
     expect((await call(bus, subjects.getJob, { owner: "acc_a", jobId: replicated.id })).state).not.toBe("failed");
   });
 
+  test("a job's minReputation keeps its chunks from a node without that many validated results", async () => {
+    const picky = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1] }, minReputation: 5 } });
+    await until(async () => (await call(bus, subjects.getJob, { owner: "acc_a", jobId: picky.id })).chunks.total === 1);
+    const { leases } = await call(bus, subjects.leaseChunks, { nodeId: "node_fresh", owner: "acc_fresh", max: 50 });
+    expect(leases.some((l) => l.jobId === picky.id)).toBe(false);
+    await call(bus, subjects.cancelJob, { owner: "acc_a", jobId: picky.id });
+  });
+
   test("every job end leaves one log line: how it ended, whose job, its chunks, how long, and why it failed", async () => {
     const jobEnd = async (state: string, jobId: string) => {
       const line = await until(() => logged.find((l) => l.startsWith(`job ${state} `) && l.includes(jobId)));

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { ApiError, MedusaClient } from "./client.ts";
+import { ApiError, MedusaClient } from "@medusa/client";
 import { stackEnv } from "./env.ts";
 import { startStack, type Stack } from "./stack.ts";
 
@@ -102,6 +102,22 @@ describe("sessions end to end", () => {
     for (let i = 0; i < 100 && (await consumer.me()).credits.held > 0; i++) await Bun.sleep(50);
     expect((await consumer.me()).credits).toEqual({ available: 1_000_000 - 12, held: 0 });
     s.close();
+  }, 60_000);
+
+  test("rounds over plain HTTP: the first waits for setup, each answers in partition order, a wrong round is 409", async () => {
+    const status = await consumer.createSession({ program: { runtime: "python", source: PROGRAM }, input: { range: { start: 0, stop: 20 } }, partitions: 4 });
+    const round = (body: unknown) => consumer.request("POST", `/v1/sessions/${status.id}/rounds`, body).catch((e: unknown) => e as ApiError);
+    // Sent at once, before the nodes have set up: answered once they have.
+    expect(await ((await round({ round: 1, params: { k: 1 } })) as Response).json()).toEqual({ round: 1, partials: expected(1), ms: expect.any(Number) });
+    expect(await ((await round({ round: 2, params: { k: 4 } })) as Response).json()).toMatchObject({ round: 2, partials: expected(4) });
+    const wrong = (await round({ round: 7, params: {} })) as ApiError;
+    expect([wrong.status, wrong.message]).toEqual([409, "409 conflict: the next round is 3, not 7"]);
+    const bad = (await round({ params: {} })) as ApiError;
+    expect(bad.status).toBe(400);
+    expect(bad.message).toStartWith("400 invalid_field: round: ");
+    await consumer.endSession(status.id);
+    const ended = (await round({ round: 3, params: { k: 1 } })) as ApiError;
+    expect([ended.status, ended.message]).toEqual([409, "409 conflict: the session has ended"]);
   }, 60_000);
 
   test("a node killed mid-round: its partitions move, the client sees replaced, and the round is answered once", async () => {

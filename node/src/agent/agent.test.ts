@@ -175,7 +175,7 @@ describe("NodeAgent against a real WebSocket server", () => {
     expect(second.received.filter((m) => m.type === "result")).toEqual([]);
     expect(first.received.filter((m) => m.type === "result")).toEqual([]);
     await gateway.until("topped up", () => wanted(second) === 2);
-    expect(lines.some((l) => /disconnected \(1001 test closes\), dropped 1 queued chunk\(s\); retrying in \d+ ms/.test(l))).toBe(true);
+    expect(lines.some((l) => /disconnected from http:\/\/127\.0\.0\.1:\d+ \(1001 test closes\), dropped 1 queued chunk\(s\); retrying in \d+ ms/.test(l))).toBe(true);
   });
 
   test("keeps retrying when the gateway refuses the token", async () => {

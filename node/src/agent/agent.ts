@@ -1,18 +1,19 @@
-import { NODE_PROTOCOL_VERSION, type NodeMessage, type SandboxLevel } from "@medusa/core";
+import { errorMessage, NODE_PROTOCOL_VERSION, type NodeMessage, type SandboxLevel } from "@medusa/core";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { ChunkRunner } from "./chunk-runner.ts";
 import { parseGatewayFrame } from "./frames.ts";
+import { encodeNodeMessage } from "./outbound.ts";
 import { SessionHost } from "./session-host.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { ItemFetch } from "./item-fetch.ts";
-import { gatewayHttpUrl } from "../packages/wheel-cache.ts";
+import { GatewayList } from "./gateway-list.ts";
 import { updateNotice } from "../update-notice.ts";
 
 export type { ChunkOutcome, ChunkRunner } from "./chunk-runner.ts";
 
 export interface AgentOptions {
-  /** ws(s)://host/v1/nodes/ws */
-  url: string;
+  /** The gateways, http(s)://host or ws(s)://host/v1/nodes/ws: one, several, or a list shared with the package cache. */
+  url: string | string[] | GatewayList;
   token: string;
   slots: number;
   pool: ChunkRunner;
@@ -21,6 +22,8 @@ export interface AgentOptions {
   sandbox?: SandboxLevel;
   /** Start paused: connect, but ask for nothing until resume(). */
   paused?: boolean;
+  /** Resolves once the runners can take work; until then the node connects but says it is not ready and asks for nothing. */
+  ready?: Promise<void>;
   runtimes?: string[];
   /** Chunks faster than this (ms) are fetched ahead in bulk and run several per runner call; 0 turns that off. Default 20. */
   tinyChunkMs?: number;
@@ -39,6 +42,8 @@ export interface AgentStatus {
   chunksFailed: number;
   stopping: boolean;
   paused: boolean;
+  /** False while no runner has started yet (a slow start is retried in the background). */
+  ready: boolean;
   slots: number;
   sandbox: SandboxLevel;
   version: string;
@@ -51,11 +56,13 @@ export interface AgentStatus {
  * (no inbound port), says hello, hands chunk frames to the work queue
  * (work-queue.ts, which asks for them with `want` credits and reports their
  * results) and session frames to the session host, and reconnects with
- * backoff when the socket closes. Each connection has its own epoch, so
- * nothing started under an older one is reported on a newer one.
+ * backoff and jitter when the socket closes, to the next of its gateways
+ * (gateway-list.ts). Each connection has its own epoch, so nothing started
+ * under an older one is reported on a newer one.
  */
 export class NodeAgent {
-  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots">>;
+  readonly #opts: Required<Omit<AgentOptions, "backoff" | "paused" | "tinyChunkMs" | "slots" | "ready" | "url">>;
+  readonly #gateways: GatewayList;
   readonly #backoff: Backoff;
   readonly #queue: WorkQueue;
   readonly #sessions: SessionHost;
@@ -70,7 +77,8 @@ export class NodeAgent {
   #stopped: Promise<void> | null = null;
 
   constructor(opts: AgentOptions) {
-    const { paused, tinyChunkMs, slots, backoff: _, ...rest } = opts;
+    const { paused, tinyChunkMs, slots, ready, backoff: _, url, ...rest } = opts;
+    this.#gateways = url instanceof GatewayList ? url : new GatewayList(url);
     this.#opts = {
       ...rest,
       sandbox: opts.sandbox ?? "process",
@@ -79,8 +87,9 @@ export class NodeAgent {
       log: opts.log ?? ((line) => console.log(line)),
     };
     const link = { send: (msg: NodeMessage) => this.#send(msg), isOpen: () => this.#open, epoch: () => this.#epoch, handBack: () => this.#reconnectNow(), log: this.#opts.log };
-    const itemFetch = new ItemFetch({ gatewayUrl: gatewayHttpUrl(opts.url), token: opts.token });
+    const itemFetch = new ItemFetch({ gatewayUrl: () => this.#gateways.httpUrl, token: opts.token });
     this.#queue = new WorkQueue(opts.pool, link, { slots, paused, tinyChunkMs, itemFetch });
+    if (ready) this.#queue.readyWhen(ready);
     this.#backoff = new Backoff(opts.backoff);
     this.#sessions = new SessionHost(opts.pool, (msg) => this.#send(msg), this.#opts.log);
   }
@@ -92,6 +101,7 @@ export class NodeAgent {
       ...this.#queue.counts(),
       stopping: this.#stopping,
       paused: this.#queue.paused,
+      ready: this.#queue.ready,
       slots: this.#queue.slots,
       sandbox: this.#opts.sandbox,
       version: this.#opts.version,
@@ -153,7 +163,7 @@ export class NodeAgent {
 
   #connect(): void {
     const epoch = ++this.#epoch;
-    const ws = new WebSocket(this.#opts.url, { headers: { Authorization: `Bearer ${this.#opts.token}` } });
+    const ws = new WebSocket(this.#gateways.socketUrl, { headers: { Authorization: `Bearer ${this.#opts.token}` } });
     this.#ws = ws;
     ws.onopen = () => {
       if (epoch !== this.#epoch) return;
@@ -196,14 +206,26 @@ export class NodeAgent {
     const delay = this.#backoff.next();
     const why = `${code}${reason ? ` ${reason}` : ""}`;
     const lost = dropped > 0 ? `, dropped ${dropped} queued chunk(s)` : "";
-    this.#opts.log(`[node] ${wasOpen ? "disconnected" : "could not connect"} (${why})${lost}; retrying in ${delay} ms`);
+    const from = this.#gateways.httpUrl;
+    this.#gateways.next();
+    const to = this.#gateways.httpUrl === from ? "" : ` at ${this.#gateways.httpUrl}`;
+    this.#opts.log(`[node] ${wasOpen ? "disconnected from" : "could not connect to"} ${from} (${why})${lost}; retrying${to} in ${delay} ms`);
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
       if (!this.#stopping) this.#connect();
     }, delay);
   }
 
+  /** One frame; whatever goes wrong handling it is logged, and the connection and the node carry on. */
   #receive(data: unknown): void {
+    try {
+      this.#handle(data);
+    } catch (err) {
+      this.#opts.log(`[node] a gateway frame could not be handled: ${errorMessage(err)}`);
+    }
+  }
+
+  #handle(data: unknown): void {
     const frame = parseGatewayFrame(data);
     if ("ignored" in frame) return this.#opts.log(`[node] ignored ${frame.ignored}`);
     const msg = frame.message;
@@ -212,6 +234,8 @@ export class NodeAgent {
         this.#nodeId = msg.nodeId;
         this.#opts.log(`[node] connected as ${msg.nodeId}`);
         this.#offeredVersion = msg.nodeVersion ?? null;
+        if (msg.maxChunks) this.#queue.holdAtMost(msg.maxChunks);
+        if (msg.gateways) this.#gateways.learn(msg.gateways);
         const notice = updateNotice(this.#opts.version, this.#offeredVersion);
         if (notice) this.#opts.log(notice);
         break;
@@ -227,6 +251,7 @@ export class NodeAgent {
         break;
       case "error":
         this.#opts.log(`[node] gateway error ${msg.code}: ${msg.message}`);
+        if (msg.refused) this.#queue.refused(msg.refused);
         break;
       case "session_open":
         this.#sessions.open(msg);
@@ -242,7 +267,10 @@ export class NodeAgent {
 
   #send(msg: NodeMessage): boolean {
     if (!this.#ws || !this.#open) return false;
-    this.#ws.send(JSON.stringify(msg));
+    const { text, refused } = encodeNodeMessage(msg);
+    if (refused) this.#opts.log(`[node] ${msg.type} not sent: ${refused}${text ? "; reported as the error instead" : ""}`);
+    if (text === undefined) return false;
+    this.#ws.send(text);
     return true;
   }
 }

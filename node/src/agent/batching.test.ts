@@ -86,4 +86,22 @@ describe("NodeAgent with tiny chunks", () => {
     expect(ofType(conn, "result").slice(-2).map((r) => [r.index, r.results])).toEqual([[20, [2]], [22, [6]]]);
     expect(pool.calls.length - before).toBeGreaterThanOrEqual(3);
   });
+
+  test("what it holds, a batch counted as its chunks, never passes the gateway's maxChunks: every want is answered", async () => {
+    gateway = new TestGateway();
+    agent = new NodeAgent({ url: gateway.url, token: gateway.token, slots: 1, pool: new DoublingPool(), version: "test", log: () => {} }).start();
+    const conn = await gateway.until("connection", () => gateway.conns[0] && wanted(gateway.conns[0]) > 0 && gateway.conns[0]);
+    conn.send({ type: "welcome", nodeId: "n-1", maxChunks: 5 });
+    conn.send({ type: "job", jobId: "j", program: PROGRAM, timeoutMs: 5000 });
+    const reported = () => ofType(conn, "result").length;
+    let sent = 0;
+    while (reported() < 60) {
+      while (sent < wanted(conn)) conn.send(chunk("j", sent++, [sent]));
+      const before = reported();
+      await gateway.until("more results", () => reported() > before);
+      // Asked for and not yet reported: what the gateway counts as held.
+      expect(wanted(conn) - reported()).toBeLessThanOrEqual(5);
+    }
+  });
 });
+

@@ -1,4 +1,4 @@
-import type { NodeChunk } from "@medusa/core";
+import { limits, type NodeChunk } from "@medusa/core";
 
 /**
  * Tiny chunks are all overhead: a runner round trip costs about a
@@ -11,7 +11,7 @@ export const BATCH_LIMITS = {
   /** A chunk this fast (ms, as measured) counts as tiny. */
   fastMs: 20,
   /** Chunks fetched ahead per slot while the current job's chunks are tiny. */
-  fastWindowPerSlot: 32,
+  fastWindowPerSlot: limits.nodeChunksPerSlot,
   maxChunks: 64,
   maxItems: 20_000,
 } as const;

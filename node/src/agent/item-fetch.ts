@@ -8,8 +8,8 @@ import { BinaryItem, limits, type NodeChunk } from "@medusa/core";
  * per item, which is also what a WASI module reads on stdin.
  */
 export interface ItemFetchOptions {
-  /** http(s)://host[:port][/base] */
-  gatewayUrl: string;
+  /** http(s)://host[:port][/base] of the gateway the node is on now. */
+  gatewayUrl: string | (() => string);
   token: string;
   /** Items fetched at once. */
   parallel?: number;
@@ -43,7 +43,8 @@ export class ItemFetch {
   }
 
   private async fetchItem(chunk: NodeChunk, i: number, item: BinaryItem, signal?: AbortSignal): Promise<Uint8Array> {
-    const base = this.opts.gatewayUrl.replace(/\/+$/, "");
+    const gateway = typeof this.opts.gatewayUrl === "string" ? this.opts.gatewayUrl : this.opts.gatewayUrl();
+    const base = gateway.replace(/\/+$/, "");
     const url = `${base}/v1/nodes/chunks/${encodeURIComponent(chunk.jobId)}/${chunk.index}/items/${i}`;
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 120_000);
     const res = await fetch(url, {

@@ -43,11 +43,17 @@ export class WorkQueue {
   #cancelled = new Set<string>();
   #queue: NodeChunk[] = [];
   #running = new Set<Promise<void>>();
+  /** Chunks in the running calls (a batch is one call of many chunks): what the gateway counts as held. */
+  #runningChunks = 0;
+  /** The gateway's cap on what one node holds (its welcome says). */
+  #maxHeld = Number.POSITIVE_INFINITY;
   /** Chunks asked for on this connection and not yet received. */
   #credit = 0;
   #chunksDone = 0;
   #chunksFailed = 0;
   #stopping = false;
+  /** False until the runners can take work (a warm one has started): until then nothing is asked for. */
+  #ready = true;
   #paused: boolean;
   #slots: number;
   readonly #pace: ChunkPace;
@@ -72,6 +78,23 @@ export class WorkQueue {
 
   get paused(): boolean {
     return this.#paused;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Asks for no work until `ready` resolves; a rejection leaves the node not ready, and says why. */
+  readyWhen(ready: Promise<void>): void {
+    this.#ready = false;
+    ready.then(
+      () => {
+        this.#ready = true;
+        this.link.log("[node] ready: a runner has started");
+        this.#pump();
+      },
+      (err) => this.link.log(`[node] not ready: ${errorMessage(err)}`),
+    );
   }
 
   counts(): { running: number; queued: number; chunksDone: number; chunksFailed: number } {
@@ -106,6 +129,9 @@ export class WorkQueue {
     this.#pump();
   }
 
+  /** The gateway granted `n` fewer chunks than asked for: they will not come, so they are not waited for. */
+  refused(n: number): void { this.#credit = Math.max(0, this.#credit - n); }
+
   cancel(jobId: string): void {
     this.pool.dropJob(jobId);
     const before = this.#queue.length;
@@ -127,6 +153,9 @@ export class WorkQueue {
     this.#paused = false;
     this.#pump();
   }
+
+  /** The gateway lets this node hold no more than `max` chunks: it never asks past that. */
+  holdAtMost(max: number): void { this.#maxHeld = max; }
 
   /** False when `slots` is what it already was. */
   setSlots(slots: number): boolean {
@@ -161,17 +190,18 @@ export class WorkQueue {
     this.link.handBack();
   }
 
-  /** Asks for exactly what brings held (running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny. */
+  /** Asks for what brings held (chunks running + queued + asked for) up to the window: 2 × slots, more while chunks are tiny, never past the gateway's cap (it refuses more, and the credit would hang). */
   #topUp(): void {
-    if (!this.link.isOpen() || this.#stopping || this.#paused) return;
-    const n = this.#pace.windowPerSlot() * this.#slots - (this.#running.size + this.#queue.length + this.#credit);
+    if (!this.link.isOpen() || this.#stopping || this.#paused || !this.#ready) return;
+    const window = Math.min(this.#pace.windowPerSlot() * this.#slots, this.#maxHeld);
+    const n = window - (this.#runningChunks + this.#queue.length + this.#credit);
     if (n <= 0) return;
     this.#credit += n;
     this.link.send({ v: NODE_PROTOCOL_VERSION, type: "want", n });
   }
 
   #pump(): void {
-    while (!this.#stopping && !this.#paused && this.#running.size < this.#slots && this.#queue.length > 0) {
+    while (!this.#stopping && !this.#paused && this.#ready && this.#running.size < this.#slots && this.#queue.length > 0) {
       const chunk = this.#queue.shift()!;
       const job = this.#jobs.get(chunk.jobId);
       if (!job) {
@@ -179,11 +209,15 @@ export class WorkQueue {
         continue;
       }
       const batch = this.#pace.takeBatch(chunk, this.#queue, job.timeoutMs);
-      const run = (batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job)).finally(() => {
+      const running = batch.length > 1 ? this.#runBatch(batch, job) : this.#run(chunk, job);
+      // A chunk that breaks the node's own code is that chunk's loss (its lease runs out), never the node's end.
+      const run = running.catch((err) => this.link.log(`[node] chunk ${chunk.jobId}#${chunk.index} broke the node: ${errorMessage(err)}`)).finally(() => {
         this.#running.delete(run);
+        this.#runningChunks -= batch.length;
         this.#pump();
       });
       this.#running.add(run);
+      this.#runningChunks += batch.length;
     }
     this.#topUp();
     this.#handBackIfIdle();

@@ -16,8 +16,8 @@ import type { RunnerPackages } from "../runner/protocol.ts";
 export class PackageRefused extends Error {}
 
 export interface WheelCacheOptions {
-  /** The gateway's base URL, http(s)://host[:port][/base]. */
-  gatewayUrl: string;
+  /** The gateway's base URL, http(s)://host[:port][/base]; a function for the one the node is on now. */
+  gatewayUrl: string | (() => string);
   token: string;
   dir: string;
   /** The ABI of the Pyodide this node's runners load; a mirror built for another is refused. */
@@ -78,7 +78,8 @@ export class WheelCache {
   /** Streams the wheel into `temp`; returns the SHA-256 of what arrived. */
   private async download(wheel: PinnedWheel, temp: string): Promise<string> {
     const path = wheel.source === "mirror" ? `files/${encodeURIComponent(wheel.fileName)}` : `wheels/${wheel.sha256}`;
-    const url = `${this.opts.gatewayUrl.replace(/\/+$/, "")}/v1/packages/${path}`;
+    const gateway = typeof this.opts.gatewayUrl === "string" ? this.opts.gatewayUrl : this.opts.gatewayUrl();
+    const url = `${gateway.replace(/\/+$/, "")}/v1/packages/${path}`;
     const maxBytes = this.opts.maxBytes ?? 1024 * 1024 * 1024;
     const res = await fetch(url, { headers: { authorization: `Bearer ${this.opts.token}` }, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 300_000) });
     if (!res.ok || !res.body) throw new Error(`package ${wheel.name}: the gateway answered ${res.status} for ${wheel.fileName}`);

@@ -52,6 +52,8 @@ describe("runner arguments", () => {
       runtime: "python",
       opts: { pyodideIndexURL: "/p/", memoryMb: 512, cpuSeconds: 60, unconfined: true },
     });
+    expect(parseRunnerArgs(["python", "--snapshot", "/c/p.snapshot"])).toEqual({ runtime: "python", opts: { snapshot: "/c/p.snapshot" } });
+    expect(parseRunnerArgs(["python", "--make-snapshot", "/c/p.snapshot"])).toEqual({ runtime: "python", opts: { makeSnapshot: "/c/p.snapshot" } });
     expect(parseRunnerArgs(["wasi", "--memory-mb", "0"])).toEqual({ error: "--memory-mb must be a positive whole number" });
     expect(parseRunnerArgs(["wasi", "--cpu-seconds"])).toEqual({ error: "--cpu-seconds needs a value" });
     expect(parseRunnerArgs(["wasi", "--env", "X=1"])).toEqual({ error: "unexpected argument --env" });

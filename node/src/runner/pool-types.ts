@@ -1,7 +1,7 @@
 import type { SandboxLevel } from "@medusa/core";
 import type { PackageSet } from "@medusa/core/packages";
 import type { RunnableProgram, Runtime } from "@medusa/core/program";
-import type { RunnerPackages, RunnerTask } from "./protocol.ts";
+import type { PythonStart, RunnerPackages, RunnerTask } from "./protocol.ts";
 
 /** The runner pool's contract: how it is set up, what it runs, what it tells. */
 
@@ -70,6 +70,8 @@ export interface RunnerInfo {
   runtime: Runtime;
   jobId: string | undefined;
   busy: boolean;
+  /** A ready Python runner's start: restored from the node's snapshot or booted. */
+  python?: PythonStart;
 }
 
 /** What protects the volunteer on this node, as start() found it. */

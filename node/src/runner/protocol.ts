@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
+import { textNestsDeeper, tooDeepMessage, tooLargeResultMessage } from "@medusa/core/json-bounds";
 import { limits } from "@medusa/core/limits";
 import { PinnedWheel } from "@medusa/core/packages";
 import { RunnableProgram, Runtime } from "@medusa/core/program";
@@ -43,6 +44,16 @@ export const RunnerSandbox = z.object({
 });
 export type RunnerSandbox = z.infer<typeof RunnerSandbox>;
 
+/** How a Python runner got its interpreter: restored from the node's snapshot (python-snapshot.ts) or booted. */
+export const PythonStart = z.object({
+  snapshot: z.boolean(),
+  /** Milliseconds from the start of loading to a usable interpreter. */
+  ms: z.number().int().min(0),
+  /** Why a snapshot it was given was not used. */
+  note: z.string().optional(),
+});
+export type PythonStart = z.infer<typeof PythonStart>;
+
 /**
  * What a `run` asks of the program: a job's `map`/`reduce` over items, or a
  * session's `setup` (items: `{partition, items}` objects; the states stay in
@@ -66,7 +77,7 @@ export const RunnerResult = z.discriminatedUnion("ok", [
 export type RunnerResult = z.infer<typeof RunnerResult>;
 
 export const RunnerMessage = z.union([
-  z.object({ v, type: z.literal("ready"), runtime: Runtime, sandbox: RunnerSandbox }),
+  z.object({ v, type: z.literal("ready"), runtime: Runtime, sandbox: RunnerSandbox, python: PythonStart.optional() }),
   z.object({ v, type: z.literal("loaded") }),
   z.object({ v, type: z.literal("init_error"), message: z.string(), deterministic: z.literal(true).optional() }),
   RunnerResult,
@@ -84,16 +95,23 @@ export function truncateMessage(message: string, max = limits.runnerErrorChars):
 /**
  * Builds a result line from a JSON text the runtime already produced, so a
  * large result is never parsed and re-serialised in the runner. `body` is
- * `{"ok":...}`; the envelope fields are spliced in front.
+ * `{"ok":...}`; the envelope fields are spliced in front. This is the first
+ * place a result's bounds are enforced: one over the size or depth limit
+ * leaves as an error naming the limit, never as the result.
  */
 export function resultLine(id: number, body: string): string {
-  const line = `{"v":${RUNNER_PROTOCOL_VERSION},"type":"result","id":${id},${body.slice(1)}`;
-  if (Buffer.byteLength(line) <= limits.resultLineBytes) return line;
-  return JSON.stringify({
-    v: RUNNER_PROTOCOL_VERSION,
-    type: "result",
-    id,
-    ok: false,
-    error: { message: `result is over the cap of ${limits.resultLineBytes / 1024 / 1024} MiB` },
-  } satisfies RunnerMessage);
+  const problem = bodyProblem(body);
+  if (problem === undefined) return `{"v":${RUNNER_PROTOCOL_VERSION},"type":"result","id":${id},${body.slice(1)}`;
+  return JSON.stringify({ v: RUNNER_PROTOCOL_VERSION, type: "result", id, ok: false, error: { message: problem } } satisfies RunnerMessage);
+}
+
+/** What a body holds besides the result: `{"ok":true,"results":` and the closing brace. */
+const BODY_WRAPPER_BYTES = '{"ok":true,"results":}'.length;
+
+function bodyProblem(body: string): string | undefined {
+  const resultBytes = Buffer.byteLength(body) - BODY_WRAPPER_BYTES;
+  if (resultBytes > limits.resultBytes) return tooLargeResultMessage(resultBytes);
+  // The body's own object is one level; the result sits inside it.
+  if (textNestsDeeper(body, limits.jsonDepth + 1)) return tooDeepMessage("result");
+  return undefined;
 }

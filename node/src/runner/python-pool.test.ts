@@ -48,7 +48,7 @@ describe("python runners", () => {
 
   test("a job's first chunk runs on the runner started before the job existed", async () => {
     const before = pool.runnerInfo();
-    expect(before).toEqual([{ pid: warmPid, runtime: "python", jobId: undefined, busy: false }]);
+    expect(before).toEqual([{ pid: warmPid, runtime: "python", jobId: undefined, busy: false, python: expect.objectContaining({ snapshot: false }) }]);
     expect(await pool.run(BASICS, { task: "map", items: [1, 2, 3] })).toEqual({ ok: true, results: [2, 4, 6] });
     const after = pool.runnerInfo();
     expect(after.find((r) => r.pid === warmPid)?.jobId).toBe(BASICS.jobId);

@@ -1,10 +1,11 @@
 import { dirname } from "node:path";
-import { loadPyodide, type PyodideAPI } from "pyodide";
+import type { PyodideAPI } from "pyodide";
 import { limits } from "@medusa/core/limits";
 import type { RunnableProgram } from "@medusa/core/program";
-import { truncateMessage, type RunnerPackages, type RunnerTask } from "./protocol.ts";
+import { truncateMessage, type PythonStart, type RunnerPackages, type RunnerTask } from "./protocol.ts";
 import { BoundedText, type ProgramRuntime } from "./program-runtime.ts";
 import { loadMirrorWheels, mirrorLockfile, unpackWheels, type WheelBytes } from "./python-packages.ts";
+import { loadPython } from "./python-snapshot.ts";
 
 /**
  * Runs Python programs in Pyodide. The per-chunk loop lives in Python and
@@ -183,12 +184,17 @@ export class PythonRuntime implements ProgramRuntime {
   private constructor(
     private readonly pyodide: PyodideAPI,
     private readonly driver: Record<"check" | "load" | RunnerTask, PyFn>,
+    readonly start: PythonStart,
   ) {}
 
-  /** Loads Pyodide and the job's mirror packages (python-packages.ts); both must happen before confinement. */
-  static async load(indexURL = defaultPyodideIndexURL(), packages?: RunnerPackages): Promise<PythonRuntime> {
+  /**
+   * Loads Pyodide (from the node's snapshot at `snapshot`, if given and
+   * accepted) and the job's mirror packages (python-packages.ts); both must
+   * happen before confinement.
+   */
+  static async load(indexURL = defaultPyodideIndexURL(), packages?: RunnerPackages, snapshot?: string): Promise<PythonRuntime> {
     const lockFileContents = await mirrorLockfile(indexURL, packages);
-    const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {}, ...(lockFileContents ? { lockFileContents } : {}) });
+    const { pyodide, start } = await loadPython({ indexURL, stdout: () => {}, stderr: () => {}, ...(lockFileContents ? { lockFileContents } : {}) }, snapshot);
     await loadMirrorWheels(pyodide, packages);
     const runtime: { output?: BoundedText } = {};
     // Python's print() must never reach fd 1: that is the protocol channel. Raw writes,
@@ -206,7 +212,7 @@ export class PythonRuntime implements ProgramRuntime {
     const ns = pyodide.toPy({});
     pyodide.runPython(DRIVER, { globals: ns });
     const fn = (name: string) => ns.get(name) as PyFn;
-    const self = new PythonRuntime(pyodide, { check: fn("check"), load: fn("load"), map: fn("run_map"), reduce: fn("run_reduce"), setup: fn("run_setup"), step: fn("run_step") });
+    const self = new PythonRuntime(pyodide, { check: fn("check"), load: fn("load"), map: fn("run_map"), reduce: fn("run_reduce"), setup: fn("run_setup"), step: fn("run_step") }, start);
     runtime.output = self.output;
     return self;
   }

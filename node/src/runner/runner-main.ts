@@ -4,9 +4,10 @@ import { errorMessage } from "@medusa/core/errors";
 import { limits } from "@medusa/core/limits";
 import { readLines } from "./lines.ts";
 import { errorBody, type ProgramRuntime } from "./program-runtime.ts";
-import { ParentMessage, RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, RunnerPackages, resultLine, type RunnerMessage } from "./protocol.ts";
+import { ParentMessage, RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, RunnerPackages, resultLine, type PythonStart, type RunnerMessage } from "./protocol.ts";
 import { readUploadedWheels } from "./python-packages.ts";
-import { PythonRuntime } from "./python-runtime.ts";
+import { defaultPyodideIndexURL, PythonRuntime } from "./python-runtime.ts";
+import { makeSnapshotFile } from "./python-snapshot.ts";
 import { confine, dieWithParent } from "./sandbox/confine.ts";
 import { WasiRuntime } from "./wasi-runtime.ts";
 
@@ -28,10 +29,15 @@ export interface RunnerOptions {
   unconfined?: boolean;
   /** Wheels a Python runner loads before it confines itself, so it serves only jobs with this package set. */
   packages?: RunnerPackages;
+  /** The node's Pyodide snapshot (python-snapshot.ts), restored instead of booting Python. */
+  snapshot?: string;
+  /** Write a snapshot to this path and exit, serving no job. */
+  makeSnapshot?: string;
 }
 
 /**
- * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N] [--packages JSON] [--unconfined]`,
+ * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N] [--packages JSON] [--snapshot FILE]
+ * [--make-snapshot FILE] [--unconfined]`,
  * without the leading `runner`. The runner's environment is empty, so all it
  * needs comes this way.
  */
@@ -47,6 +53,8 @@ export function parseRunnerArgs(args: string[]): { runtime: string; opts: Runner
     const value = rest[++i];
     if (value === undefined) return { error: `${flag} needs a value` };
     if (flag === "--pyodide-dir") opts.pyodideIndexURL = value.replace(/\/?$/, "/");
+    else if (flag === "--snapshot") opts.snapshot = value;
+    else if (flag === "--make-snapshot") opts.makeSnapshot = value;
     else if (flag === "--packages") {
       const packages = parseJson(RunnerPackages, value);
       if (!packages) return { error: "--packages must be the JSON of a RunnerPackages" };
@@ -69,6 +77,7 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
     return 2;
   }
   if (!dieWithParent()) return 1;
+  if (opts.makeSnapshot !== undefined) return makeSnapshot(runtime.data, opts.makeSnapshot, opts.pyodideIndexURL);
   const out = protocolChannel();
   const runtimeLoaded = await loadRuntime(runtime.data, opts).catch((err) => void process.stderr.write(`runner: ${errorMessage(err)}\n`));
   if (!runtimeLoaded) return 1;
@@ -88,7 +97,8 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
     process.stderr.write(`runner: uploaded wheels did not unpack: ${errorMessage(err)}\n`);
     return 1;
   }
-  await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data, sandbox });
+  const python = runtimeLoaded.python ? { python: runtimeLoaded.python } : {};
+  await out.send({ v: RUNNER_PROTOCOL_VERSION, type: "ready", runtime: runtime.data, sandbox, ...python });
 
   let holdsJob = false;
   let loaded = false;
@@ -134,11 +144,26 @@ export async function runRunner(runtimeName: string, opts: RunnerOptions = {}): 
  * runtime, the job's mirror packages, the bytes of its uploaded wheels. Those
  * wheels are the consumer's, so they are unpacked only once confined.
  */
-async function loadRuntime(runtime: Runtime, opts: RunnerOptions): Promise<{ host: ProgramRuntime; afterConfinement: () => void }> {
+async function loadRuntime(runtime: Runtime, opts: RunnerOptions): Promise<{ host: ProgramRuntime; afterConfinement: () => void; python?: PythonStart }> {
   if (runtime === "wasi") return { host: new WasiRuntime(), afterConfinement: () => {} };
-  const python = await PythonRuntime.load(opts.pyodideIndexURL, opts.packages);
+  const python = await PythonRuntime.load(opts.pyodideIndexURL, opts.packages, opts.snapshot);
   const uploads = await readUploadedWheels(opts.packages);
-  return { host: python, afterConfinement: () => python.unpackWheels(uploads) };
+  return { host: python, afterConfinement: () => python.unpackWheels(uploads), python: python.start };
+}
+
+/** The snapshot maker: the node's own code, no job's, so it runs unconfined and may write its file. */
+async function makeSnapshot(runtime: Runtime, path: string, indexURL = defaultPyodideIndexURL()): Promise<number> {
+  if (runtime !== "python") {
+    process.stderr.write("runner: only a python runner makes a snapshot\n");
+    return 2;
+  }
+  try {
+    await makeSnapshotFile(path, indexURL);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`runner: snapshot not made: ${errorMessage(err)}\n`);
+    return 1;
+  }
 }
 
 /** The parent's JSON (a message line, the --packages argument) as `schema` reads it, or undefined. */

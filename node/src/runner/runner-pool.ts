@@ -6,6 +6,7 @@ import type { PoolChunk, PoolJob, PoolOptions, PoolSandbox, RunnerInfo } from ".
 import { RUNNER_DEFAULTS, RUNNER_PROTOCOL_VERSION, type ChunkOutcome, type RunnerError, type RunnerPackages, type RunnerSandbox } from "./protocol.ts";
 import { RunnerProcess } from "./runner-process.ts";
 import { SlotQueue } from "./slot-queue.ts";
+import { readyWithin, startUntilReady } from "./slow-start.ts";
 import { WarmSpares } from "./warm-spares.ts";
 
 export type { ChunkOutcome } from "./protocol.ts";
@@ -73,22 +74,27 @@ export class RunnerPool {
   }
 
   /**
-   * Finds out what sandbox runners get here (a WASI runner starts in
-   * milliseconds and confines itself like any other), then starts the warm
-   * runners and waits until their runtimes are loaded; rejects if one cannot start.
+   * Finds out what sandbox runners get here (a WASI runner confines itself
+   * like any other; a start that is only slow is retried), then starts the
+   * warm runners and, unless `waitForWarm` is false, waits for their
+   * runtimes (see `ready`); rejects if a runner cannot start at all.
    */
-  async start(): Promise<void> {
+  async start(opts: { waitForWarm?: boolean } = {}): Promise<void> {
     this.sweeper = setInterval(() => this.closeIdleJobs(), Math.min(10_000, this.jobIdleMs / 2));
     this.sweeper.unref?.();
-    const probe = this.spawn("wasi");
-    const { os, detail } = await this.awaitReady(probe);
+    const { runner: probe, sandbox: { os, detail } } = await startUntilReady(() => this.spawn("wasi"), (r) => this.awaitReady(r), this.log, () => this.closed);
     const level: SandboxLevel = os ? "os-sandbox" : this.opts.allowUnsandboxedPython ? "process" : "wasi-only";
     this.found = { level, runtimes: level === "wasi-only" ? ["wasi"] : ["python", "wasi"], detail };
     if (level === "wasi-only") this.spares.stopKeeping("python");
     if (this.spares.wants("wasi")) this.spares.keep("wasi", probe);
     else probe.kill("sandbox probe done");
     this.refillWarm();
-    await this.warmedUp();
+    if (opts.waitForWarm !== false) await this.warmedUp();
+  }
+
+  /** Resolves once a warm runner is loaded (retried in the background while they are slow to start); at once if none are kept. */
+  get ready(): Promise<void> {
+    return this.spares.ready;
   }
 
   /** Resolves once every spare runner has its runtime loaded; rejects if one cannot start. */
@@ -125,11 +131,12 @@ export class RunnerPool {
 
   /** What each runner is doing, for status pages and tests. */
   runnerInfo(): RunnerInfo[] {
-    return [...this.runners].filter((r) => r.isAlive).map((r) => ({ pid: r.pid, runtime: r.runtime, jobId: r.jobId, busy: r.isBusy }));
+    return [...this.runners].filter((r) => r.isAlive).map((r) => ({ pid: r.pid, runtime: r.runtime, jobId: r.jobId, busy: r.isBusy, ...(r.python ? { python: r.python } : {}) }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.spares.stop();
     clearInterval(this.sweeper);
     this.slots.close();
     const all = [...this.runners];
@@ -243,13 +250,8 @@ export class RunnerPool {
     return runner;
   }
 
-  private async awaitReady(runner: RunnerProcess): Promise<RunnerSandbox> {
-    const timer = setTimeout(() => runner.kill(`runner did not start within ${this.startupTimeoutMs}ms`), this.startupTimeoutMs);
-    try {
-      return await runner.ready;
-    } finally {
-      clearTimeout(timer);
-    }
+  private awaitReady(runner: RunnerProcess): Promise<RunnerSandbox> {
+    return readyWithin(runner, this.startupTimeoutMs);
   }
 
   private refillWarm(): void {

@@ -1,10 +1,11 @@
 import type { Subprocess } from "bun";
+import { formatBytes, textNestsDeeper, tooDeepMessage } from "@medusa/core/json-bounds";
 import { limits } from "@medusa/core/limits";
 import type { Runtime } from "@medusa/core/program";
 import { LineTooLong, readLines } from "./lines.ts";
 import { cpuSecondsUsed, IdleWatch, residentMb } from "./proc-stats.ts";
 import { BoundedText } from "./program-runtime.ts";
-import { ParentMessage, RunnerMessage, type RunnerSandbox } from "./protocol.ts";
+import { ParentMessage, RunnerMessage, type PythonStart, type RunnerSandbox } from "./protocol.ts";
 
 /** Bounds on one request; breaking one kills the runner with the given reason. */
 export interface RequestLimits {
@@ -15,7 +16,7 @@ export interface RequestLimits {
 
 const MEMORY_POLL_MS = 200;
 /** Room for the envelope around a result at the cap; more than this is a misbehaving runner. */
-const MAX_LINE_BYTES = limits.resultLineBytes + 64 * 1024;
+const MAX_LINE_BYTES = limits.resultBytes + limits.envelopeBytes;
 /** Program output is captured inside the runner; this much on stderr per request means something is wrong. */
 /** How long after a runner exits its stderr may still be read for the reason. */
 const STDERR_GRACE_MS = 500;
@@ -33,6 +34,8 @@ export class RunnerProcess {
   /** Resolves when the process is gone. */
   readonly exited: Promise<void>;
   jobId: string | undefined;
+  /** A Python runner's start, once ready: whether it was restored from the node's snapshot. */
+  python: PythonStart | undefined;
   lastUsed = Date.now();
   private alive = true;
   private killReason: string | undefined;
@@ -123,7 +126,7 @@ export class RunnerProcess {
     try {
       for await (const line of readLines(this.proc.stdout, MAX_LINE_BYTES)) this.onLine(line);
     } catch (err) {
-      this.kill(err instanceof LineTooLong ? "runner output exceeds cap" : `runner output failed: ${err}`);
+      this.kill(err instanceof LineTooLong ? `runner output exceeds the ${formatBytes(limits.resultBytes)} limit on a result` : `runner output failed: ${err}`);
     }
   }
 
@@ -141,6 +144,10 @@ export class RunnerProcess {
   }
 
   private onLine(line: string): void {
+    // Once killed, lines still in the pipe are not heard: the next could answer the request the kill is failing.
+    if (this.killReason !== undefined) return;
+    // The runner's own lines never nest this deep (resultLine refuses it): this one was forged by the program on fd 1.
+    if (textNestsDeeper(line, limits.jsonDepth + 1)) return this.kill(tooDeepMessage("result"));
     let message: RunnerMessage;
     try {
       const parsed = RunnerMessage.safeParse(JSON.parse(line));
@@ -149,7 +156,10 @@ export class RunnerProcess {
     } catch {
       return this.kill("runner sent a malformed message");
     }
-    if (message.type === "ready") return this.readyGate.resolve(message.sandbox);
+    if (message.type === "ready") {
+      this.python = message.python;
+      return this.readyGate.resolve(message.sandbox);
+    }
     if (!this.pending) return this.kill("runner sent an unexpected message");
     this.pending.resolve(message);
   }

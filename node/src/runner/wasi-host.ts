@@ -6,6 +6,8 @@
  * preview1 call links but answers ENOSYS.
  */
 
+import { formatBytes } from "@medusa/core/json-bounds";
+
 export const WASI_MODULE = "wasi_snapshot_preview1";
 
 const Errno = { success: 0, badf: 8, fault: 21, inval: 28, nosys: 52, spipe: 70 } as const;
@@ -34,7 +36,7 @@ class ByteSink {
 
   write(bytes: Uint8Array): void {
     if (this.size + bytes.length > this.cap) {
-      if (this.onOverflow === "throw") throw new OutputCapExceeded(`stdout exceeds cap of ${this.cap} bytes`);
+      if (this.onOverflow === "throw") throw new OutputCapExceeded(`stdout exceeds cap of ${formatBytes(this.cap)}`);
       bytes = bytes.subarray(0, this.cap - this.size);
     }
     this.chunks.push(bytes.slice());

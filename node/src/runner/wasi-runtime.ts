@@ -17,7 +17,7 @@ import { OutputCapExceeded, ProcExit, WASI_MODULE, WasiHost } from "./wasi-host.
 export class WasiRuntime implements ProgramRuntime {
   private module: WebAssembly.Module | undefined;
 
-  constructor(private readonly stdoutCap = limits.resultLineBytes) {}
+  constructor(private readonly stdoutCap = limits.resultBytes) {}
 
   async init(program: RunnableProgram): Promise<string | undefined> {
     if (program.runtime !== "wasi") return `a wasi runner cannot run a ${program.runtime} program`;

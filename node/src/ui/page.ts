@@ -28,7 +28,7 @@ export const LOCAL_UI_HTML = `<!doctype html>
       <div><dt>Failed since start</dt><dd id="failed">—</dd></div>
       <div><dt>Credits earned</dt><dd id="credits">—</dd></div>
     </dl>
-    <p class="note" id="credits-note">The node is not told what a chunk pays: credits are counted by the gateway and shown on the site's <a id="nodes-link" href="#" rel="noreferrer">Nodes page</a>.</p>
+    <p class="note" id="credits-note">Credits earned, all time, as the gateway counts them for accepted results (the node is not told what a chunk pays); also on the site's <a id="nodes-link" href="#" rel="noreferrer">Nodes page</a>.</p>
     <p class="note" id="counting-since"></p>
     <dl class="facts">
       <div><dt>Node</dt><dd id="node-id">—</dd></div>
@@ -204,6 +204,18 @@ function saveIdle() {
 $("idle-save").addEventListener("click", saveIdle);
 $("idle").addEventListener("keydown", (e) => { if (e.key === "Enter") saveIdle(); });
 
+async function refreshEarnings() {
+  try {
+    const e = await (await fetch("/api/earnings", { cache: "no-store" })).json();
+    $("credits").textContent = e.error === undefined ? String(e.creditsEarned) : "—";
+    $("credits").title = e.error === undefined ? e.chunksDone + " chunks paid for" : "could not ask the gateway: " + e.error;
+  } catch (err) {
+    $("credits").textContent = "—";
+  }
+}
+
 refresh();
 setInterval(refresh, 2000);
+refreshEarnings();
+setInterval(refreshEarnings, 5000);
 `;

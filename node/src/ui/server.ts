@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import { errorMessage } from "@medusa/core";
 import type { NodeControls } from "./controls.ts";
+import type { EarningsReader } from "./earnings.ts";
 import { foreignRequestReason } from "./local-guard.ts";
 import { LOCAL_UI_CSS, LOCAL_UI_HTML, LOCAL_UI_JS } from "./page.ts";
 import { InvalidSetting } from "./settings.ts";
@@ -68,9 +69,9 @@ export function openLocalUi(options: { port: number; hostname?: string }): Local
   };
 }
 
-/** The running node's pages: status and controls. */
-export function controlPages(controls: NodeControls): LocalPages {
-  const routes = ["/", "/ui.js", "/ui.css", "/api/status", "/api/settings"];
+/** The running node's pages: status, controls, and (with a reader) the credits the gateway counts for it. */
+export function controlPages(controls: NodeControls, earnings?: EarningsReader): LocalPages {
+  const routes = ["/", "/ui.js", "/ui.css", "/api/status", "/api/settings", "/api/earnings"];
   return async (req, pathname) => {
     switch (`${req.method} ${pathname}`) {
       case "GET /":
@@ -83,6 +84,8 @@ export function controlPages(controls: NodeControls): LocalPages {
         return json(controls.status());
       case "PUT /api/settings":
         return updateSettings(req, controls);
+      case "GET /api/earnings":
+        return earnings ? json(await earnings()) : error(404, "not_found", "this node's UI does not ask the gateway");
     }
     return routes.includes(pathname) ? error(405, "method_not_allowed", `${req.method} is not allowed on ${pathname}`) : null;
   };

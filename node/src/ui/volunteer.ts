@@ -4,6 +4,7 @@ import type { NodeAgent } from "../agent/agent.ts";
 import { defaultSlots } from "../cli.ts";
 import { startNode, type StartNodeOptions } from "../index.ts";
 import { NodeControls } from "./controls.ts";
+import { gatewayEarnings } from "./earnings.ts";
 import { systemIdle, type IdleSource } from "./idle.ts";
 import { controlPages, openLocalUi, type LocalUi } from "./server.ts";
 import { SettingsFile } from "./settings.ts";
@@ -58,12 +59,13 @@ export async function startVolunteer(opts: VolunteerOptions): Promise<Volunteer>
   });
   await controls.start();
 
+  const pages = controlPages(controls, gatewayEarnings(opts.gateway, opts.token));
   let ui: LocalUi | null = opts.openUi ?? null;
-  ui?.show(controlPages(controls));
+  ui?.show(pages);
   if (!ui && opts.uiPort !== null) {
     try {
       ui = openLocalUi({ port: opts.uiPort });
-      ui.show(controlPages(controls));
+      ui.show(pages);
       log(`[node] local UI on ${ui.url} (settings in ${file.path})`);
     } catch (err) {
       // A second node on the same computer should still run; it just has no page.

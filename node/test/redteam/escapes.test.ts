@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PinnedPythonProgram } from "@medusa/core/program";
 import { bundledPyodideInfo, pinned, testWheels } from "@medusa/testing/wheels";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { RedTeamNode, type Report, results, SECRET } from "./harness.ts";
+import { RedTeamNode, type Report, results, SECRET, START_MS } from "./harness.ts";
 
 /**
  * Red team, part 1: Python programs that escape to JavaScript and reach for
@@ -18,7 +18,7 @@ describe.skipIf(process.platform !== "linux")("red team: escapes from Python", (
   let node: RedTeamNode;
   beforeAll(async () => {
     node = await RedTeamNode.start();
-  }, SLOW);
+  }, START_MS);
   afterAll(async () => {
     try {
       // Whatever ran, nothing got out: no file, no connection, no process.
@@ -33,6 +33,8 @@ describe.skipIf(process.platform !== "linux")("red team: escapes from Python", (
   test("the node reports the OS sandbox in its hello", () => {
     expect(node.hello).toMatchObject({ sandbox: "os-sandbox", runtimes: ["python", "wasi"] });
     expect(node.log.some((l) => l.startsWith("[node] sandbox: os-sandbox (seccomp allowlist on all threads"))).toBe(true);
+    // It made its Pyodide snapshot before starting any runner: every runner attacked here restores from it.
+    expect(node.log.some((l) => l.startsWith("[node] Python snapshot made in"))).toBe(true);
   });
 
   test("Python reaches JavaScript by every door: js, pyodide_js, run_js, constructor.constructor", async () => {
@@ -57,6 +59,7 @@ def via_constructor():
     const [runner] = node.descendants().runners.filter((pid) => out.via_js === `ok: ${pid}`);
     // Each door led to the runner's own JavaScript: it is real, so the OS sandbox must be what holds.
     expect(runner).toBeDefined();
+    expect(readFileSync(`/proc/${runner}/cmdline`, "utf8").split("\0")).toContain("--snapshot");
     expect(out).toEqual({ via_js: `ok: ${runner}`, via_pyodide_js: `ok: ${runner}`, via_run_js: `ok: ${runner}`, via_constructor: `ok: ${runner}` });
   }, SLOW);
 

@@ -17,6 +17,9 @@ import { hostPlatform } from "../../build/targets.ts";
  * that must not appear and a TCP listener that must see no connection.
  */
 
+/** Building the node and its first start, which makes its Pyodide snapshot before its spares restore from it, on a loaded machine. */
+export const START_MS = 300_000;
+
 export const SECRET = `medusa-redteam-secret-${crypto.randomUUID()}`;
 
 /** Builds this platform's node executable into `dir`, as `npm run build:node` builds it. */

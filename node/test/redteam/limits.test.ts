@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { failure, RedTeamNode, type Report, results } from "./harness.ts";
+import { failure, RedTeamNode, type Report, results, START_MS } from "./harness.ts";
 
 /**
  * Red team, part 3: programs that try to exhaust the volunteer's computer —
@@ -16,7 +16,7 @@ describe.skipIf(process.platform !== "linux")("red team: exhausting the voluntee
   let node: RedTeamNode;
   beforeAll(async () => {
     node = await RedTeamNode.start();
-  }, SLOW);
+  }, START_MS);
   afterAll(async () => {
     try {
       expect(node.descendants().others).toEqual([]);
@@ -81,7 +81,7 @@ def python_fork_bomb():
     expect(node.rssMb()).toBeLessThan(NODE_RSS_LIMIT_MB);
   }, SLOW);
 
-  test("gigabytes written straight to the protocol pipe (fd 1): stopped by the node's 64 MiB line cap, which kills the runner", async () => {
+  test("gigabytes written straight to the protocol pipe (fd 1): stopped by the node's line cap (the 16 MiB result limit), which kills the runner", async () => {
     // The pipe is non-blocking: keep writing through EAGAIN until 2 GiB have gone out.
     const flood = `(() => {
       const fs = process.getBuiltinModule("fs");
@@ -89,7 +89,7 @@ def python_fork_bomb():
       for (let sent = 0; sent < 2 ** 31; ) { try { sent += fs.writeSync(1, block); } catch (e) { if (e.code !== "EAGAIN") throw e; } }
     })()`;
     const message = failure(await node.run(hostile(), [{ js: { flood } }]));
-    expect(message).toBe("runner output exceeds cap");
+    expect(message).toBe("runner output exceeds the 16 MiB limit on a result");
     expect(node.rssMb()).toBeLessThan(NODE_RSS_LIMIT_MB);
   }, SLOW);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { ERRNO_EPERM, hostile, libcCalls } from "./hostile.ts";
-import { RedTeamNode, type Report, results } from "./harness.ts";
+import { RedTeamNode, type Report, results, START_MS } from "./harness.ts";
 
 /**
  * Red team, part 2: reaching out of the runner — sockets, processes, native
@@ -16,7 +16,7 @@ describe.skipIf(process.platform !== "linux")("red team: reaching out of the run
   beforeAll(async () => {
     node = await RedTeamNode.start();
     marker = node.tripwires.marker;
-  }, SLOW);
+  }, START_MS);
   afterAll(async () => {
     try {
       expect(existsSync(marker)).toBe(false);

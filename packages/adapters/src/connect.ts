@@ -1,16 +1,21 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, PortEnv, SettlementQueue } from "@medusa/core";
+import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, Logger, Mailer, PortEnv, PresenceStore, SettlementQueue } from "@medusa/core";
 import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
 import { FolderBlobStore } from "./blobs/folder-blobs.ts";
+import { JetStreamBlobStore } from "./blobs/jetstream-blobs.ts";
+import { LogMailer } from "./mail/log-mailer.ts";
+import { SmtpMailer } from "./mail/smtp-mailer.ts";
 import { MemoryBus } from "./bus/memory-bus.ts";
 import { NatsBus } from "./bus/nats-bus.ts";
 import { RedisChunkStore } from "./chunks/redis-chunk-store.ts";
 import { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
 import { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
+import { RedisPresenceStore } from "./presence/redis-presence.ts";
+import { SqlitePresenceStore } from "./presence/sqlite-presence.ts";
 import { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
 import { DirectSettlements } from "./settlements/direct-settlements.ts";
 import { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
@@ -36,6 +41,23 @@ export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
   return new SqliteChunkStore(join(dataDir(env), "chunks.sqlite"));
 }
 
+/** Node presence beside the chunk state: in Redis when MEDUSA_REDIS_URL is set, else SQLite under MEDUSA_DATA_DIR. */
+export async function openPresenceStore(env: PortEnv): Promise<PresenceStore> {
+  if (env.MEDUSA_REDIS_URL) return new RedisPresenceStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
+  return new SqlitePresenceStore(join(dataDir(env), "presence.sqlite"));
+}
+
+/** Where a gateway's rate limits count: Redis when the deployment has one, so all replicas count together; none (memory) otherwise. */
+export function openRateLimitRedis(env: PortEnv): Redis | undefined {
+  // No offline queue: while Redis is unreachable the limiter counts in memory at once instead of waiting.
+  return env.MEDUSA_REDIS_URL ? new Redis(env.MEDUSA_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+}
+
+/** Email over SMTP when a server is configured; otherwise into the log. */
+export function openMailer(options: { smtpUrl?: string; from: string }, log: Logger): Mailer {
+  return options.smtpUrl ? new SmtpMailer(options.smtpUrl, options.from) : new LogMailer(log);
+}
+
 export async function openAccountStore(env: PortEnv): Promise<AccountStore> {
   if (env.MEDUSA_MONGO_URL) return MongoAccountStore.connect(env.MEDUSA_MONGO_URL, env.MEDUSA_PREFIX);
   return new SqliteAccountStore(join(dataDir(env), "accounts.sqlite"));
@@ -56,8 +78,11 @@ export async function openSettlementQueue(env: PortEnv, bus: Bus): Promise<Settl
   return new DirectSettlements();
 }
 
-export function openBlobs(env: PortEnv): FileBlobStore {
-  return new FolderBlobStore(join(dataDir(env), "blobs"));
+/** MEDUSA_BLOBS=jetstream keeps blobs in the `<prefix>_blobs` object store bucket on the bus's NATS, so no host needs a shared disk. */
+export async function openBlobs(env: PortEnv, bus: Bus): Promise<FileBlobStore> {
+  if (env.MEDUSA_BLOBS === "folder") return new FolderBlobStore(join(dataDir(env), "blobs"));
+  if (!(bus instanceof NatsBus)) throw new Error("MEDUSA_BLOBS=jetstream keeps blobs in NATS JetStream: MEDUSA_NATS_URL must be set");
+  return JetStreamBlobStore.open(bus.nc, `${env.MEDUSA_PREFIX}_blobs`, { replicas: env.MEDUSA_BLOBS_REPLICAS });
 }
 
 /**

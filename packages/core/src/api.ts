@@ -17,7 +17,8 @@ export const LoginBody = z.object({ email: z.string().trim().toLowerCase(), pass
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const Credits = z.object({ available: z.number(), held: z.number() });
-export const Account = z.object({ id: z.string(), email: z.string(), credits: Credits });
+/** `confirmed`: its email address is confirmed (the starter grant follows; paid work needs it). */
+export const Account = z.object({ id: z.string(), email: z.string(), confirmed: z.boolean(), credits: Credits });
 export type Account = z.infer<typeof Account>;
 /** What an account stores, against its quota: finished files and unfinished uploads (which count too). */
 export const StorageUse = z.object({
@@ -32,7 +33,8 @@ export type StorageUse = z.infer<typeof StorageUse>;
 /** `GET /v1/me`: the account, and its storage. */
 export const Me = Account.extend({ storage: StorageUse });
 export type Me = z.infer<typeof Me>;
-export const CreatedAccount = z.object({ id: z.string(), email: z.string(), apiKey: z.string(), credits: z.number() });
+/** An account that must confirm its email holds no credits until it does: `credits` is 0 and `confirmed` false. */
+export const CreatedAccount = z.object({ id: z.string(), email: z.string(), apiKey: z.string(), credits: z.number(), confirmed: z.boolean() });
 export type CreatedAccount = z.infer<typeof CreatedAccount>;
 export const LoginToken = z.object({ token: z.string(), expiresAt: z.string() });
 export type LoginToken = z.infer<typeof LoginToken>;
@@ -66,6 +68,8 @@ export const JobSpec = z
     quorum: z.number().int().min(1).max(5).optional(),
     timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
     maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** Only nodes with at least this many validated (agreeing) results run this job's chunks; chunks wait for such a node. */
+    minReputation: z.number().int().min(0).max(1_000_000).optional(),
     /** Paid to a node for each accepted chunk result; the scheduler's default when absent. */
     pricePerChunk: z.number().int().min(0).max(1_000_000).optional(),
     /** The most this job may cost; absent, the worst case itself is the budget. */
@@ -168,6 +172,10 @@ export const NodeReputation = z.object({
   agreed: z.number().int().min(0),
   disagreed: z.number().int().min(0),
   streak: z.number().int().min(0),
+  /** Results of this node accepted, replicated or alone: what grows its lease window. */
+  accepted: z.number().int().min(0),
+  /** Leases it let run out: each shrinks its lease window (see leaseWindow). */
+  expired: z.number().int().min(0),
 });
 export type NodeReputation = z.infer<typeof NodeReputation>;
 
@@ -182,6 +190,10 @@ export const NodeSummary = z.object({
   createdAt: z.string(),
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;
+
+/** `GET /v1/nodes/me`: a node's own totals, for its local UI (a node token reads only its own). */
+export const NodeTotals = NodeSummary.pick({ nodeId: true, name: true, chunksDone: true, creditsEarned: true, createdAt: true });
+export type NodeTotals = z.infer<typeof NodeTotals>;
 
 export const FileInfo = z.object({ path: z.string(), size: z.number().int(), sha256: z.string() });
 export type FileInfo = z.infer<typeof FileInfo>;

@@ -1,4 +1,7 @@
+import { MedusaError } from "./errors.ts";
 import { sha256Hex } from "./ids.ts";
+import { limits } from "./limits.ts";
+import { textNestsDeeper, tooDeepMessage, tooLargeResultMessage } from "./json-bounds.ts";
 
 /**
  * One text per JSON value, so results from different nodes compare equal
@@ -25,8 +28,15 @@ export interface CanonicalResult {
   hash: string;
 }
 
-/** Parses a node's JSON result text into its canonical form; throws on text that is not JSON. */
+/**
+ * Parses a node's JSON result text into its canonical form; throws on text
+ * that is not JSON, and a MedusaError naming the limit on text too large or
+ * too deep (checked first: canonicalJson recurses once per level).
+ */
 export function canonicalResult(jsonText: string): CanonicalResult {
+  const bytes = Buffer.byteLength(jsonText);
+  if (bytes > limits.resultBytes) throw new MedusaError("payload_too_large", tooLargeResultMessage(bytes));
+  if (textNestsDeeper(jsonText)) throw new MedusaError("invalid_field", tooDeepMessage("result"));
   const text = canonicalJson(JSON.parse(jsonText));
   return { text, hash: sha256Hex(text) };
 }

@@ -32,8 +32,19 @@ export const PortEnv = z.object({
   MEDUSA_DATA_DIR: z.string().default(".medusa"),
   /** Key/subject prefix so several deployments (and test runs) share one Redis/NATS. */
   MEDUSA_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only").default("medusa"),
+  /** Where blobs live: a folder under MEDUSA_DATA_DIR (one host, or a shared disk), or NATS JetStream's object store (any host that reaches NATS). */
+  MEDUSA_BLOBS: z.enum(["folder", "jetstream"]).default("folder"),
+  /** Copies of each blob a JetStream cluster keeps (1 on a single NATS server). */
+  MEDUSA_BLOBS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 });
 export type PortEnv = z.infer<typeof PortEnv>;
+
+/** A yes/no variable: 1, 0, true or false. */
+export const flagFrom = (fallback: boolean) =>
+  z
+    .enum(["0", "1", "true", "false"], { error: "use 1 or 0" })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "1" || v === "true"));
 
 export const intFrom = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
 

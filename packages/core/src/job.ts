@@ -16,6 +16,8 @@ export const JobRecord = z.object({
   items: z.number().int(),
   timeoutMs: z.number().int(),
   maxAttempts: z.number().int(),
+  /** Validated results a node needs before it may lease this job's chunks (see NodeReputation.agreed). */
+  minReputation: z.number().int().min(0).optional(),
   replicas: Replicas,
   /** Agreeing results a chunk needs; with "auto", what a replicated chunk needs (a trusted node's alone needs 1). */
   quorum: z.number().int().min(1),
@@ -67,6 +69,8 @@ export const JobEvent = z.discriminatedUnion("type", [
     nodeId: z.string(),
     chunks: ChunkCounts,
   }),
+  /** A node took the chunk: it runs until a `chunk` event (its result accepted) or another lease. */
+  z.object({ id: z.number().int(), type: z.literal("leased"), index: z.number().int(), task: Task, nodeId: z.string(), chunks: ChunkCounts }),
   z.object({ id: z.number().int(), type: z.literal("done"), chunks: ChunkCounts }),
   z.object({ id: z.number().int(), type: z.literal("failed"), error: z.string(), chunks: ChunkCounts }),
   z.object({ id: z.number().int(), type: z.literal("cancelled"), chunks: ChunkCounts }),

@@ -24,6 +24,8 @@ export const limits = {
   inlineItems: 1_000_000,
   /** Items a `range` input may name. */
   rangeItems: 1_000_000_000,
+  /** The longest `GET /v1/jobs/{id}/results?wait=` may hold a request open for the job to end. */
+  resultsWaitSeconds: 300,
   /** Items in one chunk. */
   chunkSize: 100_000,
   /** Items a session keeps in the gateway's memory (they are re-sent when a partition moves). */
@@ -55,6 +57,12 @@ export const limits = {
   /** Binary items in one chunk, whatever `chunkSize` asks: their names travel in the chunk record. */
   binaryChunkItems: 1000,
 
+  // what a node holds
+  /** Chunks a node may hold per slot it declares, running and fetched ahead (a node of tiny chunks fetches this many). */
+  nodeChunksPerSlot: 32,
+  /** Chunks any one node may hold, whatever its slots (the gateway's default; MEDUSA_NODE_MAX_CHUNKS overrides it). */
+  nodeChunks: 512,
+
   // what a node answers
   /** A chunk's or a session's error message, as stored and shown to the consumer. */
   errorMessageChars: 8192,
@@ -62,8 +70,17 @@ export const limits = {
   runnerErrorChars: 4000,
   /** What a runner keeps of a program's printed output to show beside its error. */
   programOutputChars: 2000,
-  /** One result line from a runner; a bigger result becomes an error instead. */
-  resultLineBytes: 64 * MiB,
+  /**
+   * One chunk's result as JSON text. The runner refuses a bigger one first, and
+   * every later hop (the node's frame, the gateway's WebSocket, the bus, the
+   * store) holds at least this much, so a result either fits everywhere or
+   * fails its attempt with this figure named.
+   */
+  resultBytes: 16 * MiB,
+  /** Room around a result in a frame or message: the envelope, ids and the escaping a string of JSON gets. */
+  envelopeBytes: 1 * MiB,
+  /** How deep a result or a request body may nest arrays and objects (checked without recursion: see json-bounds.ts). */
+  jsonDepth: 64,
   /** A runner's stderr kept by the node for its log. */
   runnerStderrBytes: 1 * MiB,
   /** One line from the node to its runner (the parent is trusted, but one runaway line must not take the runner's memory). */

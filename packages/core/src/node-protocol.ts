@@ -58,8 +58,12 @@ export const NodeMessage = z.discriminatedUnion("type", [
 export type NodeMessage = z.infer<typeof NodeMessage>;
 
 export const GatewayMessage = z.discriminatedUnion("type", [
-  /** `nodeVersion`: the node version this gateway offers for download; an older node says so to its volunteer. */
-  z.object({ v, type: z.literal("welcome"), nodeId: z.string(), nodeVersion: z.string().max(100).optional() }),
+  /**
+   * `nodeVersion`: the node version this gateway offers for download; an older node says so to its volunteer.
+   * `gateways`: the gateways alive now, http(s) URLs the node may fail over to.
+   * `maxChunks`: the most chunks this gateway lets one node hold (asked for, queued and running), whatever its slots.
+   */
+  z.object({ v, type: z.literal("welcome"), nodeId: z.string(), nodeVersion: z.string().max(100).optional(), gateways: z.array(z.url()).max(50).optional(), maxChunks: z.number().int().min(1).optional() }),
   /**
    * `affinity` names the owner and program together: jobs with the same one
    * may take over each other's idle runner (program already loaded); jobs of
@@ -68,7 +72,8 @@ export const GatewayMessage = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("job"), jobId: z.string(), program: RunnableProgram, timeoutMs: z.number().int(), affinity: z.string().optional() }),
   z.object({ v, type: z.literal("chunk"), chunk: NodeChunk }),
   z.object({ v, type: z.literal("cancel"), jobId: z.string() }),
-  z.object({ v, type: z.literal("error"), code: z.string(), message: z.string() }),
+  /** `refused`: of a `want`, the chunks the gateway did not grant (past the node's cap); the node stops counting them as asked for. */
+  z.object({ v, type: z.literal("error"), code: z.string(), message: z.string(), refused: z.number().int().min(0).optional() }),
   /** Runs `setup` for each partition in one runner kept for this session; answered by session_ready. */
   z.object({ v, type: z.literal("session_open"), sessionId: z.string(), program: PinnedPythonProgram, timeoutMs: z.number().int(), partitions: z.array(z.object({ partition: z.number().int(), items: z.array(z.unknown()) })) }),
   /** Runs `step` on every partition this node holds (or only `partitions`, when a replacement catches up). */

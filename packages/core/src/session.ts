@@ -56,6 +56,12 @@ export const SessionRequest = z.object({
 });
 export type SessionRequest = z.infer<typeof SessionRequest>;
 
+/** `POST /v1/sessions/{id}/rounds`: one round over plain HTTP, answered when it completes. */
+export const SessionRoundBody = SessionRequest.pick({ round: true, params: true });
+export type SessionRoundBody = z.infer<typeof SessionRoundBody>;
+export const SessionRoundResult = z.object({ round: z.number().int(), partials: z.array(z.unknown()), ms: z.number() });
+export type SessionRoundResult = z.infer<typeof SessionRoundResult>;
+
 /** Gateway → client on the session WebSocket. */
 export const SessionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), partitions: z.number().int(), rounds: z.number().int() }),

@@ -4,6 +4,7 @@ import { ChunkInput, NewChunk } from "./input/chunk-input.ts";
 import { ChunkError, ChunkLease, ChunkRef, JobEvent } from "./job.ts";
 import { CreditAmount, LedgerPage } from "./ledger.ts";
 import { PackageSet } from "./packages.ts";
+import { NodePresence, PresenceHeartbeat } from "./presence.ts";
 import { Principal } from "./principal.ts";
 import { RunnableProgram } from "./program.ts";
 import { limits } from "./limits.ts";
@@ -31,6 +32,8 @@ export const subjects = {
   /** An account's email with its password or one of its API keys (FTP logins): the account, or null for a wrong pair. */
   verifyCredentials: defineRequest("credits.auth.credentials", z.object({ email: z.string().max(320), secret: z.string().max(1024) }), z.object({ accountId: z.string().nullable() })),
   getAccount: defineRequest("credits.account.get", z.object({ accountId: z.string() }), Account),
+  /** The token of an account's confirmation link: confirms it (once) and grants the starter credits (once). */
+  confirmAccount: defineRequest("credits.account.confirm", z.object({ token: z.string().min(1).max(200) }), Account),
   registerNode: defineRequest("credits.node.register", z.object({ ownerId: z.string(), name: z.string() }), RegisteredNode),
   listNodes: defineRequest("credits.node.list", z.object({ ownerId: z.string() }), z.object({ nodes: z.array(NodeSummary.omit({ state: true, sandbox: true })) })),
   /** A one-time code for a node of `ownerId` named `name`, valid 15 minutes. */
@@ -62,8 +65,10 @@ export const subjects = {
       hasReduce: z.boolean(),
       /** Map chunks the job has (so far, while it is split). */
       total: z.number().int(),
-      /** The done map chunks among [from, from + limit), in index order. */
+      /** The done map chunks among [from, from + limit), or [from, through) when `through` is set, in index order. */
       chunks: z.array(z.object({ index: z.number().int(), results: z.string() })),
+      /** Set when the page was cut short to fit one bus message (see the scheduler's results-page.ts): the next page starts here. */
+      through: z.number().int().optional(),
       reduce: z.string().nullable(),
       /** Why the job failed, when it did. */
       error: z.string().optional(),
@@ -85,13 +90,19 @@ export const subjects = {
   releaseSplit: defineRequest("scheduler.split.release", z.object({ jobId: z.string(), token: z.string(), error: z.string().max(limits.errorMessageChars).optional() }), Ok),
   failJob: defineRequest("scheduler.job.fail", z.object({ jobId: z.string(), error: z.string() }), Ok),
   /** `owner` is the node's owner account: nodes of one owner never run replicas of the same chunk (unless the scheduler allows it for a private pool). */
-  leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),
+  /** `origin`: the network the node connects from (its /24 or /64). */
+  leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), origin: z.string().max(100).optional(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
   failChunk: defineRequest("scheduler.chunk.fail", Holder.extend({ error: ChunkError }), Outcome),
   /** For gateways serving a binary item's bytes: the chunk's input and owner, only while the node holds that live lease (else `forbidden`). */
   leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),
   nodeReputations: defineRequest("scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),
   releaseNode: defineRequest("scheduler.node.release", z.object({ nodeId: z.string() }), z.object({ requeued: z.number().int() })),
+  /** A gateway's nodes are still connected (see presence.ts); the answer lists the gateways alive, for nodes to fail over to. */
+  presenceHeartbeat: defineRequest("scheduler.presence.heartbeat", PresenceHeartbeat, z.object({ gateways: z.array(z.url()) })),
+  presenceLeave: defineRequest("scheduler.presence.leave", NodePresence.pick({ nodeId: true, connection: true }), Ok),
+  /** Which of these nodes are connected to some gateway, by node id. */
+  nodePresence: defineRequest("scheduler.presence.get", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ presence: z.record(z.string(), NodePresence) })),
 
   // splitter
   splitJob: defineRequest("splitter.job.split", z.object({ jobId: z.string(), owner: z.string(), spec: JobSpec }), Ok),

@@ -82,6 +82,7 @@ export async function call<Req extends z.ZodType, Rep extends z.ZodType>(
     raw = await bus.request(def.subject, encodeJson({ v: WIRE_VERSION, data: request, ...(rid ? { rid } : {}) }), { timeoutMs: opts.timeoutMs ?? 10_000 });
   } catch (err) {
     if (err instanceof BusError) {
+      if (err.code === "too_large") throw new MedusaError("payload_too_large", `${def.subject}: the request is over the largest message the bus carries`);
       const code = err.code === "timeout" ? "timeout" : "unavailable";
       throw new MedusaError(code, `${def.subject}: ${err.code === "no_responders" ? "no service is answering" : err.code}`);
     }

@@ -12,6 +12,7 @@ import {
   type JobSpec,
   type JobState,
   type JobStatus,
+  type NodePresence,
   type Principal,
   type Served,
 } from "@medusa/core";
@@ -23,6 +24,8 @@ import {
  */
 export const ALICE = { key: "key-alice", id: "acc_alice", email: "alice@example.com", password: "alice's password" };
 export const BOB = { key: "key-bob", id: "acc_bob", email: "bob@example.com", password: "bob's password" };
+/** The one token the fake credits service confirms an account with. */
+export const FAKE_CONFIRM_TOKEN = "ct_fake";
 export const NODE = { token: "node-token-1", id: "node_1", owner: ALICE.id };
 
 interface FakeJob {
@@ -48,6 +51,10 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
+  resultsPageChars: number | undefined;
+  /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
+  readonly presence = new Map<string, NodePresence>();
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -66,12 +73,16 @@ export class FakeServices {
       const account = [ALICE, BOB].find((a) => a.email === email.toLowerCase());
       return { accountId: account && (secret === account.password || secret === account.key) ? account.id : null };
     });
-    on("createAccount", ({ email }) => ({ id: "acc_new", email, apiKey: "key-new", credits: 100 }));
+    on("createAccount", ({ email }) => ({ id: "acc_new", email, apiKey: "key-new", credits: 100, confirmed: true }));
+    on("confirmAccount", ({ token }) => {
+      if (token !== FAKE_CONFIRM_TOKEN) throw new MedusaError("not_found", "this confirmation link is unknown");
+      return { id: "acc_new", email: "new@example.com", confirmed: true, credits: { available: 100, held: 0 } };
+    });
     on("login", ({ email, password }) => {
       if (email !== "a@example.com" || password !== "password1") throw new MedusaError("unauthorized", "wrong email or password");
       return { token: "login-token", expiresAt: new Date(Date.now() + 60_000).toISOString() };
     });
-    on("getAccount", ({ accountId }) => ({ id: accountId, email: `${accountId}@example.com`, credits: { available: 100, held: 0 } }));
+    on("getAccount", ({ accountId }) => ({ id: accountId, email: `${accountId}@example.com`, confirmed: true, credits: { available: 100, held: 0 } }));
     on("registerNode", ({ ownerId, name }) => ({ nodeId: `node_${name}`, nodeToken: `token-${ownerId}-${name}` }));
     // The one code that activates is FAKE_ACTIVATION_CODE; any other is wrong, as an unknown one is to the credits service.
     on("createNodeActivation", ({ name }) => ({ code: FAKE_ACTIVATION_CODE, name, expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() }));
@@ -93,8 +104,14 @@ export class FakeServices {
     });
     on("jobResults", ({ owner, jobId, from, limit }) => {
       const job = this.job(owner, jobId);
-      const chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
-      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
+      let chunks = job.results.flatMap((results, index) => (results === null || index < from || index >= from + limit ? [] : [{ index, results }]));
+      let through: number | undefined;
+      if (this.resultsPageChars !== undefined) {
+        let size = 0;
+        const cut = chunks.findIndex((c, i) => (size += c.results.length) > this.resultsPageChars! && i > 0);
+        if (cut > 0) [chunks, through] = [chunks.slice(0, cut), chunks[cut]!.index];
+      }
+      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, ...(through === undefined ? {} : { through }), reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
     });
     on("jobEvents", ({ owner, jobId, after }) => {
       const job = this.job(owner, jobId);
@@ -110,7 +127,16 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
-    on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2 }])) }));
+    on("presenceHeartbeat", ({ nodes, url }) => {
+      for (const n of nodes) this.presence.set(n.nodeId, n);
+      return { gateways: url ? [url] : [] };
+    });
+    on("presenceLeave", ({ nodeId, connection }) => {
+      if (this.presence.get(nodeId)?.connection === connection) this.presence.delete(nodeId);
+      return { ok: true };
+    });
+    on("nodePresence", ({ nodeIds }) => ({ presence: Object.fromEntries(nodeIds.flatMap((id: string) => (this.presence.has(id) ? [[id, this.presence.get(id)]] : []))) }));
+    on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 }])) }));
   }
 
   addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: Array<unknown[] | null>; reduce?: unknown; events?: JobEvent[]; error?: string } = {}): FakeJob {

@@ -62,7 +62,7 @@ describe("accounts service", () => {
     const { principal } = await call(bus, subjects.verifyToken, { token: created.apiKey });
     expect(principal).toEqual({ kind: "account", accountId: created.id });
     const account = await call(bus, subjects.getAccount, { accountId: created.id });
-    expect(account).toEqual({ id: created.id, email: "ada@example.com", credits: { available: 1000, held: 0 } });
+    expect(account).toEqual({ id: created.id, email: "ada@example.com", confirmed: true, credits: { available: 1000, held: 0 } });
   });
 
   test("emails reach the store lowercased and passwords only as argon2id hashes", async () => {

@@ -19,7 +19,9 @@ import {
   type LedgerStore,
   type Logger,
   type Served,
+  type AccountRow,
 } from "@medusa/core";
+import { newConfirmationToken, sendConfirmation, type Confirmation } from "./confirmation.ts";
 
 /**
  * Accounts, API keys, login tokens and nodes over the bus. Every secret handed
@@ -31,6 +33,8 @@ export interface AccountsDeps {
   ledger: LedgerStore;
   starterCredits: number;
   loginTtlMs: number;
+  /** Email confirmation before the grant; absent, accounts are confirmed at sign-up (main.ts and the stack pass MEDUSA_CONFIRM_EMAIL's choice). */
+  confirmation?: Confirmation;
   now?: () => number;
 }
 
@@ -56,13 +60,14 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log
     const [available, held] = await Promise.all([ledger.balance(accountId), ledger.held(accountId)]);
     return { available, held };
   };
-  /** Only an account with nothing at all can be missing its grant; everyone else's read stays a read. */
-  const balanceOf = async (accountId: string) => {
-    const balance = await readBalance(accountId);
-    if (balance.available > 0 || balance.held > 0 || deps.starterCredits <= 0) return balance;
-    await ensureStarterGrant(accountId);
-    return readBalance(accountId);
+  /** Only a confirmed account with nothing at all can be missing its grant; everyone else's read stays a read. */
+  const balanceOf = async (row: AccountRow) => {
+    const balance = await readBalance(row.id);
+    if (balance.available > 0 || balance.held > 0 || deps.starterCredits <= 0 || row.confirmedAt === null) return balance;
+    await ensureStarterGrant(row.id);
+    return readBalance(row.id);
   };
+  const accountView = async (row: AccountRow) => ({ id: row.id, email: row.email, confirmed: row.confirmedAt !== null, credits: await balanceOf(row) });
 
   const requireAccount = async (id: string) => {
     const row = await store.accountById(id);
@@ -84,9 +89,16 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log
       async ({ email, password }) => {
         const id = newId("acc");
         const apiKey = newSecret("mk");
-        await store.createAccount({ id, email, passwordHash: await hashPassword(password), createdAt: now() }, sha256Hex(apiKey));
-        await ensureStarterGrant(id);
-        return { id, email, apiKey, credits: deps.starterCredits };
+        const row = { id, email, passwordHash: await hashPassword(password), createdAt: now() };
+        if (!deps.confirmation?.required) {
+          await store.createAccount({ ...row, confirmedAt: row.createdAt }, sha256Hex(apiKey));
+          await ensureStarterGrant(id);
+          return { id, email, apiKey, credits: deps.starterCredits, confirmed: true };
+        }
+        const confirm = newConfirmationToken();
+        await store.createAccount({ ...row, confirmedAt: null }, sha256Hex(apiKey), confirm.hash);
+        await sendConfirmation(deps.confirmation, email, confirm.token, log);
+        return { id, email, apiKey, credits: 0, confirmed: false };
       },
       { queue, onError },
     ),
@@ -135,8 +147,20 @@ export function accountHandlers(bus: Bus, deps: AccountsDeps, queue: string, log
       bus,
       subjects.getAccount,
       async ({ accountId }) => {
-        const row = await requireAccount(accountId);
-        return { id: row.id, email: row.email, credits: await balanceOf(row.id) };
+        return accountView(await requireAccount(accountId));
+      },
+      { queue, onError },
+    ),
+
+    serve(
+      bus,
+      subjects.confirmAccount,
+      async ({ token }) => {
+        const row = await store.confirmAccount(sha256Hex(token), now());
+        if (!row) throw new MedusaError("not_found", "this confirmation link is unknown: open the link from your sign-up email as it is");
+        // The grant's ledger key makes a second confirmation, or a retry after a crash, grant nothing more.
+        await ensureStarterGrant(row.id);
+        return accountView(row);
       },
       { queue, onError },
     ),

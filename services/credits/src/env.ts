@@ -1,14 +1,19 @@
 import { z } from "zod";
+import { opsEnv } from "@medusa/ops";
 import { intFrom, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { confirmationEnv } from "./confirmation.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The credits service's configuration (alone it also needs NATS, which `connectBus` insists on). */
 export const CreditsEnv = PortEnv.extend({
-  /** Credits granted to every new account. */
+  /** Credits granted to every new account once its email is confirmed (0: none). */
   MEDUSA_STARTER_CREDITS: intFrom(1000),
+  /** A public deployment: sign-ups confirm their email before they get credits. */
+  ...confirmationEnv(true),
   /** How long a login token (from POST /v1/auth/login) stays valid. */
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * DAY_MS, 1000),
+  ...opsEnv(),
 });
 export type CreditsEnv = z.infer<typeof CreditsEnv>;
 

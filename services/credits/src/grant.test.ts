@@ -20,7 +20,7 @@ async function grant(...args: string[]) {
 describe("npm run grant (embedded ledger)", () => {
   test("grants once per key, and refuses bad arguments and unknown accounts", async () => {
     const accounts = new SqliteAccountStore(join(dir, "accounts.sqlite"));
-    await accounts.createAccount({ id: "acc_ada", email: "ada@example.com", passwordHash: "x", createdAt: 1 }, "hash-ada");
+    await accounts.createAccount({ id: "acc_ada", email: "ada@example.com", passwordHash: "x", createdAt: 1, confirmedAt: 1 }, "hash-ada");
     await accounts.close();
 
     expect(await grant("ada@example.com", "50", "k1")).toMatchObject({ code: 0, out: "granted 50 to ada@example.com: available 50" });

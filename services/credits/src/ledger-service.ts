@@ -27,6 +27,14 @@ export interface LedgerDeps {
   now?: () => number;
 }
 
+/** Paid work needs a confirmed email: otherwise one person's free sign-ups would be as good as credits. */
+async function requireConfirmed(accounts: AccountStore, owner: string): Promise<void> {
+  const row = await accounts.accountById(owner);
+  if (row && row.confirmedAt === null) {
+    throw new MedusaError("forbidden", `confirm your email address first: open the link sent to ${row.email} (work that costs credits needs a confirmed account)`);
+  }
+}
+
 const publicEntry = (e: StoredEntry) => ({ ...e, at: new Date(e.at).toISOString() });
 
 export function serveLedger(bus: Bus, deps: LedgerDeps, opts: { queue?: string; log?: Logger } = {}): Served[] {
@@ -40,6 +48,7 @@ export function serveLedger(bus: Bus, deps: LedgerDeps, opts: { queue?: string; 
       bus,
       subjects.holdCredits,
       async ({ key, owner, jobId, amount }) => {
+        if (amount > 0) await requireConfirmed(deps.accounts, owner);
         const [outcome] = await ledger.apply([{ key, reason: "hold", from: owner, to: escrowAccount(jobId), amount, jobId, at: now() }]);
         if (outcome === "insufficient") {
           const available = await ledger.balance(owner);

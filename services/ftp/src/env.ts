@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { bytesFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { opsEnv } from "@medusa/ops";
 import type { FtpDeps } from "./ftp-server.ts";
 import { DEFAULT_LOGIN_POLICY } from "./login-guard.ts";
 
@@ -43,6 +44,7 @@ export const FtpEnv = PortEnv.extend({
   MEDUSA_NATS_URL: natsUrlRequiredBy("ftp service"),
   MEDUSA_FTP_PORT: intFrom(2121, 0, 65_535),
   ...ftpVars({ pasvPorts: "30000-30009", host: "0.0.0.0" }),
+  ...opsEnv(),
 });
 export type FtpEnv = z.infer<typeof FtpEnv>;
 

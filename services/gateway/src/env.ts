@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rateLimitEnv } from "./http/rate-env.ts";
 import { bytesFrom, durationFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
 /** The gateway's configuration. */
@@ -15,12 +16,17 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_STORAGE_QUOTA: bytesFrom(String(limits.storageQuotaBytes)),
   /** An unfinished upload untouched this long is deleted (a duration: 24h, 30m…). */
   MEDUSA_UPLOAD_EXPIRY: durationFrom(String(limits.pendingUploadMs), 1000),
+  /** Chunks any one node may hold at once, whatever slots it declares. */
+  MEDUSA_NODE_MAX_CHUNKS: intFrom(limits.nodeChunks, 1),
+  ...rateLimitEnv(),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   /** Node executables to serve at /downloads/, as `npm run build:node -- --all` writes dist/; none when unset. */
   MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
   /** The Pyodide package mirror (a release's packages beside its pyodide-lock.json); jobs name no packages without it. */
   MEDUSA_PYODIDE_PACKAGES_DIR: z.string().min(1).optional(),
+  /** The http(s) URL nodes reach this gateway by; the gateways alive hand each other's to their nodes, to fail over to. */
+  MEDUSA_PUBLIC_URL: z.url().optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

@@ -6,6 +6,7 @@ import { TokenVerifier } from "./http/auth.ts";
 import type { GuessLimitOptions } from "./http/guess-limit.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { requestLog } from "./http/request-log.ts";
+import { RateLimits } from "./http/rate-limits.ts";
 import type { HttpEnv, Log } from "./http/types.ts";
 import type { JobEventStream } from "./jobs/event-stream.ts";
 import { ItemBytes } from "./nodes/item-bytes.ts";
@@ -14,12 +15,14 @@ import { NodeHub } from "./nodes/hub.ts";
 import type { PackageMirror } from "./packages/package-mirror.ts";
 import { PackagePinner } from "./packages/package-pinner.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { downloadRoutes } from "./routes/downloads.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { nodeRoutes } from "./routes/nodes.ts";
 import { packageRoutes } from "./routes/packages.ts";
+import { pythonClientRoutes } from "./routes/python-client.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { SessionHub } from "./sessions/session-hub.ts";
 import { siteRoutes } from "./site/site.ts";
@@ -41,8 +44,12 @@ export interface GatewayDeps {
   uploadExpiryMs?: number;
   /** One line per request and whatever goes wrong; JSON lines on stdout by default. */
   log?: LogSink;
+  /** Chunks any one node may hold, whatever its slots (default `limits.nodeChunks`). */
+  maxNodeChunks?: number;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** Sign-up, login, node registration and job submission limits (default DEFAULT_RATES, counted in memory). */
+  rateLimits?: RateLimits;
   /** Caps on wrong node activation codes (default ACTIVATION_GUESSES). */
   activationGuesses?: GuessLimitOptions;
   /** Node executables served at /downloads/; their version is announced to every node that connects. */
@@ -51,6 +58,8 @@ export interface GatewayDeps {
   packageMirror?: PackageMirror;
   /** Cap on one uploaded wheel a job names (default 64 MiB). */
   maxWheelBytes?: number;
+  /** The URL nodes reach this gateway by (MEDUSA_PUBLIC_URL): other gateways hand it to their nodes to fail over to. */
+  publicUrl?: string;
 }
 
 /**
@@ -66,8 +75,9 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const files = new AccountFiles(blobs, maxFileBytes, deps.storageQuotaBytes);
   const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, publicUrl: deps.publicUrl, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
+  const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
   const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound, packages });
   hub.attachSessions(sessions);
@@ -75,21 +85,24 @@ export function createGateway(deps: GatewayDeps) {
   const app = new Hono<HttpEnv>()
     .use(requestLog({ log }))
     .get("/healthz", (c) => c.json({ ok: true }))
-    .route("/v1", accountRoutes({ bus, maxJsonBytes }))
+    .route("/v1", accountRoutes({ bus, maxJsonBytes, rates }))
     .route("/v1/me", meRoutes({ bus, verifier, files }))
     .route("/v1/files", fileRoutes({ files, verifier }))
-    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages }))
-    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes }))
-    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, activationGuesses: deps.activationGuesses }))
+    .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages, rates }))
+    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes, rates }))
+    .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, rates, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))
+    .route("/", pythonClientRoutes())
+    .route("/", docsRoutes())
     .route("/", siteRoutes());
   app.onError(errorHandler({ log }));
   app.notFound(notFoundHandler);
 
   return {
     app,
-    websocket,
+    /** A node's frame holds a chunk's result: Bun's default cap (16 MiB) would close the node's socket (1009) on one at the result limit. */
+    websocket: { ...websocket, maxPayloadLength: limits.resultBytes + limits.envelopeBytes },
     hub,
     /**
      * For `Bun.serve`: Bun's own cap on a request body (128 MiB unless set)

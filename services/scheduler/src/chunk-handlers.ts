@@ -7,8 +7,8 @@ import type { SchedulerContext } from "./scheduler-context.ts";
 export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
   const { bus, store, now, queue, onError, log } = ctx;
   return [
-    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, max, runtimes }) => {
-      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner), ...(runtimes ? { runtimes } : {}) });
+    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, origin, max, runtimes }) => {
+      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner, origin), ...(runtimes ? { runtimes } : {}) });
       ctx.publish(t);
       return { leases: t.leases };
     }, { queue, onError }),
@@ -43,11 +43,12 @@ export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
   ];
 }
 
-/** A node's result in the form replicas vote with; text that is not JSON is the sender's error. */
+/** A node's result in the form replicas vote with; text that is not JSON, or over a limit (named), is the sender's error. */
 function canonical(results: string) {
   try {
     return canonicalResult(results);
-  } catch {
+  } catch (err) {
+    if (err instanceof MedusaError) throw err;
     throw new MedusaError("invalid_field", "results: not valid JSON text");
   }
 }

@@ -28,6 +28,7 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       items: 0,
       timeoutMs: spec.timeoutMs,
       maxAttempts: spec.maxAttempts,
+      ...(spec.minReputation ? { minReputation: spec.minReputation } : {}),
       replicas: spec.replicas,
       quorum: quorumOf(spec),
       credits: { price: quote.pricePerChunk, held: quote.held, spent: 0 },

@@ -1,6 +1,7 @@
-import { MedusaError, serve, subjects, type Served } from "@medusa/core";
+import { limits, MedusaError, serve, subjects, type Served } from "@medusa/core";
 import { jobStatus } from "./job-status.ts";
 import { quoteJob } from "./pricing.ts";
+import { resultsPage } from "./results-page.ts";
 import type { SchedulerContext } from "./scheduler-context.ts";
 
 /** What a job's owner asks about it (through the gateway): status, list, cancel, results, events, the price; and its program, for nodes. */
@@ -26,10 +27,11 @@ export function serveJobHandlers(ctx: SchedulerContext): Served[] {
     }, { queue, onError }),
     serve(bus, subjects.jobResults, async ({ jobId, owner, from, limit }) => {
       const job = await ctx.ownedJob(jobId, owner);
-      const chunks = await store.readResults(jobId, from, limit);
       const reduce = job.hasReduce ? await store.readReduceResult(jobId) : null;
+      // One bus message: the page is cut short rather than grow past the result limit (and room for the reduce value).
+      const { chunks, through } = await resultsPage(store, jobId, from, limit, Math.max(1, limits.resultBytes - (reduce?.length ?? 0)));
       const total = job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0);
-      return { state: job.state, hasReduce: job.hasReduce, total, chunks, reduce, ...(job.error === undefined ? {} : { error: job.error }) };
+      return { state: job.state, hasReduce: job.hasReduce, total, chunks, ...(through === undefined ? {} : { through }), reduce, ...(job.error === undefined ? {} : { error: job.error }) };
     }, { queue, onError }),
     serve(bus, subjects.jobEvents, async ({ jobId, owner, after }) => {
       await ctx.ownedJob(jobId, owner);

@@ -1,4 +1,4 @@
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
 import { serveJobHandlers } from "./job-handlers.ts";
@@ -9,6 +9,7 @@ import { schedulerContext } from "./scheduler-context.ts";
 import { expireFinishedJobs, sweepRetention } from "./retention-sweeper.ts";
 import { forwardSettlements } from "./settlement-forwarder.ts";
 import { serveSplitHandlers } from "./split-handlers.ts";
+import { servePresence } from "./presence-handlers.ts";
 
 export const DEFAULT_SPLIT_LEASE_MS = 15_000;
 
@@ -32,6 +33,10 @@ export interface SchedulerDeps {
   retentionSweepMs?: number;
   /** Job ends, rejected results, swept leases and handler failures. */
   log?: LogSink;
+  /** Shared node presence; without it gateways see only their own nodes. */
+  presence?: PresenceStore;
+  /** How long a node stays present without a heartbeat from its gateway (MEDUSA_PRESENCE_TTL); default 5 s. */
+  presenceTtlMs?: number;
 }
 
 /**
@@ -50,7 +55,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       blobs: deps.blobs,
       settlements: deps.settlements,
       programs: new ProgramSource(deps.blobs),
-      policy: { sameOwnerReplicas: false, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, ...deps.replicaPolicy },
+      policy: { sameOwnerReplicas: false, distinctOrigins: true, trustAfter: DEFAULT_TRUST_AFTER, spotCheckRate: DEFAULT_SPOT_CHECK_RATE, startWindow: DEFAULT_START_WINDOW, ...deps.replicaPolicy },
       defaultPrice: deps.pricePerChunk ?? 1,
       retentionMs: deps.retentionMs ?? limits.retentionMs,
       splitLeaseMs: deps.splitLeaseMs ?? DEFAULT_SPLIT_LEASE_MS,
@@ -63,6 +68,8 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   );
   const served = [serveCreateJob(ctx), ...serveJobHandlers(ctx), ...serveSplitHandlers(ctx), ...serveChunkHandlers(ctx)];
   const stopSweeping = sweepExpiredLeases(ctx, deps.sweepMs ?? 1000);
+  const presence = deps.presence ? servePresence(ctx, deps.presence, { ttlMs: deps.presenceTtlMs ?? 5_000, sweepMs: deps.sweepMs ?? 1000 }) : undefined;
+  if (presence) served.push(...presence.served);
   const stopExpiring = sweepRetention(ctx, deps.retentionSweepMs ?? 60_000);
 
   return {
@@ -71,6 +78,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
     async close() {
       stopSweeping();
       stopExpiring();
+      presence?.stop();
       await outbox.close();
       for (const s of served) s.subscription.unsubscribe();
       await Promise.all(served.map((s) => s.done));

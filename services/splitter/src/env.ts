@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { opsEnv } from "@medusa/ops";
 import { intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
 /** The splitter's configuration. */
@@ -9,6 +10,7 @@ export const SplitterEnv = PortEnv.extend({
   MEDUSA_SPLITTER_BATCH_CHUNKS: intFrom(500, 1, 10_000),
   /** Kept under NATS's default 1 MB message limit, with room for the envelope. */
   MEDUSA_SPLITTER_BATCH_BYTES: intFrom(512 * 1024, 1024, 900 * 1024),
+  ...opsEnv(),
 });
 export type SplitterEnv = z.infer<typeof SplitterEnv>;
 

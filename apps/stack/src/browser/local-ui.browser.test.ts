@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { until } from "@medusa/testing/until";
 import { chromiumAvailable, launchBrowser, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
-import { MedusaClient } from "@medusa/stack/client";
+import { MedusaClient } from "@medusa/client";
 import { stackEnv } from "@medusa/stack/env";
 import { startStack, type Stack } from "@medusa/stack/stack";
 import { ttyIdle } from "@medusa/node/ui/idle";
@@ -85,6 +86,9 @@ describe.skipIf(!hasChromium)("the volunteer's local UI", () => {
     expect((await client.follow(job.id)).state).toBe("done");
     expect(await client.results(job.id)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     await waitText(page, "done-today", "10");
+    // Ten chunks at the default price of 1: the page shows what the gateway counts once the payouts settle.
+    await until(async () => (await client.nodes()).nodes[0]?.creditsEarned === 10, 30_000, "the node's payouts settled");
+    await waitText(page, "credits", "10");
 
     // The CPU cap from the keyboard: End moves the slider to the most this computer allows.
     const max = Number(await page.getByLabel("CPU cap: chunks at once").getAttribute("max"));

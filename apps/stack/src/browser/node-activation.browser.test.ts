@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { sha256Hex } from "@medusa/core";
 import { buildFile, hostPlatform } from "@medusa/node/build/targets";
-import { MedusaClient } from "@medusa/stack/client";
+import { MedusaClient } from "@medusa/client";
 import type { Stack } from "@medusa/stack/stack";
 import { chromiumAvailable, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
 import { until } from "@medusa/testing/until";

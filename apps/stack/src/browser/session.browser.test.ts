@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startNode, type NodeAgent } from "@medusa/node";
-import { MedusaClient } from "@medusa/stack/client";
+import { MedusaClient } from "@medusa/client";
 import type { Stack } from "@medusa/stack/stack";
 import { chromiumAvailable, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
 import { startSite, type SiteUnderTest } from "../../test/site-stack.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startNode, type NodeAgent } from "@medusa/node";
-import { MedusaClient } from "@medusa/stack/client";
+import { MedusaClient } from "@medusa/client";
 import type { Stack } from "@medusa/stack/stack";
 import { chromiumAvailable, screenshotPath, type TestBrowser } from "@medusa/testing/chromium";
 import { startSite, type SiteUnderTest } from "../../test/site-stack.ts";
@@ -53,7 +53,9 @@ describe.skipIf(!hasChromium)("the website", () => {
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create account" }).click();
-    expect(await page.locator("pre.secret").textContent()).toMatch(/^\S{16,}$/);
+    const apiKey = await page.locator("pre.secret").textContent();
+    expect(apiKey).toMatch(/^\S{16,}$/);
+    expect(await page.getByTestId("python-start").textContent()).toBe(`curl -O ${stack.url}/medusa.py\nexport MEDUSA_URL=${stack.url} MEDUSA_API_KEY=${apiKey}`);
     await page.getByRole("link", { name: "Continue" }).click();
     await page.waitForURL("**/jobs");
     expect(await page.getByTestId("balance").textContent()).toMatch(/\d/);
@@ -92,6 +94,16 @@ describe.skipIf(!hasChromium)("the website", () => {
       },
       undefined,
       { timeout: 60_000, polling: 100 },
+    );
+    // The first results are on the page while the job still runs, in input order.
+    await page.getByTestId("job-first-results").filter({ hasText: /^0\n2\n4\n6\n/ }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("job-state").textContent()).toBe("running");
+    // The grid shows the chunks nodes hold now (from the events that name each leased chunk).
+    await page.locator("canvas.chunks").and(page.locator('[aria-label*=" running"]')).waitFor();
+    await page.waitForFunction(
+      () => / [1-9]\d* running$/.test((globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string | null } } }).document.querySelector("canvas.chunks")!.getAttribute("aria-label") ?? ""),
+      undefined,
+      { timeout: 30_000, polling: 50 },
     );
     await page.screenshot({ path: screenshotPath("job-page.png"), fullPage: true });
 

@@ -15,7 +15,7 @@ export function accountStoreContract(name: string, make: () => Promise<AccountSt
       await store.close();
     });
 
-    const account = (email: string, createdAt = 1_000): AccountRow => ({ id: newId("acc"), email, passwordHash: `$argon2id$fake$${email}`, createdAt });
+    const account = (email: string, createdAt = 1_000): AccountRow => ({ id: newId("acc"), email, passwordHash: `$argon2id$fake$${email}`, createdAt, confirmedAt: null });
     const hash = (label: string) => sha256Hex(`${label}:${Math.random()}`);
 
     async function expectConflict(work: Promise<unknown>) {
@@ -125,6 +125,21 @@ export function accountStoreContract(name: string, make: () => Promise<AccountSt
       await store.addActivationCode(late, ada.id, "slow pc", 10_000);
       expect(await store.takeActivationCode(late, 10_000)).toBeNull();
       expect(await store.takeActivationCode(late, 5_000)).toBeNull(); // an expired try spends it too
+    });
+
+    test("confirming: the token's account is confirmed once, at the first time; an unknown token confirms nobody", async () => {
+      const ada = account("ada@example.com");
+      const confirm = hash("confirm");
+      await store.createAccount(ada, hash("key"), confirm);
+      expect((await store.accountById(ada.id))?.confirmedAt).toBeNull();
+      expect(await store.confirmAccount(confirm, 5_000)).toEqual({ ...ada, confirmedAt: 5_000 });
+      expect(await store.confirmAccount(confirm, 9_000)).toEqual({ ...ada, confirmedAt: 5_000 });
+      expect(await store.accountByEmail("ada@example.com")).toEqual({ ...ada, confirmedAt: 5_000 });
+      expect(await store.confirmAccount(hash("never issued"), 5_000)).toBeNull();
+
+      const bob = { ...account("bob@example.com"), confirmedAt: 1_000 };
+      await store.createAccount(bob, hash("key"));
+      expect(await store.accountById(bob.id)).toEqual(bob);
     });
   });
 }

@@ -13,6 +13,10 @@ interface AccountDoc {
   email: string;
   passwordHash: string;
   createdAt: number;
+  /** Absent on accounts made before confirmation existed: they had their grant at sign-up, and count as confirmed then. */
+  confirmedAt?: number | null;
+  /** The sha256 of the token in its confirmation link. */
+  confirmHash?: string;
 }
 interface NodeDoc {
   _id: string;
@@ -60,15 +64,17 @@ export class MongoAccountStore implements AccountStore {
     await Promise.all([
       this.accounts.createIndex({ email: 1 }, { unique: true, name: "email_unique" }),
       this.tokens.createIndex({ hash: 1 }, { unique: true, name: "hash_unique" }),
+      this.accounts.createIndex({ confirmHash: 1 }, { unique: true, sparse: true, name: "confirm_hash_unique" }),
       this.nodes.createIndex({ ownerId: 1, createdAt: 1 }, { name: "by_owner" }),
       // Mongo's TTL monitor removes expired codes (within a minute or so); takeActivationCode checks the time itself.
       this.activations.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expire" }),
     ]);
   }
 
-  async createAccount(row: AccountRow, apiKeyHash: string): Promise<void> {
+  async createAccount(row: AccountRow, apiKeyHash: string, confirmHash?: string): Promise<void> {
     try {
-      await this.accounts.insertOne({ _id: row.id, email: normalizeEmail(row.email), passwordHash: row.passwordHash, createdAt: row.createdAt });
+      const doc = { _id: row.id, email: normalizeEmail(row.email), passwordHash: row.passwordHash, createdAt: row.createdAt, confirmedAt: row.confirmedAt };
+      await this.accounts.insertOne(confirmHash ? { ...doc, confirmHash } : doc);
     } catch (err) {
       if (isDuplicateKey(err)) throw new MedusaError("conflict", "email is already registered");
       throw err;
@@ -89,6 +95,12 @@ export class MongoAccountStore implements AccountStore {
 
   async accountById(id: string): Promise<AccountRow | null> {
     const doc = await this.accounts.findOne({ _id: id });
+    return doc ? toAccount(doc) : null;
+  }
+
+  /** One update on one document: the first confirmation's time stays. */
+  async confirmAccount(confirmHash: string, now: number): Promise<AccountRow | null> {
+    const doc = await this.accounts.findOneAndUpdate({ confirmHash }, [{ $set: { confirmedAt: { $ifNull: ["$confirmedAt", now] } } }], { returnDocument: "after" });
     return doc ? toAccount(doc) : null;
   }
 
@@ -143,4 +155,4 @@ export class MongoAccountStore implements AccountStore {
   }
 }
 
-const toAccount = (d: AccountDoc): AccountRow => ({ id: d._id, email: d.email, passwordHash: d.passwordHash, createdAt: d.createdAt });
+const toAccount = (d: AccountDoc): AccountRow => ({ id: d._id, email: d.email, passwordHash: d.passwordHash, createdAt: d.createdAt, confirmedAt: d.confirmedAt === undefined ? d.createdAt : d.confirmedAt });

@@ -29,6 +29,10 @@ const SCHEMA = `
     owner_id TEXT,
     expires_at INTEGER
   );
+  CREATE TABLE IF NOT EXISTS confirmations (
+    hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id)
+  );
   CREATE TABLE IF NOT EXISTS activation_codes (
     hash TEXT PRIMARY KEY,
     owner_id TEXT NOT NULL REFERENCES accounts(id),
@@ -42,6 +46,7 @@ interface AccountRecord {
   email: string;
   password_hash: string;
   created_at: number;
+  confirmed_at: number | null;
 }
 interface NodeRecord {
   id: string;
@@ -57,7 +62,7 @@ interface TokenRecord {
   expires_at: number | null;
 }
 
-const toAccount = (r: AccountRecord): AccountRow => ({ id: r.id, email: r.email, passwordHash: r.password_hash, createdAt: r.created_at });
+const toAccount = (r: AccountRecord): AccountRow => ({ id: r.id, email: r.email, passwordHash: r.password_hash, createdAt: r.created_at, confirmedAt: r.confirmed_at });
 const toNode = (r: NodeRecord): NodeRow => ({ id: r.id, ownerId: r.owner_id, name: r.name, createdAt: r.created_at });
 
 const isUniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_UNIQUE" || (err as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
@@ -72,14 +77,21 @@ export class SqliteAccountStore implements AccountStore {
     this.db.run("PRAGMA journal_mode = WAL");
     this.db.run("PRAGMA foreign_keys = ON");
     this.db.run(SCHEMA);
+    const columns = this.db.query("PRAGMA table_info(accounts)").all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "confirmed_at")) {
+      // Accounts made before confirmation existed got their grant at sign-up: they count as confirmed then.
+      this.db.run("ALTER TABLE accounts ADD COLUMN confirmed_at INTEGER");
+      this.db.run("UPDATE accounts SET confirmed_at = created_at");
+    }
   }
 
-  async createAccount(row: AccountRow, apiKeyHash: string): Promise<void> {
+  async createAccount(row: AccountRow, apiKeyHash: string, confirmHash?: string): Promise<void> {
     const insert = this.db.transaction(() => {
       this.db
-        .query("INSERT INTO accounts (id, email, password_hash, created_at) VALUES ($id, $email, $hash, $at)")
-        .run({ id: row.id, email: normalizeEmail(row.email), hash: row.passwordHash, at: row.createdAt });
+        .query("INSERT INTO accounts (id, email, password_hash, created_at, confirmed_at) VALUES ($id, $email, $hash, $at, $confirmedAt)")
+        .run({ id: row.id, email: normalizeEmail(row.email), hash: row.passwordHash, at: row.createdAt, confirmedAt: row.confirmedAt });
       this.db.query("INSERT INTO tokens (hash, kind, account_id) VALUES ($hash, 'apiKey', $id)").run({ hash: apiKeyHash, id: row.id });
+      if (confirmHash) this.db.query("INSERT INTO confirmations (hash, account_id) VALUES ($hash, $id)").run({ hash: confirmHash, id: row.id });
     });
     try {
       insert();
@@ -98,6 +110,15 @@ export class SqliteAccountStore implements AccountStore {
 
   async accountById(id: string): Promise<AccountRow | null> {
     const r = this.db.query<AccountRecord, { id: string }>("SELECT * FROM accounts WHERE id = $id").get({ id });
+    return r ? toAccount(r) : null;
+  }
+
+  async confirmAccount(confirmHash: string, now: number): Promise<AccountRow | null> {
+    const r = this.db
+      .query<AccountRecord, { hash: string; now: number }>(
+        "UPDATE accounts SET confirmed_at = coalesce(confirmed_at, $now) WHERE id = (SELECT account_id FROM confirmations WHERE hash = $hash) RETURNING *",
+      )
+      .get({ hash: confirmHash, now });
     return r ? toAccount(r) : null;
   }
 

@@ -6,6 +6,7 @@ import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
 import { hashFile, identityOf, isInternal, sidecarPath, tempPath, verifiedInfo, writeSidecar, type FileIdentity } from "./blob-sidecars.ts";
 import { fsError, isMissing, realpathOrNull } from "./fs-errors.ts";
 import { FolderUploads } from "./folder-uploads.ts";
+import { chunksOf } from "./body-chunks.ts";
 
 /**
  * Blobs as files under one folder; a key is the file's path relative to it.
@@ -228,25 +229,6 @@ export class FolderBlobStore implements FileBlobStore {
     };
     await walk(dir, parts.length > 0 ? `${parts.join("/")}/` : "");
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  }
-}
-
-async function* chunksOf(body: ReadableStream<Uint8Array> | Uint8Array | string): AsyncGenerator<Uint8Array> {
-  if (typeof body === "string") return yield new TextEncoder().encode(body);
-  if (body instanceof Uint8Array) return yield body;
-  const reader = body.getReader();
-  let finished = false;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (value.byteLength > 0) yield value;
-    }
-    finished = true;
-  } finally {
-    // Stopped early (too large, disk error): tell the producer to stop too.
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
 }
 

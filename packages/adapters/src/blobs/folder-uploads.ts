@@ -3,6 +3,7 @@ import { lstat, mkdir, open, readdir, readFile, stat, truncate, unlink, writeFil
 import { join } from "node:path";
 import { MedusaError, type BlobInfo, type BlobUploads, type StagedUpload, type StageOptions } from "@medusa/core";
 import { blobKeySegments, blobPrefixSegments } from "./blob-keys.ts";
+import { KeyedLock } from "./keyed-lock.ts";
 
 /** What staged uploads need from the folder store they commit into. */
 export interface UploadTarget {
@@ -195,33 +196,4 @@ async function writeAll(file: FileHandle, chunk: Uint8Array, position: number): 
 async function sizeOrNull(path: string): Promise<number | null> {
   const s = await stat(path).catch(() => null);
   return s?.isFile() ? s.size : null;
-}
-
-/**
- * One operation per key at a time, in arrival order. A preempting acquire
- * first signals the holder to stop (a resumed transfer must not wait for the
- * dropped one it replaces to time out).
- */
-class KeyedLock {
-  private readonly held = new Map<string, { done: Promise<void>; stop: AbortController }>();
-
-  async acquire(key: string, opts: { preempt: boolean }): Promise<{ release: () => void; signal: AbortSignal }> {
-    for (;;) {
-      const current = this.held.get(key);
-      if (!current) break;
-      if (opts.preempt) current.stop.abort();
-      await current.done;
-    }
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    const stop = new AbortController();
-    this.held.set(key, { done, stop });
-    return {
-      signal: stop.signal,
-      release: () => {
-        this.held.delete(key);
-        release();
-      },
-    };
-  }
 }

@@ -32,7 +32,8 @@ export class NatsBus implements Bus {
   ) {}
 
   static async connect(url: string, opts: NatsBusOptions = {}): Promise<NatsBus> {
-    const nc = await connect({ servers: url, name: opts.name });
+    // Reconnect for as long as it takes: a NATS restart of any length must not leave a service with a dead bus (its /readyz says so meanwhile).
+    const nc = await connect({ servers: url, name: opts.name, maxReconnectAttempts: -1 });
     return new NatsBus(nc, opts.prefix, opts.drainTimeoutMs ?? 5_000);
   }
 
@@ -174,5 +175,6 @@ function busError(err: unknown, subject: string): unknown {
   if (code === "503") return new BusError("no_responders", subject);
   if (code === "TIMEOUT") return new BusError("timeout", subject);
   if (code === "CONNECTION_CLOSED" || code === "CONNECTION_DRAINING") return new BusError("closed", subject);
+  if (code === "MAX_PAYLOAD_EXCEEDED") return new BusError("too_large", subject);
   return err;
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "bun:test";
 import type { ChunkStore, JobRecord } from "@medusa/core";
 import { chunksOf, jobRecord, T0, type ContractContext, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
 import { adaptiveContract } from "./chunk-store.adaptive.contract.ts";
+import { hoardingContract } from "./chunk-store.hoarding.contract.ts";
 import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
@@ -50,6 +51,7 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     adaptiveContract(context);
     queuedContract(context);
     retentionContract(context);
+    hoardingContract(context);
     splitsContract(context);
   });
 }

@@ -152,10 +152,15 @@ export function jobsAndLeasesContract(t: ContractContext): void {
       expect(first.leases[0]!.token).not.toBe(first.leases[1]!.token);
       expect(first.events.map((e) => e.event)).toEqual([
         { id: 3, type: "progress", state: "running", chunks: { total: 3, done: 0, running: 1, failed: 0 }, sealed: false },
+        { id: 4, type: "leased", index: 0, task: "map", nodeId: "n1", chunks: { total: 3, done: 0, running: 1, failed: 0 } },
+        { id: 5, type: "leased", index: 1, task: "map", nodeId: "n1", chunks: { total: 3, done: 0, running: 2, failed: 0 } },
       ]);
       const second = await t.store.leaseChunks("n2", 5, T0);
       expect(second.leases.map((l) => l.index)).toEqual([2]);
-      expect(second.events).toEqual([]);
+      // Each lease names its chunk and node, so a job's page can show which chunks run.
+      expect(second.events.map((e) => e.event)).toEqual([
+        { id: 6, type: "leased", index: 2, task: "map", nodeId: "n2", chunks: { total: 3, done: 0, running: 3, failed: 0 } },
+      ]);
       expect((await t.job(j.id)).chunks).toEqual({ total: 3, done: 0, running: 3, failed: 0 });
       expect((await t.store.leaseChunks("n3", 5, T0)).leases).toEqual([]);
     });

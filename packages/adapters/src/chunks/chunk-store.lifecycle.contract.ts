@@ -20,8 +20,8 @@ export function lifecycleContract(t: ContractContext): void {
       expect(await t.store.readReduceResult(j.id)).toBeNull();
       const done = await t.store.completeChunk(holderOf(next[0]!, "n2"), '{"sum":1}', T0 + 4);
       expect(done.events.map((e) => e.event)).toEqual([
-        { id: 7, type: "chunk", index: 2, task: "reduce", nodeId: "n2", chunks: { total: 3, done: 3, running: 0, failed: 0 } },
-        { id: 8, type: "done", chunks: { total: 3, done: 3, running: 0, failed: 0 } },
+        { id: 10, type: "chunk", index: 2, task: "reduce", nodeId: "n2", chunks: { total: 3, done: 3, running: 0, failed: 0 } },
+        { id: 11, type: "done", chunks: { total: 3, done: 3, running: 0, failed: 0 } },
       ]);
       expect(await t.store.readReduceResult(j.id)).toBe('{"sum":1}');
       expect((await t.store.readResults(j.id, 0, 10)).map((r) => r.index)).toEqual([0, 1]);
@@ -40,7 +40,7 @@ export function lifecycleContract(t: ContractContext): void {
       const held = (await t.store.leaseChunks("n1", 1, T0)).leases[0]!;
       const { events } = await t.store.cancelJob(j.id, T0 + 2);
       expect(events.map((e) => e.event)).toEqual([
-        { id: 4, type: "cancelled", chunks: { total: 3, done: 0, running: 0, failed: 0 } },
+        { id: 5, type: "cancelled", chunks: { total: 3, done: 0, running: 0, failed: 0 } },
       ]);
       expect(await t.job(j.id)).toMatchObject({ state: "cancelled", finishedAt: T0 + 2 });
       expect(await t.store.completeChunk(holderOf(held, "n1"), "[]", T0)).toEqual({ outcome: "job_final", events: [], disagreed: [], queued: 0 });
@@ -72,11 +72,11 @@ export function lifecycleContract(t: ContractContext): void {
       const { leases, events: leaseEvents } = await t.store.leaseChunks("n1", 2, T0);
       const completed = await t.store.completeChunk(holderOf(leases[0]!, "n1"), "[]", T0);
       const all = await t.store.readEvents(j.id, 0, 100);
-      expect(all.map((e) => e.id)).toEqual([1, 2, 3, 4, 5]);
-      expect(all.map((e) => e.type)).toEqual(["progress", "progress", "progress", "progress", "chunk"]);
+      expect(all.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(all.map((e) => e.type)).toEqual(["progress", "progress", "progress", "progress", "leased", "leased", "chunk"]);
       expect(all.slice(3)).toEqual([...leaseEvents, ...completed.events].map((e) => e.event));
       expect((await t.store.readEvents(j.id, 2, 2)).map((e) => e.id)).toEqual([3, 4]);
-      expect(await t.store.readEvents(j.id, 5, 10)).toEqual([]);
+      expect(await t.store.readEvents(j.id, 7, 10)).toEqual([]);
       expect((await t.store.readEvents(other.id, 0, 10)).map((e) => e.id)).toEqual([1]);
       expect(await t.store.readEvents("job_missing", 0, 10)).toEqual([]);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { leaseMsFor } from "@medusa/core";
+import { FREE_RELEASES, leaseMsFor } from "@medusa/core";
 import { holderOf, refs, T0, type ContractContext } from "./chunk-store.fixtures.ts";
 
 /** Part of the ChunkStore contract: what happens to a lease (complete, fail, expire, release). */
@@ -11,11 +11,11 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const one = await t.store.completeChunk(holderOf(leases[1]!, "n1"), "[1]", T0 + 1);
       expect(one.outcome).toBe("accepted");
       expect(one.events.map((e) => e.event)).toEqual([
-        { id: 5, type: "chunk", index: 1, task: "map", nodeId: "n1", chunks: { total: 2, done: 1, running: 1, failed: 0 } },
+        { id: 7, type: "chunk", index: 1, task: "map", nodeId: "n1", chunks: { total: 2, done: 1, running: 1, failed: 0 } },
       ]);
       const two = await t.store.completeChunk(holderOf(leases[0]!, "n1"), "[0]", T0 + 2);
       expect(two.events.map((e) => e.event.type)).toEqual(["chunk", "done"]);
-      expect(two.events[1]!.event).toEqual({ id: 7, type: "done", chunks: { total: 2, done: 2, running: 0, failed: 0 } });
+      expect(two.events[1]!.event).toEqual({ id: 9, type: "done", chunks: { total: 2, done: 2, running: 0, failed: 0 } });
       expect(await t.job(j.id)).toMatchObject({ state: "done", finishedAt: T0 + 2 });
       expect(await t.store.readResults(j.id, 0, 10)).toEqual([{ index: 0, results: "[0]" }, { index: 1, results: "[1]" }]);
     });
@@ -53,7 +53,7 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const failed = await t.store.failChunk(holderOf(leases[0]!, "n1"), { message: "oops" }, T0);
       expect(failed.outcome).toBe("accepted");
       expect(failed.events.map((e) => e.event)).toEqual([
-        { id: 4, type: "progress", state: "running", chunks: { total: 2, done: 0, running: 0, failed: 1 }, sealed: false },
+        { id: 5, type: "progress", state: "running", chunks: { total: 2, done: 0, running: 0, failed: 1 }, sealed: false },
       ]);
       const again = await t.store.leaseChunks("n2", 1, T0);
       expect(again.leases.map((l) => [l.index, l.attempt])).toEqual([[0, 2]]);
@@ -70,7 +70,7 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const last = await t.store.failChunk(holderOf(retry, "n1"), { message: "boom", itemIndex: 3 }, T0 + 9);
       const error = "chunk 1 failed 2 times: item 13: boom";
       expect(last.events.map((e) => e.event)).toEqual([
-        { id: 5, type: "failed", error, chunks: { total: 2, done: 0, running: 0, failed: 2 } },
+        { id: 8, type: "failed", error, chunks: { total: 2, done: 0, running: 0, failed: 2 } },
       ]);
       expect(await t.job(j.id)).toMatchObject({ state: "failed", error, finishedAt: T0 + 9 });
       expect((await t.store.completeChunk(holderOf(leases[0]!, "n1"), "[]", T0)).outcome).toBe("job_final");
@@ -98,7 +98,7 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const swept = await t.store.requeueExpired(lease.expiresAt, 10);
       expect(swept.requeued).toBe(1);
       expect(swept.events.map((e) => e.event)).toEqual([
-        { id: 4, type: "progress", state: "running", chunks: { total: 1, done: 0, running: 0, failed: 1 }, sealed: false },
+        { id: 5, type: "progress", state: "running", chunks: { total: 1, done: 0, running: 0, failed: 1 }, sealed: false },
       ]);
       expect((await t.store.completeChunk(holderOf(lease, "n1"), "[]", T0)).outcome).toBe("stale");
       const again = (await t.store.leaseChunks("n2", 1, lease.expiresAt)).leases[0]!;
@@ -128,7 +128,7 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const swept = await t.store.requeueExpired(T0 + 2_000_000, 10);
       expect(swept.requeued).toBe(1);
       const error = "chunk 0 failed 2 times: lease expired on node n2";
-      expect(swept.events.map((e) => e.event)).toEqual([{ id: 5, type: "failed", error, chunks: { total: 1, done: 0, running: 0, failed: 2 } }]);
+      expect(swept.events.map((e) => e.event)).toEqual([{ id: 7, type: "failed", error, chunks: { total: 1, done: 0, running: 0, failed: 2 } }]);
       expect(await t.job(j.id)).toMatchObject({ state: "failed", error, finishedAt: T0 + 2_000_000 });
     });
   });
@@ -141,7 +141,7 @@ export function leaseOutcomesContract(t: ContractContext): void {
       const released = await t.store.releaseNode("n1", T0);
       expect(released.requeued).toBe(2);
       expect(released.events.map((e) => e.event)).toEqual([
-        { id: 4, type: "progress", state: "running", chunks: { total: 4, done: 0, running: 1, failed: 2 }, sealed: false },
+        { id: 7, type: "progress", state: "running", chunks: { total: 4, done: 0, running: 1, failed: 2 }, sealed: false },
       ]);
       expect((await t.store.completeChunk(holderOf(n1[0]!, "n1"), "[]", T0)).outcome).toBe("stale");
       expect((await t.store.completeChunk(holderOf(n2[0]!, "n2"), "[]", T0)).outcome).toBe("accepted");
@@ -150,6 +150,21 @@ export function leaseOutcomesContract(t: ContractContext): void {
       expect((await t.job(j.id)).state).toBe("running");
       expect((await t.store.releaseNode("n1", T0)).requeued).toBe(0);
       expect((await t.store.releaseNode("n_unknown", T0)).events).toEqual([]);
+    });
+
+    test(`past ${FREE_RELEASES} free releases, each release of a chunk is a failed attempt: a chunk that keeps dropping its node ends its job`, async () => {
+      const j = await t.newJob({ maxAttempts: 2 }, 2, true);
+      for (let i = 1; i <= FREE_RELEASES + 2; i++) {
+        const { leases } = await t.store.leaseChunks("n1", 1, T0 + i);
+        expect(leases.map((l) => l.index)).toEqual([0]);
+        const released = await t.store.releaseNode("n1", T0 + i);
+        expect(released.requeued).toBe(1);
+        expect((await t.job(j.id)).state).toBe(i < FREE_RELEASES + 2 ? "running" : "failed");
+      }
+      const error = `chunk 0 failed 2 times: lost with its node's connection ${FREE_RELEASES + 2} times (last: node n1)`;
+      expect(await t.job(j.id)).toMatchObject({ state: "failed", error, finishedAt: T0 + FREE_RELEASES + 2 });
+      // The job is over: nothing more to lease, and the other chunk was never touched.
+      expect((await t.store.leaseChunks("n2", 5, T0 + 10)).leases).toEqual([]);
     });
   });
 }

@@ -33,6 +33,21 @@ export function replicasContract(t: ContractContext): void {
       expect((await leaseOne("p2"))?.jobId).toBe(pool.id);
     });
 
+    test("with origins, two nodes of one network never run the same chunk, answered or not; a replica given back frees its network", async () => {
+      const j = await t.newJob({ replicas: 3, quorum: 2 }, 1, true);
+      const lease = (nodeId: string, owner: string, origin: string) => t.store.leaseChunks(nodeId, 1, T0, { owner, origin }).then((r) => r.leases[0]);
+      const a = (await lease("n1", "acct_a", "10.0.0.0/24"))!;
+      expect(await lease("n2", "acct_b", "10.0.0.0/24")).toBeUndefined();
+      expect((await t.store.completeChunk(holderOf(a, "n1"), "[1]", T0)).outcome).toBe("pending");
+      expect(await lease("n2", "acct_b", "10.0.0.0/24")).toBeUndefined();
+      const b = (await lease("n3", "acct_c", "2001:db8:1:2::/64"))!;
+      expect(b.jobId).toBe(j.id);
+      expect((await t.store.releaseNode("n3", T0)).requeued).toBe(1);
+      expect((await lease("n4", "acct_d", "2001:db8:1:2::/64"))?.jobId).toBe(j.id);
+      // Without an origin (a private pool) the network is not asked.
+      expect((await t.store.leaseChunks("n5", 1, T0, { owner: "acct_e" })).leases[0]?.jobId).toBe(j.id);
+    });
+
     test("agreeing results are accepted with the quorum's last one; each agreeing node is paid and its record grows", async () => {
       const j = await t.newJob({ replicas: 2, quorum: 2, ...priced }, 1, true);
       const a = (await leaseOne("n1"))!;
@@ -40,20 +55,20 @@ export function replicasContract(t: ContractContext): void {
       const first = await t.store.completeChunk(holderOf(a, "n1"), "[1]", T0 + 1, "h1");
       expect(first.outcome).toBe("pending");
       expect(first.events.map((e) => e.event)).toEqual([
-        { id: 5, type: "progress", state: "running", chunks: { total: 1, done: 0, running: 1, failed: 0 }, sealed: true },
+        { id: 7, type: "progress", state: "running", chunks: { total: 1, done: 0, running: 1, failed: 0 }, sealed: true },
       ]);
       expect(await t.store.readResults(j.id, 0, 10)).toEqual([]);
       const second = await t.store.completeChunk(holderOf(b, "n2"), "[1]", T0 + 2, "h1");
       expect(second.outcome).toBe("accepted");
       expect(second.disagreed).toEqual([]);
       expect(second.events.map((e) => e.event)).toEqual([
-        { id: 6, type: "chunk", index: 0, task: "map", nodeId: "n2", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
-        { id: 7, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
+        { id: 8, type: "chunk", index: 0, task: "map", nodeId: "n2", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
+        { id: 9, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } },
       ]);
-      expect(await t.store.readResults(j.id, 0, 10)).toEqual([{ index: 0, results: "[1]" }]);
-      expect(await payouts(j.id)).toEqual([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n2`]);
+      expect(await t.store.readResults(j.id, 0, 10)).toMatchObject([{ index: 0, results: "[1]" }]);
+      expect(await payouts(j.id)).toMatchObject([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n2`]);
       expect((await t.job(j.id)).credits.spent).toBe(4);
-      expect(await t.store.reputations(["n1", "n2", "n9"])).toEqual({
+      expect(await t.store.reputations(["n1", "n2", "n9"])).toMatchObject({
         n1: { agreed: 1, disagreed: 0, streak: 1 },
         n2: { agreed: 1, disagreed: 0, streak: 1 },
         n9: { agreed: 0, disagreed: 0, streak: 0 },
@@ -74,9 +89,9 @@ export function replicasContract(t: ContractContext): void {
       const won = await t.store.completeChunk(holderOf(tie, "n3"), "[1]", T0, "right");
       expect(won.outcome).toBe("accepted");
       expect(won.disagreed).toEqual(["n2"]);
-      expect(await t.store.readResults(j.id, 0, 1)).toEqual([{ index: 0, results: "[1]" }]);
-      expect(await payouts(j.id)).toEqual([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n3`]);
-      expect(await t.store.reputations(["n1", "n2", "n3"])).toEqual({
+      expect(await t.store.readResults(j.id, 0, 1)).toMatchObject([{ index: 0, results: "[1]" }]);
+      expect(await payouts(j.id)).toMatchObject([`payout:${j.id}:0:n1`, `payout:${j.id}:0:n3`]);
+      expect(await t.store.reputations(["n1", "n2", "n3"])).toMatchObject({
         n1: { agreed: 1, disagreed: 0, streak: 1 },
         n2: { agreed: 0, disagreed: 1, streak: 0 },
         n3: { agreed: 1, disagreed: 0, streak: 1 },
@@ -95,7 +110,7 @@ export function replicasContract(t: ContractContext): void {
       expect(await t.job(j.id)).toMatchObject({ state: "failed", error, finishedAt: T0 + 3, credits: { price: 2, held: 40, spent: 0 } });
       expect(await payouts(j.id)).toEqual([]);
       expect((await t.store.pendingSettlements(1000)).filter((s) => s.jobId === j.id).map((s) => [s.kind, s.amount])).toEqual([["refund", 40]]);
-      expect((await t.store.reputations(["n1"])).n1).toEqual({ agreed: 0, disagreed: 0, streak: 0 });
+      expect((await t.store.reputations(["n1"])).n1).toMatchObject({ agreed: 0, disagreed: 0, streak: 0 });
     });
 
     test("a quorum of 2 out of 3 is accepted with two agreeing results; the lease still out goes stale", async () => {
@@ -117,7 +132,7 @@ export function replicasContract(t: ContractContext): void {
       const b = (await leaseOne("n2"))!;
       const failed = await t.store.failChunk(holderOf(a, "n1"), { message: "flaky" }, T0);
       expect(failed.events.map((e) => e.event)).toEqual([
-        { id: 4, type: "progress", state: "running", chunks: { total: 2, done: 0, running: 1, failed: 1 }, sealed: false },
+        { id: 6, type: "progress", state: "running", chunks: { total: 2, done: 0, running: 1, failed: 1 }, sealed: false },
       ]);
       const again = (await t.store.leaseChunks("n1", 1, T0 + 10)).leases[0]!;
       expect([again.index, again.attempt]).toEqual([0, 3]);

@@ -1,7 +1,7 @@
 import type Redis from "ioredis";
 import { z } from "zod";
 import {
-  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, JobEvent, type JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
+  ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, JobEvent, type JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
 } from "@medusa/core";
 import type {
   ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, SplitBatch, SplitClaim, SplitTask, Transition,
@@ -47,7 +47,7 @@ export class RedisChunkStore implements ChunkStore {
     const fields: Array<string | number> = [
       "id", job.id, "owner", job.owner, "runtime", job.program.runtime, "name", job.name, "program", JSON.stringify(job.program),
       "hasReduce", job.hasReduce ? 1 : 0, "state", "queued", "total", 0, "done", 0, "running", 0, "failed", 0,
-      "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts,
+      "sealed", 0, "items", job.items, "timeoutMs", job.timeoutMs, "maxAttempts", job.maxAttempts, "minReputation", job.minReputation ?? 0,
       "replicas", replicasBudgeted(job.replicas), "quorum", job.quorum, "adaptive", job.replicas === "auto" ? 1 : 0, "createdAt", job.createdAt, "leaseMs", leaseMsFor(job.timeoutMs),
       "maps", 0, "reduceQueued", 0, "eventSeq", 0, "price", job.credits.price, "held", job.credits.held, "spent", 0,
       ...(split ? ["splitRequest", split.request, "splitToken", "", "splitAttempts", 1, "splitError", "", "splitBack", 0] : []),
@@ -125,7 +125,7 @@ export class RedisChunkStore implements ChunkStore {
     const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
       this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
-      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), ...draws,
+      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), options.startWindow ?? "", options.origin ?? "", ...draws,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
@@ -161,7 +161,7 @@ export class RedisChunkStore implements ChunkStore {
 
   async releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
     const reply = await runScript(this.redis, "release-node", [this.keys.nodeLeases(nodeId), this.keys.leases, this.keys.queue], [
-      this.prefix, nodeId, now, this.maxEvents,
+      this.prefix, nodeId, now, this.maxEvents, FREE_RELEASES,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     return { events, queued, requeued: z.number().int().parse(rest[0]) };
@@ -207,13 +207,13 @@ export class RedisChunkStore implements ChunkStore {
 
   async reputations(nodeIds: string[]): Promise<Record<string, NodeReputation>> {
     const pipeline = this.redis.pipeline();
-    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak");
+    for (const id of nodeIds) pipeline.hmget(this.keys.reputation(id), "agreed", "disagreed", "streak", "accepted", "expired");
     const replies = (await pipeline.exec()) ?? [];
     return Object.fromEntries(
       replies.map(([err, fields], i) => {
         if (err) throw err;
-        const [agreed, disagreed, streak] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
-        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak })];
+        const [agreed, disagreed, streak, accepted, expired] = (fields as Array<string | null>).map((f) => Number(f ?? 0));
+        return [nodeIds[i]!, NodeReputation.parse({ agreed, disagreed, streak, accepted, expired })];
       }),
     );
   }

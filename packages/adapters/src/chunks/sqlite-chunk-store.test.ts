@@ -25,7 +25,7 @@ describe("SqliteChunkStore on a file", () => {
     const second = new SqliteChunkStore(path);
     expect((await second.getJob(job.id))!.chunks).toEqual({ total: 3, done: 0, running: 0, failed: 1 });
     expect((await second.leaseChunks("n2", 3, 3)).leases.map((l) => [l.index, l.attempt])).toEqual([[0, 2], [1, 1], [2, 1]]);
-    expect((await second.readEvents(job.id, 0, 100)).map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    expect((await second.readEvents(job.id, 0, 100)).map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     await second.close();
   });
 

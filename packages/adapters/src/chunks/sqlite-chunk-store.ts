@@ -113,8 +113,8 @@ export class SqliteChunkStore implements ChunkStore {
     return this.transition((tx) => ({ requeued: requeueExpired(this.parts, tx, now, limit) }));
   }
 
-  releaseNode(nodeId: string, _now: number): Promise<Transition & { requeued: number }> {
-    return this.transition((tx) => ({ requeued: releaseNode(this.parts, tx, nodeId) }));
+  releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }> {
+    return this.transition((tx) => ({ requeued: releaseNode(this.parts, tx, nodeId, now) }));
   }
 
   cancelJob(jobId: string, now: number): Promise<Transition> {

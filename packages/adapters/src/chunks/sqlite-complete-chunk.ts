@@ -51,6 +51,7 @@ function accept(p: SqliteParts, tx: Tx, c: ChunkRow, holder: LeaseHolder, hash: 
   const caught: string[] = [];
   for (const [groupHash, nodes] of tally.groups) {
     for (const nodeId of nodes) {
+      if (groupHash === hash) p.replicas.acceptedResult(nodeId);
       if (groupHash !== hash) {
         p.replicas.disagreed(nodeId);
         p.settlements.forfeitUnpaid(jobId, nodeId);

@@ -12,9 +12,9 @@ import { finalState, finishIfComplete, finishJob, jobRow, queueReduceIfReady, re
 export function createJob(p: SqliteParts, tx: Tx, job: JobRecord, now: number, split?: SplitTask): void {
   if (jobRow(p, job.id)) throw new MedusaError("conflict", `job ${job.id} already exists`);
   p.sql(
-    `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, replicas, quorum, adaptive, created_at, lease_ms, price, held, spent)
-     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-  ).run(job.id, job.owner, job.name, JSON.stringify(job.program), job.hasReduce ? 1 : 0, job.items, job.timeoutMs, job.maxAttempts,
+    `INSERT INTO jobs (id, owner, name, program, has_reduce, state, items, timeout_ms, max_attempts, min_reputation, replicas, quorum, adaptive, created_at, lease_ms, price, held, spent)
+     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+  ).run(job.id, job.owner, job.name, JSON.stringify(job.program), job.hasReduce ? 1 : 0, job.items, job.timeoutMs, job.maxAttempts, job.minReputation ?? 0,
     replicasBudgeted(job.replicas), job.quorum, job.replicas === "auto" ? 1 : 0, job.createdAt, leaseMsFor(job.timeoutMs), job.credits.price, job.credits.held);
   if (split) createSplit(p, job.id, split, now);
   p.log.progress(job.id, tx.events);

@@ -1,4 +1,4 @@
-import { ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, newSecret } from "@medusa/core";
+import { ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, leaseWindow, newSecret } from "@medusa/core";
 import type { ChunkError, LeaseHolder, LeaseOptions } from "@medusa/core";
 import type { ChunkRow } from "./sqlite-schema.ts";
 import { finalState, jobRow, requeueOrFail, requireJob, syncQueue, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
@@ -12,14 +12,19 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
   const owner = options.owner ?? nodeId;
   const random = options.random ?? Math.random;
   const runtimes = options.runtimes ? JSON.stringify(options.runtimes) : null;
-  // Chunks this node, or another node of its owner, already works on or answered are not offered again.
+  const start = options.startWindow;
+  if (start !== undefined) max = Math.min(max, leaseWindow(p.replicas.reputations([nodeId])[nodeId]!, start) - p.replicas.heldBy(nodeId));
+  const origin = options.origin ?? null;
+  // Chunks this node, or another node of its owner or its network, already works on or answered are not offered again, nor one whose lease ran out on this node.
   const rows = p.sql(
     `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
      WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
        AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
-       AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ?))
+       AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ? OR r.origin = ?))
+       AND j.min_reputation <= ?
+       AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ?)
      ORDER BY c.queue_pos LIMIT ?`,
-  ).all(runtimes, runtimes, nodeId, owner, Math.max(0, max)) as ChunkRow[];
+  ).all(runtimes, runtimes, nodeId, owner, origin, p.replicas.reputations([nodeId])[nodeId]!.agreed, nodeId, Math.max(0, max)) as ChunkRow[];
   const trusted = p.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
   return rows.map((c) => {
     const job = requireJob(p, c.job_id);
@@ -36,13 +41,14 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
       expiresAt: now + job.lease_ms,
     });
     p.sql("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
-    p.replicas.lease(c.job_id, c.idx, nodeId, owner, lease.token, lease.expiresAt);
+    p.replicas.lease(c.job_id, c.idx, nodeId, owner, origin, lease.token, lease.expiresAt);
     syncQueue(p, tx, c.job_id, c.idx);
     p.sql("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
     if (job.state === "queued") {
       p.sql("UPDATE jobs SET state = 'running' WHERE id = ?").run(c.job_id);
       p.log.progress(c.job_id, tx.events);
     }
+    p.log.append(c.job_id, { type: "leased", index: c.idx, task: lease.task, nodeId, chunks: p.log.counts(c.job_id) }, tx.events);
     return lease;
   });
 }
@@ -69,31 +75,45 @@ export function failChunk(p: SqliteParts, tx: Tx, holder: LeaseHolder, error: Ch
   return "accepted";
 }
 
-/** The sweeper: leases that expired by `now` end as failed attempts. Returns how many it ended. */
+/**
+ * The sweeper: leases that expired by `now` end; the chunk is never leased to
+ * that node again. A node's first expiry counts as a failed attempt; once it
+ * has a history of expiries they cost only its lease window. Returns how many it ended.
+ */
 export function requeueExpired(p: SqliteParts, tx: Tx, now: number, limit: number): number {
   let requeued = 0;
   for (const r of p.replicas.expired(now, limit)) {
     // An earlier expiry in this sweep may have failed the job, which dropped its other leases.
     if (!p.replicas.holds({ jobId: r.job_id, index: r.idx, nodeId: r.node_id, token: r.token! })) continue;
     p.replicas.drop(r.job_id, r.idx, r.node_id);
-    p.replicas.resetStreak(r.node_id);
     requeued += 1;
-    requeueOrFail(p, tx, r.job_id, r.idx, { message: `lease expired on node ${r.node_id}` }, now);
+    if (p.replicas.leaseExpired(r.job_id, r.idx, r.node_id) === 0) {
+      requeueOrFail(p, tx, r.job_id, r.idx, { message: `lease expired on node ${r.node_id}` }, now);
+      continue;
+    }
+    syncQueue(p, tx, r.job_id, r.idx);
+    p.sql("UPDATE jobs SET running = running - 1 WHERE id = ?").run(r.job_id);
+    p.log.progress(r.job_id, tx.events);
   }
   return requeued;
 }
 
 /** A node left: every chunk it holds goes back, the attempt not counted. Returns how many. */
-export function releaseNode(p: SqliteParts, tx: Tx, nodeId: string): number {
+export function releaseNode(p: SqliteParts, tx: Tx, nodeId: string, now: number): number {
   const rows = p.replicas.leasedBy(nodeId);
   const affected = new Set<string>();
   for (const r of rows) {
     p.replicas.drop(r.job_id, r.idx, nodeId);
+    const { releases } = p.sql("UPDATE chunks SET releases = releases + 1 WHERE job_id = ? AND idx = ? RETURNING releases").get(r.job_id, r.idx) as { releases: number };
+    if (releases > FREE_RELEASES) {
+      requeueOrFail(p, tx, r.job_id, r.idx, { message: `lost with its node's connection ${releases} times (last: node ${nodeId})` }, now);
+      continue;
+    }
     p.sql("UPDATE chunks SET attempts = attempts - 1 WHERE job_id = ? AND idx = ?").run(r.job_id, r.idx);
     syncQueue(p, tx, r.job_id, r.idx);
     p.sql("UPDATE jobs SET running = running - 1, failed = failed + 1 WHERE id = ?").run(r.job_id);
     affected.add(r.job_id);
   }
-  for (const jobId of [...affected].reverse()) p.log.progress(jobId, tx.events);
+  for (const jobId of [...affected].reverse()) if (!finalState(requireJob(p, jobId).state)) p.log.progress(jobId, tx.events);
   return rows.length;
 }

@@ -17,9 +17,9 @@ export class SqliteReplicas {
     this.sql = statements(db);
   }
 
-  lease(jobId: string, index: number, nodeId: string, owner: string, token: string, expiresAt: number): void {
-    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, state, token, expires_at) VALUES (?, ?, ?, ?, 'leased', ?, ?)")
-      .run(jobId, index, nodeId, owner, token, expiresAt);
+  lease(jobId: string, index: number, nodeId: string, owner: string, origin: string | null, token: string, expiresAt: number): void {
+    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, origin, state, token, expires_at) VALUES (?, ?, ?, ?, ?, 'leased', ?, ?)")
+      .run(jobId, index, nodeId, owner, origin, token, expiresAt);
   }
 
   holds(h: LeaseHolder): boolean {
@@ -110,11 +110,28 @@ export class SqliteReplicas {
   }
 
   agreed(nodeId: string): void {
-    this.upsertReputation(nodeId, "agreed = agreed + 1, streak = streak + 1", 1, 0, 1);
+    this.upsertReputation(nodeId, { agreed: 1, streak: 1 }, "agreed = agreed + 1, streak = streak + 1");
   }
 
   disagreed(nodeId: string): void {
-    this.upsertReputation(nodeId, "disagreed = disagreed + 1, streak = 0", 0, 1, 0);
+    this.upsertReputation(nodeId, { disagreed: 1 }, "disagreed = disagreed + 1, streak = 0");
+  }
+
+  /** Any accepted result of the node, validated or alone: what grows its lease window. */
+  acceptedResult(nodeId: string): void {
+    this.upsertReputation(nodeId, { accepted: 1 }, "accepted = accepted + 1");
+  }
+
+  /** The node let its lease on the chunk run out: it is never offered the chunk again. Returns its expiries before this one. */
+  leaseExpired(jobId: string, index: number, nodeId: string): number {
+    this.sql("INSERT OR IGNORE INTO lease_expiries (job_id, idx, node_id) VALUES (?, ?, ?)").run(jobId, index, nodeId);
+    this.upsertReputation(nodeId, { expired: 1 }, "expired = expired + 1, streak = 0");
+    return this.reputations([nodeId])[nodeId]!.expired - 1;
+  }
+
+  /** Leases the node holds now, against its lease window. */
+  heldBy(nodeId: string): number {
+    return (this.sql("SELECT count(*) AS n FROM replicas WHERE node_id = ? AND state = 'leased'").get(nodeId) as { n: number }).n;
   }
 
   /** A failed attempt or an expired lease: not a wrong answer, but no clean record either. */
@@ -123,15 +140,19 @@ export class SqliteReplicas {
   }
 
   reputations(nodeIds: string[]): Record<string, NodeReputation> {
-    const read = this.sql("SELECT agreed, disagreed, streak FROM reputations WHERE node_id = ?");
-    return Object.fromEntries(nodeIds.map((id) => [id, (read.get(id) as NodeReputation | null) ?? { agreed: 0, disagreed: 0, streak: 0 }]));
+    const read = this.sql("SELECT agreed, disagreed, streak, accepted, expired FROM reputations WHERE node_id = ?");
+    return Object.fromEntries(nodeIds.map((id) => [id, (read.get(id) as NodeReputation | null) ?? { ...NO_RECORD }]));
   }
 
-  private upsertReputation(nodeId: string, update: string, agreed: number, disagreed: number, streak: number): void {
-    this.sql(`INSERT INTO reputations (node_id, agreed, disagreed, streak) VALUES (?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET ${update}`)
-      .run(nodeId, agreed, disagreed, streak);
+  /** `first` is the row of a node with no record yet; `update` what an existing row does. */
+  private upsertReputation(nodeId: string, first: Partial<NodeReputation>, update: string): void {
+    const row = { ...NO_RECORD, ...first };
+    this.sql(`INSERT INTO reputations (node_id, agreed, disagreed, streak, accepted, expired) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET ${update}`)
+      .run(nodeId, row.agreed, row.disagreed, row.streak, row.accepted, row.expired);
   }
 }
+
+const NO_RECORD: NodeReputation = { agreed: 0, disagreed: 0, streak: 0, accepted: 0, expired: 0 };
 
 /** The queue's ends move apart: the front counts down, the back counts up (see sqlite-schema.ts). */
 export function nextQueuePos(sql: (sql: string) => Statement, end: "front" | "back"): number {

@@ -16,7 +16,7 @@ export function expireJobs(db: Database, p: SqliteParts, options: ExpireOptions)
     const expired: ExpiredJob[] = [];
     for (const row of due.slice(0, options.limit)) {
       if (!isFinal(row.state)) continue;
-      for (const table of ["chunks", "replicas", "events"]) p.sql(`DELETE FROM ${table} WHERE job_id = ?`).run(row.id);
+      for (const table of ["chunks", "replicas", "lease_expiries", "events"]) p.sql(`DELETE FROM ${table} WHERE job_id = ?`).run(row.id);
       p.sql("DELETE FROM jobs WHERE id = ?").run(row.id);
       p.sql("INSERT OR REPLACE INTO expired_jobs (id, owner, state, finished_at, expired_at) VALUES (?, ?, ?, ?, ?)").run(row.id, row.owner, row.state, row.finished_at, options.now);
       expired.push({ id: row.id, owner: row.owner, state: row.state, finishedAt: row.finished_at, expiredAt: options.now });

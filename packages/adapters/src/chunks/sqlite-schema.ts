@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   held INTEGER NOT NULL DEFAULT 0,
   spent INTEGER NOT NULL DEFAULT 0,
   quorum INTEGER NOT NULL DEFAULT 1,
-  adaptive INTEGER NOT NULL DEFAULT 0
+  adaptive INTEGER NOT NULL DEFAULT 0,
+  min_reputation INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
 -- The retention sweep's index: final jobs by when they finished.
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   input TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   failures INTEGER NOT NULL DEFAULT 0,
+  releases INTEGER NOT NULL DEFAULT 0,
   wanted INTEGER NOT NULL DEFAULT 1,
   quorum INTEGER NOT NULL DEFAULT 1,
   unpaid_node TEXT,
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS replicas (
   idx INTEGER NOT NULL,
   node_id TEXT NOT NULL,
   owner TEXT NOT NULL,
+  origin TEXT,
   state TEXT NOT NULL,
   token TEXT,
   expires_at REAL,
@@ -85,7 +88,17 @@ CREATE TABLE IF NOT EXISTS reputations (
   node_id TEXT PRIMARY KEY,
   agreed INTEGER NOT NULL DEFAULT 0,
   disagreed INTEGER NOT NULL DEFAULT 0,
-  streak INTEGER NOT NULL DEFAULT 0
+  streak INTEGER NOT NULL DEFAULT 0,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  expired INTEGER NOT NULL DEFAULT 0
+);
+
+-- Nodes a chunk's lease ran out on: it is never leased to them again.
+CREATE TABLE IF NOT EXISTS lease_expiries (
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  PRIMARY KEY (job_id, idx, node_id)
 );
 
 CREATE TABLE IF NOT EXISTS events (
@@ -149,6 +162,11 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "chunks", column: "wanted", ddl: "ALTER TABLE chunks ADD COLUMN wanted INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "quorum", ddl: "ALTER TABLE chunks ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1" },
   { table: "chunks", column: "unpaid_node", ddl: "ALTER TABLE chunks ADD COLUMN unpaid_node TEXT" },
+  { table: "jobs", column: "min_reputation", ddl: "ALTER TABLE jobs ADD COLUMN min_reputation INTEGER NOT NULL DEFAULT 0" },
+  { table: "replicas", column: "origin", ddl: "ALTER TABLE replicas ADD COLUMN origin TEXT" },
+  { table: "reputations", column: "accepted", ddl: "ALTER TABLE reputations ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0" },
+  { table: "reputations", column: "expired", ddl: "ALTER TABLE reputations ADD COLUMN expired INTEGER NOT NULL DEFAULT 0" },
+  { table: "chunks", column: "releases", ddl: "ALTER TABLE chunks ADD COLUMN releases INTEGER NOT NULL DEFAULT 0" },
   { table: "settlements", column: "claimed_until", ddl: "ALTER TABLE settlements ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0" },
 ];
 
@@ -186,6 +204,7 @@ export interface JobRow {
   items: number;
   timeout_ms: number;
   max_attempts: number;
+  min_reputation: number;
   replicas: number;
   created_at: number;
   finished_at: number | null;
@@ -212,6 +231,8 @@ export interface ChunkRow {
   input: string;
   attempts: number;
   failures: number;
+  /** Times a node that left took the chunk's lease with it (FREE_RELEASES of them are free). */
+  releases: number;
   wanted: number;
   quorum: number;
   unpaid_node: string | null;
@@ -244,6 +265,7 @@ export function recordFromRow(row: JobRow): JobRecord {
     items: row.items,
     timeoutMs: row.timeout_ms,
     maxAttempts: row.max_attempts,
+    ...(row.min_reputation > 0 ? { minReputation: row.min_reputation } : {}),
     replicas: row.adaptive ? "auto" : row.replicas,
     quorum: row.quorum,
     credits: { price: row.price, held: row.held, spent: row.spent },

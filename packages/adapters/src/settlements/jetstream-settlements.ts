@@ -63,6 +63,11 @@ export class JetStreamSettlements implements SettlementQueue {
     });
   }
 
+  /** Settlements queued and not yet acknowledged by a credits service (the work queue keeps only those). */
+  async depth(): Promise<number> {
+    return (await this.jsm.streams.info(this.stream)).state.messages;
+  }
+
   async publish(batch: Settlement[]): Promise<void> {
     await Promise.all(batch.map((s) => this.js.publish(this.subject, codec.encode(s), { msgID: s.key })));
   }

@@ -6,6 +6,8 @@ export interface AccountRow {
   email: string;
   passwordHash: string;
   createdAt: number;
+  /** When its email address was confirmed (ms), or null while it is not: an unconfirmed account gets no starter grant and pays for nothing. */
+  confirmedAt: number | null;
 }
 
 export interface NodeRow {
@@ -22,8 +24,17 @@ export interface VerifiedToken {
 }
 
 export interface AccountStore {
-  /** Fails with `conflict` when the email is taken. */
-  createAccount(row: AccountRow, apiKeyHash: string): Promise<void>;
+  /**
+   * Fails with `conflict` when the email is taken. `confirmHash` is the hash
+   * of the token in the account's email confirmation link.
+   */
+  createAccount(row: AccountRow, apiKeyHash: string, confirmHash?: string): Promise<void>;
+  /**
+   * The account whose confirmation token hashes to `confirmHash`, confirmed
+   * at `now` unless it already was (then it keeps its first confirmedAt);
+   * null for a token nobody was given.
+   */
+  confirmAccount(confirmHash: string, now: number): Promise<AccountRow | null>;
   accountByEmail(email: string): Promise<AccountRow | null>;
   accountById(id: string): Promise<AccountRow | null>;
   addLoginToken(tokenHash: string, accountId: string, expiresAt: number): Promise<void>;

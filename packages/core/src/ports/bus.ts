@@ -25,7 +25,8 @@ export interface Bus {
   drain(): Promise<void>;
 }
 
-export type BusErrorCode = "no_responders" | "timeout" | "closed";
+/** `too_large`: the message is over what the bus carries in one message (NATS's max_payload). */
+export type BusErrorCode = "no_responders" | "timeout" | "closed" | "too_large";
 
 export class BusError extends Error {
   constructor(

@@ -80,6 +80,23 @@ export interface LeaseOptions {
   runtimes?: string[];
   /** Spot-check draws in [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /**
+   * The network the node connects from (its /24 or /64): no two replicas of a
+   * chunk come from one. Absent: not checked (a private pool).
+   */
+  origin?: string;
+  /** A new node's lease window (see leaseWindow); absent, a node may hold any number. */
+  startWindow?: number;
+}
+
+/**
+ * How many chunks a node may hold at once, BOINC's per-host quota: a new node
+ * starts with `start`; each accepted result adds one; each lease it let run
+ * out takes `start` away, never below none. A hoarder soon gets nothing, an
+ * honest node soon gets what its slots can run. Twin in lease-chunks.lua.
+ */
+export function leaseWindow(rep: Pick<NodeReputation, "accepted" | "expired">, start: number): number {
+  return Math.max(0, start + rep.accepted - start * rep.expired);
 }
 
 /**
@@ -105,8 +122,16 @@ export interface ExpireOptions {
   forgetAfterMs: number;
 }
 
+/**
+ * Times a chunk may go back with a node that left before that costs it an
+ * attempt: enough for a node's restart or a network blip, too few for a
+ * chunk whose result keeps dropping its node's connection to loop forever.
+ */
+export const FREE_RELEASES = 3;
+
 export const DEFAULT_TRUST_AFTER = 10;
 export const DEFAULT_SPOT_CHECK_RATE = 0.1;
+export const DEFAULT_START_WINDOW = 8;
 
 export interface CompleteTransition extends Transition {
   outcome: CompleteOutcome;
@@ -132,7 +157,10 @@ export interface CompleteTransition extends Transition {
  * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
  * or an expired lease puts the chunk back at the front of the queue until
  * `maxAttempts` attempts have failed, which fails the job; a released lease
- * (the node left) goes back without counting.
+ * (the node left) goes back without counting. A chunk whose lease ran out
+ * on a node is never leased to that node again, and only a node's first
+ * expiry counts as a failed attempt: after that its expiries cost the node
+ * its lease window (`startWindow`, see leaseWindow), not the consumer.
  * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
  * task "reduce", input {kind:"results"}) counted in `chunks.total` from the
  * moment it is sealed and queued once every map chunk is done. A sealed job
@@ -212,7 +240,12 @@ export interface ChunkStore {
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }>;
   /** Requeues (or fails, past maxAttempts) up to `limit` chunks whose lease expired before `now`. */
   requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }>;
-  /** A node left: every chunk it holds goes back as if its lease had expired. */
+  /**
+   * A node left: every chunk it holds goes back to the queue. The first
+   * FREE_RELEASES times a chunk goes back so, the attempt does not count;
+   * after that each release is a failed attempt (error: "lost with its
+   * node's connection N times"), so no chunk is leased forever.
+   */
   releaseNode(nodeId: string, now: number): Promise<Transition & { requeued: number }>;
   cancelJob(jobId: string, now: number): Promise<Transition>;
   failJob(jobId: string, error: string, now: number): Promise<Transition>;

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
-import { errorMessage } from "@medusa/core";
+import { errorMessage, NodeBuild, NodeBuildList } from "@medusa/core";
 
 /**
  * The node executables a gateway hands out, from one folder laid out as
@@ -15,10 +14,6 @@ import { errorMessage } from "@medusa/core";
  * first request, in the background: until it is done every request is told
  * to come back (NodeBuildsBusy), and start-up never waits for it.
  */
-export const NodeBuild = z.object({ platform: z.string(), file: z.string(), size: z.number().int(), sha256: z.string(), url: z.string() });
-export type NodeBuild = z.infer<typeof NodeBuild>;
-export const NodeBuildList = z.object({ version: z.string().nullable(), builds: z.array(NodeBuild), checksums: z.string() });
-export type NodeBuildList = z.infer<typeof NodeBuildList>;
 
 export interface NodeBuildsOptions {
   dir: string;

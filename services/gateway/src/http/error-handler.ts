@@ -6,7 +6,7 @@ import type { HttpEnv, Log } from "./types.ts";
  * Every failure leaves as `{"error": {code, message, details?}}` with the
  * status MedusaError maps its code to. A 5xx is sealed (see `publicError`):
  * the caller gets a generic message and the request id, the log gets the
- * original under that id.
+ * original under that id. A 429 says when to come back in `Retry-After`.
  */
 export function errorHandler(options: { log: Log }): ErrorHandler<HttpEnv> {
   return (err, c) => {
@@ -16,6 +16,8 @@ export function errorHandler(options: { log: Log }): ErrorHandler<HttpEnv> {
       const cause = err instanceof MedusaError && typeof err.cause === "string" ? { cause: err.cause } : {};
       options.log.error("request failed", { requestId, ...errorFields(err), ...cause });
     }
+    const retryAfter = sealed.code === "rate_limited" ? (sealed.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     return c.json({ error: sealed.toBody() }, sealed.httpStatus as 500);
   };
 }

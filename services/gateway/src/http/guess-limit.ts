@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { getConnInfo } from "hono/bun";
 import { rateLimiter } from "hono-rate-limiter";
 import { MedusaError } from "@medusa/core";
+import { peerAddress } from "./network-origin.ts";
 import type { HttpEnv } from "./types.ts";
 
 /**
@@ -24,12 +24,7 @@ export interface GuessLimitOptions {
 }
 
 export function clientKey(c: Context): string {
-  let address = "unknown";
-  try {
-    address = getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    // No Bun server behind this request (app.request in tests).
-  }
+  const address = peerAddress(c);
   if (!address.includes(":") || address.startsWith("::ffff:")) return address.replace(/^::ffff:/, "");
   const groups = address.split("::")[0]!.split(":");
   return `${groups.slice(0, 4).join(":")}::/64`;

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { MedusaError } from "@medusa/core";
+import { MedusaError, tooDeepMessage, valueNestsDeeper } from "@medusa/core";
 import type { HttpEnv } from "./types.ts";
 
 /** `application/json`, or a `+json` type, with or without parameters. */
@@ -24,6 +24,8 @@ export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<HttpE
     } catch {
       throw new MedusaError("bad_request", "body is not valid JSON");
     }
+    // Depth is checked before any schema or handler walks the value: JSON.stringify of a 100,000-deep one overflows the stack.
+    if (valueNestsDeeper(body)) throw new MedusaError("bad_request", tooDeepMessage("body"));
     c.set("body", body);
     await next();
   };

@@ -3,7 +3,7 @@ import type { Log } from "../http/types.ts";
 
 /** What a job event socket needs from the WebSocket it writes to. */
 export interface EventSocket {
-  send(text: string): void;
+  send(text: string, event: JobEvent): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -124,7 +124,7 @@ export class JobEventStream {
   private send(event: JobEvent): void {
     this.ahead.delete(event.id);
     this.lastId = event.id;
-    this.socket.send(JSON.stringify(event));
+    this.socket.send(JSON.stringify(event), event);
     if (FINAL_TYPES.has(event.type)) this.close(1000, `job ${event.type}`);
   }
 }

@@ -41,8 +41,8 @@ function notReady(state: string): string {
 function resultLines(bus: Bus, owner: string, jobId: string, first: ResultsPage): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let page = first;
-  /** The first chunk index of `page`'s range, and the next index to write. */
-  let from = 0;
+  /** The end of `page`'s range (a page cut short to fit one bus message says where), and the next index to write. */
+  let end = first.through ?? RESULTS_PAGE;
   let index = 0;
   let pos = 0;
   return new ReadableStream<Uint8Array>({
@@ -52,9 +52,9 @@ function resultLines(bus: Bus, owner: string, jobId: string, first: ResultsPage)
           controller.close();
           return;
         }
-        if (index >= from + RESULTS_PAGE) {
-          from = index;
-          page = await call(bus, subjects.jobResults, { owner, jobId, from, limit: RESULTS_PAGE });
+        if (index >= end) {
+          page = await call(bus, subjects.jobResults, { owner, jobId, from: index, limit: RESULTS_PAGE });
+          end = page.through ?? index + RESULTS_PAGE;
           pos = 0;
           continue;
         }

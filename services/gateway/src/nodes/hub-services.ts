@@ -13,6 +13,8 @@ export interface JobProgram {
 export interface HubServices {
   bus: Bus;
   log: Log;
+  /** Chunks any one node may hold, whatever its slots. */
+  maxNodeChunks: number;
   program(jobId: string): Promise<JobProgram>;
   chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
   /** After a connection closed: hands its chunks back unless the node has already reconnected. */

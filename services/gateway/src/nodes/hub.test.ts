@@ -68,7 +68,7 @@ describe("node socket", () => {
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
     // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk,
     // and the runtimes its hello listed, so it gets no chunk it cannot run.
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, max: 2, runtimes: ["python"] });
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"] });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
     const [complete] = (await t.fakes.called("completeChunk")) as any[];
@@ -81,10 +81,11 @@ describe("node socket", () => {
     const online = await nodesOf();
     expect(online).toHaveLength(1);
     expect(online[0]).toMatchObject({ nodeId: NODE.id, state: "online", sandbox: "wasi-only", chunksDone: 7, session: { chunksDone: 1 } });
-    expect(online[0].reputation).toEqual({ agreed: 4, disagreed: 1, streak: 2 });
+    expect(online[0].reputation).toEqual({ agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 });
 
     node.socket.close();
-    expect(await t.fakes.called("releaseNode")).toEqual([{ nodeId: NODE.id }]);
+    // Once as it opened (what it held came from an older connection, maybe on another gateway), once as it closed.
+    expect(await t.fakes.called("releaseNode", 2)).toEqual([{ nodeId: NODE.id }, { nodeId: NODE.id }]);
     expect((await nodesOf())[0].state).toBe("offline");
   });
 
@@ -182,17 +183,66 @@ describe("node socket", () => {
     expect(node.pending()).toBe(0);
   });
 
+  test("demand is capped by the declared slots: more is refused with an error frame; a cancelled job's chunks stop counting", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    for (let i = 0; i < 40; i++) t.fakes.leaseQueue.push(lease(job.status.id, i, { kind: "items", items: [i] }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "hello", slots: 1, sandbox: "process", runtimes: ["python"], version: "test" });
+    node.send({ type: "want", n: 1000 });
+    expect(await node.next("error")).toMatchObject({ code: "rate_limited", message: "want: a node with 1 slot(s) holds at most 32 chunks; it holds or asked for 0, so 968 of 1000 were refused" });
+    // The node's network goes with every lease request, so replicas go to distinct ones.
+    expect((await t.fakes.called("leaseChunks"))[0]).toMatchObject({ max: 32, origin: "127.0.0.0/24" });
+    await node.next("job");
+    for (let i = 0; i < 32; i++) await node.next("chunk");
+    node.send({ type: "want", n: 1 });
+    expect((await node.next("error")).message).toContain("it holds or asked for 32, so 1 of 1 were refused");
+    emit(t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
+    await node.next("cancel");
+    node.send({ type: "want", n: 2 });
+    await t.fakes.called("leaseChunks", 2);
+    expect(t.fakes.calls.leaseChunks!.at(-1)).toMatchObject({ max: 2 });
+    await node.next("job");
+    expect([(await node.next("chunk")).chunk.index, (await node.next("chunk")).chunk.index]).toEqual([32, 33]);
+  });
+
+  test("the server's cap holds whatever slots a node declares", async () => {
+    await t.close();
+    server.server.stop(true);
+    t = testGateway({ nodeTickMs: 60_000, maxNodeChunks: 5 });
+    server = listen(t);
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "hello", slots: 256, sandbox: "process", runtimes: ["python"], version: "test" });
+    node.send({ type: "want", n: 6 });
+    expect((await node.next("error")).message).toBe("want: a node with 256 slot(s) holds at most 5 chunks; it holds or asked for 0, so 1 of 6 were refused");
+  });
+
   test("a second socket of the same node replaces the first", async () => {
     const first = await connectNode();
     await first.next("welcome");
     const second = await connectNode();
     await second.next("welcome");
     expect(await first.closed).toBe(4000);
-    // The older socket's leases were put back; the newer one is still the node's.
-    expect(await t.fakes.called("releaseNode")).toHaveLength(1);
+    // Each socket put the node's older leases back as it opened; the newer one is still the node's.
+    expect(await t.fakes.called("releaseNode", 2)).toHaveLength(2);
     expect(t.gateway.hub.status(NODE.id)?.state).toBe("online");
     second.socket.close();
-    await t.fakes.called("releaseNode", 2);
+    await t.fakes.called("releaseNode", 3);
+  });
+
+  test("presence is shared: the gateway heartbeats its nodes, and lists a node another gateway holds as online", async () => {
+    const node = await connectNode();
+    await node.next("welcome");
+    const heartbeat = async () => ((await t.fakes.called("presenceHeartbeat")) as any[]).at(-1);
+    const mine = (await heartbeat()).nodes.find((n: any) => n.nodeId === NODE.id);
+    expect(mine).toMatchObject({ nodeId: NODE.id, gateway: t.gateway.hub.gatewayId });
+    node.socket.close();
+    await t.fakes.called("presenceLeave");
+    expect(t.fakes.presence.has(NODE.id)).toBe(false);
+    // Another gateway's heartbeat: this one has no socket for the node, yet shows it online.
+    t.fakes.presence.set(NODE.id, { nodeId: NODE.id, gateway: "other-gateway", connection: "c-elsewhere", since: Date.parse("2026-01-01T00:00:00Z"), chunksDone: 12, sandbox: "os-sandbox", slots: 3 });
+    expect((await nodesOf())[0]).toMatchObject({ state: "online", sandbox: "os-sandbox", session: { since: "2026-01-01T00:00:00.000Z", chunksDone: 12 } });
   });
 
   test("a chunk the gateway cannot prepare is handed back with failChunk", async () => {
@@ -205,6 +255,23 @@ describe("node socket", () => {
     expect(fail.error.message).toContain("missing");
     expect(fail.nodeId).toBe(NODE.id);
   });
+});
+
+test("the welcome hands out the gateways alive, as the shared presence lists them", async () => {
+  const own = testGateway({ publicUrl: "http://gw-a.example:8080" });
+  const s = listen(own);
+  try {
+    expect(((await own.fakes.called("presenceHeartbeat")) as any[])[0].url).toBe("http://gw-a.example:8080");
+    // The first heartbeat's answer is in once the fakes replied; a node connecting now is told the list.
+    await Bun.sleep(20);
+    const socket = new WebSocket(s.ws(`/v1/nodes/ws?token=${NODE.token}`));
+    const welcome = await new Promise<any>((resolve) => (socket.onmessage = (m) => resolve(JSON.parse(String(m.data)))));
+    expect(welcome).toMatchObject({ type: "welcome", nodeId: NODE.id, gateways: ["http://gw-a.example:8080"] });
+    socket.close();
+  } finally {
+    s.server.stop(true);
+    await own.close();
+  }
 });
 
 test("without workAvailable, a hungry node is retried on the tick", async () => {

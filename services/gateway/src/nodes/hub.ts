@@ -1,4 +1,5 @@
-import { call, errorFields, events, listen, sha256Hex, subjects, type BlobStore, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
+import { randomUUID } from "node:crypto";
+import { call, errorFields, events, limits, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import type { Log, NodePrincipal } from "../http/types.ts";
@@ -30,16 +31,25 @@ export interface NodeHubOptions {
   programCacheSize?: number;
   /** The node version this gateway offers for download, told to each node in its welcome. */
   currentNodeVersion?: () => string | null;
+  /** Chunks any one node may hold, whatever its slots (default `limits.nodeChunks`). */
+  maxNodeChunks?: number;
+  /** The URL nodes reach this gateway by (MEDUSA_PUBLIC_URL), shared so other gateways' welcomes list it. */
+  publicUrl?: string;
+  /** How often this gateway's nodes are heartbeated into the shared presence. */
+  heartbeatMs?: number;
 }
 
 /**
  * The nodes connected to this gateway, one connection per node id (a newer
  * socket replaces an older one). Listens once per gateway for new work and
- * for stopped jobs, and passes both on to the connections concerned.
+ * for stopped jobs, and passes both on to the connections concerned. Every
+ * heartbeatMs it tells the shared presence which nodes it holds (see core's
+ * presence.ts), and learns which gateways are alive, for its welcomes.
  */
 export class NodeHub implements HubServices, SessionNodeSource {
   readonly bus: Bus;
   readonly log: Log;
+  readonly maxNodeChunks: number;
   private readonly blobs: BlobStore;
   private readonly connections = new Map<string, NodeConnection>();
   private readonly programs = new Map<string, Promise<JobProgram>>();
@@ -49,11 +59,18 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private sessions: SessionSink | null = null;
   private nextFed = 0;
   private readonly currentNodeVersion: () => string | null;
+  /** This gateway process, in the shared presence. */
+  readonly gatewayId = randomUUID();
+  private readonly publicUrl: string | undefined;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+  private gateways: string[] = [];
+  private beatFailing = false;
 
   constructor(options: NodeHubOptions) {
     this.bus = options.bus;
     this.blobs = options.blobs;
     this.log = options.log;
+    this.maxNodeChunks = options.maxNodeChunks ?? limits.nodeChunks;
     this.programCacheSize = options.programCacheSize ?? 64;
     this.currentNodeVersion = options.currentNodeVersion ?? (() => null);
     const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
@@ -62,22 +79,31 @@ export class NodeHub implements HubServices, SessionNodeSource {
       listen(this.bus, events.jobStopped, ({ jobId }) => this.stopJob(jobId), { onError }),
     ];
     this.ticker = setInterval(() => this.feedHungry(), options.tickMs ?? 1_000);
+    this.publicUrl = options.publicUrl;
+    this.heartbeat = setInterval(() => void this.beat(), options.heartbeatMs ?? PRESENCE_HEARTBEAT_MS);
+    void this.beat();
   }
 
-  /** A node's socket opened. An older socket of the same node is closed and its leases put back first. */
-  open(principal: NodePrincipal, socket: NodeSocket): NodeConnection {
+  /**
+   * A node's socket opened. An older socket of the same node is closed. The
+   * node's leases are put back before it leases again: whatever it held
+   * belonged to an older connection, here or on a gateway that died, and a
+   * node drops what it ran under an older connection. `origin`: the network
+   * the node connects from (see networkOrigin); replicas of a chunk go to distinct ones.
+   */
+  open(principal: NodePrincipal, socket: NodeSocket, origin = "unknown"): NodeConnection {
     const older = this.connections.get(principal.nodeId);
-    let ready = Promise.resolve();
     if (older) {
       // Out of the map first: closing fires the older socket's onClose at once, which must not release again.
       this.connections.delete(principal.nodeId);
       older.close(4000, "replaced by a newer connection of this node");
-      ready = this.release(principal.nodeId);
     }
-    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, ready);
+    const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, this.release(principal.nodeId), origin);
     this.connections.set(principal.nodeId, connection);
     const nodeVersion = this.currentNodeVersion();
-    connection.send({ type: "welcome", nodeId: principal.nodeId, ...(nodeVersion ? { nodeVersion } : {}) });
+    const gateways = this.gateways.length > 0 ? { gateways: this.gateways } : {};
+    connection.send({ type: "welcome", nodeId: principal.nodeId, maxChunks: this.maxNodeChunks, ...(nodeVersion ? { nodeVersion } : {}), ...gateways });
+    void this.beat();
     return connection;
   }
 
@@ -87,7 +113,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     if (this.connections.get(connection.nodeId) !== connection) return;
     this.connections.delete(connection.nodeId);
     this.sessions?.nodeLost(connection.nodeId);
-    await this.release(connection.nodeId);
+    await Promise.all([this.release(connection.nodeId), this.leave(connection)]);
   }
 
   attachSessions(sink: SessionSink): void {
@@ -114,12 +140,30 @@ export class NodeHub implements HubServices, SessionNodeSource {
 
   status(nodeId: string): NodeStatus | undefined {
     const c = this.connections.get(nodeId);
-    if (!c) return undefined;
-    return { state: "online", since: new Date(c.since).toISOString(), chunksDone: c.chunksDone, sandbox: c.sandbox, slots: c.slots };
+    return c && statusOf(this.presenceOf(c));
+  }
+
+  /** These nodes' status on whichever gateway holds them: this gateway's own as they are now, the others' as last heartbeated. */
+  async statuses(nodeIds: string[]): Promise<Record<string, NodeStatus>> {
+    const here = Object.fromEntries(nodeIds.flatMap((id) => (this.status(id) ? [[id, this.status(id)!]] : [])));
+    const elsewhere = nodeIds.filter((id) => !here[id]);
+    if (elsewhere.length === 0) return here;
+    try {
+      const { presence } = await call(this.bus, subjects.nodePresence, { nodeIds: elsewhere });
+      return { ...Object.fromEntries(Object.entries(presence).map(([id, p]) => [id, statusOf(p)])), ...here };
+    } catch (err) {
+      this.log.warn("shared node presence unreadable; showing this gateway's nodes only", errorFields(err));
+      return here;
+    }
   }
 
   get size(): number {
     return this.connections.size;
+  }
+
+  /** Connected nodes that have said hello: their runtimes are known, so chunks and sessions can be placed on them. */
+  get greeted(): number {
+    return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.length > 0).length;
   }
 
   program(jobId: string): Promise<JobProgram> {
@@ -140,11 +184,33 @@ export class NodeHub implements HubServices, SessionNodeSource {
   /** Closes every node socket and puts their chunks back; the gateway is stopping. */
   async close(): Promise<void> {
     clearInterval(this.ticker);
+    clearInterval(this.heartbeat);
     for (const l of this.listeners) l.subscription.unsubscribe();
     const open = [...this.connections.values()];
     this.connections.clear();
     for (const c of open) c.close(1001, "gateway is stopping");
-    await Promise.all(open.map((c) => this.release(c.nodeId)));
+    await Promise.all(open.flatMap((c) => [this.release(c.nodeId), this.leave(c)]));
+  }
+
+  /** Tells the shared presence which nodes this gateway holds; the answer lists the gateways alive. */
+  private async beat(): Promise<void> {
+    const nodes = [...this.connections.values()].filter((c) => !c.closed).map((c) => this.presenceOf(c));
+    try {
+      ({ gateways: this.gateways } = await call(this.bus, subjects.presenceHeartbeat, { gateway: this.gatewayId, nodes, ...(this.publicUrl ? { url: this.publicUrl } : {}) }));
+      if (this.beatFailing) this.log.info("node presence heartbeats go through again");
+      this.beatFailing = false;
+    } catch (err) {
+      if (!this.beatFailing) this.log.warn("node presence heartbeat failed; other gateways may show this gateway's nodes offline", errorFields(err));
+      this.beatFailing = true;
+    }
+  }
+
+  private async leave(c: NodeConnection): Promise<void> {
+    await call(this.bus, subjects.presenceLeave, { nodeId: c.nodeId, connection: c.connection }).catch((err) => this.log.info("could not mark a node's socket gone; its presence will expire", { nodeId: c.nodeId, ...errorFields(err) }));
+  }
+
+  private presenceOf(c: NodeConnection): NodePresence {
+    return { nodeId: c.nodeId, gateway: this.gatewayId, connection: c.connection, since: c.since, chunksDone: c.chunksDone, ...(c.sandbox ? { sandbox: c.sandbox } : {}), ...(c.slots ? { slots: c.slots } : {}) };
   }
 
   /**
@@ -169,9 +235,11 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private async release(nodeId: string): Promise<void> {
     try {
       const { requeued } = await call(this.bus, subjects.releaseNode, { nodeId });
-      if (requeued > 0) this.log.info("chunks of a node that left put back", { nodeId, requeued });
+      if (requeued > 0) this.log.info("chunks a node held put back", { nodeId, requeued });
     } catch (err) {
       this.log.warn("releasing a node's leases failed; they will expire instead", { nodeId, ...errorFields(err) });
     }
   }
 }
+
+const statusOf = (p: NodePresence): NodeStatus => ({ state: "online", since: new Date(p.since).toISOString(), chunksDone: p.chunksDone, sandbox: p.sandbox, slots: p.slots });

@@ -1,15 +1,22 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import {
   call,
+  ChunkRef,
   errorFields,
   foreignVersion,
   invalidFields,
   isBinaryChunk,
   limits,
+  MedusaError,
   newRequestId,
   NODE_PROTOCOL_VERSION,
   NodeMessage,
   publicError,
   subjects,
+  tooDeepMessage,
+  tooLargeResultMessage,
+  valueNestsDeeper,
   type ChunkLease,
   type GatewayMessageBody,
   type SandboxLevel,
@@ -27,13 +34,15 @@ export interface NodeSocket {
 const MAX_JOBS_REMEMBERED = 1_000;
 
 /**
- * One node's socket. The node's `want` adds to its demand; a pump leases
- * that many chunks and sends each with its items resolved, preceded by the
+ * One node's socket. The node's `want` adds to its demand, up to what its
+ * declared slots can run (`cap`: chunks asked for plus chunks sent and not
+ * reported); more is refused with an error frame. A pump leases that many chunks and sends each with its items resolved, preceded by the
  * job's program the first time this connection sees the job. When the
  * scheduler has nothing, the connection stays hungry until the hub wakes it.
  */
 export class NodeConnection {
   readonly since = Date.now();
+  readonly connection = randomUUID(); // this socket, in the shared presence
   chunksDone = 0;
   sandbox: SandboxLevel | undefined;
   slots: number | undefined;
@@ -57,8 +66,8 @@ export class NodeConnection {
     readonly ownerId: string,
     private readonly socket: NodeSocket,
     private readonly hub: HubServices,
-    /** Settles once an older connection of this node has had its leases put back. */
-    private readonly ready: Promise<void>,
+    private readonly ready: Promise<void>, // settles once this node's older leases are put back
+    readonly origin = "unknown", // the network it connects from (its /24 or /64)
   ) {}
 
   private get log(): Log {
@@ -67,6 +76,11 @@ export class NodeConnection {
 
   get outstanding(): number {
     return this.demand;
+  }
+
+  /** The most chunks this node may hold: what its declared slots run and fetch ahead, under the server's cap. */
+  get cap(): number {
+    return Math.min((this.slots ?? 1) * limits.nodeChunksPerSlot, this.hub.maxNodeChunks);
   }
 
   send(message: GatewayMessageBody): void {
@@ -89,6 +103,8 @@ export class NodeConnection {
     } catch {
       return this.send({ type: "error", code: "bad_request", message: "frame is not valid JSON" });
     }
+    // Before anything walks it: a value this deep would overflow the stack of whatever recursed over it.
+    if (valueNestsDeeper(raw, limits.jsonDepth + FRAME_LEVELS)) return this.refuseDeep(raw);
     const foreign = foreignVersion(raw, "gateway");
     if (foreign) return this.send({ type: "error", code: "unsupported", message: foreign });
     const parsed = NodeMessage.safeParse(raw);
@@ -105,8 +121,7 @@ export class NodeConnection {
           this.runtimes = message.runtimes;
           return;
         case "want":
-          this.demand += message.n;
-          return this.pump();
+          return this.want(message.n);
         case "result":
           return await this.complete(message);
         case "error":
@@ -123,6 +138,14 @@ export class NodeConnection {
       this.log[sealed === err ? "warn" : "error"]("a node's message failed", { nodeId: this.nodeId, type: message.type, requestId, ...errorFields(err) });
       this.send({ type: "error", code: sealed.code, message: `${message.type}: ${sealed.message}` });
     }
+  }
+
+  /** A frame too deep to read: an error frame, and if it claims to be a chunk's result, that chunk's attempt fails. */
+  private async refuseDeep(raw: unknown): Promise<void> {
+    const message = tooDeepMessage("result");
+    this.send({ type: "error", code: "invalid_field", message: `frame: ${message}` });
+    const ref = ChunkRef.extend({ type: z.literal("result"), token: z.string() }).safeParse(raw);
+    if (ref.success) await this.fail(ref.data, { message });
   }
 
   /** Leases up to the outstanding demand; one pump runs at a time, later triggers make it go round again. */
@@ -143,17 +166,31 @@ export class NodeConnection {
     }
   }
 
-  /** The scheduler stopped a job: tell the node to drop its chunks, if it ever got any. */
+  /** The scheduler stopped a job: tell the node to drop its chunks, if it ever got any (it reports none of them). */
   cancelJob(jobId: string): void {
     if (!this.jobsSent.delete(jobId)) return;
+    for (const key of this.inFlight.keys()) if (key.startsWith(`${jobId}#`)) this.inFlight.delete(key);
     this.send({ type: "cancel", jobId });
+  }
+
+  /** Credit for `n` more chunks, as far as the cap leaves room: a hoarder gets an error frame, not the chunks. */
+  private want(n: number): Promise<void> {
+    const held = this.demand + this.inFlight.size;
+    const room = Math.max(0, this.cap - held);
+    this.demand += Math.min(n, room);
+    if (n > room) {
+      const slots = this.slots ?? 1;
+      this.log.warn("a node asked for more chunks than its slots can run", { nodeId: this.nodeId, slots, held, asked: n });
+      this.send({ type: "error", code: "rate_limited", message: `want: a node with ${slots} slot(s) holds at most ${this.cap} chunks; it holds or asked for ${held}, so ${n - room} of ${n} were refused`, refused: n - room });
+    }
+    return this.pump();
   }
 
   private async leaseWhileWanted(): Promise<void> {
     while (this.demand > 0 && !this.closed) {
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
         this.log.warn("leasing failed; retrying on the next tick", { nodeId: this.nodeId, ...errorFields(err) });
         this.hungry = true;
@@ -211,10 +248,25 @@ export class NodeConnection {
     const { jobId, index, token } = message;
     // A files job's results are keyed by file name: `{name, result}` in name order.
     const results = sent?.names ? (message.results as unknown[]).map((result, i) => ({ name: sent.names![i], result })) : message.results;
-    const { outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: JSON.stringify(results) });
+    const text = resultText(results);
+    if (typeof text !== "string") return this.refuseResult(message, text.refused);
+    let outcome: string;
+    try {
+      ({ outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: text }));
+    } catch (err) {
+      const refused = refusedByLimit(err);
+      if (refused === undefined) throw err;
+      return this.refuseResult(message, refused);
+    }
     // A pending result waits for its replicas to agree; it is work done either way.
     if (outcome === "accepted" || outcome === "pending") this.chunksDone += 1;
     else this.log.info("a node's result was not counted", { nodeId: this.nodeId, jobId, index, outcome });
+  }
+
+  /** A result over a limit: the node hears why, and the chunk's attempt fails with the limit named. */
+  private async refuseResult(ref: { jobId: string; index: number; token: string }, message: string): Promise<void> {
+    this.send({ type: "error", code: "invalid_field", message: `results: ${message}` });
+    await this.fail(ref, { message });
   }
 
   private async fail(ref: { jobId: string; index: number; token: string }, error: { message: string; itemIndex?: number }): Promise<void> {
@@ -223,6 +275,25 @@ export class NodeConnection {
     const { outcome } = await call(this.hub.bus, subjects.failChunk, { jobId, index, token, nodeId: this.nodeId, error });
     if (outcome !== "accepted") this.log.info("a node's failure report was not counted", { nodeId: this.nodeId, jobId, index, outcome });
   }
+}
+
+/** How much deeper than a result a frame may nest: the frame itself, and a session's partials around their values. */
+const FRAME_LEVELS = 3;
+
+/** A result's JSON text, or why it cannot be one: too deep to write, or over the size limit. */
+function resultText(results: unknown): string | { refused: string } {
+  if (valueNestsDeeper(results)) return { refused: tooDeepMessage("result") };
+  const text = JSON.stringify(results);
+  const bytes = Buffer.byteLength(text);
+  return bytes > limits.resultBytes ? { refused: tooLargeResultMessage(bytes) } : text;
+}
+
+/** The limit a result broke further in (the scheduler's checks, the bus's message size), as the chunk's error; undefined for any other failure. */
+function refusedByLimit(err: unknown): string | undefined {
+  if (!(err instanceof MedusaError)) return undefined;
+  if (err.code === "payload_too_large" && err.message.startsWith(subjects.completeChunk.subject)) return "result is over the largest message this deployment's bus carries";
+  if ((err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
+  return undefined;
 }
 
 const chunkKey = (ref: { jobId: string; index: number }) => `${ref.jobId}#${ref.index}`;

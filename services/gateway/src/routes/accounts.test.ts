@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { jsonInit } from "@medusa/testing/fake-services";
+import { FAKE_CONFIRM_TOKEN, jsonInit } from "@medusa/testing/fake-services";
 import { testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
@@ -10,7 +10,7 @@ describe("POST /v1/accounts", () => {
   test("creates an account through the credits service: 201", async () => {
     const res = await t.app.request("/v1/accounts", jsonInit(null, { email: " A@Example.com ", password: "password1" }));
     expect(res.status).toBe(201);
-    expect(await res.json()).toEqual({ id: "acc_new", email: "a@example.com", apiKey: "key-new", credits: 100 });
+    expect(await res.json()).toEqual({ id: "acc_new", email: "a@example.com", apiKey: "key-new", credits: 100, confirmed: true });
     expect(t.fakes.calls.createAccount).toEqual([{ email: "a@example.com", password: "password1" }]);
   });
 
@@ -52,6 +52,18 @@ describe("POST /v1/accounts", () => {
     const res = await t.app.request("/v1/accounts", { method: "POST", body: streamed, headers: { "content-type": "application/json" } });
     expect(res.status).toBe(413);
     expect(t.fakes.calls.createAccount).toBeUndefined();
+  });
+});
+
+describe("GET /v1/accounts/confirm", () => {
+  test("the link's token confirms through the credits service; a missing one is 400, an unknown one 404", async () => {
+    const ok = await t.app.request(`/v1/accounts/confirm?token=${FAKE_CONFIRM_TOKEN}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ id: "acc_new", confirmed: true });
+    const missing = await t.app.request("/v1/accounts/confirm");
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as any).error.code).toBe("invalid_field");
+    expect((await t.app.request("/v1/accounts/confirm?token=ct_forged")).status).toBe(404);
   });
 });
 

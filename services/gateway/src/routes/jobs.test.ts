@@ -155,6 +155,18 @@ describe("GET /v1/jobs/:id/results", () => {
     expect(t.fakes.calls.jobResults!.map((r: any) => r.from)).toEqual([0, 500, 1000]);
   });
 
+  test("pages cut short to fit one bus message (through) are followed from where they stop, nothing lost or repeated", async () => {
+    const results: Array<unknown[] | null> = Array.from({ length: 40 }, (_, c) => (c === 7 ? null : ["x".repeat(c * 10)]));
+    t.fakes.resultsPageChars = 1000;
+    const job = t.fakes.addJob(ALICE.id, { state: "failed", results, error: "boom" });
+    const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));
+    const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toEqual(results.map((r, c) => (r === null ? { error: "boom", chunk: c } : r[0])));
+    const froms = t.fakes.calls.jobResults!.map((r: any) => r.from);
+    expect(froms.length).toBeGreaterThan(3);
+    expect(froms[0]).toBe(0);
+  });
+
   test("a job with reduce returns the reduce value as JSON", async () => {
     const job = t.fakes.addJob(ALICE.id, { state: "done", results: [[1, 2]], reduce: { sum: 3 } });
     const res = await t.app.request(`/v1/jobs/${job.status.id}/results`, auth(ALICE.key));

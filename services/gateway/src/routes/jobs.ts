@@ -1,11 +1,15 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
-import { z } from "zod";
-import { accountFileKey, call, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
+import { accountFileKey, call, EventsQuery, JobListQuery, ResultsQuery, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
+import type { RateLimits } from "../http/rate-limits.ts";
 import type { HttpEnv, Log } from "../http/types.ts";
+import { keepOpen } from "../http/long-request.ts";
+import { jobEventsSse } from "../jobs/event-sse.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
+import { waitUntilFinal } from "../jobs/job-watch.ts";
+import { partialResultsBody } from "../jobs/partial-results.ts";
 import { jobResultsBody } from "../jobs/results-stream.ts";
 import type { PackagePinner } from "../packages/package-pinner.ts";
 
@@ -18,10 +22,18 @@ export interface JobRoutesDeps {
   /** Open event sockets, so the gateway can close them when it stops. */
   streams: Set<JobEventStream>;
   packages: PackagePinner;
+  /** Submissions per account and address. */
+  rates: RateLimits;
 }
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.string().min(1).optional() });
-const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
+
+/** An SSE client's resume point; it wins over `?from=`, which named where the first connection started. */
+function lastEventId(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const id = Number(header);
+  if (!Number.isInteger(id) || id < 0) throw new MedusaError("invalid_field", "last-event-id: expected the id of an event, a whole number", { issues: [{ field: "last-event-id", message: "expected a whole number" }] });
+  return id;
+}
 
 function missingFile(field: string, path: string) {
   const message = `no file named ${path}; upload it with PUT /v1/files/${path} first`;
@@ -49,7 +61,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.quoteJob, { owner: account?.accountId, spec }));
     })
     .use(requireAccount({ verifier: deps.verifier }))
-    .post("/", jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
+    .post("/", deps.rates.limit("jobs"), jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
       const spec = parseOrThrow(JobSpec, c.var.body);
       if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");
@@ -58,20 +70,38 @@ export function jobRoutes(deps: JobRoutesDeps) {
       return c.json(await call(bus, subjects.createJob, { owner, spec, ...(packageSet ? { packageSet } : {}) }), 202);
     })
     .get("/", async (c) => {
-      const { limit, before } = parseOrThrow(ListQuery, c.req.query(), "query");
+      const { limit, before } = parseOrThrow(JobListQuery, c.req.query(), "query");
       return c.json(await call(bus, subjects.listJobs, { owner: c.var.account.accountId, limit, before }));
     })
     .get("/:id", async (c) => c.json(await call(bus, subjects.getJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
     .post("/:id/cancel", async (c) => c.json(await call(bus, subjects.cancelJob, { owner: c.var.account.accountId, jobId: c.req.param("id") })))
     .get("/:id/results", async (c) => {
-      const { contentType, body } = await jobResultsBody(bus, c.var.account.accountId, c.req.param("id"));
+      const { wait, partial, offset } = parseOrThrow(ResultsQuery, c.req.query(), "query");
+      const owner = c.var.account.accountId;
+      const jobId = c.req.param("id");
+      const deadline = Date.now() + wait * 1000;
+      if (wait > 0) keepOpen(c);
+      if (partial) {
+        const { state, body } = await partialResultsBody(bus, owner, jobId, { offset, deadline });
+        return new Response(body, { headers: { "content-type": "application/x-ndjson", "x-medusa-job-state": state } });
+      }
+      if (wait > 0) await waitUntilFinal(bus, owner, jobId, deadline, c.req.raw.signal);
+      const { contentType, body } = await jobResultsBody(bus, owner, jobId);
       return new Response(body, { headers: { "content-type": contentType } });
     })
     .get(
       "/:id/events",
       async (c, next) => {
-        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new MedusaError("bad_request", "this is a WebSocket: connect with an Upgrade: websocket request");
-        await next();
+        if (c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
+        if (!c.req.header("accept")?.includes("text/event-stream")) {
+          throw new MedusaError("bad_request", "connect with an Upgrade: websocket request, or ask for Server-Sent Events with Accept: text/event-stream");
+        }
+        const owner = c.var.account.accountId;
+        const jobId = c.req.param("id");
+        const from = lastEventId(c.req.header("last-event-id")) ?? parseOrThrow(EventsQuery, c.req.query(), "query").from;
+        const job = await call(bus, subjects.getJob, { owner, jobId });
+        keepOpen(c);
+        return jobEventsSse(deps, { owner, jobId, from, finalOnConnect: isFinal(job.state) }, c.req.raw.signal);
       },
       upgradeWebSocket(async (c) => {
         const owner = (c.var as HttpEnv["Variables"]).account.accountId;

@@ -1,14 +1,7 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { call, parseOrThrow, subjects, type AccountFiles, type Bus, type Me } from "@medusa/core";
+import { call, LedgerQuery, parseOrThrow, subjects, type AccountFiles, type Bus, type Me } from "@medusa/core";
 import { requireAccount, type TokenVerifier } from "../http/auth.ts";
 import type { HttpEnv } from "../http/types.ts";
-
-const LedgerQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  /** The `next` of the previous page: entries older than that one. */
-  before: z.coerce.number().int().min(1).optional(),
-});
 
 /** The caller's own account (with what its files take of its storage quota) and ledger. Mounted at `/v1/me`. */
 export function meRoutes(deps: { bus: Bus; verifier: TokenVerifier; files: AccountFiles }) {

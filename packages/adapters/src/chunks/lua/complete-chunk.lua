@@ -56,6 +56,7 @@ local function acceptChunk(reps, t, events)
   local caught = {}
   for h, nodes in pairs(t.groups) do
     for _, n in ipairs(nodes) do
+      if h == hash then acceptedResult(prefix, n) end
       if h ~= hash then
         disagreed(prefix, n)
         forfeitUnpaid(prefix, jobId, n)

@@ -1,8 +1,11 @@
 --[[
   Leases queued chunks to a node, front of the queue first: at most one
   replica of a chunk per node, and none of a chunk another node of the same
-  owner works on or answered. Refs the node may not take stay where they
-  were; refs whose job is final or whose chunk wants no more replicas are
+  owner, or from the same network (origin), works on or answered; none
+  whose lease ran out on this node; none of a job whose minReputation is
+  above the node's validated results (agreed). The node gets no more than
+  its lease window (see leaseWindow) less the leases it holds. Refs the node
+  may not take stay where they were; refs whose job is final or whose chunk wants no more replicas are
   dropped on the way (a cancel leaves its refs in the queue; they are cleaned
   here). At most max + 200 refs are looked at per call.
 
@@ -24,7 +27,12 @@
     ARGV[6] trustAfter
     ARGV[7] spotCheckRate
     ARGV[8] runtimes the node runs, comma-separated ("" = any): other jobs' chunks stay queued
-    ARGV[9..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+    ARGV[9] the window a new node starts with ("" = no window)
+    ARGV[10] the network the node connects from ("" = not checked); kept as the chunk's "origin:<nodeId>"
+    ARGV[11..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+
+  Each lease appends a "leased" event naming the chunk and the node, so a
+  job's page can show which chunks are running.
 
   Output:
     {0, events JSON, queued, leases JSON}  possibly no leases: the queue ran dry
@@ -32,11 +40,13 @@
 --- @include "job-state"
 --- @include "replicas"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local max = (#ARGV - 8) / 2
+local origin = ARGV[10]
+local max = math.min((#ARGV - 10) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
 local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
 local anyRuntime = ARGV[8] == ""
 local trusted = streakOf(prefix, nodeId) >= tonumber(ARGV[6])
+local agreedResults = tonumber(redis.call("HGET", reputationKey(prefix, nodeId), "agreed") or "0")
 local spotCheckRate = tonumber(ARGV[7])
 local events, leases, aside = {}, {}, {}
 local looked = 0
@@ -48,9 +58,11 @@ local function runsHere(jk)
   return runtimes[runtime] == true
 end
 
-local function mayTake(reps)
+local function mayTake(ck, reps)
+  if redis.call("HEXISTS", ck, "expired:" .. nodeId) == 1 then return false end
   for other, r in pairs(reps) do
     if other == nodeId or r.owner == owner then return false end
+    if origin ~= "" and redis.call("HGET", ck, "origin:" .. other) == origin then return false end
   end
   return true
 end
@@ -74,18 +86,18 @@ while #leases < max and looked < max + 200 do
   looked = looked + 1
   local jobId, index = parseRef(ref)
   local jk = jobKey(prefix, jobId)
-  local job = redis.call("HMGET", jk, "state", "leaseMs", "adaptive")
+  local job = redis.call("HMGET", jk, "state", "leaseMs", "adaptive", "minReputation")
   local ck = chunkKey(prefix, jobId, index)
   local c = redis.call("HMGET", ck, "state", "wanted")
   c[2] = c[2] or "1" -- chunks added before replicas want one result
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end
-  elseif not mayTake(reps) or not runsHere(jk) then
+  elseif not mayTake(ck, reps) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1
-    local token, draw = ARGV[7 + slot * 2], tonumber(ARGV[8 + slot * 2])
+    local token, draw = ARGV[9 + slot * 2], tonumber(ARGV[10 + slot * 2])
     local wanted = tonumber(c[2])
     if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
     local expiresAt = now + tonumber(job[2])
@@ -94,6 +106,7 @@ while #leases < max and looked < max + 200 do
       "L|" .. owner .. "|" .. token .. "|" .. string.format("%d", expiresAt))
     redis.call("ZADD", KEYS[2], expiresAt, leaseMember(nodeId, jobId, index))
     redis.call("SADD", KEYS[3], ref)
+    if origin ~= "" then redis.call("HSET", ck, "origin:" .. nodeId, origin) end
     if wanted > count + 1 then aside[#aside + 1] = ref else redis.call("HSET", ck, "inQueue", 0) end
     redis.call("HINCRBY", jk, "running", 1)
     if job[1] == "queued" then
@@ -101,6 +114,8 @@ while #leases < max and looked < max + 200 do
       appendProgress(prefix, jobId, maxEvents, events)
     end
     local f = redis.call("HMGET", ck, "task", "offset", "input")
+    appendEvent(prefix, jobId, { type = "leased", index = tonumber(index), task = f[1], nodeId = nodeId, chunks = readCounts(jk) },
+      maxEvents, events)
     leases[slot] = '{"jobId":' .. cjson.encode(jobId) .. ',"index":' .. index .. ',"token":' ..
       cjson.encode(token) .. ',"task":"' .. f[1] .. '","attempt":' .. attempt .. ',"offset":' .. f[2] ..
       ',"input":' .. f[3] .. ',"expiresAt":' .. string.format("%d", expiresAt) .. "}"

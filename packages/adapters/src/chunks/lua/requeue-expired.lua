@@ -1,8 +1,10 @@
 --[[
   The sweeper: leases that expired (expiresAt <= now), oldest expiry first,
-  end as a failed attempt (resetting their node's streak): the chunk wants
-  another replica at the front of the queue, or fails its job past
-  maxAttempts. Leases of final jobs, and leases a transition already ended,
+  end (resetting their node's streak and counting against its lease window),
+  and the chunk is never leased to that node again: it wants another replica
+  at the front of the queue. A node's first expiry counts as a failed
+  attempt (past maxAttempts the job fails); once it has a history of
+  expiries, its expiries cost only the node, not the consumer's attempts. Leases of final jobs, and leases a transition already ended,
   are just dropped. A lease left by the one-lease-per-chunk release (member
   "<jobId>:<index>") puts its chunk back as if released.
 
@@ -53,7 +55,15 @@ local function expire(member)
   if leased then dropReplica(prefix, jobId, index, nodeId, KEYS[1]) else redis.call("ZREM", KEYS[1], member) end
   if leased and state and not FINAL[state] then
     resetStreak(prefix, nodeId)
-    requeueOrFail(prefix, jobId, index, "lease expired on node " .. nodeId, false, now, maxEvents, KEYS[2], events)
+    local before = redis.call("HINCRBY", reputationKey(prefix, nodeId), "expired", 1) - 1
+    redis.call("HSET", chunkKey(prefix, jobId, index), "expired:" .. nodeId, 1)
+    if before == 0 then
+      requeueOrFail(prefix, jobId, index, "lease expired on node " .. nodeId, false, now, maxEvents, KEYS[2], events)
+    else
+      redis.call("HINCRBY", jobKey(prefix, jobId), "running", -1)
+      syncQueue(prefix, jobId, index, KEYS[2])
+      appendProgress(prefix, jobId, maxEvents, events)
+    end
     requeued = requeued + 1
   end
 end

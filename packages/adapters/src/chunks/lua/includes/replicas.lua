@@ -82,10 +82,10 @@ local function syncQueue(prefix, jobId, index, queueKey)
   end
 end
 
--- Forgets a node's replica of a chunk: its lease and its answer.
+-- Forgets a node's replica of a chunk: its lease, its answer and its network.
 local function dropReplica(prefix, jobId, index, nodeId, leasesKey)
   redis.call("HDEL", replicasKey(prefix, jobId, index), nodeId)
-  redis.call("HDEL", chunkKey(prefix, jobId, index), "text:" .. nodeId)
+  redis.call("HDEL", chunkKey(prefix, jobId, index), "text:" .. nodeId, "origin:" .. nodeId)
   redis.call("ZREM", leasesKey, leaseMember(nodeId, jobId, index))
   redis.call("SREM", nodeLeasesKey(prefix, nodeId), chunkRef(jobId, index))
 end
@@ -104,6 +104,20 @@ local function disagreed(prefix, nodeId)
   local rk = reputationKey(prefix, nodeId)
   redis.call("HINCRBY", rk, "disagreed", 1)
   redis.call("HSET", rk, "streak", 0)
+end
+
+-- Any accepted result of the node, validated or alone: what grows its lease window.
+local function acceptedResult(prefix, nodeId)
+  redis.call("HINCRBY", reputationKey(prefix, nodeId), "accepted", 1)
+end
+
+-- Twin of leaseWindow in core's chunk-store port; startWindow "" means no window.
+local function windowLeft(prefix, nodeId, startWindow, held)
+  if startWindow == "" then return math.huge end
+  local start = tonumber(startWindow)
+  local r = redis.call("HMGET", reputationKey(prefix, nodeId), "accepted", "expired")
+  local window = math.max(0, start + tonumber(r[1] or "0") - start * tonumber(r[2] or "0"))
+  return math.max(0, window - held)
 end
 
 -- A failed attempt or an expired lease: not a wrong answer, but no clean record either.

@@ -55,6 +55,9 @@ function showKey(main, apiKey, next) {
     h("h1", {}, "Your account is ready"),
     h("p", {}, "This is your API key for the command line and scripts. It is shown only now: keep it somewhere safe."),
     h("pre", { class: "secret", "aria-label": "API key" }, apiKey),
+    h("p", {}, "To start from Python (standard library only), fetch the client and give it your key:"),
+    h("pre", { "aria-label": "Start from Python", "data-testid": "python-start" }, `curl -O ${location.origin}/medusa.py\nexport MEDUSA_URL=${location.origin} MEDUSA_API_KEY=${apiKey}`),
+    h("p", {}, "Then ", h("code", {}, "import medusa"), " in a script beside it: see “Use it from Python” in the README."),
     h("p", {}, h("a", { href: next, class: "button primary" }, "Continue")),
   );
 }

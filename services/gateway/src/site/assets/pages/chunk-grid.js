@@ -5,10 +5,12 @@ const WAITING = 0;
 const DONE = 1;
 const REDUCED = 2;
 const FAILED = 3;
-const COLORS = ["--pending", "--done", "--reduce", "--failed"];
+const RUNNING = 4;
+const COLORS = ["--pending", "--done", "--reduce", "--failed", "--running"];
 
 export const LEGEND = [
-  ["--pending", "waiting or running"],
+  ["--pending", "waiting"],
+  ["--running", "running"],
   ["--done", "done"],
   ["--reduce", "reduce done"],
   ["--failed", "failed"],
@@ -57,6 +59,17 @@ export function chunkGrid() {
       states = next;
       redraw();
     },
+    /** A node leased the chunk (a `leased` event): it runs until its result is in, or another node takes it over. */
+    running(index) {
+      if (index >= states.length) this.setTotal(index + 1);
+      if (states[index] !== WAITING) return;
+      states[index] = RUNNING;
+      redraw();
+    },
+    /** How many cells show running: what the page has seen leased and not yet done. */
+    runningCount() {
+      return states.reduce((n, s) => n + (s === RUNNING ? 1 : 0), 0);
+    },
     done(index, task) {
       if (index >= states.length) this.setTotal(index + 1);
       states[index] = task === "reduce" ? REDUCED : DONE;
@@ -64,7 +77,7 @@ export function chunkGrid() {
     },
     /** A failed job: whatever never finished is shown as failed. */
     failRest() {
-      for (let i = 0; i < states.length; i++) if (states[i] === WAITING) states[i] = FAILED;
+      for (let i = 0; i < states.length; i++) if (states[i] === WAITING || states[i] === RUNNING) states[i] = FAILED;
       redraw();
     },
     describe(text) {

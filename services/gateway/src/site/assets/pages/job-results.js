@@ -1,6 +1,7 @@
-// A finished job's results: the first lines shown on the page (read from the
-// stream and then cancelled, so a huge result is never fully loaded just to
-// preview it), and the whole file as a download.
+// A job's results: while it runs, its first lines as they arrive (the
+// completed prefix, `?partial=1&wait=`); once it is done, the first lines
+// (read from the stream and then cancelled, so a huge result is never fully
+// loaded just to preview it) and the whole file as a download.
 import { api } from "../api.js";
 import { h } from "../dom.js";
 
@@ -39,6 +40,45 @@ export async function showResults(section, job) {
   } catch (err) {
     preview.textContent = err.message;
   }
+}
+
+/**
+ * A running job's first results, shown line by line as its first chunks land.
+ * Stops at PREVIEW_LINES, when the job stops, or when `stop()` is called (the
+ * finished job's results take the section over).
+ */
+export function showFirstResults(section, job) {
+  const preview = h("pre", { "data-testid": "job-first-results" }, "Waiting for the first chunk…");
+  section.replaceChildren(h("h2", { id: "job-results-title" }, "First results"), h("p", { class: "hint" }, "In input order, as the first chunks finish."), preview);
+  section.hidden = false;
+  let reader = null;
+  let stopped = false;
+  (async () => {
+    try {
+      const res = await api("GET", `/v1/jobs/${job.id}/results?partial=1&wait=300`, undefined, { raw: true });
+      if (stopped) return res.body.cancel();
+      reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || stopped) break;
+        text += decoder.decode(value, { stream: true });
+        const lines = text.split("\n").filter((l) => l.length > 0 && !l.startsWith('{"error"'));
+        if (lines.length) preview.textContent = lines.slice(0, PREVIEW_LINES).join("\n") + (lines.length > PREVIEW_LINES ? "\n…" : "");
+        if (lines.length > PREVIEW_LINES) break;
+      }
+      reader.cancel();
+    } catch (err) {
+      if (!stopped) preview.textContent = err.message;
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      reader?.cancel();
+    },
+  };
 }
 
 async function firstLines(body, maxLines, maxBytes) {

@@ -65,7 +65,7 @@ export function jobView(main) {
     counts.textContent = `${num(c.done)} of ${num(c.total)} chunks done${sealed === false ? " (still splitting the input)" : ""}`;
     running.textContent = num(c.running);
     failedAttempts.textContent = num(c.failed);
-    grid.describe(`Chunk grid: ${c.done} of ${c.total} chunks done`);
+    grid.describe(`Chunk grid: ${c.done} of ${c.total} chunks done, ${grid.runningCount()} running`);
     if (state && FINAL.has(state)) cancel.hidden = true;
     meter.sample(c.done);
     tickRates();
@@ -108,6 +108,7 @@ export function jobView(main) {
     showError,
     /** A chunk landed (from its event). */
     chunkDone: (index, task) => grid.done(index, task),
+    chunkLeased: (index) => grid.running(index),
     /** The first status seen: rates count from here. */
     baseline: (status) => meter.baseline(status.chunks.done),
     /** The events said the job ended; its status is re-read next. */

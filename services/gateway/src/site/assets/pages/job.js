@@ -2,7 +2,7 @@
 // rates; the job's status (credits, items) is re-read at most once a second.
 import { account, api, jobEvents } from "../api.js";
 import { h } from "../dom.js";
-import { showResults } from "./job-results.js";
+import { showFirstResults, showResults } from "./job-results.js";
 import { FINAL, jobView } from "./job-view.js";
 
 export function render(main, { id }) {
@@ -13,6 +13,7 @@ export function render(main, { id }) {
   let statusTimer = null;
   let clock = null;
   let finished = false;
+  let firstResults = null;
 
   const refreshStatus = () => {
     if (statusTimer) return;
@@ -32,12 +33,15 @@ export function render(main, { id }) {
     account.refresh();
     clearInterval(clock);
     view.tickRates();
+    firstResults?.stop();
     if (view.job.state === "done") showResults(view.results, view.job);
   }
 
   function onEvent(e) {
     lastEventId = Math.max(lastEventId, e.id);
     if (e.type === "chunk") view.chunkDone(e.index, e.task);
+    if (e.type === "leased") view.chunkLeased(e.index);
+    if (e.type === "chunk" && e.task === "map" && !firstResults && !finished) firstResults = showFirstResults(view.results, view.job);
     if (e.chunks) view.showCounts(e.chunks, e.sealed, e.state);
     if (e.type === "failed") view.showError(e.error);
     if (FINAL.has(e.type)) {
@@ -85,6 +89,7 @@ export function render(main, { id }) {
 
   return () => {
     left = true;
+    firstResults?.stop();
     socket?.close();
     clearTimeout(statusTimer);
     clearInterval(clock);

@@ -1,0 +1,18 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { stackEnv } from "./src/env.ts";
+import { startStack } from "./src/stack.ts";
+const dir = mkdtempSync(join(tmpdir(), "up-"));
+const stack = await startStack(stackEnv({ MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "1", MEDUSA_NODE_SLOTS: "1" }), () => {});
+writeFileSync(join(dir, "w.txt"), "apple\nbanana\ncherry\n");
+writeFileSync(join(dir, "u.py"), "def map(line):\n    return line.upper()\n");
+const env = { PATH: process.env.PATH!, HOME: dir, MEDUSA_URL: stack.url };
+const cli = resolve(import.meta.dir, "../cli/src/main.ts");
+let p = Bun.spawn([process.execPath, cli, "signup", "--email", "a@example.com"], { env, stdin: new TextEncoder().encode("aaaaaaaaaaaa\n"), stdout: "inherit", stderr: "inherit" });
+await p.exited;
+p = Bun.spawn([process.execPath, cli, "run", join(dir, "u.py"), "--input", join(dir, "w.txt"), "--yes"], { env, stdout: "inherit", stderr: "inherit" });
+const t = setTimeout(() => { console.log("HUNG"); p.kill(); }, 30000);
+console.log("exit", await p.exited);
+clearTimeout(t);
+await stack.close();
