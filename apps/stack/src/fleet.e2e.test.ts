@@ -36,6 +36,7 @@ describe.skipIf(!ready)("the fleet, with SIGKILLs", () => {
     MEDUSA_DATA_DIR: dir,
     MEDUSA_HOST: "127.0.0.1",
     MEDUSA_STARTER_CREDITS: String(STARTER),
+    MEDUSA_CONFIRM_EMAIL: "0",
     MEDUSA_LOG_LEVEL: "info",
     // Short split leases and small batches, so a splitter can be caught mid-split and its cost shows within the test.
     MEDUSA_SPLIT_LEASE_MS: "3000",
