@@ -32,7 +32,7 @@ async function measure(replicas: number) {
   const dir = mkdtempSync(join(tmpdir(), "medusa-bench-replicas-"));
   const ports = Array.from({ length: replicas }, () => 20_000 + Math.floor(Math.random() * 30_000));
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const fleet = new Fleet({ MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_REDIS_URL: TEST_REDIS_URL, MEDUSA_PREFIX: testPrefix("benchrep"), MEDUSA_DATA_DIR: dir, MEDUSA_HOST: "127.0.0.1", MEDUSA_STARTER_CREDITS: "1000000", MEDUSA_LOG_LEVEL: "warn" });
+  const fleet = new Fleet({ MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_REDIS_URL: TEST_REDIS_URL, MEDUSA_PREFIX: testPrefix("benchrep"), MEDUSA_DATA_DIR: dir, MEDUSA_HOST: "127.0.0.1", MEDUSA_STARTER_CREDITS: "1000000", MEDUSA_CONFIRM_EMAIL: "0", MEDUSA_LOG_LEVEL: "warn" });
   try {
     for (let i = 1; i <= replicas; i++) await fleet.start(`credits-${i}`, "credits");
     for (const role of ["scheduler", "splitter"] as const) await Promise.all(Array.from({ length: replicas }, (_, i) => fleet.start(`${role}-${i + 1}`, role)));
