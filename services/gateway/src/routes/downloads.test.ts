@@ -139,7 +139,7 @@ describe("GET /downloads and /v1/downloads", () => {
     try {
       const socket = new WebSocket(server.ws(`/v1/nodes/ws?token=${NODE.token}`));
       const welcome = await new Promise<GatewayMessage>((resolve) => (socket.onmessage = (m) => resolve(JSON.parse(String(m.data)))));
-      expect(welcome).toEqual({ v: 1, type: "welcome", nodeId: NODE.id, nodeVersion: "0.1.0-151-g2222222" });
+      expect(welcome).toEqual({ v: 1, type: "welcome", nodeId: NODE.id, nodeVersion: "0.1.0-151-g2222222", maxChunks: expect.any(Number) });
       socket.close();
     } finally {
       server.server.stop(true);
