@@ -86,7 +86,8 @@ describe.skipIf(!ready)("credits service killed mid-payouts", () => {
       spec: { name: "plus one", program: { runtime: "python", source: "def map(x):\n    return x + 1\n" }, input: { range: { start: 0, stop: 400, step: 1 } }, chunkSize: 1, replicas: 1, timeoutMs: 60_000, maxAttempts: 3, maxCredits: 400 },
     });
     expect(await available(consumer)).toEqual({ available: 600, held: 400 });
-    const working = node.work(400);
+    // Paced, so the kill lands while payouts still flow however fast the machine is (400 chunks take 4 s or more).
+    const working = node.work(400, 10);
 
     await until(async () => ((await available(vol))?.available ?? 0) >= 1050, 30_000, "payouts flowing");
     expect((await available(vol))!.available).toBeLessThan(1400);

@@ -27,13 +27,14 @@ export class ScriptedNode {
     return call(this.bus, subjects.completeChunk, { nodeId: this.nodeId, jobId: lease.jobId, index: lease.index, token, results: JSON.stringify(plusOne(lease)) });
   }
 
-  /** Leases and completes `n` chunks, one lease round trip per chunk. */
-  async work(n: number): Promise<number> {
+  /** Leases and completes `n` chunks, one lease round trip per chunk, `paceMs` apart (a node's own work takes time). */
+  async work(n: number, paceMs = 0): Promise<number> {
     let done = 0;
     while (done < n) {
       const [lease] = await this.lease(1);
       if (!lease) break;
       if ((await this.complete(lease)).outcome === "accepted") done++;
+      if (paceMs > 0) await Bun.sleep(paceMs);
     }
     return done;
   }

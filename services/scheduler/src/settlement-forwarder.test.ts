@@ -48,3 +48,36 @@ describe.skipIf(!available)("settlement forwarders sharing an outbox", () => {
     expect(new Set(sent.map((s) => s.by))).toEqual(new Set(["a", "b"]));
   }, 60_000);
 });
+
+describe.skipIf(!available)("a forwarder whose queue refuses a batch", () => {
+  test("sends that batch again on its next pass, not once its 10 s claim has run out", async () => {
+    const store = new RedisChunkStore(new Redis(TEST_REDIS_URL), testPrefix("outbox-retry"));
+    let down = true;
+    const sent: Settlement[] = [];
+    const queue: SettlementQueue = {
+      publish: async (batch) => {
+        if (down) throw new Error("credits service down");
+        sent.push(...batch);
+      },
+      consume: () => ({ stop: async () => {} }),
+      close: async () => {},
+    };
+    const job = jobRecord({ credits: { price: 1, held: 3, spent: 0 } });
+    await store.createJob(job, 0);
+    await store.cancelJob(job.id, 1);
+    const forwarder = forwardSettlements(store, queue, { gapMs: 0, retryMs: 50, log: () => {} });
+    try {
+      await until(async () => (await store.pendingSettlements(10)).length === 1 && !sent.length, 5_000, "a refused pass");
+      await Bun.sleep(200);
+      down = false;
+      const back = performance.now();
+      await until(() => sent.length === 1, 5_000, "the refund sent once the queue is back");
+      expect(performance.now() - back).toBeLessThan(5_000);
+      expect(sent.map((s) => s.key)).toEqual([`refund:${job.id}`]);
+      await until(async () => (await store.pendingSettlements(10)).length === 0, 5_000, "acknowledged");
+    } finally {
+      await forwarder.close();
+      await store.close();
+    }
+  });
+});

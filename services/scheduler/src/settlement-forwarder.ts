@@ -1,12 +1,14 @@
-import { errorMessage, toLogger, type ChunkStore, type LogSink, type SettlementQueue } from "@medusa/core";
+import { errorMessage, toLogger, type ChunkStore, type LogSink, type Settlement, type SettlementQueue } from "@medusa/core";
 
 /**
  * Moves the chunk store's settlement outbox onto the settlement queue:
  * claim a batch (for `leaseMs`, so another scheduler replica's forwarder
  * takes other entries), publish it, and only once the queue holds it
- * durably, acknowledge it in the store. A crash in between leaves the claim
- * to run out and the batch is sent again, which the queue's dedupe and the
- * ledger's keys absorb. `kick` after a transition that may
+ * durably, acknowledge it in the store. A batch the queue refused stays this
+ * forwarder's and is sent again on its next pass, not when the claim runs
+ * out (a credits service back after an outage gets it within `retryMs`). A
+ * crash in between leaves the claim to run out and the batch is sent again,
+ * which the queue's dedupe and the ledger's keys absorb. `kick` after a transition that may
  * have recorded settlements; a timer retries whatever a failure left behind
  * (a credits service or broker that is down loses nothing, it only waits).
  */
@@ -36,13 +38,21 @@ export function forwardSettlements(
   let running: Promise<void> | null = null;
   let again = false;
   let lastError = "";
+  /** Claimed by this forwarder and not yet acknowledged: what the last failed pass left. */
+  let held: Settlement[] = [];
 
+  const send = async (pending: Settlement[]) => {
+    held = pending;
+    await queue.publish(pending);
+    await store.ackSettlements(pending.map((s) => s.key));
+    held = [];
+  };
   const pass = async () => {
+    if (held.length > 0) await send(held);
     for (;;) {
       const pending = await store.claimSettlements(batch, now(), leaseMs);
       if (pending.length === 0) return;
-      await queue.publish(pending);
-      await store.ackSettlements(pending.map((s) => s.key));
+      await send(pending);
       if (pending.length < batch) return;
     }
   };
