@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { MedusaError, type AccountFiles } from "@medusa/core";
 import { clientPath, FtpPathError, FtpStorageFull, resolveFtpPath } from "./ftp-paths.ts";
 import { UploadSink } from "./upload-sink.ts";
+
+/** How long a finished upload waits for a sign that its client is gone before it becomes a file. */
+const CLIENT_GONE_CHECK_MS = 50;
 
 /**
  * ftp-srv's FileSystem, over an account's files instead of a disk folder:
@@ -113,6 +117,10 @@ export class AccountFileSystem {
       const stream = new UploadSink(
         (body) => files.writePiece(owner, path, body, { offset, fromFile }),
         async () => {
+          // In FTP's stream mode closing the data connection is how an upload ends, and a client killed mid-upload
+          // closes it too, with its control connection at the same moment: wait for the event loop to read that one
+          // before taking the bytes for a whole file (committing at once made a cut upload a file, seen at load 2).
+          await sleep(CLIENT_GONE_CHECK_MS);
           if (!this.deps.connected()) throw new Error("the client left before the upload ended: it stays pending, resume it with REST");
           const file = await files.finish(owner, path);
           this.forgetMadeDirs(path);
