@@ -116,8 +116,8 @@ describe.skipIf(!ready)("the fleet, with SIGKILLs", () => {
   /** SIGKILLs `names` at once while the job runs and starts them again in the background; records what it cost. */
   async function killMidJob(jobId: string, names: string[], what: string) {
     const before = await status(jobId);
-    // A kill after the job ended would prove nothing.
-    expect(before.state).toBe("running");
+    // A kill after the job ended would prove nothing; mid-split no chunk may have been leased yet (queued).
+    expect(["queued", "running"]).toContain(before.state);
     const t0 = performance.now();
     await Promise.all(names.map((n) => fleet.kill(n)));
     const since = () => Math.round(performance.now() - t0);
