@@ -40,8 +40,10 @@ describe("the storage quota", () => {
   test("stale unfinished uploads are dropped, fresh ones kept", async () => {
     const files = new AccountFiles(scratch.blobs, 10_000, 1000);
     await files.writePiece("acc_q4", "old.bin", streamOf(bytes(10)), { offset: 0 });
-    const cut = Date.now() + 1;
-    await Bun.sleep(5);
+    // Well apart on both sides of the cut: file times move in the kernel's clock ticks (4 ms and more), not milliseconds.
+    await Bun.sleep(30);
+    const cut = Date.now();
+    await Bun.sleep(30);
     await files.writePiece("acc_q5", "new.bin", streamOf(bytes(10)), { offset: 0 });
     expect(await files.dropStaleUploads(cut)).toBe(1);
     expect(await files.pending("acc_q4", "old.bin")).toBeNull();
