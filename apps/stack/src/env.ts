@@ -36,6 +36,8 @@ export const StackEnv = PortEnv.extend({
   MEDUSA_NODE_MAX_CHUNKS: intFrom(limits.nodeChunks, 1),
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * 24 * 3600 * 1000, 1000),
+  /** How old a job's escrow must be before, if no job holds it, it is refunded (0: never). */
+  MEDUSA_ORPHAN_ESCROW_MS: intFrom(10 * 60_000, 0),
   /** Node executables served at /downloads/; default <data dir>/downloads, where this computer's own is built on first request. */
   MEDUSA_DOWNLOADS_DIR: z.string().min(1).optional(),
   /** The Pyodide package mirror jobs may name packages from (README: Python packages); none without it. */

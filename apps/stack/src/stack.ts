@@ -57,6 +57,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       publicUrl: () => env.MEDUSA_PUBLIC_URL ?? url,
     },
     log: logger("credits"),
+    orphanEscrowMs: env.MEDUSA_ORPHAN_ESCROW_MS,
   });
   const splitter = serveSplitter(bus, { blobs, log: logger("splitter") });
   const scheduler = serveScheduler(bus, {

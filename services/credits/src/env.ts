@@ -13,6 +13,8 @@ export const CreditsEnv = PortEnv.extend({
   ...confirmationEnv(true),
   /** How long a login token (from POST /v1/auth/login) stays valid. */
   MEDUSA_LOGIN_TTL_MS: intFrom(7 * DAY_MS, 1000),
+  /** How old a job's escrow must be before, if the scheduler does not know the job, it is refunded (0: never). */
+  MEDUSA_ORPHAN_ESCROW_MS: intFrom(10 * 60_000, 0),
   ...opsEnv(),
 });
 export type CreditsEnv = z.infer<typeof CreditsEnv>;

@@ -27,6 +27,7 @@ async function main() {
       publicUrl: () => env.MEDUSA_PUBLIC_URL ?? "http://localhost:8080",
     },
     log,
+    orphanEscrowMs: env.MEDUSA_ORPHAN_ESCROW_MS,
   });
   const readiness = new Readiness({ bus: () => bus.flush(), accounts: () => store.accountById("readyz"), ledger: () => ledger.balance("readyz") });
   const ops = opsListener("credits", env, registry, readiness);

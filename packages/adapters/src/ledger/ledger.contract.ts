@@ -94,6 +94,29 @@ export function ledgerStoreContract(name: string, make: () => Promise<LedgerStor
       expect((await ledger.entriesOf("bob", { limit: 10 })).map((e) => e.key)).toEqual(["hold:j2", "grant:bob"]);
     });
 
+    test("open escrows: those still holding credits whose hold is old enough, paged in job id order", async () => {
+      await ledger.apply([grant("ada", 100), grant("bob", 100)]);
+      await ledger.apply([hold("ada", "j1", 10), hold("bob", "j2", 6), hold("ada", "j3", 5), hold("ada", "j4", 3)]);
+      await ledger.apply([payout("j1", "n1", "vol", 4), refund("j3", "ada", 5)]);
+      const j4At = (await ledger.entriesOf("ada", { limit: 10 })).find((e) => e.key === "hold:j4")!.at;
+      // j3 is drained; j4 was held at the cut, which is not before it.
+      const all = await ledger.openEscrows({ heldBefore: j4At, limit: 100 });
+      expect(all).toEqual({
+        escrows: [
+          { jobId: "j1", owner: "ada", amount: 6, heldAt: expect.any(Number) },
+          { jobId: "j2", owner: "bob", amount: 6, heldAt: expect.any(Number) },
+        ],
+        next: null,
+      });
+      const first = await ledger.openEscrows({ heldBefore: j4At + 1, limit: 2 });
+      expect(first.escrows.map((e) => e.jobId)).toEqual(["j1", "j2"]);
+      expect(first.next).toBe("j2");
+      const second = await ledger.openEscrows({ heldBefore: j4At + 1, limit: 2, after: first.next! });
+      expect(second.escrows.map((e) => e.jobId)).toEqual(["j4"]);
+      expect(second.next).toBe("j4");
+      expect(await ledger.openEscrows({ heldBefore: j4At + 1, limit: 2, after: second.next! })).toEqual({ escrows: [], next: null });
+    });
+
     test("the same key applied concurrently lands once", async () => {
       await ledger.apply([grant("ada", 100), hold("ada", "j1", 50)]);
       const outcomes = (await Promise.all(Array.from({ length: 8 }, () => ledger.apply([payout("j1", "n1", "vol", 5)])))).flat();

@@ -1,6 +1,6 @@
 import { MongoClient, type ClientSession, type Collection, type Db } from "mongodb";
 import { connectMongo } from "../mongo-connect.ts";
-import { assertAmount, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
+import { assertAmount, escrowAccount, holdKey, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type OpenEscrowsPage, type StoredEntry } from "@medusa/core";
 
 /**
  * The ledger in MongoDB (the distributed deployment), with multi-document
@@ -178,6 +178,26 @@ export class MongoLedgerStore implements LedgerStore {
       else totals.accounts += b.amount;
     }
     return totals;
+  }
+
+  async openEscrows(opts: { heldBefore: number; after?: string; limit: number }): Promise<OpenEscrowsPage> {
+    const scanned = await this.balances
+      .find({ _id: { $gt: escrowAccount(opts.after ?? ""), $lt: escrowAccount("\uffff") } })
+      .sort({ _id: 1 })
+      .limit(opts.limit)
+      .toArray();
+    const jobIdOf = (account: string) => account.slice(escrowAccount("").length);
+    const holds = await this.entries
+      .find({ key: { $in: scanned.map((b) => holdKey(jobIdOf(b._id))) } }, { projection: { key: 1, at: 1 } })
+      .toArray();
+    const heldAt = new Map(holds.map((h) => [h.key, h.at]));
+    const escrows = scanned.flatMap((b) => {
+      const jobId = jobIdOf(b._id);
+      const at = heldAt.get(holdKey(jobId));
+      return b.amount > 0 && b.owner && at !== undefined && at < opts.heldBefore ? [{ jobId, owner: b.owner, amount: b.amount, heldAt: at }] : [];
+    });
+    const last = scanned.at(-1);
+    return { escrows, next: scanned.length === opts.limit && last ? jobIdOf(last._id) : null };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { assertAmount, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type StoredEntry } from "@medusa/core";
+import { assertAmount, escrowAccount, holdKey, isEscrow, MINT, type ApplyOutcome, type LedgerStore, type LedgerTotals, type NewEntry, type NodeEarnings, type OpenEscrowsPage, type StoredEntry } from "@medusa/core";
 
 /**
  * The ledger in one SQLite file (the embedded default). Each batch is one
@@ -161,6 +161,22 @@ export class SqliteLedgerStore implements LedgerStore {
       )
       .get();
     return { granted: r?.granted ?? 0, accounts: r?.accounts ?? 0, escrow: r?.escrow ?? 0 };
+  }
+
+  async openEscrows(opts: { heldBefore: number; after?: string; limit: number }): Promise<OpenEscrowsPage> {
+    const scanned = this.db
+      .query<{ account: string; owner: string | null; amount: number }, [string, string, number]>(
+        "SELECT account, owner, amount FROM balances WHERE account > ? AND account < ? ORDER BY account LIMIT ?",
+      )
+      .all(escrowAccount(opts.after ?? ""), escrowAccount("\uffff"), opts.limit);
+    const holdAt = this.db.query<{ at: number }, [string]>("SELECT at FROM entries WHERE key = ?");
+    const escrows = scanned.flatMap((b) => {
+      const jobId = b.account.slice(escrowAccount("").length);
+      const heldAt = holdAt.get(holdKey(jobId))?.at;
+      return b.amount > 0 && b.owner && heldAt !== undefined && heldAt < opts.heldBefore ? [{ jobId, owner: b.owner, amount: b.amount, heldAt }] : [];
+    });
+    const last = scanned.at(-1);
+    return { escrows, next: scanned.length === opts.limit && last ? last.account.slice(escrowAccount("").length) : null };
   }
 
   async close(): Promise<void> {

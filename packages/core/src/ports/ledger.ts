@@ -42,6 +42,22 @@ export interface LedgerTotals {
   escrow: number;
 }
 
+/** A job's escrow that still holds credits: what the escrow reaper checks against the jobs that exist. */
+export interface OpenEscrow {
+  jobId: string;
+  /** Whose hold funded it: where a refund goes. */
+  owner: string;
+  amount: number;
+  /** When the hold was made (ms since epoch). */
+  heldAt: number;
+}
+
+export interface OpenEscrowsPage {
+  escrows: OpenEscrow[];
+  /** Pass as `after` for the next page; null when the scan reached the end. */
+  next: string | null;
+}
+
 export interface LedgerStore {
   /**
    * Applies each entry atomically with its two balance changes, in order.
@@ -56,6 +72,12 @@ export interface LedgerStore {
   /** Payout totals per node id (nodes without payouts are absent). */
   earnings(nodeIds: string[]): Promise<Map<string, NodeEarnings>>;
   totals(): Promise<LedgerTotals>;
+  /**
+   * Escrows holding credits whose hold is older than `heldBefore`, in job id
+   * order after `after`: up to `limit` escrows are scanned per page, so a
+   * page may hold fewer (or none) and still have a `next`.
+   */
+  openEscrows(opts: { heldBefore: number; after?: string; limit: number }): Promise<OpenEscrowsPage>;
   close(): Promise<void>;
 }
 
