@@ -122,9 +122,9 @@ export class SqliteReplicas {
     this.upsertReputation(nodeId, { accepted: 1 }, "accepted = accepted + 1");
   }
 
-  /** The node let its lease on the chunk run out: it is never offered the chunk again. Returns its expiries before this one. */
-  leaseExpired(jobId: string, index: number, nodeId: string): number {
-    this.sql("INSERT OR IGNORE INTO lease_expiries (job_id, idx, node_id) VALUES (?, ?, ?)").run(jobId, index, nodeId);
+  /** The node let its lease on the chunk run out at `now`: it is not offered the chunk again for the job's lease_ms. Returns its expiries before this one. */
+  leaseExpired(jobId: string, index: number, nodeId: string, now: number): number {
+    this.sql("INSERT INTO lease_expiries (job_id, idx, node_id, expired_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET expired_at = excluded.expired_at").run(jobId, index, nodeId, now);
     this.upsertReputation(nodeId, { expired: 1 }, "expired = expired + 1, streak = 0");
     return this.reputations([nodeId])[nodeId]!.expired - 1;
   }

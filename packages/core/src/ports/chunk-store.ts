@@ -92,11 +92,14 @@ export interface LeaseOptions {
 /**
  * How many chunks a node may hold at once, BOINC's per-host quota: a new node
  * starts with `start`; each accepted result adds one; each lease it let run
- * out takes `start` away, never below none. A hoarder soon gets nothing, an
- * honest node soon gets what its slots can run. Twin in lease-chunks.lua.
+ * out takes `start` away, never below one. A hoarder soon holds one chunk at
+ * a time, an honest node soon gets what its slots can run. Never below one:
+ * an outage of the bus or the store runs out honest nodes' leases in bulk,
+ * and a window at none never grows again (only results grow it), which
+ * stalled a job on two nodes for good. Twin in replicas.lua (windowLeft).
  */
 export function leaseWindow(rep: Pick<NodeReputation, "accepted" | "expired">, start: number): number {
-  return Math.max(0, start + rep.accepted - start * rep.expired);
+  return Math.max(1, start + rep.accepted - start * rep.expired);
 }
 
 /**
@@ -158,7 +161,9 @@ export interface CompleteTransition extends Transition {
  * or an expired lease puts the chunk back at the front of the queue until
  * `maxAttempts` attempts have failed, which fails the job; a released lease
  * (the node left) goes back without counting. A chunk whose lease ran out
- * on a node is never leased to that node again, and only a node's first
+ * on a node is not leased to that node again for one lease length of the
+ * job (`leaseMsFor`), so other nodes get it first, and not for good (a chunk
+ * that ran out on every node of a small pool waited forever). Only a node's first
  * expiry counts as a failed attempt: after that its expiries cost the node
  * its lease window (`startWindow`, see leaseWindow), not the consumer.
  * A job with `hasReduce` gets one extra chunk (index = number of map chunks,

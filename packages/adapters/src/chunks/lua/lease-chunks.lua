@@ -2,7 +2,7 @@
   Leases queued chunks to a node, front of the queue first: at most one
   replica of a chunk per node, and none of a chunk another node of the same
   owner, or from the same network (origin), works on or answered; none
-  whose lease ran out on this node; none of a job whose minReputation is
+  whose lease ran out on this node less than the job's leaseMs ago; none of a job whose minReputation is
   above the node's validated results (agreed). The node gets no more than
   its lease window (see leaseWindow) less the leases it holds. Refs the node
   may not take stay where they were; refs whose job is final or whose chunk wants no more replicas are
@@ -58,8 +58,10 @@ local function runsHere(jk)
   return runtimes[runtime] == true
 end
 
-local function mayTake(ck, reps)
-  if redis.call("HEXISTS", ck, "expired:" .. nodeId) == 1 then return false end
+-- expired:<nodeId> holds when the node's lease on the chunk ran out (1 from releases before that was kept: long ago).
+local function mayTake(ck, reps, leaseMs)
+  local expiredAt = redis.call("HGET", ck, "expired:" .. nodeId)
+  if expiredAt and tonumber(expiredAt) + leaseMs > now then return false end
   for other, r in pairs(reps) do
     if other == nodeId or r.owner == owner then return false end
     if origin ~= "" and redis.call("HGET", ck, "origin:" .. other) == origin then return false end
@@ -93,7 +95,7 @@ while #leases < max and looked < max + 200 do
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end
-  elseif not mayTake(ck, reps) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
+  elseif not mayTake(ck, reps, tonumber(job[2])) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1

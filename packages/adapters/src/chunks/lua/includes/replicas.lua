@@ -116,7 +116,7 @@ local function windowLeft(prefix, nodeId, startWindow, held)
   if startWindow == "" then return math.huge end
   local start = tonumber(startWindow)
   local r = redis.call("HMGET", reputationKey(prefix, nodeId), "accepted", "expired")
-  local window = math.max(0, start + tonumber(r[1] or "0") - start * tonumber(r[2] or "0"))
+  local window = math.max(1, start + tonumber(r[1] or "0") - start * tonumber(r[2] or "0"))
   return math.max(0, window - held)
 end
 
