@@ -38,10 +38,10 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
       attempt: c.attempts + 1,
       offset: c.item_offset,
       input: JSON.parse(c.input),
-      expiresAt: now + job.lease_ms,
+      expiresAt: now + Math.min(job.lease_ms, options.leaseMs ?? job.lease_ms),
     });
     p.sql("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
-    p.replicas.lease(c.job_id, c.idx, nodeId, owner, origin, lease.token, lease.expiresAt);
+    p.replicas.lease(c.job_id, c.idx, nodeId, owner, origin, lease.token, lease.expiresAt, now + job.lease_ms);
     syncQueue(p, tx, c.job_id, c.idx);
     p.sql("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
     if (job.state === "queued") {
@@ -51,6 +51,16 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
     p.log.append(c.job_id, { type: "leased", index: c.idx, task: lease.task, nodeId, chunks: p.log.counts(c.job_id) }, tx.events);
     return lease;
   });
+}
+
+/** Extends the live leases of open jobs among `holders` (see ChunkStore.renewLeases); returns how many moved. */
+export function renewLeases(p: SqliteParts, holders: LeaseHolder[], now: number, leaseMs: number): number {
+  let renewed = 0;
+  for (const h of holders) {
+    const job = jobRow(p, h.jobId);
+    if (job && !finalState(job.state) && p.replicas.renew(h, now, now + leaseMs)) renewed += 1;
+  }
+  return renewed;
 }
 
 /** Whether `holder` may complete or fail its chunk; a final job's lease is cleared either way. */

@@ -17,9 +17,19 @@ export class SqliteReplicas {
     this.sql = statements(db);
   }
 
-  lease(jobId: string, index: number, nodeId: string, owner: string, origin: string | null, token: string, expiresAt: number): void {
-    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, origin, state, token, expires_at) VALUES (?, ?, ?, ?, ?, 'leased', ?, ?)")
-      .run(jobId, index, nodeId, owner, origin, token, expiresAt);
+  /** `until`: the most renewals may extend the lease to. */
+  lease(jobId: string, index: number, nodeId: string, owner: string, origin: string | null, token: string, expiresAt: number, until: number): void {
+    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, origin, state, token, expires_at, lease_until) VALUES (?, ?, ?, ?, ?, 'leased', ?, ?, ?)")
+      .run(jobId, index, nodeId, owner, origin, token, expiresAt, until);
+  }
+
+  /** Extends the holder's live lease to `later`, never past its cap; true when it moved (a lease without a cap predates them and stays). */
+  renew(h: LeaseHolder, now: number, later: number): boolean {
+    const moved = this.sql(
+      `UPDATE replicas SET expires_at = min(?, lease_until)
+       WHERE job_id = ? AND idx = ? AND node_id = ? AND state = 'leased' AND token = ? AND expires_at > ? AND lease_until > expires_at`,
+    ).run(later, h.jobId, h.index, h.nodeId, h.token, now);
+    return moved.changes > 0;
   }
 
   holds(h: LeaseHolder): boolean {

@@ -29,7 +29,9 @@
     ARGV[8] runtimes the node runs, comma-separated ("" = any): other jobs' chunks stay queued
     ARGV[9] the window a new node starts with ("" = no window)
     ARGV[10] the network the node connects from ("" = not checked); kept as the chunk's "origin:<nodeId>"
-    ARGV[11..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+    ARGV[11] how long a lease lasts until renewed ("" = the job's leaseMs); never past the job's leaseMs,
+             the cap renew-leases keeps as the chunk's "until:<nodeId>"
+    ARGV[12..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Each lease appends a "leased" event naming the chunk and the node, so a
   job's page can show which chunks are running.
@@ -41,7 +43,8 @@
 --- @include "replicas"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local origin = ARGV[10]
-local max = math.min((#ARGV - 10) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
+local renewEvery = tonumber(ARGV[11])
+local max = math.min((#ARGV - 11) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
 local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
 local anyRuntime = ARGV[8] == ""
@@ -99,10 +102,11 @@ while #leases < max and looked < max + 200 do
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1
-    local token, draw = ARGV[9 + slot * 2], tonumber(ARGV[10 + slot * 2])
+    local token, draw = ARGV[10 + slot * 2], tonumber(ARGV[11 + slot * 2])
     local wanted = tonumber(c[2])
     if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
-    local expiresAt = now + tonumber(job[2])
+    local expiresAt = now + math.min(tonumber(job[2]), renewEvery or math.huge)
+    redis.call("HSET", ck, "until:" .. nodeId, string.format("%d", now + tonumber(job[2])))
     local attempt = redis.call("HINCRBY", ck, "attempts", 1)
     redis.call("HSET", replicasKey(prefix, jobId, index), nodeId,
       "L|" .. owner .. "|" .. token .. "|" .. string.format("%d", expiresAt))

@@ -85,7 +85,7 @@ end
 -- Forgets a node's replica of a chunk: its lease, its answer and its network.
 local function dropReplica(prefix, jobId, index, nodeId, leasesKey)
   redis.call("HDEL", replicasKey(prefix, jobId, index), nodeId)
-  redis.call("HDEL", chunkKey(prefix, jobId, index), "text:" .. nodeId, "origin:" .. nodeId)
+  redis.call("HDEL", chunkKey(prefix, jobId, index), "text:" .. nodeId, "origin:" .. nodeId, "until:" .. nodeId)
   redis.call("ZREM", leasesKey, leaseMember(nodeId, jobId, index))
   redis.call("SREM", nodeLeasesKey(prefix, nodeId), chunkRef(jobId, index))
 end
