@@ -97,6 +97,8 @@ export const subjects = {
   /** For gateways serving a binary item's bytes: the chunk's input and owner, only while the node holds that live lease (else `forbidden`). */
   leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),
   nodeReputations: defineRequest("scheduler.node.reputation", z.object({ nodeIds: z.array(z.string()).max(1000) }), z.object({ reputations: z.record(z.string(), NodeReputation) })),
+  /** A gateway's nodes still hold these chunks (sent, not reported): their leases are extended (see lease-terms.ts). */
+  renewLeases: defineRequest("scheduler.chunk.renew", z.object({ leases: z.array(Holder).max(1000) }), z.object({ renewed: z.number().int().min(0) })),
   releaseNode: defineRequest("scheduler.node.release", z.object({ nodeId: z.string() }), z.object({ requeued: z.number().int() })),
   /** A gateway's nodes are still connected (see presence.ts); the answer lists the gateways alive, for nodes to fail over to. */
   presenceHeartbeat: defineRequest("scheduler.presence.heartbeat", PresenceHeartbeat, z.object({ gateways: z.array(z.url()) })),

@@ -7,6 +7,7 @@ import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
 import { leaseOutcomesContract } from "./chunk-store.outcomes.contract.ts";
 import { queuedContract } from "./chunk-store.queued.contract.ts";
+import { renewalContract } from "./chunk-store.renewal.contract.ts";
 import { replicasContract } from "./chunk-store.replicas.contract.ts";
 import { retentionContract } from "./chunk-store.retention.contract.ts";
 import { settlementsContract } from "./chunk-store.settlements.contract.ts";
@@ -52,6 +53,7 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     queuedContract(context);
     retentionContract(context);
     hoardingContract(context);
+    renewalContract(context);
     splitsContract(context);
   });
 }

@@ -1,15 +1,24 @@
 import { describe, expect, test } from "bun:test";
+import { leaseMsFor } from "@medusa/core";
 import { holderOf, T0, type ContractContext } from "./chunk-store.fixtures.ts";
 
 const LATER = T0 + 1_000_000;
+/** The fixtures' jobs run chunks for 1 s at most: one lease length. */
+const LEASE = leaseMsFor(1_000);
 
 /**
  * Part of the ChunkStore contract: a node that takes chunks and sits on them
- * (a hoarder) costs itself, not the consumer. A lease that ran out is never
- * given to the same node again; only a node's first expiry counts as a failed
+ * (a hoarder) costs itself, not the consumer. A lease that ran out is not
+ * given to the same node again for one lease length; only a node's first expiry counts as a failed
  * attempt; every node holds at most its lease window, which starts small and
- * grows with accepted results (BOINC's per-host quota). A job may also ask
- * for nodes with a validated record (minReputation).
+ * grows with accepted results (BOINC's per-host quota), and never falls below
+ * one chunk. A job may also ask for nodes with a validated record (minReputation).
+ *
+ * The floor and the lease-length bar are what an outage needs: a NATS restart
+ * or a Redis power loss runs out honest nodes' leases in bulk, and with a
+ * window at none (it could never grow back) and chunks barred for good from
+ * the nodes they ran out on, a job on two nodes stalled for good
+ * (apps/stack/src/server-restart.e2e.test.ts found it).
  */
 export function hoardingContract(t: ContractContext): void {
   describe("hoarding", () => {
@@ -42,7 +51,7 @@ export function hoardingContract(t: ContractContext): void {
       expect(swept).toMatchObject({ requeued: 4, queued: 4 });
       expect(await t.job(j.id)).toMatchObject({ state: "running", chunks: { total: 4, done: 0, running: 0, failed: 1 } });
       expect((await t.store.reputations(["n1"])).n1).toMatchObject({ expired: 4, streak: 0 });
-      // Four expiries with a start of 8 leave no window at all.
+      // Four expiries with a start of 8 leave a window of one, and none of these four chunks is n1's to take again yet.
       expect((await t.store.leaseChunks("n1", 5, LATER, { startWindow: 8 })).leases).toHaveLength(0);
       const honest = (await t.store.leaseChunks("n2", 5, LATER, { startWindow: 8 })).leases;
       expect(honest.map((l) => l.index).sort()).toEqual([0, 1, 2, 3]);
@@ -65,13 +74,42 @@ export function hoardingContract(t: ContractContext): void {
       expect((await t.store.leaseChunks("newcomer", 5, T0)).leases.map((l) => l.jobId)).toEqual([open.id]);
     });
 
-    test("with a window, a node with a clean record starts with that many and a hoarder ends with none", async () => {
+    test("with a window, a node with a clean record starts with that many and a hoarder ends with one at a time", async () => {
       await t.newJob({ maxAttempts: 3 }, 20);
       const window = { startWindow: 2 };
-      expect((await t.store.leaseChunks("hoarder", 20, T0, window)).leases).toHaveLength(2);
+      const hoarded = (await t.store.leaseChunks("hoarder", 20, T0, window)).leases;
+      expect(hoarded).toHaveLength(2);
       await t.store.requeueExpired(LATER, 10);
+      const next = (await t.store.leaseChunks("hoarder", 20, LATER, window)).leases;
+      expect(next.map((l) => l.index)).toEqual([2]);
       expect((await t.store.leaseChunks("hoarder", 20, LATER, window)).leases).toHaveLength(0);
-      expect((await t.store.leaseChunks("fresh", 20, LATER, window)).leases).toHaveLength(2);
+      expect((await t.store.leaseChunks("fresh", 20, LATER, window)).leases.map((l) => l.index).sort()).toEqual([0, 1]);
+    });
+
+    test("a node whose leases all ran out (an outage lost its results) still gets one chunk, and its window grows back with results", async () => {
+      await t.newJob({ maxAttempts: 10 }, 20, true);
+      const window = { startWindow: 8 };
+      await t.store.leaseChunks("n1", 3, T0, window);
+      expect((await t.store.requeueExpired(LATER, 10)).requeued).toBe(3);
+      // 8 + 0 accepted − 3 × 8 expired is below none: the floor leaves one chunk.
+      const [one, ...more] = (await t.store.leaseChunks("n1", 5, LATER, window)).leases;
+      expect(more).toHaveLength(0);
+      expect(one!.index).toBe(3);
+      expect((await t.store.completeChunk(holderOf(one!, "n1"), "[1]", LATER)).outcome).toBe("accepted");
+      expect((await t.store.leaseChunks("n1", 5, LATER, window)).leases).toHaveLength(1);
+    });
+
+    test("a chunk that ran out on every node is not barred for good: each may take it again one lease length later", async () => {
+      await t.newJob({ maxAttempts: 10 }, 1, true);
+      await t.store.leaseChunks("n1", 1, T0);
+      await t.store.requeueExpired(T0 + LEASE, 10);
+      await t.store.leaseChunks("n2", 1, T0 + LEASE);
+      await t.store.requeueExpired(T0 + 2 * LEASE, 10);
+      // Just ran out on n2, and one lease length ago on n1: n1 may have it, n2 not yet.
+      expect((await t.store.leaseChunks("n2", 1, T0 + 2 * LEASE)).leases).toHaveLength(0);
+      const again = (await t.store.leaseChunks("n1", 1, T0 + 2 * LEASE)).leases;
+      expect(again.map((l) => l.index)).toEqual([0]);
+      expect((await t.store.completeChunk(holderOf(again[0]!, "n1"), "[1]", T0 + 2 * LEASE)).outcome).toBe("accepted");
     });
   });
 }

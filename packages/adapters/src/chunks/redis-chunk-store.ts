@@ -125,7 +125,7 @@ export class RedisChunkStore implements ChunkStore {
     const draws = Array.from({ length: max }, () => [newSecret("lease"), random()]).flat();
     const reply = await runScript(this.redis, "lease-chunks", [this.keys.queue, this.keys.leases, this.keys.nodeLeases(nodeId)], [
       this.prefix, nodeId, now, this.maxEvents, options.owner ?? nodeId, options.trustAfter ?? DEFAULT_TRUST_AFTER,
-      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), options.startWindow ?? "", options.origin ?? "", ...draws,
+      options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE, (options.runtimes ?? []).join(","), options.startWindow ?? "", options.origin ?? "", options.leaseMs ?? "", ...draws,
     ]);
     const { events, queued, rest } = decodeReply(reply);
     const leases = z.array(ChunkLease).parse(JSON.parse(z.string().parse(rest[0])));
@@ -148,6 +148,14 @@ export class RedisChunkStore implements ChunkStore {
       this.prefix, holder.jobId, holder.index, holder.nodeId, holder.token, error.message, error.itemIndex ?? "", now, this.maxEvents,
     ]);
     return this.outcome(reply, holder.jobId);
+  }
+
+  async renewLeases(holders: LeaseHolder[], now: number, leaseMs: number): Promise<{ renewed: number }> {
+    if (holders.length === 0) return { renewed: 0 };
+    const reply = await runScript(this.redis, "renew-leases", [this.keys.leases], [
+      this.prefix, now, leaseMs, ...holders.flatMap((h) => [h.nodeId, h.jobId, h.index, h.token]),
+    ]);
+    return { renewed: z.number().int().parse(decodeReply(reply).rest[0]) };
   }
 
   async requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }> {

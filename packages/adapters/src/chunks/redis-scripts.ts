@@ -22,6 +22,7 @@ const SCRIPTS = {
   "lease-chunks": 3,
   "complete-chunk": 4,
   "fail-chunk": 4,
+  "renew-leases": 1,
   "requeue-expired": 2,
   "release-node": 3,
   "stop-job": 1,

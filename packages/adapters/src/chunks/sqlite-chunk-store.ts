@@ -7,7 +7,7 @@ import { completeChunk } from "./sqlite-complete-chunk.ts";
 import { SqliteEventLog } from "./sqlite-event-log.ts";
 import { jobRow, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
 import { addChunks, createJob, sealJob, stopJob } from "./sqlite-job-transitions.ts";
-import { failChunk, leaseChunks, releaseNode, requeueExpired } from "./sqlite-lease-transitions.ts";
+import { failChunk, leaseChunks, releaseNode, renewLeases, requeueExpired } from "./sqlite-lease-transitions.ts";
 import { SqliteReplicas } from "./sqlite-replicas.ts";
 import { expiredJob, expireJobs, leasedInput } from "./sqlite-retention.ts";
 import { migrateSchema, recordFromRow, SCHEMA, type JobRow } from "./sqlite-schema.ts";
@@ -107,6 +107,10 @@ export class SqliteChunkStore implements ChunkStore {
 
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }> {
     return this.transition((tx) => ({ outcome: failChunk(this.parts, tx, holder, error, now) }));
+  }
+
+  async renewLeases(holders: LeaseHolder[], now: number, leaseMs: number): Promise<{ renewed: number }> {
+    return { renewed: (await this.transition(() => ({ renewed: renewLeases(this.parts, holders, now, leaseMs) }))).renewed };
   }
 
   requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }> {

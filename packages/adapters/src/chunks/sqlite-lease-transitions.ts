@@ -15,16 +15,16 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
   const start = options.startWindow;
   if (start !== undefined) max = Math.min(max, leaseWindow(p.replicas.reputations([nodeId])[nodeId]!, start) - p.replicas.heldBy(nodeId));
   const origin = options.origin ?? null;
-  // Chunks this node, or another node of its owner or its network, already works on or answered are not offered again, nor one whose lease ran out on this node.
+  // Chunks this node, or another node of its owner or its network, already works on or answered are not offered again, nor one whose lease ran out on this node within the job's lease_ms.
   const rows = p.sql(
     `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
      WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running')
        AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
        AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.job_id = c.job_id AND r.idx = c.idx AND (r.node_id = ? OR r.owner = ? OR r.origin = ?))
        AND j.min_reputation <= ?
-       AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ?)
+       AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ? AND e.expired_at + j.lease_ms > ?)
      ORDER BY c.queue_pos LIMIT ?`,
-  ).all(runtimes, runtimes, nodeId, owner, origin, p.replicas.reputations([nodeId])[nodeId]!.agreed, nodeId, Math.max(0, max)) as ChunkRow[];
+  ).all(runtimes, runtimes, nodeId, owner, origin, p.replicas.reputations([nodeId])[nodeId]!.agreed, nodeId, now, Math.max(0, max)) as ChunkRow[];
   const trusted = p.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
   return rows.map((c) => {
     const job = requireJob(p, c.job_id);
@@ -38,10 +38,10 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
       attempt: c.attempts + 1,
       offset: c.item_offset,
       input: JSON.parse(c.input),
-      expiresAt: now + job.lease_ms,
+      expiresAt: now + Math.min(job.lease_ms, options.leaseMs ?? job.lease_ms),
     });
     p.sql("UPDATE chunks SET attempts = attempts + 1 WHERE job_id = ? AND idx = ?").run(c.job_id, c.idx);
-    p.replicas.lease(c.job_id, c.idx, nodeId, owner, origin, lease.token, lease.expiresAt);
+    p.replicas.lease(c.job_id, c.idx, nodeId, owner, origin, lease.token, lease.expiresAt, now + job.lease_ms);
     syncQueue(p, tx, c.job_id, c.idx);
     p.sql("UPDATE jobs SET running = running + 1 WHERE id = ?").run(c.job_id);
     if (job.state === "queued") {
@@ -51,6 +51,16 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
     p.log.append(c.job_id, { type: "leased", index: c.idx, task: lease.task, nodeId, chunks: p.log.counts(c.job_id) }, tx.events);
     return lease;
   });
+}
+
+/** Extends the live leases of open jobs among `holders` (see ChunkStore.renewLeases); returns how many moved. */
+export function renewLeases(p: SqliteParts, holders: LeaseHolder[], now: number, leaseMs: number): number {
+  let renewed = 0;
+  for (const h of holders) {
+    const job = jobRow(p, h.jobId);
+    if (job && !finalState(job.state) && p.replicas.renew(h, now, now + leaseMs)) renewed += 1;
+  }
+  return renewed;
 }
 
 /** Whether `holder` may complete or fail its chunk; a final job's lease is cleared either way. */
@@ -76,8 +86,8 @@ export function failChunk(p: SqliteParts, tx: Tx, holder: LeaseHolder, error: Ch
 }
 
 /**
- * The sweeper: leases that expired by `now` end; the chunk is never leased to
- * that node again. A node's first expiry counts as a failed attempt; once it
+ * The sweeper: leases that expired by `now` end; the chunk is not leased to
+ * that node again for the job's lease_ms. A node's first expiry counts as a failed attempt; once it
  * has a history of expiries they cost only its lease window. Returns how many it ended.
  */
 export function requeueExpired(p: SqliteParts, tx: Tx, now: number, limit: number): number {
@@ -87,7 +97,7 @@ export function requeueExpired(p: SqliteParts, tx: Tx, now: number, limit: numbe
     if (!p.replicas.holds({ jobId: r.job_id, index: r.idx, nodeId: r.node_id, token: r.token! })) continue;
     p.replicas.drop(r.job_id, r.idx, r.node_id);
     requeued += 1;
-    if (p.replicas.leaseExpired(r.job_id, r.idx, r.node_id) === 0) {
+    if (p.replicas.leaseExpired(r.job_id, r.idx, r.node_id, now) === 0) {
       requeueOrFail(p, tx, r.job_id, r.idx, { message: `lease expired on node ${r.node_id}` }, now);
       continue;
     }

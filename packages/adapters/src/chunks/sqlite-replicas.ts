@@ -17,9 +17,19 @@ export class SqliteReplicas {
     this.sql = statements(db);
   }
 
-  lease(jobId: string, index: number, nodeId: string, owner: string, origin: string | null, token: string, expiresAt: number): void {
-    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, origin, state, token, expires_at) VALUES (?, ?, ?, ?, ?, 'leased', ?, ?)")
-      .run(jobId, index, nodeId, owner, origin, token, expiresAt);
+  /** `until`: the most renewals may extend the lease to. */
+  lease(jobId: string, index: number, nodeId: string, owner: string, origin: string | null, token: string, expiresAt: number, until: number): void {
+    this.sql("INSERT INTO replicas (job_id, idx, node_id, owner, origin, state, token, expires_at, lease_until) VALUES (?, ?, ?, ?, ?, 'leased', ?, ?, ?)")
+      .run(jobId, index, nodeId, owner, origin, token, expiresAt, until);
+  }
+
+  /** Extends the holder's live lease to `later`, never past its cap; true when it moved (a lease without a cap predates them and stays). */
+  renew(h: LeaseHolder, now: number, later: number): boolean {
+    const moved = this.sql(
+      `UPDATE replicas SET expires_at = min(?, lease_until)
+       WHERE job_id = ? AND idx = ? AND node_id = ? AND state = 'leased' AND token = ? AND expires_at > ? AND lease_until > expires_at`,
+    ).run(later, h.jobId, h.index, h.nodeId, h.token, now);
+    return moved.changes > 0;
   }
 
   holds(h: LeaseHolder): boolean {
@@ -122,9 +132,9 @@ export class SqliteReplicas {
     this.upsertReputation(nodeId, { accepted: 1 }, "accepted = accepted + 1");
   }
 
-  /** The node let its lease on the chunk run out: it is never offered the chunk again. Returns its expiries before this one. */
-  leaseExpired(jobId: string, index: number, nodeId: string): number {
-    this.sql("INSERT OR IGNORE INTO lease_expiries (job_id, idx, node_id) VALUES (?, ?, ?)").run(jobId, index, nodeId);
+  /** The node let its lease on the chunk run out at `now`: it is not offered the chunk again for the job's lease_ms. Returns its expiries before this one. */
+  leaseExpired(jobId: string, index: number, nodeId: string, now: number): number {
+    this.sql("INSERT INTO lease_expiries (job_id, idx, node_id, expired_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET expired_at = excluded.expired_at").run(jobId, index, nodeId, now);
     this.upsertReputation(nodeId, { expired: 1 }, "expired = expired + 1, streak = 0");
     return this.reputations([nodeId])[nodeId]!.expired - 1;
   }

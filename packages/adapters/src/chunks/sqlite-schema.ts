@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS replicas (
   state TEXT NOT NULL,
   token TEXT,
   expires_at REAL,
+  lease_until REAL, -- the most a renewed lease may last (see renewLeases)
   hash TEXT,
   results TEXT,
   PRIMARY KEY (job_id, idx, node_id)
@@ -93,11 +94,12 @@ CREATE TABLE IF NOT EXISTS reputations (
   expired INTEGER NOT NULL DEFAULT 0
 );
 
--- Nodes a chunk's lease ran out on: it is never leased to them again.
+-- Nodes a chunk's lease ran out on, and when: it is not leased to them again for the job's lease_ms.
 CREATE TABLE IF NOT EXISTS lease_expiries (
   job_id TEXT NOT NULL,
   idx INTEGER NOT NULL,
   node_id TEXT NOT NULL,
+  expired_at REAL NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, idx, node_id)
 );
 
@@ -168,6 +170,8 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "reputations", column: "expired", ddl: "ALTER TABLE reputations ADD COLUMN expired INTEGER NOT NULL DEFAULT 0" },
   { table: "chunks", column: "releases", ddl: "ALTER TABLE chunks ADD COLUMN releases INTEGER NOT NULL DEFAULT 0" },
   { table: "settlements", column: "claimed_until", ddl: "ALTER TABLE settlements ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0" },
+  { table: "replicas", column: "lease_until", ddl: "ALTER TABLE replicas ADD COLUMN lease_until REAL" },
+  { table: "lease_expiries", column: "expired_at", ddl: "ALTER TABLE lease_expiries ADD COLUMN expired_at REAL NOT NULL DEFAULT 0" },
 ];
 
 /**

@@ -87,16 +87,11 @@ export interface LeaseOptions {
   origin?: string;
   /** A new node's lease window (see leaseWindow); absent, a node may hold any number. */
   startWindow?: number;
-}
-
-/**
- * How many chunks a node may hold at once, BOINC's per-host quota: a new node
- * starts with `start`; each accepted result adds one; each lease it let run
- * out takes `start` away, never below none. A hoarder soon gets nothing, an
- * honest node soon gets what its slots can run. Twin in lease-chunks.lua.
- */
-export function leaseWindow(rep: Pick<NodeReputation, "accepted" | "expired">, start: number): number {
-  return Math.max(0, start + rep.accepted - start * rep.expired);
+  /**
+   * How long each lease lasts before it must be renewed (see lease-terms.ts),
+   * never past the job's `leaseMsFor(timeoutMs)`. Absent: that whole time.
+   */
+  leaseMs?: number;
 }
 
 /**
@@ -156,9 +151,12 @@ export interface CompleteTransition extends Transition {
  * replicas are wanted, up to `replicas + quorum` results per chunk; past
  * that the chunk fails the job ("replicas disagreed: …"). A failed attempt
  * or an expired lease puts the chunk back at the front of the queue until
- * `maxAttempts` attempts have failed, which fails the job; a released lease
+ * `maxAttempts` attempts have failed, which fails the job; a lease lasts
+ * `leaseMs` and is renewed while its node runs the chunk (renewLeases); a released lease
  * (the node left) goes back without counting. A chunk whose lease ran out
- * on a node is never leased to that node again, and only a node's first
+ * on a node is not leased to that node again for one lease length of the
+ * job (`leaseMsFor`), so other nodes get it first, and not for good (a chunk
+ * that ran out on every node of a small pool waited forever). Only a node's first
  * expiry counts as a failed attempt: after that its expiries cost the node
  * its lease window (`startWindow`, see leaseWindow), not the consumer.
  * A job with `hasReduce` gets one extra chunk (index = number of map chunks,
@@ -238,6 +236,13 @@ export interface ChunkStore {
    */
   completeChunk(holder: LeaseHolder, results: string, now: number, hash?: string): Promise<CompleteTransition>;
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }>;
+  /**
+   * Extends each of these live leases (its holder's token, not yet expired,
+   * the job not final) to `now + leaseMs`, never past `leaseMsFor(timeoutMs)`
+   * after it was handed out. Returns how many it extended; the others are
+   * gone or at their cap, and the sweep deals with them.
+   */
+  renewLeases(holders: LeaseHolder[], now: number, leaseMs: number): Promise<{ renewed: number }>;
   /** Requeues (or fails, past maxAttempts) up to `limit` chunks whose lease expired before `now`. */
   requeueExpired(now: number, limit: number): Promise<Transition & { requeued: number }>;
   /**
@@ -286,9 +291,4 @@ export interface ChunkStore {
   /** The job if it was expired and is still remembered, else null. */
   expiredJob(jobId: string): Promise<ExpiredJob | null>;
   close(): Promise<void>;
-}
-
-/** How long a lease lasts: the chunk's run time, plus one more for time spent prefetched, plus slack. */
-export function leaseMsFor(timeoutMs: number): number {
-  return timeoutMs * 2 + 5_000;
 }

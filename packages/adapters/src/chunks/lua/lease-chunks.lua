@@ -2,7 +2,7 @@
   Leases queued chunks to a node, front of the queue first: at most one
   replica of a chunk per node, and none of a chunk another node of the same
   owner, or from the same network (origin), works on or answered; none
-  whose lease ran out on this node; none of a job whose minReputation is
+  whose lease ran out on this node less than the job's leaseMs ago; none of a job whose minReputation is
   above the node's validated results (agreed). The node gets no more than
   its lease window (see leaseWindow) less the leases it holds. Refs the node
   may not take stay where they were; refs whose job is final or whose chunk wants no more replicas are
@@ -29,7 +29,9 @@
     ARGV[8] runtimes the node runs, comma-separated ("" = any): other jobs' chunks stay queued
     ARGV[9] the window a new node starts with ("" = no window)
     ARGV[10] the network the node connects from ("" = not checked); kept as the chunk's "origin:<nodeId>"
-    ARGV[11..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+    ARGV[11] how long a lease lasts until renewed ("" = the job's leaseMs); never past the job's leaseMs,
+             the cap renew-leases keeps as the chunk's "until:<nodeId>"
+    ARGV[12..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Each lease appends a "leased" event naming the chunk and the node, so a
   job's page can show which chunks are running.
@@ -41,7 +43,8 @@
 --- @include "replicas"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local origin = ARGV[10]
-local max = math.min((#ARGV - 10) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
+local renewEvery = tonumber(ARGV[11])
+local max = math.min((#ARGV - 11) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
 local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
 local anyRuntime = ARGV[8] == ""
@@ -58,8 +61,10 @@ local function runsHere(jk)
   return runtimes[runtime] == true
 end
 
-local function mayTake(ck, reps)
-  if redis.call("HEXISTS", ck, "expired:" .. nodeId) == 1 then return false end
+-- expired:<nodeId> holds when the node's lease on the chunk ran out (1 from releases before that was kept: long ago).
+local function mayTake(ck, reps, leaseMs)
+  local expiredAt = redis.call("HGET", ck, "expired:" .. nodeId)
+  if expiredAt and tonumber(expiredAt) + leaseMs > now then return false end
   for other, r in pairs(reps) do
     if other == nodeId or r.owner == owner then return false end
     if origin ~= "" and redis.call("HGET", ck, "origin:" .. other) == origin then return false end
@@ -93,14 +98,15 @@ while #leases < max and looked < max + 200 do
   local reps, count = readReplicas(prefix, jobId, index)
   if not job[1] or FINAL[job[1]] or c[1] ~= "queued" or tonumber(c[2]) <= count then
     if c[1] then redis.call("HSET", ck, "inQueue", 0) end
-  elseif not mayTake(ck, reps) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
+  elseif not mayTake(ck, reps, tonumber(job[2])) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
     aside[#aside + 1] = ref
   else
     local slot = #leases + 1
-    local token, draw = ARGV[9 + slot * 2], tonumber(ARGV[10 + slot * 2])
+    local token, draw = ARGV[10 + slot * 2], tonumber(ARGV[11 + slot * 2])
     local wanted = tonumber(c[2])
     if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
-    local expiresAt = now + tonumber(job[2])
+    local expiresAt = now + math.min(tonumber(job[2]), renewEvery or math.huge)
+    redis.call("HSET", ck, "until:" .. nodeId, string.format("%d", now + tonumber(job[2])))
     local attempt = redis.call("HINCRBY", ck, "attempts", 1)
     redis.call("HSET", replicasKey(prefix, jobId, index), nodeId,
       "L|" .. owner .. "|" .. token .. "|" .. string.format("%d", expiresAt))

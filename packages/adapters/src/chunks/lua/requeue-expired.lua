@@ -1,7 +1,7 @@
 --[[
   The sweeper: leases that expired (expiresAt <= now), oldest expiry first,
   end (resetting their node's streak and counting against its lease window),
-  and the chunk is never leased to that node again: it wants another replica
+  and the chunk is not leased to that node again for the job's leaseMs: it wants another replica
   at the front of the queue. A node's first expiry counts as a failed
   attempt (past maxAttempts the job fails); once it has a history of
   expiries, its expiries cost only the node, not the consumer's attempts. Leases of final jobs, and leases a transition already ended,
@@ -56,7 +56,7 @@ local function expire(member)
   if leased and state and not FINAL[state] then
     resetStreak(prefix, nodeId)
     local before = redis.call("HINCRBY", reputationKey(prefix, nodeId), "expired", 1) - 1
-    redis.call("HSET", chunkKey(prefix, jobId, index), "expired:" .. nodeId, 1)
+    redis.call("HSET", chunkKey(prefix, jobId, index), "expired:" .. nodeId, string.format("%d", now))
     if before == 0 then
       requeueOrFail(prefix, jobId, index, "lease expired on node " .. nodeId, false, now, maxEvents, KEYS[2], events)
     else

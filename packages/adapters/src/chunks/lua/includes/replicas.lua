@@ -85,7 +85,7 @@ end
 -- Forgets a node's replica of a chunk: its lease, its answer and its network.
 local function dropReplica(prefix, jobId, index, nodeId, leasesKey)
   redis.call("HDEL", replicasKey(prefix, jobId, index), nodeId)
-  redis.call("HDEL", chunkKey(prefix, jobId, index), "text:" .. nodeId, "origin:" .. nodeId)
+  redis.call("HDEL", chunkKey(prefix, jobId, index), "text:" .. nodeId, "origin:" .. nodeId, "until:" .. nodeId)
   redis.call("ZREM", leasesKey, leaseMember(nodeId, jobId, index))
   redis.call("SREM", nodeLeasesKey(prefix, nodeId), chunkRef(jobId, index))
 end
@@ -116,7 +116,7 @@ local function windowLeft(prefix, nodeId, startWindow, held)
   if startWindow == "" then return math.huge end
   local start = tonumber(startWindow)
   local r = redis.call("HMGET", reputationKey(prefix, nodeId), "accepted", "expired")
-  local window = math.max(0, start + tonumber(r[1] or "0") - start * tonumber(r[2] or "0"))
+  local window = math.max(1, start + tonumber(r[1] or "0") - start * tonumber(r[2] or "0"))
   return math.max(0, window - held)
 end
 
