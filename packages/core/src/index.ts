@@ -20,6 +20,7 @@ export * from "./ports/blob-uploads.ts";
 export * from "./ports/bus.ts";
 export * from "./ports/chunk-store.ts";
 export * from "./ports/lease-terms.ts";
+export * from "./ports/chunk-batch.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/presence-store.ts";
 export * from "./ports/settlement-queue.ts";

@@ -93,6 +93,8 @@ export const subjects = {
   /** `origin`: the network the node connects from (its /24 or /64). */
   leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), origin: z.string().max(100).optional(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
+  /** A node's results of one runner call, as one request: per result, in order, its outcome or the limit it broke (`refused`). */
+  completeChunks: defineRequest("scheduler.chunk.complete-batch", z.object({ nodeId: z.string(), results: z.array(ChunkRef.extend({ token: z.string(), results: z.string() })).min(1).max(1000) }), z.object({ completed: z.array(z.union([Outcome, z.object({ refused: z.string() })])) })),
   failChunk: defineRequest("scheduler.chunk.fail", Holder.extend({ error: ChunkError }), Outcome),
   /** For gateways serving a binary item's bytes: the chunk's input and owner, only while the node holds that live lease (else `forbidden`). */
   leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),

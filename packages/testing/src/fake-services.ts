@@ -55,6 +55,8 @@ export class FakeServices {
   resultsPageChars: number | undefined;
   /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
   readonly presence = new Map<string, NodePresence>();
+  /** When set, completeChunks refuses each result it gives a reason for, as the scheduler refuses one over a limit. */
+  refuseResult: ((results: string) => string | undefined) | undefined;
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -125,6 +127,7 @@ export class FakeServices {
     });
     on("leaseChunks", ({ max }) => ({ leases: this.leaseQueue.splice(0, max) }));
     on("completeChunk", () => ({ outcome: "accepted" }));
+    on("completeChunks", ({ results }) => ({ completed: results.map((r: { results: string }) => ((refused) => (refused ? { refused } : { outcome: "accepted" }))(this.refuseResult?.(r.results))) }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
     on("presenceHeartbeat", ({ nodes, url }) => {

@@ -32,6 +32,7 @@ export function meteredChunkStore(store: ChunkStore, registry: Registry): ChunkS
     createJob: () => jobs.inc({ state: "created" }),
     leaseChunks: (t: { leases: unknown[] }) => leased.inc(t.leases.length),
     completeChunk: (t: { outcome: string }) => results.inc({ outcome: t.outcome }),
+    completeChunks: (t: { completed: Array<{ outcome: string }> }) => t.completed.forEach(({ outcome }) => results.inc({ outcome })),
     failChunk: (t: { outcome: string }) => failed.inc({ outcome: t.outcome }),
     requeueExpired: (t: { requeued: number }) => expired.inc(t.requeued),
     releaseNode: (t: { requeued: number }) => released.inc(t.requeued),

@@ -1,4 +1,5 @@
 import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
+import { serveBatchHandlers } from "./batch-handlers.ts";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
 import { serveJobHandlers } from "./job-handlers.ts";
@@ -66,7 +67,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
     },
     outbox,
   );
-  const served = [serveCreateJob(ctx), ...serveJobHandlers(ctx), ...serveSplitHandlers(ctx), ...serveChunkHandlers(ctx)];
+  const served = [serveCreateJob(ctx), ...serveJobHandlers(ctx), ...serveSplitHandlers(ctx), ...serveChunkHandlers(ctx), ...serveBatchHandlers(ctx)];
   const stopSweeping = sweepExpiredLeases(ctx, deps.sweepMs ?? 1000);
   const presence = deps.presence ? servePresence(ctx, deps.presence, { ttlMs: deps.presenceTtlMs ?? 5_000, sweepMs: deps.sweepMs ?? 1000 }) : undefined;
   if (presence) served.push(...presence.served);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "bun:test";
 import type { ChunkStore, JobRecord } from "@medusa/core";
 import { chunksOf, jobRecord, T0, type ContractContext, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
 import { adaptiveContract } from "./chunk-store.adaptive.contract.ts";
+import { batchesContract } from "./chunk-store.batches.contract.ts";
 import { hoardingContract } from "./chunk-store.hoarding.contract.ts";
 import { jobsAndLeasesContract } from "./chunk-store.jobs.contract.ts";
 import { lifecycleContract } from "./chunk-store.lifecycle.contract.ts";
@@ -46,6 +47,7 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
 
     jobsAndLeasesContract(context);
     leaseOutcomesContract(context);
+    batchesContract(context);
     lifecycleContract(context);
     settlementsContract(context);
     replicasContract(context);

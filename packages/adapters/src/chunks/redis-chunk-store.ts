@@ -4,8 +4,9 @@ import {
   ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, JobEvent, type JobRecord, leaseMsFor, newSecret, NodeReputation, replicasBudgeted, Settlement,
 } from "@medusa/core";
 import type {
-  ChunkError, ChunkInput, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, SplitBatch, SplitClaim, SplitTask, Transition,
+  BatchTransition, ChunkError, ChunkInput, ChunkResult, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, LeaseHolder, LeaseOptions, NewChunk, SplitBatch, SplitClaim, SplitTask, Transition,
 } from "@medusa/core";
+import { completeChunks } from "./redis-complete-chunks.ts";
 import { recordFromHash } from "./redis-job-hash.ts";
 import { leasedInput } from "./redis-leased-input.ts";
 import { readReduceResult, readResults } from "./redis-results.ts";
@@ -141,6 +142,10 @@ export class RedisChunkStore implements ChunkStore {
     if (result !== "ok") return { events, queued, outcome: result, disagreed: [] };
     const [outcome, caught] = CompleteRest.parse(rest);
     return { events, queued, outcome, disagreed: z.array(z.string()).parse(JSON.parse(caught)) };
+  }
+
+  completeChunks(results: ChunkResult[], now: number): Promise<BatchTransition> {
+    return completeChunks(this.redis, this.prefix, this.keys, this.maxEvents, results, now);
   }
 
   async failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }> {

@@ -21,6 +21,7 @@ const SCRIPTS = {
   "seal-job": 2,
   "lease-chunks": 3,
   "complete-chunk": 4,
+  "complete-chunks": 2,
   "fail-chunk": 4,
   "renew-leases": 1,
   "requeue-expired": 2,

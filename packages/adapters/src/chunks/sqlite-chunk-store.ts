@@ -1,9 +1,10 @@
 import { Database } from "bun:sqlite";
 import type {
-  ChunkError, ChunkInput, ChunkLease, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, JobEvent, JobRecord, LeaseHolder, LeaseOptions,
+  BatchTransition, ChunkError, ChunkInput, ChunkResult, ChunkLease, ChunkStore, CompleteOutcome, CompleteTransition, DueSplit, ExpiredJob, ExpireOptions, JobEvent, JobRecord, LeaseHolder, LeaseOptions,
   NewChunk, NodeReputation, Settlement, SplitBatch, SplitClaim, SplitTask, Transition,
 } from "@medusa/core";
 import { completeChunk } from "./sqlite-complete-chunk.ts";
+import { completeChunks } from "./sqlite-complete-chunks.ts";
 import { SqliteEventLog } from "./sqlite-event-log.ts";
 import { jobRow, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
 import { addChunks, createJob, sealJob, stopJob } from "./sqlite-job-transitions.ts";
@@ -103,6 +104,10 @@ export class SqliteChunkStore implements ChunkStore {
 
   completeChunk(holder: LeaseHolder, results: string, now: number, hash = results): Promise<CompleteTransition> {
     return this.transition((tx) => completeChunk(this.parts, tx, holder, results, now, hash));
+  }
+
+  completeChunks(results: ChunkResult[], now: number): Promise<BatchTransition> {
+    return this.transition((tx) => completeChunks(this.parts, tx, results, now));
   }
 
   failChunk(holder: LeaseHolder, error: ChunkError, now: number): Promise<Transition & { outcome: CompleteOutcome }> {

@@ -2,22 +2,11 @@ import type { Settlement } from "../ledger.ts";
 import type { NodeReputation } from "../api.ts";
 import type { JobState } from "../api.ts";
 import type { ChunkInput, NewChunk } from "../input/chunk-input.ts";
-import type { ChunkError, ChunkLease, ChunkRef, JobEvent, JobRecord } from "../job.ts";
+import type { ChunkError, ChunkLease, JobEvent, JobRecord } from "../job.ts";
+import type { ChunkBatches } from "./chunk-batch.ts";
+import type { CompleteOutcome, LeaseHolder, Transition } from "./transition.ts";
 
-export interface StoredEvent {
-  jobId: string;
-  event: JobEvent;
-}
-
-export interface Transition {
-  events: StoredEvent[];
-  /**
-   * Chunks this transition put into the queue: new ones, retries, a replica
-   * more wanted, the reduce chunk released. New work for idle nodes; a chunk
-   * already in the queue is not counted again.
-   */
-  queued: number;
-}
+export type { CompleteOutcome, LeaseHolder, StoredEvent, Transition } from "./transition.ts";
 
 /** A job's split as a durable task: what a splitter is asked, and how long the first one has to claim it. */
 export interface SplitTask {
@@ -43,23 +32,6 @@ export interface SplitBatch {
 export interface DueSplit {
   jobId: string;
   request: string;
-}
-
-export type CompleteOutcome =
-  /** Taken: the chunk's accepted result agrees with it (or, for failChunk, the failure counted); the job may have finished (see events). */
-  | "accepted"
-  /** Stored; the chunk waits for other replicas to agree with it. */
-  | "pending"
-  /** Stored, but the replicas disagreed more than the limit allows: the chunk failed its job. */
-  | "rejected"
-  /** The caller does not hold the chunk's current lease (expired, released, reassigned, or never leased). */
-  | "stale"
-  /** The job is cancelled or failed; the result is dropped. */
-  | "job_final";
-
-export interface LeaseHolder extends ChunkRef {
-  nodeId: string;
-  token: string;
 }
 
 export interface LeaseOptions {
@@ -200,7 +172,7 @@ export interface CompleteTransition extends Transition {
  * cutoff past its `finishedAt` (the scheduler passes now − MEDUSA_RETENTION);
  * then everything of it goes, and `expiredJob` remembers that it did.
  */
-export interface ChunkStore {
+export interface ChunkStore extends ChunkBatches {
   /** Stores a new job (state queued, no chunks, unsealed). */
   createJob(job: JobRecord, now: number, split?: SplitTask): Promise<Transition>;
   getJob(jobId: string): Promise<JobRecord | null>;

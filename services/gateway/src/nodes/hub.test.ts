@@ -71,8 +71,8 @@ describe("node socket", () => {
     expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"] });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
-    const [complete] = (await t.fakes.called("completeChunk")) as any[];
-    expect(complete).toEqual({ jobId, index: 0, token: `lease-${jobId}-0`, nodeId: NODE.id, results: "[0,9,36,81]" });
+    const [complete] = (await t.fakes.called("completeChunks")) as any[];
+    expect(complete).toEqual({ nodeId: NODE.id, results: [{ jobId, index: 0, token: `lease-${jobId}-0`, results: "[0,9,36,81]" }] });
 
     node.send({ type: "error", jobId, index: 1, token: `lease-${jobId}-1`, error: { message: "boom", itemIndex: 1 } });
     const [fail] = (await t.fakes.called("failChunk")) as any[];
@@ -104,16 +104,16 @@ describe("node socket", () => {
     const [fail] = (await t.fakes.called("failChunk")) as any[];
     expect(fail.error.message).toBe("the node returned 2 results for 3 items");
     node.send({ type: "result", jobId, index: 1, token: `lease-${jobId}-1`, results: 42 });
-    const [complete] = (await t.fakes.called("completeChunk")) as any[];
-    expect(complete.results).toBe("42");
+    const [complete] = (await t.fakes.called("completeChunks")) as any[];
+    expect(complete.results.map((r: any) => r.results)).toEqual(["42"]);
   });
 
   test("a node acts only as itself: a frame naming another node, or a chunk it never got, goes to the scheduler under its own id", async () => {
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "result", jobId: "job_someone_else", index: 3, token: "lease_guessed", nodeId: "node_other", results: [1] });
-    const [complete] = (await t.fakes.called("completeChunk")) as any[];
-    expect(complete).toEqual({ jobId: "job_someone_else", index: 3, token: "lease_guessed", nodeId: NODE.id, results: "[1]" });
+    const [complete] = (await t.fakes.called("completeChunks")) as any[];
+    expect(complete).toEqual({ nodeId: NODE.id, results: [{ jobId: "job_someone_else", index: 3, token: "lease_guessed", results: "[1]" }] });
   });
 
   test("a bad frame gets an error frame and the socket stays usable", async () => {

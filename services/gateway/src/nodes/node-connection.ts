@@ -23,6 +23,7 @@ import {
 } from "@medusa/core";
 import type { Log } from "../http/types.ts";
 import type { HubServices } from "./hub-services.ts";
+import { ResultBatch, type ResultReply } from "./result-batch.ts";
 
 /** What a node connection needs from its WebSocket. */
 export interface NodeSocket {
@@ -54,6 +55,7 @@ export class NodeConnection {
   private pumping = false;
   private again = false;
   private readonly jobsSent = new Set<string>();
+  private readonly results: ResultBatch;
   /**
    * Chunks sent and not yet reported, by `jobId#index`: what shape of result
    * each must have, and for a chunk of files their names, which key its
@@ -68,7 +70,9 @@ export class NodeConnection {
     private readonly hub: HubServices,
     private readonly ready: Promise<void>, // settles once this node's older leases are put back
     readonly origin = "unknown", // the network it connects from (its /24 or /64)
-  ) {}
+  ) {
+    this.results = new ResultBatch(hub.bus, nodeId);
+  }
 
   private get log(): Log {
     return this.hub.log;
@@ -250,14 +254,15 @@ export class NodeConnection {
     const results = sent?.names ? (message.results as unknown[]).map((result, i) => ({ name: sent.names![i], result })) : message.results;
     const text = resultText(results);
     if (typeof text !== "string") return this.refuseResult(message, text.refused);
-    let outcome: string;
+    let reply: ResultReply;
     try {
-      ({ outcome } = await call(this.hub.bus, subjects.completeChunk, { jobId, index, token, nodeId: this.nodeId, results: text }));
+      reply = await this.results.add({ jobId, index, token, results: text });
     } catch (err) {
-      const refused = refusedByLimit(err);
-      if (refused === undefined) throw err;
-      return this.refuseResult(message, refused);
+      if (!tooLargeForBus(err)) throw err;
+      return this.refuseResult(message, "result is over the largest message this deployment's bus carries");
     }
+    if ("refused" in reply) return this.refuseResult(message, reply.refused);
+    const { outcome } = reply;
     // A pending result waits for its replicas to agree; it is work done either way.
     if (outcome === "accepted" || outcome === "pending") this.chunksDone += 1;
     else this.log.info("a node's result was not counted", { nodeId: this.nodeId, jobId, index, outcome });
@@ -288,12 +293,7 @@ function resultText(results: unknown): string | { refused: string } {
   return bytes > limits.resultBytes ? { refused: tooLargeResultMessage(bytes) } : text;
 }
 
-/** The limit a result broke further in (the scheduler's checks, the bus's message size), as the chunk's error; undefined for any other failure. */
-function refusedByLimit(err: unknown): string | undefined {
-  if (!(err instanceof MedusaError)) return undefined;
-  if (err.code === "payload_too_large" && err.message.startsWith(subjects.completeChunk.subject)) return "result is over the largest message this deployment's bus carries";
-  if ((err.code === "payload_too_large" || err.code === "invalid_field") && err.message.startsWith("result ")) return err.message;
-  return undefined;
-}
+/** The request carrying a result was over the bus's message size (a result over the scheduler's own limits comes back `refused`). */
+const tooLargeForBus = (err: unknown) => err instanceof MedusaError && err.code === "payload_too_large" && err.message.startsWith(subjects.completeChunks.subject);
 
 const chunkKey = (ref: { jobId: string; index: number }) => `${ref.jobId}#${ref.index}`;

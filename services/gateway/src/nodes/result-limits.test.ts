@@ -48,7 +48,7 @@ test("a 100,000-deep result: the chunk's attempt fails with the depth error, the
   expect(fail).toEqual({ jobId: node.jobId, index: 0, token: node.token, nodeId: NODE.id, error: { message: "result nests deeper than 64 levels" } });
   await until(() => node.errors().length > 0, 5_000, "an error frame");
   expect(node.errors()).toEqual(["frame: result nests deeper than 64 levels"]);
-  expect(t.fakes.calls.completeChunk).toBeUndefined();
+  expect(t.fakes.calls.completeChunks).toBeUndefined();
   expect(node.closed()).toBeUndefined();
   node.socket.close();
 });
@@ -69,7 +69,7 @@ test("a result over the 16 MiB limit in a 17 MiB frame: the socket is not droppe
   node.sendResult(`["${"x".repeat(limits.resultBytes + 100)}"]`);
   const [fail] = (await t.fakes.called("failChunk", 1, 10_000)) as any[];
   expect(fail.error.message).toBe(`result is 16.0 MiB (${limits.resultBytes + 104} bytes), over the limit of 16 MiB`);
-  expect(t.fakes.calls.completeChunk).toBeUndefined();
+  expect(t.fakes.calls.completeChunks).toBeUndefined();
   expect(node.closed()).toBeUndefined();
   node.socket.close();
 });

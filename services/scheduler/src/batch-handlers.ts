@@ -1,0 +1,49 @@
+import type { z } from "zod";
+import { canonicalResult, MedusaError, serve, subjects, type ChunkResult, type Served } from "@medusa/core";
+import type { SchedulerContext } from "./scheduler-context.ts";
+
+/**
+ * A node's results of one runner call in one request and one store
+ * transition (completeChunks), instead of one each: a node runs tiny chunks
+ * many to a call, and the request, the transition and the publishing were
+ * most of what each such chunk cost. A result over a limit, or not JSON, is
+ * refused on its own and the others go on.
+ */
+export function serveBatchHandlers(ctx: SchedulerContext): Served[] {
+  const { bus, store, now, queue, onError, log } = ctx;
+  return [
+    serve(bus, subjects.completeChunks, async ({ nodeId, results }) => {
+      const completed: Completed = [];
+      const taken: Array<{ at: number; result: ChunkResult }> = [];
+      results.forEach(({ jobId, index, token, results: text }, at) => {
+        const refused = refusal(text);
+        if (typeof refused === "string") completed[at] = { refused };
+        else taken.push({ at, result: { jobId, index, token, nodeId, results: refused.text, hash: refused.hash } });
+      });
+      const t = await store.completeChunks(taken.map((x) => x.result), now());
+      t.completed.forEach(({ outcome, disagreed }, i) => {
+        const { at, result } = taken[i]!;
+        completed[at] = { outcome };
+        const where = `${result.jobId}#${result.index} from node ${nodeId}`;
+        // Only a lease holder's result counts; anything else is a late, replayed or forged report, and worth a line.
+        if (outcome === "stale" || outcome === "job_final") log.warn(`result for ${where} rejected: ${outcome} (the node holds no current lease on it)`);
+        if (outcome === "rejected") log.warn(`result for ${where}: the replicas disagreed past the limit; the job failed`);
+        for (const caught of disagreed) log.warn(`node ${caught} returned a result for ${result.jobId}#${result.index} that disagreed with the accepted one: its standing is reset and it is not paid`);
+      });
+      ctx.publish(t);
+      return { completed };
+    }, { queue, onError }),
+  ];
+}
+
+type Completed = z.input<typeof subjects.completeChunks.reply>["completed"];
+
+/** The result in the form replicas vote with, or the reason it is refused: over a limit (named), or not JSON text. */
+function refusal(text: string): { text: string; hash: string } | string {
+  try {
+    return canonicalResult(text);
+  } catch (err) {
+    if (err instanceof MedusaError) return err.message;
+    return "results: not valid JSON text";
+  }
+}
