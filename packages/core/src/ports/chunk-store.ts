@@ -87,6 +87,8 @@ export interface LeaseOptions {
   origin?: string;
   /** A new node's lease window (see leaseWindow); absent, a node may hold any number. */
   startWindow?: number;
+  /** Once the queue is empty, second leases on other nodes' unanswered one-replica chunks (backups.lua); default off. */
+  backups?: boolean;
 }
 
 /**
