@@ -108,7 +108,8 @@ describe("replicas through the scheduler", () => {
 
 test("the replica policy from the environment; a private pool votes by node", () => {
   const read = (env: Record<string, string>, sameOwner = false) => z.object(replicaEnv(sameOwner)).parse(env);
-  expect(read({})).toEqual({ MEDUSA_SAME_OWNER_REPLICAS: false, MEDUSA_DISTINCT_ORIGINS: undefined, MEDUSA_TRUST_AFTER: 10, MEDUSA_SPOT_CHECK_RATE: 0.1, MEDUSA_NODE_START_WINDOW: 8 });
+  expect(read({})).toEqual({ MEDUSA_SAME_OWNER_REPLICAS: false, MEDUSA_DISTINCT_ORIGINS: undefined, MEDUSA_TRUST_AFTER: 10, MEDUSA_SPOT_CHECK_RATE: 0.1, MEDUSA_NODE_START_WINDOW: 8, MEDUSA_BACKUP_LEASES: true });
+  expect(policyFromEnv(read({ MEDUSA_BACKUP_LEASES: "0" })).backupLeases).toBe(false);
   expect(read({}, true).MEDUSA_SAME_OWNER_REPLICAS).toBe(true);
   // Distinct networks follow distinct owners unless set.
   expect([policyFromEnv(read({})).distinctOrigins, policyFromEnv(read({}, true)).distinctOrigins]).toEqual([true, false]);
@@ -119,12 +120,14 @@ test("the replica policy from the environment; a private pool votes by node", ()
     MEDUSA_TRUST_AFTER: 3,
     MEDUSA_SPOT_CHECK_RATE: 0.5,
     MEDUSA_NODE_START_WINDOW: 2,
+    MEDUSA_BACKUP_LEASES: true,
   });
   expect(read({ MEDUSA_SAME_OWNER_REPLICAS: "0" }, true).MEDUSA_SAME_OWNER_REPLICAS).toBe(false);
   const bads: Array<Record<string, string>> = [{ MEDUSA_SAME_OWNER_REPLICAS: "yes" }, { MEDUSA_SPOT_CHECK_RATE: "2" }, { MEDUSA_TRUST_AFTER: "0" }, { MEDUSA_NODE_START_WINDOW: "0" }];
   for (const bad of bads) expect(() => read(bad)).toThrow();
   const policy = { sameOwnerReplicas: false, distinctOrigins: true, trustAfter: 3, spotCheckRate: 0.5, startWindow: 4 };
-  expect(leaseOptions(policy, "n1", "acc_v", "10.1.2.0/24")).toEqual({ owner: "acc_v", origin: "10.1.2.0/24", trustAfter: 3, spotCheckRate: 0.5, startWindow: 4 });
+  expect(leaseOptions(policy, "n1", "acc_v", "10.1.2.0/24")).toEqual({ owner: "acc_v", origin: "10.1.2.0/24", trustAfter: 3, spotCheckRate: 0.5, startWindow: 4, backups: true });
   expect(leaseOptions({ ...policy, distinctOrigins: false }, "n1", "acc_v", "10.1.2.0/24").origin).toBeUndefined();
   expect(leaseOptions({ ...policy, sameOwnerReplicas: true }, "n1", "acc_v").owner).toBe("n1");
+  expect(leaseOptions({ ...policy, backupLeases: false }, "n1", "acc_v").backups).toBe(false);
 });

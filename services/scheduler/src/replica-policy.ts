@@ -28,6 +28,8 @@ export const replicaEnv = (sameOwnerByDefault = false) => ({
   MEDUSA_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(DEFAULT_SPOT_CHECK_RATE),
   /** Chunks a new node may hold at once; each accepted result adds one, each lease it lets run out takes this many away. */
   MEDUSA_NODE_START_WINDOW: intFrom(DEFAULT_START_WINDOW, 1, 1_000_000),
+  /** Backup leases once the queue is empty (the first result wins, the other is not paid); 0 turns them off. */
+  MEDUSA_BACKUP_LEASES: flag(true),
 });
 
 export interface ReplicaPolicy {
@@ -36,6 +38,8 @@ export interface ReplicaPolicy {
   trustAfter: number;
   spotCheckRate: number;
   startWindow: number;
+  /** Backup leases at the queue's end (LeaseOptions.backups); on unless turned off. */
+  backupLeases?: boolean;
 }
 
 export const policyFromEnv = (env: {
@@ -44,17 +48,19 @@ export const policyFromEnv = (env: {
   MEDUSA_TRUST_AFTER: number;
   MEDUSA_SPOT_CHECK_RATE: number;
   MEDUSA_NODE_START_WINDOW: number;
+  MEDUSA_BACKUP_LEASES?: boolean;
 }): ReplicaPolicy => ({
   sameOwnerReplicas: env.MEDUSA_SAME_OWNER_REPLICAS,
   distinctOrigins: env.MEDUSA_DISTINCT_ORIGINS ?? !env.MEDUSA_SAME_OWNER_REPLICAS,
   trustAfter: env.MEDUSA_TRUST_AFTER,
   spotCheckRate: env.MEDUSA_SPOT_CHECK_RATE,
   startWindow: env.MEDUSA_NODE_START_WINDOW,
+  backupLeases: env.MEDUSA_BACKUP_LEASES !== false,
 });
 
 /** What the chunk store needs to lease to one node under the policy: in a private pool each node votes as itself. */
 export function leaseOptions(policy: ReplicaPolicy, nodeId: string, owner: string, origin?: string): LeaseOptions {
   const { trustAfter, spotCheckRate, startWindow } = policy;
   const distinct = policy.distinctOrigins && origin ? { origin } : {};
-  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter, spotCheckRate, startWindow, ...distinct };
+  return { owner: policy.sameOwnerReplicas ? nodeId : owner, trustAfter, spotCheckRate, startWindow, backups: policy.backupLeases !== false, ...distinct };
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from "bun:test";
 import type { ChunkStore, JobRecord } from "@medusa/core";
 import { chunksOf, jobRecord, T0, type ContractContext, type ContractStoreOptions } from "./chunk-store.fixtures.ts";
+import { backupsContract } from "./chunk-store.backups.contract.ts";
 import { adaptiveContract } from "./chunk-store.adaptive.contract.ts";
 import { batchesContract } from "./chunk-store.batches.contract.ts";
 import { hoardingContract } from "./chunk-store.hoarding.contract.ts";
@@ -57,5 +58,6 @@ export function chunkStoreContract(name: string, make: (options?: ContractStoreO
     hoardingContract(context);
     renewalContract(context);
     splitsContract(context);
+    backupsContract(context);
   });
 }

@@ -1,6 +1,7 @@
 import { ChunkLease, DEFAULT_SPOT_CHECK_RATE, DEFAULT_TRUST_AFTER, FREE_RELEASES, leaseWindow, newSecret } from "@medusa/core";
 import type { ChunkError, LeaseHolder, LeaseOptions } from "@medusa/core";
 import type { ChunkRow } from "./sqlite-schema.ts";
+import { backupCandidates } from "./sqlite-backups.ts";
 import { finalState, jobRow, requeueOrFail, requireJob, syncQueue, type SqliteParts, type Tx } from "./sqlite-job-state.ts";
 
 /**
@@ -15,6 +16,7 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
   const start = options.startWindow;
   if (start !== undefined) max = Math.min(max, leaseWindow(p.replicas.reputations([nodeId])[nodeId]!, start) - p.replicas.heldBy(nodeId));
   const origin = options.origin ?? null;
+  const agreed = p.replicas.reputations([nodeId])[nodeId]!.agreed;
   // Chunks this node, or another node of its owner or its network, already works on or answered are not offered again, nor one whose lease ran out on this node within the job's lease_ms.
   const rows = p.sql(
     `SELECT c.* FROM chunks c JOIN jobs j ON j.id = c.job_id
@@ -24,12 +26,10 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
        AND j.min_reputation <= ?
        AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ? AND e.expired_at + j.lease_ms > ?)
      ORDER BY c.queue_pos LIMIT ?`,
-  ).all(runtimes, runtimes, nodeId, owner, origin, p.replicas.reputations([nodeId])[nodeId]!.agreed, nodeId, now, Math.max(0, max)) as ChunkRow[];
+  ).all(runtimes, runtimes, nodeId, owner, origin, agreed, nodeId, now, Math.max(0, max)) as ChunkRow[];
   const trusted = p.replicas.streak(nodeId) >= (options.trustAfter ?? DEFAULT_TRUST_AFTER);
-  return rows.map((c) => {
+  const leaseOne = (c: ChunkRow): ChunkLease => {
     const job = requireJob(p, c.job_id);
-    const alone = trusted && random() >= (options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE);
-    if (job.adaptive) p.replicas.decideQuorum(c, alone);
     const lease = ChunkLease.parse({
       jobId: c.job_id,
       index: c.idx,
@@ -50,7 +50,16 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
     }
     p.log.append(c.job_id, { type: "leased", index: c.idx, task: lease.task, nodeId, chunks: p.log.counts(c.job_id) }, tx.events);
     return lease;
+  };
+  const leases = rows.map((c) => {
+    const alone = trusted && random() >= (options.spotCheckRate ?? DEFAULT_SPOT_CHECK_RATE);
+    if (requireJob(p, c.job_id).adaptive) p.replicas.decideQuorum(c, alone);
+    return leaseOne(c);
   });
+  if (options.backups && leases.length < max) {
+    for (const c of backupCandidates(p, nodeId, max - leases.length, runtimes, agreed)) leases.push(leaseOne(c));
+  }
+  return leases;
 }
 
 /** Extends the live leases of open jobs among `holders` (see ChunkStore.renewLeases); returns how many moved. */

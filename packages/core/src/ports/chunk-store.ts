@@ -64,6 +64,8 @@ export interface LeaseOptions {
    * never past the job's `leaseMsFor(timeoutMs)`. Absent: that whole time.
    */
   leaseMs?: number;
+  /** Once the queue is empty, second leases on other nodes' unanswered one-replica chunks (backups.lua); default off. */
+  backups?: boolean;
 }
 
 /**

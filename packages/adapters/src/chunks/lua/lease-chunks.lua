@@ -31,7 +31,8 @@
     ARGV[10] the network the node connects from ("" = not checked); kept as the chunk's "origin:<nodeId>"
     ARGV[11] how long a lease lasts until renewed ("" = the job's leaseMs); never past the job's leaseMs,
              the cap renew-leases keeps as the chunk's "until:<nodeId>"
-    ARGV[12..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
+    ARGV[12] "1": once the queue is empty, fill the rest of the window with backup leases (backups.lua)
+    ARGV[13..] per lease wanted (so their count is the max): a fresh token, a draw in [0, 1)
 
   Each lease appends a "leased" event naming the chunk and the node, so a
   job's page can show which chunks are running.
@@ -41,10 +42,11 @@
 ]]
 --- @include "job-state"
 --- @include "replicas"
+--- @include "backups"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local origin = ARGV[10]
 local renewEvery = tonumber(ARGV[11])
-local max = math.min((#ARGV - 11) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
+local max = math.min((#ARGV - 12) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
 local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
 local anyRuntime = ARGV[8] == ""
@@ -85,6 +87,33 @@ local function decideQuorum(ck, alone)
   return wanted
 end
 
+-- Leases one chunk to this node: its replica entry, lease expiry, counts and "leased" event.
+local function leaseOne(jobId, index, job)
+  local jk = jobKey(prefix, jobId)
+  local ck = chunkKey(prefix, jobId, index)
+  local slot = #leases + 1
+  local token = ARGV[11 + slot * 2]
+  local expiresAt = now + math.min(tonumber(job[2]), renewEvery or math.huge)
+  redis.call("HSET", ck, "until:" .. nodeId, string.format("%d", now + tonumber(job[2])))
+  local attempt = redis.call("HINCRBY", ck, "attempts", 1)
+  redis.call("HSET", replicasKey(prefix, jobId, index), nodeId,
+    "L|" .. owner .. "|" .. token .. "|" .. string.format("%d", expiresAt))
+  redis.call("ZADD", KEYS[2], expiresAt, leaseMember(nodeId, jobId, index))
+  redis.call("SADD", KEYS[3], chunkRef(jobId, index))
+  if origin ~= "" then redis.call("HSET", ck, "origin:" .. nodeId, origin) end
+  redis.call("HINCRBY", jk, "running", 1)
+  if job[1] == "queued" then
+    redis.call("HSET", jk, "state", "running")
+    appendProgress(prefix, jobId, maxEvents, events)
+  end
+  local f = redis.call("HMGET", ck, "task", "offset", "input")
+  appendEvent(prefix, jobId, { type = "leased", index = tonumber(index), task = f[1], nodeId = nodeId, chunks = readCounts(jk) },
+    maxEvents, events)
+  leases[slot] = '{"jobId":' .. cjson.encode(jobId) .. ',"index":' .. index .. ',"token":' ..
+    cjson.encode(token) .. ',"task":"' .. f[1] .. '","attempt":' .. attempt .. ',"offset":' .. f[2] ..
+    ',"input":' .. f[3] .. ',"expiresAt":' .. string.format("%d", expiresAt) .. "}"
+end
+
 while #leases < max and looked < max + 200 do
   local ref = redis.call("LPOP", KEYS[1])
   if not ref then break end
@@ -101,30 +130,17 @@ while #leases < max and looked < max + 200 do
   elseif not mayTake(ck, reps, tonumber(job[2])) or not runsHere(jk) or tonumber(job[4] or "0") > agreedResults then
     aside[#aside + 1] = ref
   else
-    local slot = #leases + 1
-    local token, draw = ARGV[10 + slot * 2], tonumber(ARGV[11 + slot * 2])
     local wanted = tonumber(c[2])
+    local draw = tonumber(ARGV[12 + (#leases + 1) * 2])
     if job[3] == "1" then wanted = decideQuorum(ck, trusted and draw >= spotCheckRate) end
-    local expiresAt = now + math.min(tonumber(job[2]), renewEvery or math.huge)
-    redis.call("HSET", ck, "until:" .. nodeId, string.format("%d", now + tonumber(job[2])))
-    local attempt = redis.call("HINCRBY", ck, "attempts", 1)
-    redis.call("HSET", replicasKey(prefix, jobId, index), nodeId,
-      "L|" .. owner .. "|" .. token .. "|" .. string.format("%d", expiresAt))
-    redis.call("ZADD", KEYS[2], expiresAt, leaseMember(nodeId, jobId, index))
-    redis.call("SADD", KEYS[3], ref)
-    if origin ~= "" then redis.call("HSET", ck, "origin:" .. nodeId, origin) end
     if wanted > count + 1 then aside[#aside + 1] = ref else redis.call("HSET", ck, "inQueue", 0) end
-    redis.call("HINCRBY", jk, "running", 1)
-    if job[1] == "queued" then
-      redis.call("HSET", jk, "state", "running")
-      appendProgress(prefix, jobId, maxEvents, events)
-    end
-    local f = redis.call("HMGET", ck, "task", "offset", "input")
-    appendEvent(prefix, jobId, { type = "leased", index = tonumber(index), task = f[1], nodeId = nodeId, chunks = readCounts(jk) },
-      maxEvents, events)
-    leases[slot] = '{"jobId":' .. cjson.encode(jobId) .. ',"index":' .. index .. ',"token":' ..
-      cjson.encode(token) .. ',"task":"' .. f[1] .. '","attempt":' .. attempt .. ',"offset":' .. f[2] ..
-      ',"input":' .. f[3] .. ',"expiresAt":' .. string.format("%d", expiresAt) .. "}"
+    leaseOne(jobId, index, job)
+  end
+end
+-- The queue is empty: the window's rest goes to backups of chunks still out.
+if ARGV[12] == "1" and #aside == 0 and #leases < max and redis.call("LLEN", KEYS[1]) == 0 then
+  for _, b in ipairs(backupCandidates(prefix, KEYS[2], nodeId, max - #leases, agreedResults, runsHere)) do
+    leaseOne(b.jobId, b.index, redis.call("HMGET", jobKey(prefix, b.jobId), "state", "leaseMs"))
   end
 end
 -- What stays queued goes back to the front in its order.

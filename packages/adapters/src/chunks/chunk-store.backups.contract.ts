@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import type { Settlement } from "@medusa/core";
+import { holderOf, refs, T0, type ContractContext } from "./chunk-store.fixtures.ts";
+
+/** Part of the ChunkStore contract: backup leases at the queue's end (LeaseOptions.backups). */
+export function backupsContract(t: ContractContext): void {
+  const priced = { credits: { price: 2, held: 40, spent: 0 } };
+  const backups = { backups: true } as const;
+  const payouts = async (jobId: string) =>
+    (await t.store.pendingSettlements(1000))
+      .filter((s): s is Extract<Settlement, { kind: "payout" }> => s.kind === "payout" && s.jobId === jobId)
+      .map((s) => s.key)
+      .sort();
+
+  describe("backup leases", () => {
+    test("only once the queue is empty, newest lease first, never of the node's own chunks, at most one per chunk", async () => {
+      const j = await t.newJob({}, 3, true);
+      expect(refs((await t.store.leaseChunks("n1", 2, T0, backups)).leases)).toEqual([`${j.id}:0`, `${j.id}:1`]);
+      // Chunk 2 is still queued: n2 gets it, not a backup.
+      expect(refs((await t.store.leaseChunks("n2", 1, T0 + 1, backups)).leases)).toEqual([`${j.id}:2`]);
+      // Queue empty: n3 backs up n2's chunk 2 (the newest lease), then n1's chunk 1.
+      const b = (await t.store.leaseChunks("n3", 2, T0 + 2, backups)).leases;
+      expect(b.map((l) => [l.index, l.attempt])).toEqual([[2, 2], [1, 2]]);
+      // A chunk has at most one backup, and a node is never its own backup.
+      expect((await t.store.leaseChunks("n1", 5, T0 + 3, backups)).leases).toEqual([]);
+      expect((await t.store.leaseChunks("n4", 5, T0 + 3, backups)).leases.map((l) => l.index)).toEqual([0]);
+      expect((await t.store.leaseChunks("n5", 5, T0 + 3, backups)).leases).toEqual([]);
+      expect((await t.job(j.id)).chunks).toEqual({ total: 3, done: 0, running: 6, failed: 0 });
+      // Without the option nothing changes.
+      const k = await t.newJob({}, 1, true);
+      await t.store.leaseChunks("n1", 1, T0, {});
+      expect((await t.store.leaseChunks("n6", 1, T0)).leases).toEqual([]);
+      expect((await t.job(k.id)).chunks.running).toBe(1);
+    });
+
+    test("the first result is accepted and paid once; the other lease's result is stale and earns nothing", async () => {
+      const j = await t.newJob(priced, 1, true);
+      const [first] = (await t.store.leaseChunks("n1", 1, T0, backups)).leases;
+      const [backup] = (await t.store.leaseChunks("n2", 1, T0 + 5, backups)).leases;
+      expect(backup!.index).toBe(first!.index);
+      const won = await t.store.completeChunk(holderOf(backup!, "n2"), "[2]", T0 + 6, "h");
+      expect(won.outcome).toBe("accepted");
+      expect(won.events.map((e) => e.event.type)).toEqual(["chunk", "done"]);
+      expect((await t.job(j.id)).chunks).toEqual({ total: 1, done: 1, running: 0, failed: 0 });
+      const late = await t.store.completeChunk(holderOf(first!, "n1"), "[2]", T0 + 7, "h");
+      expect(["stale", "job_final"]).toContain(late.outcome);
+      expect(await t.store.readResults(j.id, 0, 10)).toMatchObject([{ index: 0, results: "[2]" }]);
+      expect(await payouts(j.id)).toEqual([`payout:${j.id}:0:n2`]);
+      expect((await t.job(j.id)).credits.spent).toBe(2);
+    });
+
+    test("the holder's result first: the backup loses, and the job's results stay in chunk order", async () => {
+      const j = await t.newJob(priced, 3, true);
+      const own = (await t.store.leaseChunks("n1", 3, T0, backups)).leases;
+      const extra = (await t.store.leaseChunks("n2", 3, T0 + 1, backups)).leases;
+      expect(extra.map((l) => l.index)).toEqual([2, 1, 0]);
+      // n2 wins chunk 2, n1 the others; each loser's report is stale.
+      expect((await t.store.completeChunk(holderOf(extra[0]!, "n2"), "[20]", T0 + 2)).outcome).toBe("accepted");
+      expect((await t.store.completeChunk(holderOf(own[0]!, "n1"), "[0]", T0 + 3)).outcome).toBe("accepted");
+      expect((await t.store.completeChunk(holderOf(own[2]!, "n1"), "[99]", T0 + 4)).outcome).toBe("stale");
+      expect((await t.store.completeChunk(holderOf(own[1]!, "n1"), "[10]", T0 + 5)).outcome).toBe("accepted");
+      expect(["stale", "job_final"]).toContain((await t.store.completeChunk(holderOf(extra[1]!, "n2"), "[10]", T0 + 6)).outcome);
+      expect((await t.job(j.id)).state).toBe("done");
+      expect(await t.store.readResults(j.id, 0, 10)).toMatchObject([
+        { index: 0, results: "[0]" },
+        { index: 1, results: "[10]" },
+        { index: 2, results: "[20]" },
+      ]);
+      expect(await payouts(j.id)).toEqual([`payout:${j.id}:0:n1`, `payout:${j.id}:1:n1`, `payout:${j.id}:2:n2`]);
+    });
+
+    test("a backup that fails leaves the holder's lease alone and requeues nothing", async () => {
+      const j = await t.newJob({}, 1, true);
+      const [held] = (await t.store.leaseChunks("n1", 1, T0, backups)).leases;
+      const [backup] = (await t.store.leaseChunks("n2", 1, T0, backups)).leases;
+      expect((await t.store.failChunk(holderOf(backup!, "n2"), { message: "boom" }, T0 + 1)).outcome).toBe("accepted");
+      expect((await t.store.leaseChunks("n3", 1, T0 + 2)).leases).toEqual([]);
+      expect((await t.store.completeChunk(holderOf(held!, "n1"), "[1]", T0 + 3)).outcome).toBe("accepted");
+      expect((await t.job(j.id)).chunks).toMatchObject({ total: 1, done: 1, running: 0 });
+    });
+
+    test("no backups of replicated or auto jobs", async () => {
+      const r = await t.newJob({ replicas: 2, quorum: 2 }, 1, true);
+      await t.store.leaseChunks("n1", 1, T0, backups);
+      await t.store.leaseChunks("n2", 1, T0, backups);
+      expect((await t.store.leaseChunks("n3", 1, T0, backups)).leases).toEqual([]);
+      const a = await t.newJob({ replicas: "auto", quorum: 2 }, 1, true);
+      expect((await t.store.leaseChunks("n4", 1, T0, { ...backups, owner: "acct_x" })).leases[0]?.jobId).toBe(a.id);
+      expect((await t.store.leaseChunks("n5", 5, T0, { ...backups, owner: "acct_y" })).leases.filter((l) => l.jobId === a.id && l.attempt > 2)).toEqual([]);
+      expect((await t.job(r.id)).chunks.running).toBe(2);
+    });
+  });
+}
