@@ -127,6 +127,7 @@ export class FakeServices {
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
+    on("renewLeases", ({ leases }) => ({ renewed: leases.length }));
     on("presenceHeartbeat", ({ nodes, url }) => {
       for (const n of nodes) this.presence.set(n.nodeId, n);
       return { gateways: url ? [url] : [] };
