@@ -72,6 +72,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private beatFailing = false;
   private readonly renewer: ReturnType<typeof setInterval>;
   private renewFailing = false;
+  private renewing = false;
 
   constructor(options: NodeHubOptions) {
     this.bus = options.bus;
@@ -214,8 +215,10 @@ export class NodeHub implements HubServices, SessionNodeSource {
     }
   }
 
-  /** Renews the leases of every chunk this gateway's nodes hold, a bus request per 1,000. A failure is told once; the next pass tries again. */
+  /** Renews the leases of every chunk this gateway's nodes hold, a bus request per 1,000; one pass at a time (a slow bus must not pile them up). A failure is told once; the next pass tries again. */
   private async renew(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
     const held = [...this.connections.values()].flatMap((c) => c.heldLeases());
     try {
       for (let i = 0; i < held.length; i += 1_000) await call(this.bus, subjects.renewLeases, { leases: held.slice(i, i + 1_000) });
@@ -224,6 +227,8 @@ export class NodeHub implements HubServices, SessionNodeSource {
     } catch (err) {
       if (!this.renewFailing) this.log.warn("renewing the leases of this gateway's nodes failed; they run out unless a renewal gets through", errorFields(err));
       this.renewFailing = true;
+    } finally {
+      this.renewing = false;
     }
   }
 
