@@ -91,7 +91,8 @@ export const subjects = {
   failJob: defineRequest("scheduler.job.fail", z.object({ jobId: z.string(), error: z.string() }), Ok),
   /** `owner` is the node's owner account: nodes of one owner never run replicas of the same chunk (unless the scheduler allows it for a private pool). */
   /** `origin`: the network the node connects from (its /24 or /64). */
-  leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), origin: z.string().max(100).optional(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional() }), z.object({ leases: z.array(ChunkLease) })),
+  /** `renewed`: the gateway renews these leases while its node holds them (renewLeases), so they may be short. */
+  leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), origin: z.string().max(100).optional(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional(), renewed: z.boolean().optional() }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
   /** A node's results of one runner call, as one request: per result, in order, its outcome or the limit it broke (`refused`). */
   completeChunks: defineRequest("scheduler.chunk.complete-batch", z.object({ nodeId: z.string(), results: z.array(ChunkRef.extend({ token: z.string(), results: z.string() })).min(1).max(1000) }), z.object({ completed: z.array(z.union([Outcome, z.object({ refused: z.string() })])) })),

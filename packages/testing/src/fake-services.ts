@@ -130,6 +130,7 @@ export class FakeServices {
     on("completeChunks", ({ results }) => ({ completed: results.map((r: { results: string }) => ((refused) => (refused ? { refused } : { outcome: "accepted" }))(this.refuseResult?.(r.results))) }));
     on("failChunk", () => ({ outcome: "accepted" }));
     on("releaseNode", () => ({ requeued: 0 }));
+    on("renewLeases", ({ leases }) => ({ renewed: leases.length }));
     on("presenceHeartbeat", ({ nodes, url }) => {
       for (const n of nodes) this.presence.set(n.nodeId, n);
       return { gateways: url ? [url] : [] };

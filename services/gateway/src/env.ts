@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { rateLimitEnv } from "./http/rate-env.ts";
-import { bytesFrom, durationFrom, intFrom, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
+import { bytesFrom, durationFrom, intFrom, LEASE_RENEW_MS, limits, natsUrlRequiredBy, parseEnv, PortEnv, type EnvSource } from "@medusa/core";
 
 /** The gateway's configuration. */
 export const GatewayEnv = PortEnv.extend({
@@ -18,6 +18,8 @@ export const GatewayEnv = PortEnv.extend({
   MEDUSA_UPLOAD_EXPIRY: durationFrom(String(limits.pendingUploadMs), 1000),
   /** Chunks any one node may hold at once, whatever slots it declares. */
   MEDUSA_NODE_MAX_CHUNKS: intFrom(limits.nodeChunks, 1),
+  /** How often the leases of the chunks this gateway's nodes hold are renewed; well under the scheduler's MEDUSA_LEASE_MS. */
+  MEDUSA_LEASE_RENEW: durationFrom(`${LEASE_RENEW_MS / 1000}s`, 100),
   ...rateLimitEnv(),
   /** Credits per partition per session round when a session names no price. */
   MEDUSA_PRICE_PER_ROUND: intFrom(1, 0),

@@ -48,6 +48,8 @@ export interface GatewayDeps {
   maxNodeChunks?: number;
   /** How often hungry nodes retry leasing without a `workAvailable` event (default 1 s). */
   nodeTickMs?: number;
+  /** How often the leases of the chunks its nodes hold are renewed (default LEASE_RENEW_MS). */
+  leaseRenewMs?: number;
   /** Sign-up, login, node registration and job submission limits (default DEFAULT_RATES, counted in memory). */
   rateLimits?: RateLimits;
   /** Caps on wrong node activation codes (default ACTIVATION_GUESSES). */
@@ -75,7 +77,7 @@ export function createGateway(deps: GatewayDeps) {
   const verifier = new TokenVerifier(bus);
   const files = new AccountFiles(blobs, maxFileBytes, deps.storageQuotaBytes);
   const stopUploadSweep = sweepStaleUploads(files, deps.uploadExpiryMs ?? limits.pendingUploadMs, log);
-  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, maxNodeChunks: deps.maxNodeChunks, publicUrl: deps.publicUrl, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
+  const hub = new NodeHub({ bus, blobs, log, tickMs: deps.nodeTickMs, renewMs: deps.leaseRenewMs, maxNodeChunks: deps.maxNodeChunks, publicUrl: deps.publicUrl, currentNodeVersion: () => deps.downloads?.currentVersion() ?? null });
   const streams = new Set<JobEventStream>();
   const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });

@@ -29,6 +29,7 @@ const gateway = createGateway({
   storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA,
   uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY,
   maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS,
+  leaseRenewMs: env.MEDUSA_LEASE_RENEW,
   rateLimits: new RateLimits(ratesFromEnv(env), { redis: rateRedis, prefix: env.MEDUSA_PREFIX }),
   log,
   packageMirror,

@@ -10,7 +10,7 @@ import { createGateway, type GatewayDeps } from "../src/gateway.ts";
 import { silentLog } from "../src/http/types.ts";
 
 /** A gateway over a MemoryBus with the fakes answering and a real folder blob store in a temp dir. */
-export function testGateway(opts: Partial<Pick<GatewayDeps, "maxJsonBytes" | "maxFileBytes" | "storageQuotaBytes" | "nodeTickMs" | "maxNodeChunks" | "rateLimits" | "packageMirror" | "maxWheelBytes" | "downloads" | "activationGuesses" | "publicUrl">> & { log?: LogSink } = {}) {
+export function testGateway(opts: Partial<Pick<GatewayDeps, "maxJsonBytes" | "maxFileBytes" | "storageQuotaBytes" | "nodeTickMs" | "leaseRenewMs" | "maxNodeChunks" | "rateLimits" | "packageMirror" | "maxWheelBytes" | "downloads" | "activationGuesses" | "publicUrl">> & { log?: LogSink } = {}) {
   const bus = new MemoryBus();
   const fakes = new FakeServices(bus);
   const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));

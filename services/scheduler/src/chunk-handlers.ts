@@ -7,8 +7,9 @@ import type { SchedulerContext } from "./scheduler-context.ts";
 export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
   const { bus, store, now, queue, onError, log } = ctx;
   return [
-    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, origin, max, runtimes }) => {
-      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner, origin), ...(runtimes ? { runtimes } : {}) });
+    // A gateway that renews its nodes' leases says so (`renewed`); one that does not (an older release) gets leases that last the whole cap.
+    serve(bus, subjects.leaseChunks, async ({ nodeId, owner, origin, max, runtimes, renewed }) => {
+      const t = await store.leaseChunks(nodeId, max, now(), { ...leaseOptions(ctx.policy, nodeId, owner, origin), ...(runtimes ? { runtimes } : {}), ...(renewed ? { leaseMs: ctx.leaseMs } : {}) });
       ctx.publish(t);
       return { leases: t.leases };
     }, { queue, onError }),
@@ -34,6 +35,7 @@ export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
       if (!leased) throw new MedusaError("forbidden", `node ${holder.nodeId} holds no live lease on chunk ${holder.index} of job ${holder.jobId}`);
       return leased;
     }, { queue, onError }),
+    serve(bus, subjects.renewLeases, async ({ leases }) => store.renewLeases(leases, now(), ctx.leaseMs), { queue, onError }),
     serve(bus, subjects.nodeReputations, async ({ nodeIds }) => ({ reputations: await store.reputations(nodeIds) }), { queue, onError }),
     serve(bus, subjects.releaseNode, async ({ nodeId }) => {
       const t = await store.releaseNode(nodeId, now());

@@ -29,6 +29,7 @@ const scheduler = serveScheduler(bus, {
   presenceTtlMs: env.MEDUSA_PRESENCE_TTL,
   retentionMs: env.MEDUSA_RETENTION,
   splitLeaseMs: env.MEDUSA_SPLIT_LEASE_MS,
+  leaseMs: env.MEDUSA_LEASE_MS,
   log,
 });
 const readiness = new Readiness({ bus: () => bus.flush(), chunks: () => store.getJob("readyz") });

@@ -29,6 +29,8 @@ export interface SchedulerContext {
    * idle nodes.
    */
   publish(t: Transition): void;
+  /** How long a lease a gateway will renew lasts between renewals (MEDUSA_LEASE_MS). */
+  leaseMs: number;
   /** A splitter's lease on a split, and how long a split sent to the splitters waits to be claimed (MEDUSA_SPLIT_LEASE_MS). */
   splitLeaseMs: number;
   /** How long a finished job is kept (MEDUSA_RETENTION). */

@@ -1,4 +1,4 @@
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, RENEWED_LEASE_MS, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
 import { serveBatchHandlers } from "./batch-handlers.ts";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
@@ -26,6 +26,8 @@ export interface SchedulerDeps {
   now?: () => number;
   /** How often expired leases are swept back into the queue. */
   sweepMs?: number;
+  /** How long a lease that its gateway renews lasts between renewals (MEDUSA_LEASE_MS); default RENEWED_LEASE_MS. */
+  leaseMs?: number;
   /** A splitter's lease on a split (MEDUSA_SPLIT_LEASE_MS): a killed splitter's split is taken over this long after its last renewal; default 15 s. */
   splitLeaseMs?: number;
   /** How long finished jobs are kept (MEDUSA_RETENTION); default 7 days. */
@@ -60,6 +62,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
       defaultPrice: deps.pricePerChunk ?? 1,
       retentionMs: deps.retentionMs ?? limits.retentionMs,
       splitLeaseMs: deps.splitLeaseMs ?? DEFAULT_SPLIT_LEASE_MS,
+      leaseMs: deps.leaseMs ?? RENEWED_LEASE_MS,
       queue: opts.queue ?? "scheduler",
       now: deps.now ?? Date.now,
       log,

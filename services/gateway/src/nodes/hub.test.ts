@@ -68,7 +68,7 @@ describe("node socket", () => {
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
     // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk,
     // and the runtimes its hello listed, so it gets no chunk it cannot run.
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"] });
+    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"], renewed: true });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
     const [complete] = (await t.fakes.called("completeChunks")) as any[];

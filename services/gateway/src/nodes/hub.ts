@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { call, errorFields, events, limits, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
+import { call, errorFields, events, LEASE_RENEW_MS, limits, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import type { Log, NodePrincipal } from "../http/types.ts";
@@ -37,6 +37,8 @@ export interface NodeHubOptions {
   publicUrl?: string;
   /** How often this gateway's nodes are heartbeated into the shared presence. */
   heartbeatMs?: number;
+  /** How often the leases of the chunks its nodes hold are renewed (default LEASE_RENEW_MS). */
+  renewMs?: number;
 }
 
 /**
@@ -44,7 +46,10 @@ export interface NodeHubOptions {
  * socket replaces an older one). Listens once per gateway for new work and
  * for stopped jobs, and passes both on to the connections concerned. Every
  * heartbeatMs it tells the shared presence which nodes it holds (see core's
- * presence.ts), and learns which gateways are alive, for its welcomes.
+ * presence.ts), and learns which gateways are alive, for its welcomes. Every
+ * renewMs it renews the leases of the chunks its nodes hold, so the scheduler
+ * can keep leases short: when this gateway dies, nobody renews them, and its
+ * nodes' chunks are back in the queue within one short lease.
  */
 export class NodeHub implements HubServices, SessionNodeSource {
   readonly bus: Bus;
@@ -65,6 +70,9 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private gateways: string[] = [];
   private beatFailing = false;
+  private readonly renewer: ReturnType<typeof setInterval>;
+  private renewFailing = false;
+  private renewing = false;
 
   constructor(options: NodeHubOptions) {
     this.bus = options.bus;
@@ -82,6 +90,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.publicUrl = options.publicUrl;
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatMs ?? PRESENCE_HEARTBEAT_MS);
     void this.beat();
+    this.renewer = setInterval(() => void this.renew(), options.renewMs ?? LEASE_RENEW_MS);
   }
 
   /**
@@ -185,6 +194,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
   async close(): Promise<void> {
     clearInterval(this.ticker);
     clearInterval(this.heartbeat);
+    clearInterval(this.renewer);
     for (const l of this.listeners) l.subscription.unsubscribe();
     const open = [...this.connections.values()];
     this.connections.clear();
@@ -202,6 +212,23 @@ export class NodeHub implements HubServices, SessionNodeSource {
     } catch (err) {
       if (!this.beatFailing) this.log.warn("node presence heartbeat failed; other gateways may show this gateway's nodes offline", errorFields(err));
       this.beatFailing = true;
+    }
+  }
+
+  /** Renews the leases of every chunk this gateway's nodes hold, a bus request per 1,000; one pass at a time (a slow bus must not pile them up). A failure is told once; the next pass tries again. */
+  private async renew(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    const held = [...this.connections.values()].flatMap((c) => c.heldLeases());
+    try {
+      for (let i = 0; i < held.length; i += 1_000) await call(this.bus, subjects.renewLeases, { leases: held.slice(i, i + 1_000) });
+      if (this.renewFailing) this.log.info("lease renewals go through again");
+      this.renewFailing = false;
+    } catch (err) {
+      if (!this.renewFailing) this.log.warn("renewing the leases of this gateway's nodes failed; they run out unless a renewal gets through", errorFields(err));
+      this.renewFailing = true;
+    } finally {
+      this.renewing = false;
     }
   }
 

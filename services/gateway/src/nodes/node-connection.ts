@@ -8,22 +8,22 @@ import {
   invalidFields,
   isBinaryChunk,
   limits,
-  MedusaError,
   newRequestId,
   NODE_PROTOCOL_VERSION,
   NodeMessage,
   publicError,
   subjects,
   tooDeepMessage,
-  tooLargeResultMessage,
   valueNestsDeeper,
   type ChunkLease,
   type GatewayMessageBody,
+  type LeaseHolder,
   type SandboxLevel,
 } from "@medusa/core";
 import type { Log } from "../http/types.ts";
 import type { HubServices } from "./hub-services.ts";
 import { ResultBatch, type ResultReply } from "./result-batch.ts";
+import { resultText, tooLargeForBus } from "./result-limits.ts";
 
 /** What a node connection needs from its WebSocket. */
 export interface NodeSocket {
@@ -59,9 +59,10 @@ export class NodeConnection {
   /**
    * Chunks sent and not yet reported, by `jobId#index`: what shape of result
    * each must have, and for a chunk of files their names, which key its
-   * results (the gateway names them, never the node).
+   * results (the gateway names them, never the node); and the lease token,
+   * which the hub renews the lease with while the chunk is here.
    */
-  private readonly inFlight = new Map<string, { task: "map" | "reduce"; items: number; names?: string[] }>();
+  private readonly inFlight = new Map<string, { task: "map" | "reduce"; items: number; token: string; names?: string[] }>();
 
   constructor(
     readonly nodeId: string,
@@ -170,6 +171,12 @@ export class NodeConnection {
     }
   }
 
+  /** The leases of the chunks this node holds (sent, not yet reported): what the hub renews. */
+  heldLeases(): LeaseHolder[] {
+    if (this.closed) return [];
+    return [...this.inFlight].map(([key, { token }]) => ({ ...parseChunkKey(key), token, nodeId: this.nodeId }));
+  }
+
   /** The scheduler stopped a job: tell the node to drop its chunks, if it ever got any (it reports none of them). */
   cancelJob(jobId: string): void {
     if (!this.jobsSent.delete(jobId)) return;
@@ -194,7 +201,7 @@ export class NodeConnection {
     while (this.demand > 0 && !this.closed) {
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max: Math.min(this.demand, 1000), ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max: Math.min(this.demand, 1000), renewed: true, ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
         this.log.warn("leasing failed; retrying on the next tick", { nodeId: this.nodeId, ...errorFields(err) });
         this.hungry = true;
@@ -223,7 +230,7 @@ export class NodeConnection {
       }
       const items = await this.hub.chunkItems({ jobId: lease.jobId, owner: job.owner }, lease.input);
       const names = lease.input.kind === "files" ? lease.input.files.map((f) => f.path) : undefined;
-      this.inFlight.set(chunkKey(lease), { task: lease.task, items: items.length, ...(names ? { names } : {}) });
+      this.inFlight.set(chunkKey(lease), { task: lease.task, items: items.length, token: lease.token, ...(names ? { names } : {}) });
       const binary = isBinaryChunk(lease.input) ? { binary: true as const } : {};
       this.send({ type: "chunk", chunk: { jobId: lease.jobId, index: lease.index, token: lease.token, task: lease.task, items, ...binary } });
     } catch (err) {
@@ -285,15 +292,5 @@ export class NodeConnection {
 /** How much deeper than a result a frame may nest: the frame itself, and a session's partials around their values. */
 const FRAME_LEVELS = 3;
 
-/** A result's JSON text, or why it cannot be one: too deep to write, or over the size limit. */
-function resultText(results: unknown): string | { refused: string } {
-  if (valueNestsDeeper(results)) return { refused: tooDeepMessage("result") };
-  const text = JSON.stringify(results);
-  const bytes = Buffer.byteLength(text);
-  return bytes > limits.resultBytes ? { refused: tooLargeResultMessage(bytes) } : text;
-}
-
-/** The request carrying a result was over the bus's message size (a result over the scheduler's own limits comes back `refused`). */
-const tooLargeForBus = (err: unknown) => err instanceof MedusaError && err.code === "payload_too_large" && err.message.startsWith(subjects.completeChunks.subject);
-
 const chunkKey = (ref: { jobId: string; index: number }) => `${ref.jobId}#${ref.index}`;
+const parseChunkKey = (key: string) => ({ jobId: key.slice(0, key.lastIndexOf("#")), index: Number(key.slice(key.lastIndexOf("#") + 1)) });

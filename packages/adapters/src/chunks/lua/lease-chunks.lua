@@ -2,8 +2,8 @@
   Leases queued chunks to a node, front of the queue first: at most one
   replica of a chunk per node, and none of a chunk another node of the same
   owner, or from the same network (origin), works on or answered; none
-  whose lease ran out on this node less than the job's leaseMs ago; none of a job whose minReputation is
-  above the node's validated results (agreed). The node gets no more than
+  whose lease ran out on this node less than the job's leaseMs ago; none of
+  a job whose minReputation is above the node's validated results (agreed). The node gets no more than
   its lease window (see leaseWindow) less the leases it holds. Refs the node
   may not take stay where they were; refs whose job is final or whose chunk wants no more replicas are
   dropped on the way (a cancel leaves its refs in the queue; they are cleaned
@@ -45,7 +45,7 @@
 --- @include "backups"
 local prefix, nodeId, now, maxEvents, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local origin = ARGV[10]
-local renewEvery = tonumber(ARGV[11])
+local renewedLeaseMs = tonumber(ARGV[11])
 local max = math.min((#ARGV - 12) / 2, windowLeft(prefix, nodeId, ARGV[9], redis.call("SCARD", KEYS[3])))
 local runtimes = {}
 for r in string.gmatch(ARGV[8], "[^,]+") do runtimes[r] = true end
@@ -63,7 +63,7 @@ local function runsHere(jk)
   return runtimes[runtime] == true
 end
 
--- expired:<nodeId> holds when the node's lease on the chunk ran out (1 from releases before that was kept: long ago).
+-- expired:<nodeId> is when the node's lease on the chunk ran out (1 from older releases, which kept no time: long past).
 local function mayTake(ck, reps, leaseMs)
   local expiredAt = redis.call("HGET", ck, "expired:" .. nodeId)
   if expiredAt and tonumber(expiredAt) + leaseMs > now then return false end
@@ -93,7 +93,7 @@ local function leaseOne(jobId, index, job)
   local ck = chunkKey(prefix, jobId, index)
   local slot = #leases + 1
   local token = ARGV[11 + slot * 2]
-  local expiresAt = now + math.min(tonumber(job[2]), renewEvery or math.huge)
+  local expiresAt = now + math.min(tonumber(job[2]), renewedLeaseMs or math.huge)
   redis.call("HSET", ck, "until:" .. nodeId, string.format("%d", now + tonumber(job[2])))
   local attempt = redis.call("HINCRBY", ck, "attempts", 1)
   redis.call("HSET", replicasKey(prefix, jobId, index), nodeId,
