@@ -1,12 +1,13 @@
 /**
  * Where W5's tail comes from: W5 as `npm run bench` runs it, with each round
  * cut into hops (probes put on the prototypes from outside, as instrument.ts
- * does; no service code changes), an event-loop lag sampler, and a heap-size
- * sampler that shows a collection as a drop. For every slow round it prints
+ * does; no service code changes), an event-loop lag sampler (1 ms), and a
+ * heap-size sampler (10 ms) that shows a collection as a drop. For every slow round it prints
  * the hops and what else ran in this process while it waited.
  *
  *   bun bench/profile/w5-tail.ts [embedded|distributed] [rounds=400] [--slow=5]
  *   MEDUSA_NATS_URL=… MEDUSA_REDIS_URL=… bun bench/profile/w5-tail.ts distributed
+ *   bun bench/profile/w5-tail.ts embedded 20 --w4 --slow=0   # W4's k-means rounds, the same hops
  *
  * Hops (one process, one clock): client→gateway (socket send to
  * Session.request), gateway→node (to SessionHost.round, per node), runner
@@ -22,6 +23,7 @@ import { Session } from "@medusa/gateway/sessions/session";
 import { SessionBilling } from "@medusa/gateway/sessions/session-billing";
 import { SessionHost } from "@medusa/node/agent/session-host";
 import { RunnerPool } from "@medusa/node/runner/runner-pool";
+import { initialCentroids, KMEANS_PROGRAM, kmeansPoints, reduceCentroids, type Point } from "../../examples/kmeans/kmeans.ts";
 import { latencySummary } from "../lib/stats.ts";
 import { startTarget, type TargetName } from "../lib/target.ts";
 import { driveSession } from "../workloads/sessions.ts";
@@ -31,6 +33,8 @@ const positional = args.filter((a) => !a.startsWith("--"));
 const targetName = (positional[0] ?? "embedded") as TargetName;
 const rounds = Number(positional[1] ?? 400);
 const slowMs = Number(args.find((a) => a.startsWith("--slow="))?.slice(7) ?? 5);
+const kmeans = args.includes("--w4");
+const WARMUP = kmeans ? 2 : 20;
 
 interface Span {
   name: string;
@@ -114,46 +118,56 @@ const lags: Array<{ at: number; lagMs: number }> = [];
 const heapDrops: Array<{ at: number; freedMb: number }> = [];
 let last = performance.now();
 let lastHeap = heapSize();
+let tick = 0;
 const sampler = setInterval(() => {
   const now = performance.now();
   const lag = now - last - 1;
   if (lag > 1) lags.push({ at: now, lagMs: lag });
   last = now;
+  // heapSize() costs ~0.15 ms with W4's points in the heap: read it every 10th tick only.
+  if (++tick % 10 !== 0) return;
   const h = heapSize();
   if (h < lastHeap - 256 * 1024) heapDrops.push({ at: now, freedMb: (lastHeap - h) / 2 ** 20 });
   lastHeap = h;
 }, 1);
 
 const PROGRAM = "def setup(items):\n    return items\n\ndef step(state, params):\n    return len(state)\n";
+const points = kmeansPoints(200_000);
+let centroids: Point[] = initialCentroids(points);
+const spec = kmeans
+  ? { name: "w4-tail", program: { runtime: "python" as const, source: KMEANS_PROGRAM }, input: { items: points }, partitions: 20, timeoutMs: 120_000 }
+  : { name: "w5-tail", program: { runtime: "python" as const, source: PROGRAM }, input: { range: { start: 0, stop: 200_000 } }, partitions: 20 };
 const target = await startTarget(targetName, console.log);
 let run;
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+let cpuMs = Number.NaN;
 try {
-  run = await driveSession(
-    { target, quick: false, log: console.log },
-    { name: "w5-tail", program: { runtime: "python", source: PROGRAM }, input: { range: { start: 0, stop: 200_000 } }, partitions: 20 },
-    {
-      warmup: 20,
-      rounds,
-      budgetMs: 300_000,
-      params: (r) => {
-        currentRound = r;
-        markOf(r).sent = performance.now();
-        return { r };
-      },
-      fold: (partials, r) => {
-        markOf(r).answered = performance.now();
-        if (partials.length !== 20) throw new Error(`round ${r}: ${partials.length} partials`);
-        return r;
-      },
+  run = await driveSession({ target, quick: false, log: console.log }, spec, {
+    warmup: WARMUP,
+    rounds,
+    budgetMs: 300_000,
+    params: (r) => {
+      if (r === WARMUP + 1) cpuAtStart = process.cpuUsage();
+      currentRound = r;
+      markOf(r).sent = performance.now();
+      return kmeans ? { centroids } : { r };
     },
-  );
+    fold: (partials, r) => {
+      markOf(r).answered = performance.now();
+      if (partials.length !== 20) throw new Error(`round ${r}: ${partials.length} partials`);
+      if (kmeans) centroids = reduceCentroids(partials as never, centroids).centroids;
+      return r;
+    },
+  });
+  const used = process.cpuUsage(cpuAtStart);
+  cpuMs = (used.user + used.system) / 1000;
 } finally {
   clearInterval(sampler);
   await target.close();
 }
 
 // Per hop, per round (measured rounds only).
-const measured = [...marks.entries()].filter(([r, m]) => r > 20 && m.answered !== undefined && m.sent !== undefined);
+const measured = [...marks.entries()].filter(([r, m]) => r > WARMUP && m.answered !== undefined && m.sent !== undefined);
 const hop = (f: (m: RoundMarks) => number) => latencySummary(measured.map(([, m]) => f(m)));
 const max = (xs: number[]) => Math.max(...xs);
 const min = (xs: number[]) => Math.min(...xs);
@@ -166,7 +180,7 @@ const hops = {
   nodeToGateway: hop((m) => max(m.partials) - max(m.stepEnd)),
   gatewayToClient: hop((m) => m.answered! - max(m.partials)),
 };
-console.log(`\n${targetName}: ${measured.length} rounds; per hop (ms):`);
+console.log(`\n${targetName} ${kmeans ? "W4" : "W5"}: ${measured.length} rounds; this process's CPU (stack and nodes, not runners) ${(cpuMs / measured.length).toFixed(2)} ms per round; per hop (ms):`);
 for (const [name, s] of Object.entries(hops)) console.log(`  ${name.padEnd(16)} p50 ${s.p50Ms}  p90 ${s.p90Ms}  p99 ${s.p99Ms}  max ${s.maxMs}`);
 
 // Slow rounds and what overlapped them.
@@ -208,5 +222,5 @@ console.log(`event-loop lag > 2 ms: ${lags.filter((l) => l.lagMs > 2).length} ti
 const dir = join(import.meta.dir, "..", "results");
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `w5-tail-${targetName}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(file, JSON.stringify({ target: targetName, rounds: measured.length, hops, slow: slowRows, spans: spanStats, lagsOver2: lags.filter((l) => l.lagMs > 2).length, heapDrops: heapDrops.length }, null, 1));
+writeFileSync(file, JSON.stringify({ target: targetName, rounds: measured.length, cpuMsPerRound: cpuMs / measured.length, hops, slow: slowRows, spans: spanStats, lagsOver2: lags.filter((l) => l.lagMs > 2).length, heapDrops: heapDrops.length }, null, 1));
 console.log(`wrote ${file}; gateway-measured p50 ${latencySummary(run.gatewayMs).p50Ms} ms`);

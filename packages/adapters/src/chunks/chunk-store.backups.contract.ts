@@ -79,6 +79,13 @@ export function backupsContract(t: ContractContext): void {
       expect((await t.job(j.id)).chunks).toMatchObject({ total: 1, done: 1, running: 0 });
     });
 
+    test("no backup of a lease past its expiry: the sweeper requeues it instead", async () => {
+      const j = await t.newJob({}, 1, true);
+      const [held] = (await t.store.leaseChunks("n1", 1, T0, backups)).leases;
+      expect((await t.store.leaseChunks("n2", 1, held!.expiresAt, backups)).leases).toEqual([]);
+      expect((await t.store.leaseChunks("n2", 1, held!.expiresAt - 1, backups)).leases.map((l) => l.jobId)).toEqual([j.id]);
+    });
+
     test("no backups of replicated or auto jobs", async () => {
       const r = await t.newJob({ replicas: 2, quorum: 2 }, 1, true);
       await t.store.leaseChunks("n1", 1, T0, backups);

@@ -16,16 +16,17 @@ const BACKUP_SCAN = 64;
  * an open chunk wanting one result with exactly one replica, another node's
  * lease. The owner and network rules keep voters apart and do not apply; the
  * rule that a chunk never goes back to a node it expired on does, and so do
- * the runtime and minReputation rules.
+ * the runtime and minReputation rules. A lease past its expiry is the
+ * sweeper's to requeue, not to back up.
  */
-export function backupCandidates(p: SqliteParts, nodeId: string, want: number, runtimes: string | null, agreed: number): ChunkRow[] {
+export function backupCandidates(p: SqliteParts, nodeId: string, now: number, want: number, runtimes: string | null, agreed: number): ChunkRow[] {
   if (want <= 0) return [];
   const queued = p.sql(
     "SELECT 1 FROM chunks c JOIN jobs j ON j.id = c.job_id WHERE c.queue_pos IS NOT NULL AND j.state IN ('queued', 'running') LIMIT 1",
   ).get();
   if (queued) return [];
   return p.sql(
-    `SELECT c.* FROM (SELECT job_id, idx, node_id, expires_at, rowid AS rid FROM replicas WHERE state = 'leased' ORDER BY expires_at DESC, rowid DESC LIMIT ?) r
+    `SELECT c.* FROM (SELECT job_id, idx, node_id, expires_at, rowid AS rid FROM replicas WHERE state = 'leased' AND expires_at > ? ORDER BY expires_at DESC, rowid DESC LIMIT ?) r
        JOIN chunks c ON c.job_id = r.job_id AND c.idx = r.idx
        JOIN jobs j ON j.id = c.job_id
      WHERE r.node_id <> ? AND j.state = 'running' AND j.replicas = 1 AND j.quorum = 1 AND j.adaptive = 0
@@ -35,5 +36,5 @@ export function backupCandidates(p: SqliteParts, nodeId: string, want: number, r
        AND NOT EXISTS (SELECT 1 FROM lease_expiries e WHERE e.job_id = c.job_id AND e.idx = c.idx AND e.node_id = ?)
        AND (? IS NULL OR json_extract(j.program, '$.runtime') IN (SELECT value FROM json_each(?)))
      ORDER BY r.expires_at DESC, r.rid DESC LIMIT ?`,
-  ).all(BACKUP_SCAN, nodeId, agreed, nodeId, runtimes, runtimes, want) as ChunkRow[];
+  ).all(now, BACKUP_SCAN, nodeId, agreed, nodeId, runtimes, runtimes, want) as ChunkRow[];
 }

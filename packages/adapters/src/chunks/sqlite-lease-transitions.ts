@@ -57,7 +57,7 @@ export function leaseChunks(p: SqliteParts, tx: Tx, nodeId: string, max: number,
     return leaseOne(c);
   });
   if (options.backups && leases.length < max) {
-    for (const c of backupCandidates(p, nodeId, max - leases.length, runtimes, agreed)) leases.push(leaseOne(c));
+    for (const c of backupCandidates(p, nodeId, now, max - leases.length, runtimes, agreed)) leases.push(leaseOne(c));
   }
   return leases;
 }

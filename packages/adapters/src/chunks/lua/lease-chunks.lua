@@ -139,7 +139,7 @@ while #leases < max and looked < max + 200 do
 end
 -- The queue is empty: the window's rest goes to backups of chunks still out.
 if ARGV[12] == "1" and #aside == 0 and #leases < max and redis.call("LLEN", KEYS[1]) == 0 then
-  for _, b in ipairs(backupCandidates(prefix, KEYS[2], nodeId, max - #leases, agreedResults, runsHere)) do
+  for _, b in ipairs(backupCandidates(prefix, KEYS[2], nodeId, now, max - #leases, agreedResults, runsHere)) do
     leaseOne(b.jobId, b.index, redis.call("HMGET", jobKey(prefix, b.jobId), "state", "leaseMs"))
   end
 end

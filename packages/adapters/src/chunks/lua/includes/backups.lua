@@ -19,10 +19,11 @@
 -- Reads at most this many leases, newest first, per call.
 local BACKUP_SCAN = 64
 
-local function backupCandidates(prefix, leasesKey, nodeId, want, agreedResults, runsHere)
+-- Leases past their expiry are the sweeper's to requeue, not to back up.
+local function backupCandidates(prefix, leasesKey, nodeId, now, want, agreedResults, runsHere)
   local found = {}
   if want <= 0 then return found end
-  local members = redis.call("ZREVRANGE", leasesKey, 0, BACKUP_SCAN - 1)
+  local members = redis.call("ZREVRANGEBYSCORE", leasesKey, "+inf", "(" .. string.format("%.17g", now), "LIMIT", 0, BACKUP_SCAN)
   for _, member in ipairs(members) do
     if #found >= want then break end
     local holder, jobId, index = parseLeaseMember(member)
