@@ -17,6 +17,8 @@ if (argv[0] === "runner") {
 }
 
 async function runnerMode(args: string[]): Promise<number> {
+  // Before the runner's modules load: Pyodide's module compiles on its own thread meanwhile.
+  (await import("./runner/wasm-early.ts")).compilePythonEarly(args);
   const { parseRunnerArgs, runRunner } = await import("./runner/runner-main.ts");
   const parsed = parseRunnerArgs(args);
   if ("error" in parsed) {

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { setPriority } from "node:os";
 import type { RunnerProcess } from "./runner-process.ts";
 
@@ -19,11 +20,28 @@ const WORKING_NICENESS = 0;
 export const lowerToSpare = (runner: RunnerProcess) => renice(runner, SPARE_NICENESS);
 export const raiseToWorking = (runner: RunnerProcess) => renice(runner, WORKING_NICENESS);
 
+/**
+ * Linux keeps a niceness per thread, and setpriority(pid) sets only the
+ * thread whose id is the pid: a spare's JIT, wasm-compiler and GC threads
+ * would stay at idle priority for the whole job. So every thread is set;
+ * threads started later inherit from the one that starts them.
+ */
 function renice(runner: RunnerProcess, niceness: number): void {
+  for (const tid of threadsOf(runner.pid)) {
+    try {
+      setPriority(tid, niceness);
+    } catch {
+      // Unprivileged nodes cannot raise a runner back; it keeps idle priority. A thread may also have ended.
+    }
+  }
+}
+
+/** The process's thread ids; just the pid where there is no /proc (it is the main thread's). */
+function threadsOf(pid: number): number[] {
   try {
-    setPriority(runner.pid, niceness);
+    return readdirSync(`/proc/${pid}/task`).map(Number);
   } catch {
-    // Unprivileged nodes cannot raise a runner back; it keeps idle priority.
+    return [pid];
   }
 }
 

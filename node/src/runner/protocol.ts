@@ -51,6 +51,12 @@ export const PythonStart = z.object({
   ms: z.number().int().min(0),
   /** Why a snapshot it was given was not used. */
   note: z.string().optional(),
+  /**
+   * When the runner started compiling Pyodide's module itself, first thing
+   * (wasm-early.ts): ms from the runner's start to the module compiled, and
+   * how long loading then waited for it.
+   */
+  compiledEarly: z.object({ readyAtMs: z.number().int().min(0), waitedMs: z.number().int().min(0) }).optional(),
 });
 export type PythonStart = z.infer<typeof PythonStart>;
 

@@ -50,6 +50,8 @@ describe("the node's Pyodide snapshot", () => {
       const [spare] = pool.runnerInfo().filter((r) => r.runtime === "python");
       expect(spare?.python).toMatchObject({ snapshot: true });
       expect(spare?.python?.note).toBeUndefined();
+      // Its module was compiled first thing (wasm-early.ts), not by Pyodide after its scripts loaded.
+      expect(spare?.python?.compiledEarly).toEqual({ readyAtMs: expect.any(Number), waitedMs: expect.any(Number) });
       const job = { jobId: "restored", program: { runtime: "python" as const, source: "import json\ndef map(x):\n    return json.dumps({'x': x * 2})\n" }, timeoutMs: 60_000 };
       expect(await pool.run(job, { task: "map", items: [1, 2] })).toEqual({ ok: true, results: ['{"x": 2}', '{"x": 4}'] });
       if (process.platform === "linux") expect(pool.sandbox.level).toBe("os-sandbox");
@@ -103,6 +105,8 @@ describe("a snapshot this node may not use", () => {
       expect(await pool.run(job, { task: "map", items: [1] })).toEqual({ ok: true, results: [2] });
       const [runner] = pool.runnerInfo().filter((r) => r.jobId === "booted");
       expect(runner?.python).toMatchObject({ snapshot: false, note: expect.stringContaining("snapshot refused: Snapshot build id mismatch") });
+      // The module compiled early serves the boot after the refused restore as well.
+      expect(runner?.python?.compiledEarly).toBeDefined();
     } finally {
       await pool.close();
     }

@@ -2,6 +2,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { loadPyodide, version as pyodideVersion, type PyodideAPI } from "pyodide";
 import type { PythonStart } from "./protocol.ts";
+import { earlyModule, instantiateWith } from "./wasm-early.ts";
 
 /**
  * A memory snapshot of a loaded Pyodide, so a runner restores Python in a
@@ -190,6 +191,9 @@ export async function loadPython(config: LoadConfig, path: string | undefined): 
   const started = performance.now();
   let note: string | undefined;
   let pyodide: PyodideAPI | undefined;
+  const early = await earlyModule();
+  const compiledEarly = early && { readyAtMs: early.readyAtMs, waitedMs: Math.round(performance.now() - started) };
+  if (early) config = { ...config, createPyodideModule: instantiateWith(early.module, config.indexURL) } as LoadConfig;
   if (path) {
     // Mapped, not read: the pages are the page cache's, shared by every runner, and Pyodide copies them into its heap once.
     // Private (copy-on-write), never shared: a program that wrote through the mapping would otherwise change the file every later runner restores.
@@ -203,7 +207,7 @@ export async function loadPython(config: LoadConfig, path: string | undefined): 
   pyodide.runPython("import random; random.seed()");
   // Releases the file's mapping now, not at some later collection: it would count against the runner's memory cap.
   if (snapshot) Bun.gc(true);
-  return { pyodide, start: { snapshot, ms: Math.round(performance.now() - started), ...(note ? { note } : {}) } };
+  return { pyodide, start: { snapshot, ms: Math.round(performance.now() - started), ...(note ? { note } : {}), ...(compiledEarly ? { compiledEarly } : {}) } };
 }
 
 /** Pyodide keeps its options for life: handed through a thenable that forgets it, the mapping can be released once copied into the heap. */

@@ -37,17 +37,18 @@ export interface RunnerOptions {
 
 /**
  * `runner <runtime> [--pyodide-dir DIR] [--memory-mb N] [--cpu-seconds N] [--packages JSON] [--snapshot FILE]
- * [--make-snapshot FILE] [--unconfined]`,
+ * [--make-snapshot FILE] [--unconfined] [--compile-late]`,
  * without the leading `runner`. The runner's environment is empty, so all it
- * needs comes this way.
+ * needs comes this way. `--compile-late` (read by wasm-early.ts) leaves the
+ * wasm compile to Pyodide, as before: only for measuring what it saves.
  */
 export function parseRunnerArgs(args: string[]): { runtime: string; opts: RunnerOptions } | { error: string } {
   const [runtime = "", ...rest] = args;
   const opts: RunnerOptions = {};
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i]!;
-    if (flag === "--unconfined") {
-      opts.unconfined = true;
+    if (flag === "--unconfined" || flag === "--compile-late") {
+      if (flag === "--unconfined") opts.unconfined = true;
       continue;
     }
     const value = rest[++i];
