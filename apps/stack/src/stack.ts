@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSessionStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
@@ -39,6 +39,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const chunkStats = openChunkStats(env);
   chunkStoreGauges(chunkStats, registry);
   const presence = await openPresenceStore(env);
+  const sessions = await openSessionStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
@@ -62,6 +63,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const scheduler = serveScheduler(bus, {
     store: chunks,
     presence,
+    sessions,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
@@ -113,6 +115,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       await chunks.close();
       await chunkStats.close();
       await presence.close();
+      await sessions.close();
       await accounts.close();
       await settlements.close();
       await ledger.close();
