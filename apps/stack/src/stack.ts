@@ -74,7 +74,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
   const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
   if (packageMirror) logger("gateway").info(packageMirror.summary());
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
+  const gateway = createGateway({ bus, blobs, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
   const localNodes = env.MEDUSA_LOCAL_NODES;
   const readiness = new Readiness({
     bus: () => bus.flush(),

@@ -21,19 +21,14 @@ export const sessionSubjects = {
   get: defineRequest("scheduler.session.get", z.object({ id: z.string() }), Maybe),
   host: defineRequest("scheduler.session.host", z.object({ id: z.string(), gateway: z.string(), leaseMs: z.number().int().min(100) }), Maybe),
   orphans: defineRequest("scheduler.session.orphans", z.object({ limit: z.number().int().min(1).max(1000) }), z.object({ ids: z.array(z.string()) })),
-  place: defineRequest("scheduler.session.place", z.object({ id: z.string(), gateway: z.string(), placement: z.array(SessionHolder.nullable()) }), Write),
+  place: defineRequest("scheduler.session.place", z.object({ id: z.string(), gateway: z.string(), placement: z.array(SessionHolder.nullable()), ready: z.boolean().optional() }), Write),
   round: defineRequest("scheduler.session.round", z.object({ id: z.string(), gateway: z.string(), result: SessionRoundResult, holders: z.array(z.string()) }), Write),
   end: defineRequest("scheduler.session.end", z.object({ id: z.string(), state: z.enum(["ended", "failed"]), reason: z.string().max(2000) }), Maybe),
 };
 
-/** A request for the gateway `gateway`, hosting the session: a client on another gateway sent a round (`wait`: answer when it completes) or asked to end it. */
+/** For the gateway `gateway`, hosting the session: a client on another gateway sent a round; `refused` says why it did not go out. */
 export const hostRound = (gateway: string) =>
-  defineRequest(
-    `gateway.session.round.${gateway}`,
-    z.object({ sessionId: z.string(), round: z.number().int().min(1), params: z.unknown(), stream: z.boolean(), wait: z.boolean() }),
-    z.object({ refused: z.string().optional(), result: SessionRoundResult.optional() }),
-  );
-export const hostEnd = (gateway: string) => defineRequest(`gateway.session.end.${gateway}`, z.object({ sessionId: z.string(), reason: z.string() }), Ok);
+  defineRequest(`gateway.session.round.${gateway}`, z.object({ sessionId: z.string(), round: z.number().int().min(1), params: z.unknown(), stream: z.boolean() }), z.object({ refused: z.string().optional() }));
 
 export const sessionEvents = {
   /** What the host tells the session's clients, on whichever gateway their socket is. */

@@ -22,7 +22,7 @@ export function serveSessions(ctx: SchedulerContext, sessions: SessionStore, out
     serve(bus, sessionSubjects.get, async ({ id }) => ({ record: await sessions.getSession(id) }), opts),
     serve(bus, sessionSubjects.host, async ({ id, gateway, leaseMs }) => ({ record: await sessions.hostSession(id, gateway, now(), Math.min(leaseMs, MAX_HOST_LEASE_MS)) }), opts),
     serve(bus, sessionSubjects.orphans, async ({ limit }) => ({ ids: await sessions.orphanSessions(now(), limit) }), opts),
-    serve(bus, sessionSubjects.place, async ({ id, gateway, placement }) => ({ write: await sessions.placeSession(id, gateway, placement) }), opts),
+    serve(bus, sessionSubjects.place, async ({ id, gateway, placement, ready }) => ({ write: await sessions.placeSession(id, gateway, placement, ready) }), opts),
     serve(bus, sessionSubjects.round, async ({ id, gateway, result, holders }) => {
       const write = await sessions.completeRound(id, gateway, result, holders, now());
       if (write === "ok") outbox.kick();

@@ -58,6 +58,9 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0)).toBe("not_host");
       expect(await f.sessions.placeSession("ses_1", "gw-b", [null, { nodeId: "n3", connection: "c3" }])).toBe("ok");
       expect((await f.sessions.getSession("ses_1"))?.placement).toEqual([null, { nodeId: "n3", connection: "c3" }]);
+      await f.sessions.createSession(record({ id: "ses_2", state: "starting" }));
+      expect(await f.sessions.placeSession("ses_2", "gw-a", [null, null], true)).toBe("ok");
+      expect((await f.sessions.getSession("ses_2"))?.state).toBe("ready");
     });
 
     test("a round is taken once, in order, pays each partition's node through the outbox, and stops at the escrow", async () => {

@@ -50,10 +50,10 @@ export class CasSessionStore implements SessionStore {
     return this.cells.orphans(now, limit);
   }
 
-  placeSession(id: string, gateway: string, placement: Array<SessionHolder | null>): Promise<SessionWrite> {
+  placeSession(id: string, gateway: string, placement: Array<SessionHolder | null>, ready = false): Promise<SessionWrite> {
     return this.step<SessionWrite>(id, "final", (r) => {
       const refused = this.refusal(r, gateway);
-      return refused ? { result: refused } : { record: { ...r, placement }, result: "ok" };
+      return refused ? { result: refused } : { record: { ...r, placement, ...(ready ? { state: "ready" as const } : {}) }, result: "ok" };
     });
   }
 

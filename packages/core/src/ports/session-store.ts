@@ -24,8 +24,8 @@ export interface SessionStore {
   hostSession(id: string, gateway: string, now: number, leaseMs: number): Promise<SessionRecord | null>;
   /** Up to `limit` unfinished sessions whose host's lease lapsed before `now`. */
   orphanSessions(now: number, limit: number): Promise<string[]>;
-  /** The host records which nodes hold which partitions. */
-  placeSession(id: string, gateway: string, placement: Array<SessionHolder | null>): Promise<SessionWrite>;
+  /** The host records which nodes hold which partitions (and, with `ready`, that every one is set up: the session is ready). */
+  placeSession(id: string, gateway: string, placement: Array<SessionHolder | null>, ready?: boolean): Promise<SessionWrite>;
   /**
    * Round `result.round` completed: taken only when it is the next round
    * (else `stale`) and the escrow covers it (else `spent`); pays each
