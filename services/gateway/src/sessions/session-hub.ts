@@ -131,9 +131,10 @@ export class SessionHub implements HostedSessions {
     const parts = await Promise.all(Array.from({ length: record.partitions }, async (_, p) => JSON.parse(new TextDecoder().decode((await this.opts.blobs.bytes(sessionPartKey(id, p))) ?? new Uint8Array())) as unknown[]));
     const alive = await this.alive(record.placement.filter((h): h is SessionHolder => h !== null));
     const placement = record.placement.map((h) => (h && alive.has(key(h)) ? h : null));
-    this.opts.log.info("session taken over from a gateway that stopped renewing it", { sessionId: id, from: record.host, rounds: record.rounds, moved: placement.filter((h) => !h).length });
     const session = this.host(record, parts);
     session.resume({ state: record.state, rounds: record.rounds, spent: record.spent, createdAt: record.createdAt, placement, idleMs: record.idleTimeoutMs - (Date.now() - record.activeAt) });
+    const moved = placement.filter((h) => !h).length;
+    this.opts.log.info("session taken over from a gateway that stopped renewing it", { sessionId: id, from: record.host, rounds: record.rounds, moved, nodes: session.holders().map((h) => h.nodeId).join(" "), state: session.state });
     return true;
   }
 
