@@ -79,7 +79,6 @@ describe.skipIf(!ready)("a session whose gateway is SIGKILLed mid-round", () => 
   }, 90_000);
 
   afterAll(async () => {
-    if (process.env.DEBUG_LOG) await Bun.write(process.env.DEBUG_LOG, log());
     for (const p of procs) p.kill("SIGKILL");
     await Promise.all(procs.map((p) => p.exited));
     const nc = await connect({ servers: TEST_NATS_URL });
