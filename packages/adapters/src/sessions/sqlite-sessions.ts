@@ -15,6 +15,10 @@ class SqliteSessionCells implements SessionCells {
   constructor(path: string) {
     this.db = new Database(path, { create: true });
     this.db.exec("PRAGMA journal_mode = WAL");
+    // As the chunk store's: a commit is not synced on its own; the chunk store
+    // checkpoints the WAL before it hands any outbox entry out, so no payout
+    // reaches the ledger while the round that earned it could still vanish.
+    this.db.exec("PRAGMA synchronous = NORMAL");
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS settlements (key TEXT PRIMARY KEY, body TEXT NOT NULL, claimed_until REAL NOT NULL DEFAULT 0);

@@ -71,7 +71,9 @@ export function sessionRoutes(deps: { bus: Bus; sessions: SessionHub; verifier: 
             try {
               const { refused, host } = await access.send(id, owner, round, params, stream);
               if (refused) return reply({ type: "error", round, code: "conflict", message: refused });
-              // Followed until answered: if its host dies first, the round goes again to the next one.
+              // Hosted here, the round dies with this socket if this gateway does; hosted elsewhere, it is
+              // followed until answered: if its host dies first, the round goes again to the next one.
+              if (host === sessions.gatewayId) return;
               let heard = false;
               const unheard = sessions.clients.watch(id, (e) => void (e.type === "round" && e.round === round && (heard = true)));
               const result = await runRound(access.channel(id, owner), round, params, abandoned.signal, { stream, sentTo: host }).catch(() => null);
