@@ -20,7 +20,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JetStreamSettlements, NatsBus, RedisChunkStore, SqliteChunkStore, SqliteLedgerStore } from "@medusa/adapters";
 import { Session } from "@medusa/gateway/sessions/session";
-import { SessionBilling } from "@medusa/gateway/sessions/session-billing";
 import { SessionHost } from "@medusa/node/agent/session-host";
 import { RunnerPool } from "@medusa/node/runner/runner-pool";
 import { initialCentroids, KMEANS_PROGRAM, kmeansPoints, reduceCentroids, type Point } from "../../examples/kmeans/kmeans.ts";
@@ -61,9 +60,6 @@ function probe(proto: object, method: string, name: string, size?: (args: unknow
 }
 
 // What else runs in this process: settlements, the ledger, the chunk store, the bus.
-probe(SessionBilling.prototype, "flush", "billing.flush", function (this: unknown) {
-  return 0;
-});
 probe(JetStreamSettlements.prototype, "publish", "jetstream.publish", (a) => (a[0] as unknown[]).length);
 probe(SqliteLedgerStore.prototype, "apply", "ledger.apply", (a) => (a[0] as unknown[]).length);
 for (const [Store, tag] of [[SqliteChunkStore, "sqlite"], [RedisChunkStore, "redis"]] as const) {

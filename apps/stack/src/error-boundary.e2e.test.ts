@@ -48,7 +48,7 @@ beforeEach(() => {
   const settlements = new DirectSettlements();
   const credits = serveCredits(bus, { store: accounts, ledger, settlements, starterCredits: 100, loginTtlMs: 1000, log: () => {} });
   const scheduler = serveScheduler(bus, { store: brokenListJobs(chunks), blobs, settlements, pricePerChunk: 0, log: (m) => schedulerLog.push(m) });
-  const gateway = createGateway({ bus, blobs, settlements, log: (m: string) => gatewayLog.push(m) });
+  const gateway = createGateway({ bus, blobs, log: (m: string) => gatewayLog.push(m) });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: gateway.app.fetch, websocket: gateway.websocket });
   url = `http://127.0.0.1:${server.port}`;
   closeAll = async () => {

@@ -16,14 +16,19 @@ import { MedusaClient } from "@medusa/client";
  * started again (as Swarm restarts a task), one at a time; then two at a
  * time. Every job must finish with its results in order, each events
  * subscriber (reconnecting to either gateway with ?from=) must get every
- * event id once and in order, and the books must balance exactly. What each
- * kill cost (time until progress resumed, attempts lost) is printed.
+ * event id once and in order, and the books must balance exactly. A
+ * session made on gateway-1 before it is killed finishes its rounds on
+ * gateway-2, and its payouts and refund are in the books. What each kill
+ * cost (time until progress resumed, attempts lost) is printed.
  */
 const ready = (await natsAvailable()) && (await redisAvailable());
 const STARTER = 100_000;
 const LINES = 600;
 const CHUNK = 2;
 const CHUNKS = LINES / CHUNK;
+const SESSION_PROGRAM = "def setup(items):\n    return list(items)\n\ndef step(state, params):\n    return sum(state) * params['k']\n";
+const SESSION_ROUNDS = 3;
+const SESSION_PARTITIONS = 2;
 
 describe.skipIf(!ready)("the fleet, with SIGKILLs", () => {
   const dir = mkdtempSync(join(tmpdir(), "medusa-fleet-"));
@@ -113,6 +118,25 @@ describe.skipIf(!ready)("the fleet, with SIGKILLs", () => {
   let restarts: Array<Promise<void>> = [];
   const nodeRestarts: Array<Promise<void>> = [];
 
+  /**
+   * A session on gateway-1 (its nodes hold the partitions), one round there;
+   * once `killed` resolves, the other rounds through gateway-2, which takes
+   * it over. Resolves with the credits it spent. Runs beside the job.
+   */
+  async function sessionAcrossTheKill(killed: Promise<void>, roundOne: () => void): Promise<number> {
+    const [onOne, onTwo] = urls.map((u) => new MedusaClient(u, consumerKey));
+    const created = await onOne!.createSession({ program: { runtime: "python", source: SESSION_PROGRAM }, input: { items: [1, 2, 3, 4] }, partitions: SESSION_PARTITIONS, pricePerRound: 1, maxCredits: 50, timeoutMs: 120_000 });
+    const round = async (client: MedusaClient, n: number) => (await (await client.request("POST", `/v1/sessions/${created.id}/rounds`, { round: n, params: { k: n } })).json()) as { partials: number[] };
+    expect((await round(onOne!, 1)).partials).toEqual([3, 7]);
+    roundOne();
+    await killed;
+    for (let n = 2; n <= SESSION_ROUNDS; n++) expect((await round(onTwo!, n)).partials).toEqual([3 * n, 7 * n]);
+    expect(await onTwo!.endSession(created.id)).toMatchObject({ state: "ended", rounds: SESSION_ROUNDS, credits: { held: 0, spent: SESSION_ROUNDS * SESSION_PARTITIONS } });
+    costs.push(`session ${created.id}: made on gateway-1, ${SESSION_ROUNDS - 1} of its ${SESSION_ROUNDS} rounds on gateway-2 after gateway-1 was killed`);
+    return SESSION_ROUNDS * SESSION_PARTITIONS;
+  }
+  let sessionSpent: Promise<number> = Promise.resolve(0);
+
   /** SIGKILLs `names` at once while the job runs and starts them again in the background; records what it cost. */
   async function killMidJob(jobId: string, names: string[], what: string) {
     const before = await status(jobId);
@@ -171,13 +195,21 @@ describe.skipIf(!ready)("the fleet, with SIGKILLs", () => {
 
   test("one of each killed mid-job, one at a time: the job finishes, every event once, in order", async () => {
     const job = await submit();
+    let gatewayKilled = () => {};
+    let sessionRoundOne = () => {};
+    const roundOneDone = new Promise<void>((r) => (sessionRoundOne = r));
+    sessionSpent = sessionAcrossTheKill(new Promise<void>((r) => (gatewayKilled = r)), sessionRoundOne);
+    sessionSpent.catch(() => {});
     await killTheSplitter(job.id, []);
     for (const [share, name] of [[0.2, "scheduler-1"], [0.4, "gateway-1"], [0.6, "credits-1"], [0.75, "node-1"]] as const) {
       const done = CHUNKS * share;
       await waitFor(`${done} chunks done`, async () => (await status(job.id)).chunks.done >= done);
+      if (name === "gateway-1") await Promise.race([roundOneDone, sessionSpent]);
       await killMidJob(job.id, [name], name);
+      if (name === "gateway-1") gatewayKilled();
     }
     await finish(job);
+    await sessionSpent;
   }, 600_000);
 
   test("two at once, then the books: every job finished, every credit accounted for", async () => {
@@ -190,10 +222,11 @@ describe.skipIf(!ready)("the fleet, with SIGKILLs", () => {
     }
     await finish(job);
 
-    // Price 1, one replica: each chunk of the two jobs paid once, the rest of each escrow refunded.
+    // Price 1, one replica: each chunk of the two jobs paid once, each session round once per partition, the rest of each escrow refunded.
+    const paid = 2 * CHUNKS + (await sessionSpent);
     const credits = async (client: MedusaClient) => ((await (await client.request("GET", "/v1/me")).json()) as { credits: { available: number; held: number } }).credits;
-    await waitFor("settlement", async () => (await credits(consumer)).held === 0 && (await credits(volunteer)).available === STARTER + 2 * CHUNKS, 60_000);
-    expect(await credits(consumer)).toEqual({ available: STARTER - 2 * CHUNKS, held: 0 });
-    expect(await credits(volunteer)).toEqual({ available: STARTER + 2 * CHUNKS, held: 0 });
+    await waitFor("settlement", async () => (await credits(consumer)).held === 0 && (await credits(volunteer)).available === STARTER + paid, 60_000);
+    expect(await credits(consumer)).toEqual({ available: STARTER - paid, held: 0 });
+    expect(await credits(volunteer)).toEqual({ available: STARTER + paid, held: 0 });
   }, 600_000);
 });

@@ -105,7 +105,7 @@ for (const backend of [sqlite, ...(redisUp ? [redis] : [])]) {
       // Chunks over 64 bytes go to the blob store, so the job has blobs to delete.
       const splitter = serveSplitter(bus, { blobs, inlineMaxBytes: 64, log: () => {} });
       scheduler = serveScheduler(bus, { store: opened.store, blobs, settlements, now: () => clock, retentionMs: RETENTION, log: () => {} });
-      const gateway = createGateway({ bus, blobs, settlements, log: () => {} });
+      const gateway = createGateway({ bus, blobs, log: () => {} });
       api = async (method, path, body, key) =>
         gateway.app.request(path, {
           method,

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSettlementQueue } from "@medusa/adapters";
+import { connectBus, openAccountStore, openBlobs, openChunkStats, openChunkStore, openLedgerStore, openMailer, openPresenceStore, openSessionStore, openSettlementQueue } from "@medusa/adapters";
 import { createLogger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { ftpOptions, startFtp } from "@medusa/ftp";
@@ -39,6 +39,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const chunkStats = openChunkStats(env);
   chunkStoreGauges(chunkStats, registry);
   const presence = await openPresenceStore(env);
+  const sessions = await openSessionStore(env);
   const accounts = await openAccountStore(env);
   const ledger = await openLedgerStore(env);
   const settlements = await openSettlementQueue(env, bus);
@@ -63,6 +64,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const scheduler = serveScheduler(bus, {
     store: chunks,
     presence,
+    sessions,
     blobs,
     settlements,
     pricePerChunk: env.MEDUSA_PRICE_PER_CHUNK,
@@ -73,7 +75,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
   const downloads = embeddedNodeBuilds(env, (m) => logger("downloads").info(m));
   const packageMirror = env.MEDUSA_PYODIDE_PACKAGES_DIR ? PackageMirror.open(env.MEDUSA_PYODIDE_PACKAGES_DIR) : undefined;
   if (packageMirror) logger("gateway").info(packageMirror.summary());
-  const gateway = createGateway({ bus, blobs, settlements, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
+  const gateway = createGateway({ bus, blobs, pricePerRound: env.MEDUSA_PRICE_PER_ROUND, maxFileBytes: env.MEDUSA_MAX_FILE_BYTES, storageQuotaBytes: env.MEDUSA_STORAGE_QUOTA, uploadExpiryMs: env.MEDUSA_UPLOAD_EXPIRY, maxNodeChunks: env.MEDUSA_NODE_MAX_CHUNKS, rateLimits: new RateLimits(ratesFromEnv(env)), log: logger("gateway"), downloads, packageMirror });
   const localNodes = env.MEDUSA_LOCAL_NODES;
   const readiness = new Readiness({
     bus: () => bus.flush(),
@@ -114,6 +116,7 @@ export async function startStack(env: StackEnv, write: (line: string) => void = 
       await chunks.close();
       await chunkStats.close();
       await presence.close();
+      await sessions.close();
       await accounts.close();
       await settlements.close();
       await ledger.close();

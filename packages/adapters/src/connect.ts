@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, Logger, Mailer, PortEnv, PresenceStore, SettlementQueue } from "@medusa/core";
+import type { AccountStore, Bus, ChunkStore, FileBlobStore, LedgerStore, Logger, Mailer, PortEnv, PresenceStore, SessionStore, SettlementQueue } from "@medusa/core";
 import { errorMessage } from "@medusa/core";
 import { MongoAccountStore } from "./accounts/mongo-accounts.ts";
 import { SqliteAccountStore } from "./accounts/sqlite-accounts.ts";
@@ -16,6 +16,8 @@ import { SqliteChunkStore } from "./chunks/sqlite-chunk-store.ts";
 import { MongoLedgerStore } from "./ledger/mongo-ledger.ts";
 import { RedisPresenceStore } from "./presence/redis-presence.ts";
 import { SqlitePresenceStore } from "./presence/sqlite-presence.ts";
+import { RedisSessionStore } from "./sessions/redis-sessions.ts";
+import { SqliteSessionStore } from "./sessions/sqlite-sessions.ts";
 import { SqliteLedgerStore } from "./ledger/sqlite-ledger.ts";
 import { DirectSettlements } from "./settlements/direct-settlements.ts";
 import { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
@@ -39,6 +41,12 @@ export async function connectBus(env: PortEnv, name: string, opts: { require?: b
 export async function openChunkStore(env: PortEnv): Promise<ChunkStore> {
   if (env.MEDUSA_REDIS_URL) return new RedisChunkStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
   return new SqliteChunkStore(join(dataDir(env), "chunks.sqlite"));
+}
+
+/** Sessions inside the chunk store (same Redis prefix, same SQLite file), writing to its settlement outbox. */
+export async function openSessionStore(env: PortEnv): Promise<SessionStore> {
+  if (env.MEDUSA_REDIS_URL) return new RedisSessionStore(new Redis(env.MEDUSA_REDIS_URL, { maxRetriesPerRequest: 3 }), env.MEDUSA_PREFIX);
+  return new SqliteSessionStore(join(dataDir(env), "chunks.sqlite"));
 }
 
 /** Node presence beside the chunk state: in Redis when MEDUSA_REDIS_URL is set, else SQLite under MEDUSA_DATA_DIR. */

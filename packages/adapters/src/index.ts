@@ -14,3 +14,5 @@ export { SqlitePresenceStore } from "./presence/sqlite-presence.ts";
 export { DirectSettlements } from "./settlements/direct-settlements.ts";
 export { JetStreamSettlements } from "./settlements/jetstream-settlements.ts";
 export { openChunkStats, type ChunkStats, type ChunkStatsReader } from "./chunks/chunk-stats.ts";
+export { RedisSessionStore } from "./sessions/redis-sessions.ts";
+export { SqliteSessionStore } from "./sessions/sqlite-sessions.ts";

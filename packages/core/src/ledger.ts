@@ -55,13 +55,8 @@ export type Settlement = z.infer<typeof Settlement>;
  * for a job's.
  */
 export const payoutKey = (jobId: string, index: number, nodeId: string) => `payout:${jobId}:${index}:${nodeId}`;
-/**
- * What a session's node earned over rounds `from`–`to`, as one gateway's
- * billing flush `flush` (a sequence of that gateway; a session lives and dies
- * with its gateway) summed it: one entry per node per flush, not per round.
- */
-export const sessionPayoutKey = (sessionId: string, nodeId: string, from: number, to: number, flush: number) =>
-  `payout:${sessionId}:r${from}-${to}:${nodeId}:f${flush}`;
+/** A session's partition answered a round: paid once per round, partition and node. */
+export const roundPayoutKey = (sessionId: string, round: number, partition: number, nodeId: string) => `payout:${sessionId}:${round}:${partition}:${nodeId}`;
 export const refundKey = (jobId: string) => `refund:${jobId}`;
 export const holdKey = (jobId: string) => `hold:${jobId}`;
 export const starterGrantKey = (accountId: string) => `grant:starter:${accountId}`;

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { websocket } from "hono/bun";
-import { AccountFiles, createLogger, limits, toLogger, type Bus, type FileBlobStore, type LogSink, type SettlementQueue } from "@medusa/core";
+import { AccountFiles, createLogger, limits, toLogger, type Bus, type FileBlobStore, type LogSink } from "@medusa/core";
 import type { NodeBuilds } from "./downloads/node-builds.ts";
 import { TokenVerifier } from "./http/auth.ts";
 import type { GuessLimitOptions } from "./http/guess-limit.ts";
@@ -30,8 +30,6 @@ import { siteRoutes } from "./site/site.ts";
 export interface GatewayDeps {
   bus: Bus;
   blobs: FileBlobStore;
-  /** Where sessions' payouts and refunds go (jobs settle through the scheduler). */
-  settlements: SettlementQueue;
   /** Credits per partition per session round when a session names none (default 1). */
   pricePerRound?: number;
   /** Cap on JSON request bodies (default `limits.jsonBodyBytes`). */
@@ -81,7 +79,7 @@ export function createGateway(deps: GatewayDeps) {
   const streams = new Set<JobEventStream>();
   const rates = deps.rateLimits ?? new RateLimits();
   const packages = new PackagePinner({ blobs, mirror: deps.packageMirror, maxWheelBytes: deps.maxWheelBytes });
-  const sessions = new SessionHub({ bus, blobs, log, settlements: deps.settlements, nodes: hub, pricePerRound: deps.pricePerRound, packages });
+  const sessions = new SessionHub({ bus, blobs, log, nodes: hub, gatewayId: hub.gatewayId, pricePerRound: deps.pricePerRound, packages });
   hub.attachSessions(sessions);
 
   const app = new Hono<HttpEnv>()
@@ -91,7 +89,7 @@ export function createGateway(deps: GatewayDeps) {
     .route("/v1/me", meRoutes({ bus, verifier, files }))
     .route("/v1/files", fileRoutes({ files, verifier }))
     .route("/v1/jobs", jobRoutes({ bus, blobs, verifier, maxJsonBytes, log, streams, packages, rates }))
-    .route("/v1/sessions", sessionRoutes({ sessions, verifier, maxJsonBytes, rates }))
+    .route("/v1/sessions", sessionRoutes({ bus, sessions, verifier, maxJsonBytes, rates }))
     .route("/v1/nodes", nodeRoutes({ bus, hub, items: new ItemBytes(bus, blobs), verifier, maxJsonBytes, rates, activationGuesses: deps.activationGuesses }))
     .route("/v1/packages", packageRoutes({ blobs, mirror: deps.packageMirror, verifier }))
     .route("/", downloadRoutes(deps.downloads ?? null))

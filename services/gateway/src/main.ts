@@ -1,4 +1,4 @@
-import { connectBus, openBlobs, openRateLimitRedis, openSettlementQueue, shutdownOn } from "@medusa/adapters/connect";
+import { connectBus, openBlobs, openRateLimitRedis, shutdownOn } from "@medusa/adapters/connect";
 import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsRoutes, Readiness, serviceRegistry, withOpsRoutes } from "@medusa/ops";
 import { gatewayEnv } from "./env.ts";
@@ -22,7 +22,6 @@ if (packageMirror) console.log(`[gateway] ${packageMirror.summary()}`);
 const gateway = createGateway({
   bus,
   blobs,
-  settlements: await openSettlementQueue(env, bus),
   pricePerRound: env.MEDUSA_PRICE_PER_ROUND,
   maxJsonBytes: env.MEDUSA_MAX_JSON_BYTES,
   maxFileBytes: env.MEDUSA_MAX_FILE_BYTES,

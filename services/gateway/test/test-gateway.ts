@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FolderBlobStore } from "@medusa/adapters/blobs/folder-blobs";
 import { MemoryBus } from "@medusa/adapters/bus/memory-bus";
-import { DirectSettlements } from "@medusa/adapters/settlements/direct-settlements";
 import { FakeServices } from "@medusa/testing/fake-services";
 import type { LogSink } from "@medusa/core";
 import { createGateway, type GatewayDeps } from "../src/gateway.ts";
@@ -15,8 +14,7 @@ export function testGateway(opts: Partial<Pick<GatewayDeps, "maxJsonBytes" | "ma
   const fakes = new FakeServices(bus);
   const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
   const blobs = new FolderBlobStore(dir);
-  // Sessions' settlements have nobody to take them here: they stay queued, which these tests never look at.
-  const gateway = createGateway({ bus, blobs, settlements: new DirectSettlements(), log: silentLog, ...opts });
+  const gateway = createGateway({ bus, blobs, log: silentLog, ...opts });
   return {
     bus,
     fakes,

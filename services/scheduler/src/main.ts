@@ -1,4 +1,4 @@
-import { connectBus, openBlobs, openChunkStats, openChunkStore, openPresenceStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
+import { connectBus, openBlobs, openChunkStats, openChunkStore, openPresenceStore, openSessionStore, openSettlementQueue, shutdownOn } from "@medusa/adapters";
 import { configOrExit, createLogger, surviveStrayErrors } from "@medusa/core";
 import { meteredBus, opsListener, Readiness, serviceRegistry } from "@medusa/ops";
 import { schedulerEnv } from "./env.ts";
@@ -18,6 +18,7 @@ const stats = openChunkStats(env);
 chunkStoreGauges(stats, registry);
 const settlements = await openSettlementQueue(env, bus);
 const presence = await openPresenceStore(env);
+const sessions = await openSessionStore(env);
 const scheduler = serveScheduler(bus, {
   store,
   blobs: await openBlobs(env, bus),
@@ -26,6 +27,7 @@ const scheduler = serveScheduler(bus, {
   replicaPolicy: policyFromEnv(env),
   sweepMs: env.MEDUSA_LEASE_SWEEP_MS,
   presence,
+  sessions,
   presenceTtlMs: env.MEDUSA_PRESENCE_TTL,
   retentionMs: env.MEDUSA_RETENTION,
   splitLeaseMs: env.MEDUSA_SPLIT_LEASE_MS,
@@ -37,5 +39,5 @@ const ops = opsListener("scheduler", env, registry, readiness);
 // The start-up line stays plain text, like shutdownOn's: people and the e2e harness wait for it.
 console.log(`[scheduler] ready (chunk state: ${env.MEDUSA_REDIS_URL ? "redis" : "sqlite"})`);
 // Not ready first, then stop serving (other replicas take the queue group's requests), flush the outbox, drain.
-shutdownOn("scheduler", [() => readiness.drain(), () => scheduler.close(), () => bus.drain(), () => store.close(), () => stats.close(), () => presence.close(), () => ops.stop()]);
+shutdownOn("scheduler", [() => readiness.drain(), () => scheduler.close(), () => bus.drain(), () => store.close(), () => stats.close(), () => presence.close(), () => sessions.close(), () => ops.stop()]);
 surviveStrayErrors("scheduler");

@@ -1,4 +1,4 @@
-import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, RENEWED_LEASE_MS, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SettlementQueue } from "@medusa/core";
+import { DEFAULT_SPOT_CHECK_RATE, DEFAULT_START_WINDOW, DEFAULT_TRUST_AFTER, limits, logServeError, RENEWED_LEASE_MS, toLogger, type BlobStore, type Bus, type ChunkStore, type LogSink, type PresenceStore, type SessionStore, type SettlementQueue } from "@medusa/core";
 import { serveBatchHandlers } from "./batch-handlers.ts";
 import { serveChunkHandlers } from "./chunk-handlers.ts";
 import { serveCreateJob } from "./create-job.ts";
@@ -11,6 +11,7 @@ import { expireFinishedJobs, sweepRetention } from "./retention-sweeper.ts";
 import { forwardSettlements } from "./settlement-forwarder.ts";
 import { serveSplitHandlers } from "./split-handlers.ts";
 import { servePresence } from "./presence-handlers.ts";
+import { serveSessions } from "./session-handlers.ts";
 
 export const DEFAULT_SPLIT_LEASE_MS = 15_000;
 
@@ -40,6 +41,8 @@ export interface SchedulerDeps {
   presence?: PresenceStore;
   /** How long a node stays present without a heartbeat from its gateway (MEDUSA_PRESENCE_TTL); default 5 s. */
   presenceTtlMs?: number;
+  /** Sessions' durable state, in the chunk store beside the jobs; without it gateways cannot host sessions. */
+  sessions?: SessionStore;
 }
 
 /**
@@ -74,6 +77,7 @@ export function serveScheduler(bus: Bus, deps: SchedulerDeps, opts: { queue?: st
   const stopSweeping = sweepExpiredLeases(ctx, deps.sweepMs ?? 1000);
   const presence = deps.presence ? servePresence(ctx, deps.presence, { ttlMs: deps.presenceTtlMs ?? 5_000, sweepMs: deps.sweepMs ?? 1000 }) : undefined;
   if (presence) served.push(...presence.served);
+  if (deps.sessions) served.push(...serveSessions(ctx, deps.sessions, outbox));
   const stopExpiring = sweepRetention(ctx, deps.retentionSweepMs ?? 60_000);
 
   return {

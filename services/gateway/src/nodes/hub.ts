@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { call, errorFields, events, LEASE_RENEW_MS, limits, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served } from "@medusa/core";
+import { call, errorFields, events, LEASE_RENEW_MS, limits, listen, PRESENCE_HEARTBEAT_MS, sha256Hex, subjects, type BlobStore, type NodePresence, type Bus, type ChunkInput, type NodeSessionMessage, type SandboxLevel, type Served, type SessionHolder } from "@medusa/core";
 import type { SessionNode } from "../sessions/session.ts";
 import type { SessionNodeSource } from "../sessions/session-hub.ts";
 import type { Log, NodePrincipal } from "../http/types.ts";
@@ -7,10 +7,10 @@ import { chunkItems } from "./chunk-items.ts";
 import type { HubServices, JobProgram } from "./hub-services.ts";
 import { NodeConnection, type NodeSocket } from "./node-connection.ts";
 
-/** Where session traffic from nodes goes (the gateway's SessionHub). */
+/** Where session traffic from nodes goes (the gateway's SessionHub, which passes it on to each session's host). */
 export interface SessionSink {
-  onNodeMessage(nodeId: string, message: NodeSessionMessage): void;
-  nodeLost(nodeId: string): void;
+  fromNode(holder: SessionHolder, message: NodeSessionMessage): void;
+  nodeClosed(holder: SessionHolder): void;
 }
 
 export interface NodeStatus {
@@ -106,6 +106,8 @@ export class NodeHub implements HubServices, SessionNodeSource {
       // Out of the map first: closing fires the older socket's onClose at once, which must not release again.
       this.connections.delete(principal.nodeId);
       older.close(4000, "replaced by a newer connection of this node");
+      // The node dropped its session partitions with the older socket.
+      this.sessions?.nodeClosed({ nodeId: older.nodeId, connection: older.connection });
     }
     const connection = new NodeConnection(principal.nodeId, principal.ownerId, socket, this, this.release(principal.nodeId), origin);
     this.connections.set(principal.nodeId, connection);
@@ -121,7 +123,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
     connection.closed = true;
     if (this.connections.get(connection.nodeId) !== connection) return;
     this.connections.delete(connection.nodeId);
-    this.sessions?.nodeLost(connection.nodeId);
+    this.sessions?.nodeClosed({ nodeId: connection.nodeId, connection: connection.connection });
     await Promise.all([this.release(connection.nodeId), this.leave(connection)]);
   }
 
@@ -130,7 +132,8 @@ export class NodeHub implements HubServices, SessionNodeSource {
   }
 
   sessionMessage(nodeId: string, message: NodeSessionMessage): void {
-    this.sessions?.onNodeMessage(nodeId, message);
+    const c = this.connections.get(nodeId);
+    if (c) this.sessions?.fromNode({ nodeId, connection: c.connection }, message);
   }
 
   /** Connected nodes that run Python inside an OS sandbox (or were allowed to without one). */
@@ -138,9 +141,10 @@ export class NodeHub implements HubServices, SessionNodeSource {
     return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.includes("python") && c.sandbox !== "wasi-only");
   }
 
-  node(nodeId: string): SessionNode | undefined {
-    const c = this.connections.get(nodeId);
-    return c && !c.closed ? c : undefined;
+  /** The node's socket here, if it is still this connection of it. */
+  local(holder: SessionHolder): SessionNode | undefined {
+    const c = this.connections.get(holder.nodeId);
+    return c && !c.closed && c.connection === holder.connection ? c : undefined;
   }
 
   async releaseOrphans(nodeId: string): Promise<void> {

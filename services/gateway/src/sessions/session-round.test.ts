@@ -1,56 +1,97 @@
 import { describe, expect, test } from "bun:test";
-import { MedusaError, SessionSpec } from "@medusa/core";
-import { Session, type SessionNode, type SessionPorts } from "./session.ts";
+import type { MedusaError, SessionEvent, SessionRecord } from "@medusa/core";
+import type { RoundChannel } from "./session-access.ts";
 import { runRound } from "./session-round.ts";
 
-/** One session on one recording node, to drive a round over HTTP's path by hand. */
-function oneNode() {
-  const sent: any[] = [];
-  const node: SessionNode = { nodeId: "a", send: (m) => void sent.push(m) };
-  const ports: SessionPorts = { pickNodes: () => [node], node: () => node, paid: () => {}, ended: () => {} };
-  const spec = SessionSpec.parse({
-    program: { runtime: "python", source: "def setup(items):\n    return items\ndef step(state, params):\n    return len(state)\n" },
-    input: { items: [] },
-    partitions: 2,
-    timeoutMs: 5_000,
-  });
-  const session = new Session("ses_1", "acc_1", spec, [[1], [2]], 1, 1000, ports);
-  session.start();
-  return { session, rounds: () => sent.filter((m) => m.type === "session_round") };
+/** A session as a client's round sees it through the store and the bus, driven by hand. */
+function fakeSession(state: SessionRecord["state"] = "ready") {
+  const listeners = new Set<(e: SessionEvent) => void>();
+  const sent: Array<{ round: number; host: string }> = [];
+  const record = { state, rounds: 0, host: "gw-a", hostUntil: Date.now() + 60_000 } as SessionRecord;
+  let refuse: string | null = null;
+  const channel: RoundChannel = {
+    listen: (l) => (listeners.add(l), () => listeners.delete(l)),
+    send: async (round) => {
+      if (refuse) return { refused: refuse, host: record.host };
+      sent.push({ round, host: record.host });
+      return { refused: null, host: record.host };
+    },
+    record: async () => structuredClone(record),
+  };
+  return {
+    channel,
+    record,
+    sent,
+    listeners,
+    refuse: (why: string) => void (refuse = why),
+    emit: (e: SessionEvent) => [...listeners].forEach((l) => l(e)),
+  };
 }
 
 const error = (p: Promise<unknown>) => p.then(() => null, (e: MedusaError) => [e.code, e.message]);
+const never = () => new AbortController().signal;
 
 describe("a round over HTTP", () => {
   test("sent while the session sets up, it goes out once ready and settles with the round", async () => {
-    const w = oneNode();
-    const answer = runRound(w.session, 1, { k: 2 }, new AbortController().signal);
-    expect(w.rounds()).toEqual([]);
-    w.session.onReady("a", [0, 1]);
-    expect(w.rounds()).toEqual([{ type: "session_round", sessionId: "ses_1", round: 1, params: { k: 2 }, partitions: [0, 1] }]);
-    w.session.onPartials("a", 1, [{ partition: 1, value: "b" }, { partition: 0, value: "a" }]);
-    expect(await answer).toEqual({ round: 1, partials: ["a", "b"], ms: expect.any(Number) });
-    expect(w.session.clients.size).toBe(0);
+    const s = fakeSession("starting");
+    const answer = runRound(s.channel, 1, { k: 2 }, never());
+    await Bun.sleep(10);
+    expect(s.sent).toEqual([]);
+    s.emit({ type: "ready", partitions: 2, rounds: 0 });
+    await Bun.sleep(10);
+    expect(s.sent).toEqual([{ round: 1, host: "gw-a" }]);
+    s.emit({ type: "round", round: 1, partials: ["a", "b"], ms: 3 });
+    expect(await answer).toEqual({ round: 1, partials: ["a", "b"], ms: 3 });
+    expect(s.listeners.size).toBe(0);
+  });
+
+  test("the last round asked again is answered from the store, not run again", async () => {
+    const s = fakeSession();
+    Object.assign(s.record, { rounds: 3, last: { round: 3, partials: [1], ms: 2 } });
+    expect(await runRound(s.channel, 3, null, never())).toEqual({ round: 3, partials: [1], ms: 2 });
+    expect(s.sent).toEqual([]);
+  });
+
+  test("its host dies with the round in flight: sent again to the host that took over, answered once", async () => {
+    const s = fakeSession();
+    const answer = runRound(s.channel, 1, null, never());
+    await Bun.sleep(10);
+    Object.assign(s.record, { host: "gw-b" });
+    await Bun.sleep(1_100);
+    expect(s.sent).toEqual([{ round: 1, host: "gw-a" }, { round: 1, host: "gw-b" }]);
+    s.emit({ type: "round", round: 1, partials: [7], ms: 1 });
+    expect(await answer).toEqual({ round: 1, partials: [7], ms: 1 });
+  });
+
+  test("the round recorded but its event lost with the host: answered from the store", async () => {
+    const s = fakeSession();
+    const answer = runRound(s.channel, 1, null, never());
+    await Bun.sleep(10);
+    Object.assign(s.record, { rounds: 1, last: { round: 1, partials: [5], ms: 4 } });
+    expect(await answer).toEqual({ round: 1, partials: [5], ms: 4 });
   });
 
   test("a refused round, a session that ends mid-round, and one already over are 409 saying why", async () => {
-    const w = oneNode();
-    w.session.onReady("a", [0, 1]);
-    expect(await error(runRound(w.session, 3, null, new AbortController().signal))).toEqual(["conflict", "the next round is 1, not 3"]);
-    const pending = runRound(w.session, 1, null, new AbortController().signal);
-    w.session.onNodeError("a", "node a: MemoryError");
+    const s = fakeSession();
+    s.refuse("the next round is 1, not 3");
+    expect(await error(runRound(s.channel, 3, null, never()))).toEqual(["conflict", "the next round is 1, not 3"]);
+    const t = fakeSession();
+    const pending = runRound(t.channel, 1, null, never());
+    await Bun.sleep(10);
+    t.emit({ type: "ended", state: "failed", reason: "node a: MemoryError" });
     expect(await error(pending)).toEqual(["conflict", "the session has failed: node a: MemoryError"]);
-    expect(await error(runRound(w.session, 2, null, new AbortController().signal))).toEqual(["conflict", "the session has failed: node a: MemoryError"]);
-    expect(w.session.clients.size).toBe(0);
+    const over = fakeSession("failed");
+    Object.assign(over.record, { error: "node a: MemoryError" });
+    expect(await error(runRound(over.channel, 2, null, never()))).toEqual(["conflict", "the session has failed: node a: MemoryError"]);
+    expect([s, t, over].map((x) => x.listeners.size)).toEqual([0, 0, 0]);
   });
 
   test("a client that goes away stops listening", async () => {
-    const w = oneNode();
-    w.session.onReady("a", [0, 1]);
+    const s = fakeSession();
     const abort = new AbortController();
-    const pending = runRound(w.session, 1, null, abort.signal);
+    const pending = runRound(s.channel, 1, null, abort.signal);
     abort.abort();
     expect(await error(pending)).toEqual(["bad_request", "the client went away"]);
-    expect(w.session.clients.size).toBe(0);
+    expect(s.listeners.size).toBe(0);
   });
 });
