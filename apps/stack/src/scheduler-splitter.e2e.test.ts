@@ -61,7 +61,7 @@ describe("scheduler service", () => {
     const job = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { range: { start: 0, stop: 250 } }, chunkSize: 100 } });
     expect(job.state).toBe("queued");
     const seen: JobEvent[] = [];
-    const sub = listen(bus, events.jobEvent, (e) => void seen.push(e), { subject: events.jobEvent.subject(job.id) });
+    const sub = listen(bus, events.jobEvents, (batch) => void seen.push(...batch), { subject: events.jobEvents.subject(job.id) });
 
     const leases = await until(async () => {
       const status = await call(bus, subjects.getJob, { owner: "acc_a", jobId: job.id });
