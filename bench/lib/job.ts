@@ -28,6 +28,12 @@ export interface FinishedJob {
 export interface RunJobOptions {
   /** Past this, the job is cancelled and reported as `over_budget` with what it got done. */
   budgetMs?: number;
+  /**
+   * How the client waits: `events`, the events socket until the job ends and
+   * then the results; `results`, one `GET /results?wait=` held until the job
+   * ends (submit and wait, as a small job's caller would; no events seen).
+   */
+  waitBy?: "events" | "results";
 }
 
 /**
@@ -40,6 +46,7 @@ export async function runJob(client: MedusaClient, spec: z.input<typeof JobSpec>
   const since = () => performance.now() - t0;
   const job = await client.submit(spec);
   const accepted = since();
+  if (opts.waitBy === "results") return awaitResults(client, job.id, t0, accepted, budgetMs);
   let firstChunk = Number.NaN;
   let chunksDone = 0;
   type Final = Extract<JobEvent, { type: "done" | "failed" | "cancelled" }>;
@@ -74,6 +81,23 @@ export async function runJob(client: MedusaClient, spec: z.input<typeof JobSpec>
   }
   const results = await client.results(job.id);
   return { id: job.id, state: "done", chunksDone, results, times: { ...times, results: since() } };
+}
+
+/** Submit-and-wait: the results request is held until the job ends; a job that ended otherwise, or ran past the budget, says so. */
+async function awaitResults(client: MedusaClient, id: string, t0: number, accepted: number, budgetMs: number): Promise<FinishedJob> {
+  const wait = Math.max(1, Math.floor((budgetMs - accepted) / 1000));
+  try {
+    const results = await client.results(id, { wait });
+    const at = performance.now() - t0;
+    return { id, state: "done", chunksDone: 1, results, times: { accepted, firstChunk: Number.NaN, final: at, results: at } };
+  } catch (err) {
+    const status = await client.job(id).catch(() => undefined);
+    const at = performance.now() - t0;
+    const times = { accepted, firstChunk: Number.NaN, final: at, results: Number.NaN };
+    if (status?.state === "failed" || status?.state === "cancelled") return { id, state: status.state, error: status.error, chunksDone: status.chunks.done, results: [], times };
+    await client.cancel(id).catch(() => {});
+    return { id, state: "over_budget", chunksDone: status?.chunks.done ?? 0, results: [], times, error: String(err) };
+  }
 }
 
 export const python = (source: string) => ({ runtime: "python" as const, source });

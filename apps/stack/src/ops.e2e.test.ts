@@ -117,7 +117,7 @@ describe.skipIf(!ready)("metrics, readiness and drain across separate service pr
     }, "the queue, the leases and the outbox to be empty");
     const schedulerB = await Scrape.of(`${survivor}/metrics`);
     expect(schedulerB.value("medusa_chunks_leased_total")).toBeGreaterThan(0);
-    expect(schedulerB.value("medusa_bus_handle_duration_seconds", { subject: "scheduler.chunk.complete" })).toBeGreaterThan(0);
+    expect(schedulerB.value("medusa_bus_handle_duration_seconds", { subject: "scheduler.chunks.complete" })).toBeGreaterThan(0);
     const credits2 = await Scrape.of(`${await ops.credits!.opsUrl()}/metrics`);
     expect(credits2.value("medusa_settlement_queue_depth")).toBe(0);
     expect(credits2.value("medusa_settlements_total", { outcome: "applied" })).toBeGreaterThan(0);

@@ -61,7 +61,7 @@ describe("scheduler service", () => {
     const job = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { range: { start: 0, stop: 250 } }, chunkSize: 100 } });
     expect(job.state).toBe("queued");
     const seen: JobEvent[] = [];
-    const sub = listen(bus, events.jobEvent, (e) => void seen.push(e), { subject: events.jobEvent.subject(job.id) });
+    const sub = listen(bus, events.jobEvents, (batch) => void seen.push(...batch), { subject: events.jobEvents.subject(job.id) });
 
     const leases = await until(async () => {
       const status = await call(bus, subjects.getJob, { owner: "acc_a", jobId: job.id });
@@ -84,6 +84,30 @@ describe("scheduler service", () => {
     const stored = await call(bus, subjects.jobEvents, { owner: "acc_a", jobId: job.id, after: 0 });
     expect(stored.events.map((e) => e.id)).toEqual(stored.events.map((_, i) => i + 1));
     sub.subscription.unsubscribe();
+  });
+
+  test("a job of a few chunks is cut by the scheduler itself, sealed when createJob answers; a bigger one goes to a splitter", async () => {
+    const asked: unknown[] = [];
+    const spy = bus.subscribe(subjects.splitJob.subject);
+    void (async () => {
+      for await (const m of spy) asked.push(m.subject);
+    })();
+    const small = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { items: [1, 2, 3, 4, 5, 6, 7, 8] }, chunkSize: 1 } });
+    expect(small).toMatchObject({ sealed: true, items: 8, chunks: { total: 8, done: 0 } });
+    const leases = await leaseAll("node_1");
+    expect(leases.map((l) => [l.index, l.input])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((x, i) => [i, { kind: "items", items: [x] }]));
+    for (const l of leases) await call(bus, subjects.completeChunk, { nodeId: "node_1", jobId: small.id, index: l.index, token: l.token, results: JSON.stringify(runLocally(l)) });
+    const page = await call(bus, subjects.jobResults, { owner: "acc_a", jobId: small.id, from: 0, limit: 100 });
+    expect(page.state).toBe("done");
+    expect(page.chunks.map((c) => JSON.parse(c.results))).toEqual([[1], [4], [9], [16], [25], [36], [49], [64]]);
+    await bus.flush();
+    expect(asked).toEqual([]);
+
+    const big = await call(bus, subjects.createJob, { owner: "acc_a", spec: { program: squares, input: { range: { start: 0, stop: 9 } }, chunkSize: 1 } });
+    expect(big.sealed).toBe(false);
+    await until(async () => (asked.length === 1 ? true : undefined));
+    await until(async () => ((await call(bus, subjects.getJob, { owner: "acc_a", jobId: big.id })).sealed ? true : undefined));
+    spy.unsubscribe();
   });
 
   test("another account's job is not found, and so is an unknown one", async () => {

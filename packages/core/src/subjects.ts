@@ -95,7 +95,7 @@ export const subjects = {
   leaseChunks: defineRequest("scheduler.chunk.lease", z.object({ nodeId: z.string(), owner: z.string(), origin: z.string().max(100).optional(), max: z.number().int().min(1).max(1000), runtimes: z.array(z.string()).optional(), renewed: z.boolean().optional() }), z.object({ leases: z.array(ChunkLease) })),
   completeChunk: defineRequest("scheduler.chunk.complete", Holder.extend({ results: z.string() }), Outcome),
   /** A node's results of one runner call, as one request: per result, in order, its outcome or the limit it broke (`refused`). */
-  completeChunks: defineRequest("scheduler.chunk.complete-batch", z.object({ nodeId: z.string(), results: z.array(ChunkRef.extend({ token: z.string(), results: z.string() })).min(1).max(1000) }), z.object({ completed: z.array(z.union([Outcome, z.object({ refused: z.string() })])) })),
+  completeChunks: defineRequest("scheduler.chunks.complete", z.object({ nodeId: z.string(), results: z.array(ChunkRef.extend({ token: z.string(), results: z.string() })).min(1).max(1000) }), z.object({ completed: z.array(z.union([Outcome, z.object({ refused: z.string() })])) })),
   failChunk: defineRequest("scheduler.chunk.fail", Holder.extend({ error: ChunkError }), Outcome),
   /** For gateways serving a binary item's bytes: the chunk's input and owner, only while the node holds that live lease (else `forbidden`). */
   leasedInput: defineRequest("scheduler.chunk.leased", Holder, z.object({ owner: z.string(), input: ChunkInput })),
@@ -114,8 +114,8 @@ export const subjects = {
 } as const;
 
 export const events = {
-  /** Every event of one job, in id order. */
-  jobEvent: defineEvent((jobId: string) => `job.events.${jobId}`, "job.events.*", JobEvent),
+  /** A job's events as one transition appended them, in id order: one message for a node's whole batch of results, not one per event. */
+  jobEvents: defineEvent((jobId: string) => `job.events.${jobId}`, "job.events.*", z.array(JobEvent).min(1)),
   /** New chunks were queued: gateways retry leasing for their idle nodes. */
   workAvailable: defineEvent(() => "scheduler.work.available", "scheduler.work.available", z.object({ chunks: z.number().int() })),
   /** A job ended early (cancelled or failed): gateways tell nodes to drop its chunks. */

@@ -139,7 +139,8 @@ export function serve<Req extends z.ZodType, Rep extends z.ZodType>(
       requestId = envelope.rid ?? requestId;
       const request = def.request.safeParse(envelope.data);
       if (!request.success) throw new MedusaError("invalid_field", `${def.subject}: ${request.error.issues[0]?.path.join(".")}: ${request.error.issues[0]?.message}`);
-      const reply = def.reply.parse(await withRequestId(requestId, () => handler(request.data, msg.subject)));
+      // Parsed once, by the caller (`call`): a second parse here cost as much again on every request.
+      const reply = await withRequestId(requestId, () => handler(request.data, msg.subject));
       msg.respond(encodeJson({ v: WIRE_VERSION, ok: true, data: reply }));
     } catch (err) {
       if (err instanceof MedusaError) return msg.respond(encodeJson({ v: WIRE_VERSION, ok: false, error: err.toBody() }));
@@ -157,8 +158,9 @@ export function serve<Req extends z.ZodType, Rep extends z.ZodType>(
   return { subscription, done };
 }
 
+/** Publishes an event; the type checks it here, and each listener parses it (`listen`), once per process it reaches. */
 export function emit<Ev extends z.ZodType, Args extends unknown[]>(bus: Bus, def: EventDef<Ev, Args>, payload: z.input<Ev>, ...args: Args): void {
-  bus.publish(def.subject(...args), encodeJson({ v: WIRE_VERSION, data: def.payload.parse(payload) }));
+  bus.publish(def.subject(...args), encodeJson({ v: WIRE_VERSION, data: payload }));
 }
 
 /** Calls `handler` for each valid event; an invalid one (or one of another wire version) is reported and skipped. */

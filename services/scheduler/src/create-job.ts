@@ -1,11 +1,13 @@
 import { call, definesReduce, errorMessage, holdKey, MedusaError, newId, quorumOf, refundKey, serve, subjects, type JobRecord, type Served } from "@medusa/core";
+import { inlineChunks, splitInline } from "./inline-split.ts";
 import { jobStatus } from "./job-status.ts";
 import { quoteJob } from "./pricing.ts";
 import type { SchedulerContext } from "./scheduler-context.ts";
 
 /**
  * A new job: priced, its program frozen, its worst case held in escrow, then
- * stored and handed to the splitter. A job that cannot be stored gives its
+ * stored and handed to the splitter (a small inline input is cut here, see
+ * inline-split.ts). A job that cannot be stored gives its
  * hold straight back; one the splitter cannot take fails (and refunds).
  */
 export function serveCreateJob(ctx: SchedulerContext): Served {
@@ -34,9 +36,10 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       credits: { price: quote.pricePerChunk, held: quote.held, spent: 0 },
       createdAt: now(),
     };
+    const inline = await inlineChunks(ctx, id, owner, spec);
     try {
       // The split is a task of its own in the store: whichever splitter holds it, and how far it got.
-      const split = { request: JSON.stringify({ jobId: id, owner, spec }), dueMs: ctx.splitLeaseMs };
+      const split = inline ? undefined : { request: JSON.stringify({ jobId: id, owner, spec }), dueMs: ctx.splitLeaseMs };
       ctx.publish(await store.createJob(job, now(), split));
     } catch (err) {
       // No job exists to refund through the outbox: hand the hold back directly.
@@ -48,7 +51,8 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       throw err;
     }
     try {
-      await call(bus, subjects.splitJob, { jobId: id, owner, spec });
+      if (inline) await splitInline(ctx, id, inline);
+      else await call(bus, subjects.splitJob, { jobId: id, owner, spec });
     } catch (err) {
       const message = errorMessage(err);
       ctx.publish(await store.failJob(id, `could not start splitting the input: ${message}`, now()));

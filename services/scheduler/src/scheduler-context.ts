@@ -1,4 +1,4 @@
-import { emit, events, MedusaError, notFound, type BlobStore, type Bus, type ChunkStore, type JobRecord, type Logger, type SettlementQueue, type Transition } from "@medusa/core";
+import { emit, events, MedusaError, notFound, type BlobStore, type Bus, type ChunkStore, type JobRecord, type Logger, type JobEvent, type SettlementQueue, type StoredEvent, type Transition } from "@medusa/core";
 import { dropJobBlobs } from "./job-blobs.ts";
 import { logJobEnd } from "./job-end-log.ts";
 import type { ProgramSource } from "./program-source.ts";
@@ -23,8 +23,8 @@ export interface SchedulerContext {
   onError: (err: unknown, where: { subject: string; requestId: string }) => void;
   /**
    * Makes a transition known, in order: the settlement outbox is kicked when it
-   * may have recorded a payout or a refund, each event goes out on its job's
-   * subject (a job that stopped early is also announced to gateways; a job's
+   * may have recorded a payout or a refund, each job's events go out on its
+   * subject as one message (a job that stopped early is also announced to gateways; a job's
    * end gets a log line), and the chunks it queued are announced as work for
    * idle nodes.
    */
@@ -45,8 +45,8 @@ export function schedulerContext(parts: Omit<SchedulerContext, "publish" | "owne
     ...parts,
     publish(t) {
       if (t.events.some((e) => e.event.type === "chunk" || e.event.type === "done" || e.event.type === "failed" || e.event.type === "cancelled")) outbox.kick();
+      for (const [jobId, batch] of byJob(t.events)) emit(bus, events.jobEvents, batch, jobId);
       for (const { jobId, event } of t.events) {
-        emit(bus, events.jobEvent, event, jobId);
         if (event.type === "failed" || event.type === "cancelled") {
           emit(bus, events.jobStopped, { jobId, state: event.type });
           // Nothing will run over its chunks again: their blobs go now; a done job's at the end of its retention.
@@ -67,6 +67,17 @@ export function schedulerContext(parts: Omit<SchedulerContext, "publish" | "owne
       throw notFound(`job ${jobId}`);
     },
   };
+}
+
+/** A transition's events by job, each job's in the order appended. */
+function byJob(stored: StoredEvent[]): Map<string, JobEvent[]> {
+  const out = new Map<string, JobEvent[]>();
+  for (const { jobId, event } of stored) {
+    const list = out.get(jobId);
+    if (list) list.push(event);
+    else out.set(jobId, [event]);
+  }
+  return out;
 }
 
 /** "7 days", "12 hours", "90 seconds": a retention as people read it. */

@@ -1,4 +1,4 @@
-import { BusError, subjectMatches, type Bus, type BusMessage, type BusSubscription } from "@medusa/core";
+import { BusError, subjectMatcher, type Bus, type BusMessage, type BusSubscription } from "@medusa/core";
 import { PendingReplies, within } from "./pending-replies.ts";
 
 /**
@@ -100,7 +100,7 @@ export class MemoryBus implements Bus {
     let count = 0;
     const groups = new Map<string, MemorySubscription[]>();
     for (const sub of this.subs) {
-      if (!subjectMatches(sub.pattern, subject)) continue;
+      if (!sub.matches(subject)) continue;
       if (sub.queue === undefined) {
         sub.accept(this.message(subject, data, reply));
         count++;
@@ -151,12 +151,15 @@ class MemorySubscription implements BusSubscription {
   private open = true;
   private reading = false;
   private readonly finished = Promise.withResolvers<void>();
+  readonly matches: (subject: string) => boolean;
 
   constructor(
     readonly pattern: string,
     readonly queue: string | undefined,
     private readonly hooks: SubscriptionHooks,
-  ) {}
+  ) {
+    this.matches = subjectMatcher(pattern);
+  }
 
   accept(msg: MemoryMessage): void {
     if (!this.open) return;

@@ -70,7 +70,7 @@ describe.skipIf(!available)("the catalogue's subjects on the wire", () => {
       const raw = bus.nc.subscribe(`*.*.events.${jobId}`);
       const doubled = bus.nc.subscribe(`medusa.medusa.job.events.${jobId}`);
       await bus.flush();
-      emit(bus, events.jobEvent, { id: 1, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } }, jobId);
+      emit(bus, events.jobEvents, [{ id: 1, type: "done", chunks: { total: 1, done: 1, running: 0, failed: 0 } }], jobId);
       await bus.flush();
       for await (const m of raw) {
         expect(m.subject).toBe(`medusa.job.events.${jobId}`);

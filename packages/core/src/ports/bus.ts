@@ -40,8 +40,21 @@ export class BusError extends Error {
 
 /** NATS subject matching: `*` is one token, a trailing `>` is one or more. */
 export function subjectMatches(pattern: string, subject: string): boolean {
+  return subjectMatcher(pattern)(subject);
+}
+
+/**
+ * subjectMatches with the pattern read once: a bus routing every message
+ * past every subscription would otherwise split each pattern each time. A
+ * pattern without wildcards is a string comparison.
+ */
+export function subjectMatcher(pattern: string): (subject: string) => boolean {
+  if (!pattern.includes("*") && !pattern.includes(">")) return (subject) => subject === pattern;
   const p = pattern.split(".");
-  const s = subject.split(".");
+  return (subject) => tokensMatch(p, subject.split("."));
+}
+
+function tokensMatch(p: string[], s: string[]): boolean {
   for (let i = 0; i < p.length; i++) {
     if (p[i] === ">") return s.length > i;
     if (i >= s.length) return false;

@@ -60,7 +60,7 @@ describe("GET /v1/jobs/:id/events as Server-Sent Events", () => {
     expect(first.res.status).toBe(200);
     expect(first.res.headers.get("content-type")).toStartWith("text/event-stream");
     await first.count(2);
-    emit(t.bus, events.jobEvent, chunk(3, 2), id);
+    emit(t.bus, events.jobEvents, [chunk(3, 2)], id);
     job.events.push(chunk(3, 2));
     await first.count(3);
     first.drop();
@@ -68,12 +68,12 @@ describe("GET /v1/jobs/:id/events as Server-Sent Events", () => {
 
     // While nobody listens, two events are stored (and published to no one).
     job.events.push(chunk(4, 0), chunk(5, 1));
-    emit(t.bus, events.jobEvent, chunk(4, 0), id);
+    emit(t.bus, events.jobEvents, [chunk(4, 0)], id);
     const last = first.frames.at(-1)!.id;
     const second = await open(`/v1/jobs/${id}/events?from=0`, { "last-event-id": String(last) });
     await second.count(2);
-    emit(t.bus, events.jobEvent, chunk(5, 1), id);
-    emit(t.bus, events.jobEvent, done(6), id);
+    emit(t.bus, events.jobEvents, [chunk(5, 1)], id);
+    emit(t.bus, events.jobEvents, [done(6)], id);
     await second.ended;
     const ids = [...first.frames, ...second.frames].map((f) => f.id);
     expect(ids).toEqual([1, 2, 3, 4, 5, 6]);

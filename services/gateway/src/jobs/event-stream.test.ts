@@ -51,10 +51,10 @@ describe("GET /v1/jobs/:id/events", () => {
     expect(client.frames.map((f) => f.id)).toEqual([2, 3]);
 
     // A repeat of an event already sent is dropped; new ones flow; the final one ends the stream.
-    emit(t.bus, events.jobEvent, chunk(3, 1), id);
-    emit(t.bus, events.jobEvent, chunk(4, 2), id);
-    emit(t.bus, events.jobEvent, done(5), id);
-    emit(t.bus, events.jobEvent, chunk(6, 3), id);
+    emit(t.bus, events.jobEvents, [chunk(3, 1)], id);
+    emit(t.bus, events.jobEvents, [chunk(4, 2)], id);
+    emit(t.bus, events.jobEvents, [done(5)], id);
+    emit(t.bus, events.jobEvents, [chunk(6, 3)], id);
     const { code } = await client.closed;
     expect(code).toBe(1000);
     expect(client.frames.map((f) => f.id)).toEqual([2, 3, 4, 5]);
@@ -69,8 +69,8 @@ describe("GET /v1/jobs/:id/events", () => {
     t.fakes.beforeJobEvents = () => {
       t.fakes.beforeJobEvents = undefined;
       job.events.push(chunk(2, 0));
-      emit(t.bus, events.jobEvent, chunk(2, 0), id);
-      emit(t.bus, events.jobEvent, done(3), id);
+      emit(t.bus, events.jobEvents, [chunk(2, 0)], id);
+      emit(t.bus, events.jobEvents, [done(3)], id);
     };
     const client = connect(server.ws(`/v1/jobs/${id}/events?token=${ALICE.key}`));
     expect((await client.closed).code).toBe(1000);
@@ -85,14 +85,32 @@ describe("GET /v1/jobs/:id/events", () => {
     await client.frameCount(1);
     // Events 2 and 3 are stored; 3 is published first, then 2, then 3 again (a resend).
     job.events.push(chunk(2, 0), chunk(3, 1));
-    emit(t.bus, events.jobEvent, chunk(3, 1), id);
-    emit(t.bus, events.jobEvent, chunk(2, 0), id);
-    emit(t.bus, events.jobEvent, chunk(3, 1), id);
+    emit(t.bus, events.jobEvents, [chunk(3, 1)], id);
+    emit(t.bus, events.jobEvents, [chunk(2, 0)], id);
+    emit(t.bus, events.jobEvents, [chunk(3, 1)], id);
     await client.frameCount(3);
     job.events.push(done(4));
-    emit(t.bus, events.jobEvent, done(4), id);
+    emit(t.bus, events.jobEvents, [done(4)], id);
     expect((await client.closed).code).toBe(1000);
     expect(client.frames.map((f) => f.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  test("batches from two publishers, overlapping and out of order: every event once, in id order", async () => {
+    const job = t.fakes.addJob(ALICE.id, { state: "running", events: [progress(1)] });
+    const id = job.status.id;
+    const client = connect(server.ws(`/v1/jobs/${id}/events?token=${ALICE.key}`));
+    await client.opened;
+    await client.frameCount(1);
+    // One transition appended 2–4, another 5–7; the second batch is published first, and part of the first again.
+    job.events.push(chunk(2, 0), chunk(3, 1), chunk(4, 2), chunk(5, 3), chunk(6, 4), chunk(7, 5));
+    emit(t.bus, events.jobEvents, [chunk(5, 3), chunk(6, 4), chunk(7, 5)], id);
+    emit(t.bus, events.jobEvents, [chunk(2, 0), chunk(3, 1), chunk(4, 2)], id);
+    emit(t.bus, events.jobEvents, [chunk(3, 1), chunk(4, 2)], id);
+    await client.frameCount(7);
+    job.events.push(chunk(8, 6), done(9));
+    emit(t.bus, events.jobEvents, [chunk(8, 6), done(9)], id);
+    expect((await client.closed).code).toBe(1000);
+    expect(client.frames.map((f) => f.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test("an event stored but never published (its publisher died) still comes, from the log", async () => {

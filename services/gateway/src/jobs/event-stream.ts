@@ -46,8 +46,8 @@ export class JobEventStream {
   async start(): Promise<void> {
     const { bus } = this.deps;
     // Subscribed before the log is first read, so nothing stored in between goes unnoticed.
-    this.subscription = listen(bus, events.jobEvent, (event) => this.live(event), {
-      subject: events.jobEvent.subject(this.job.jobId),
+    this.subscription = listen(bus, events.jobEvents, (batch) => batch.forEach((event) => this.live(event)), {
+      subject: events.jobEvents.subject(this.job.jobId),
       onError: (err) => this.deps.log.warn("bad job event skipped", { jobId: this.job.jobId, ...errorFields(err) }),
     });
     await bus.flush().catch(() => {});

@@ -13,7 +13,7 @@ export class JobWatch {
   private wake: (() => void) | undefined;
 
   private constructor(bus: Bus, jobId: string) {
-    this.served = listen(bus, events.jobEvent, () => this.ring(), { subject: events.jobEvent.subject(jobId) });
+    this.served = listen(bus, events.jobEvents, () => this.ring(), { subject: events.jobEvents.subject(jobId) });
   }
 
   static async open(bus: Bus, jobId: string): Promise<JobWatch> {

@@ -10,7 +10,7 @@ afterEach(() => t.close());
 const counts = { total: 3, done: 0, running: 0, failed: 0 };
 const results = (id: string, query: string, key = ALICE.key) => t.app.request(`/v1/jobs/${id}/results?${query}`, auth(key));
 const lines = async (res: Response) => (await res.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l));
-const ring = (jobId: string, event: NewJobEvent, id = 1) => emit(t.bus, events.jobEvent, { id, ...event } as JobEvent, jobId);
+const ring = (jobId: string, event: NewJobEvent, id = 1) => emit(t.bus, events.jobEvents, [{ id, ...event } as JobEvent], jobId);
 
 /** Settles when `promise` does, or says it is still pending after `ms`. */
 const pendingAfter = (promise: Promise<unknown> | unknown, ms: number) => Promise.race([Promise.resolve(promise).then(() => false), Bun.sleep(ms).then(() => true)]);
