@@ -37,7 +37,7 @@ export async function startTarget(name: TargetName, log: (msg: string) => void, 
     Object.assign(vars, { MEDUSA_NATS_URL: urls.nats, MEDUSA_REDIS_URL: urls.redis, MEDUSA_PREFIX: `bench-${crypto.randomUUID().slice(0, 8)}` });
   }
   // Only PATH-like variables pass through: a stray MEDUSA_* in the caller's shell must not change what is measured.
-  const env = stackEnv({ ...vars, MEDUSA_LOCAL_NODES: process.env.MEDUSA_LOCAL_NODES, MEDUSA_NODE_SLOTS: process.env.MEDUSA_NODE_SLOTS });
+  const env = stackEnv({ ...vars, MEDUSA_LOCAL_NODES: extra.MEDUSA_LOCAL_NODES ?? process.env.MEDUSA_LOCAL_NODES, MEDUSA_NODE_SLOTS: extra.MEDUSA_NODE_SLOTS ?? process.env.MEDUSA_NODE_SLOTS });
   const started = performance.now();
   const stack = await startStack(env, (m) => log(`  ${m}`));
   const anon = new MedusaClient(stack.url);

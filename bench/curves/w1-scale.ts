@@ -1,0 +1,57 @@
+import { INC, runJob } from "../lib/job.ts";
+import { quiesce } from "../lib/quiesce.ts";
+import { watchRss } from "../lib/rss.ts";
+import type { CurvePoint } from "../lib/report.ts";
+import { round, type Measured, type Workload } from "../workloads/workload.ts";
+
+/**
+ * W1 as the job grows: W1's job (map(x) = x + 1 over a range, chunkSize 1,
+ * timed from submit to the last result read) at 1,000 / 10,000 / 100,000 /
+ * 1,000,000 chunks, one rep each after a 200-item warm-up. Items/s should be
+ * flat; so should the stack's and the runners' memory (RSS sampled every
+ * 250 ms during the point), since nothing per chunk need stay in memory.
+ * Each point has a time budget; one cut short reports the rate it reached.
+ */
+const FULL = [
+  { items: 1_000, budgetMs: 60_000 },
+  { items: 10_000, budgetMs: 120_000 },
+  { items: 100_000, budgetMs: 300_000 },
+  // At the ~3,000 items/s measured on a quiet box this takes about 6 minutes; at load it is cut at 12.
+  { items: 1_000_000, budgetMs: 720_000 },
+];
+const QUICK = FULL.slice(0, 2);
+
+export const w1Scale: Workload = {
+  id: "W1-scale",
+  title: "W1 at 1k / 10k / 100k / 1M chunks",
+  async run({ target, quick, log }): Promise<Measured> {
+    const steps = quick ? QUICK : FULL;
+    const warm = await runJob(target.client, { name: "bench-w1-scale", program: INC, input: { range: { start: 0, stop: 200 } }, chunkSize: 1 }, { budgetMs: 60_000 });
+    if (warm.state !== "done") throw new Error(`W1-scale warm-up ended ${warm.state}: ${warm.error ?? ""}`);
+    const points: CurvePoint[] = [];
+    for (const { items, budgetMs } of steps) {
+      await quiesce();
+      const rss = watchRss();
+      const job = await runJob(target.client, { name: "bench-w1-scale", program: INC, input: { range: { start: 0, stop: items } }, chunkSize: 1 }, { budgetMs });
+      const mem = rss.stop();
+      if (job.state !== "done" && job.state !== "over_budget") throw new Error(`W1-scale job of ${items} ended ${job.state}: ${job.error ?? ""}`);
+      if (job.state === "done" && (job.results.length !== items || job.results.some((v, i) => v !== i + 1))) {
+        throw new Error(`W1-scale job ${job.id} returned wrong results (${job.results.length} of ${items})`);
+      }
+      const elapsedMs = job.state === "done" ? job.times.results : job.times.final;
+      const itemsPerSec = round((job.chunksDone / elapsedMs) * 1000);
+      const status = job.state === "done" ? "ok" : "bounded";
+      log(`  W1-scale ${items}: ${status}, ${job.chunksDone} chunks in ${round(elapsedMs / 1000, 1)} s = ${itemsPerSec} items/s; stack RSS ${mem.stackStartMb} → peak ${mem.stackPeakMb} MB, runners peak ${mem.runnersPeakMb} MB`);
+      points.push({ x: items, status, values: { itemsPerSec, chunksDone: job.chunksDone, elapsedS: round(elapsedMs / 1000, 2), ...mem } });
+    }
+    const bounded = points.some((p) => p.status !== "ok");
+    const rates = points.map((p) => p.values.itemsPerSec!);
+    return {
+      status: bounded ? "bounded" : quick ? "reduced" : "ok",
+      headline: `items/s ${points.map((p) => `${p.x}: ${p.values.itemsPerSec}${p.status === "ok" ? "" : " (bounded)"}`).join(", ")}; stack peak RSS ${points.map((p) => p.values.stackPeakMb).join(" / ")} MB`,
+      note: `one rep per point after a 200-item warm-up; last point / first point items/s = ${round(rates.at(-1)! / rates[0]!, 2)}`,
+      metrics: Object.fromEntries(points.flatMap((p) => [[`itemsPerSec_${p.x}`, p.values.itemsPerSec!], [`stackPeakMb_${p.x}`, p.values.stackPeakMb!]])),
+      curve: { xLabel: "chunks in the job", points },
+    };
+  },
+};
