@@ -1,7 +1,7 @@
 import { INC, runJob } from "../lib/job.ts";
 import { quiesce } from "../lib/quiesce.ts";
 import { watchRss } from "../lib/rss.ts";
-import type { CurvePoint } from "../lib/report.ts";
+import { curvePoint, type CurvePoint } from "../lib/report.ts";
 import { round, type Measured, type Workload } from "../workloads/workload.ts";
 
 /**
@@ -42,7 +42,7 @@ export const w1Scale: Workload = {
       const itemsPerSec = round((job.chunksDone / elapsedMs) * 1000);
       const status = job.state === "done" ? "ok" : "bounded";
       log(`  W1-scale ${items}: ${status}, ${job.chunksDone} chunks in ${round(elapsedMs / 1000, 1)} s = ${itemsPerSec} items/s; stack RSS ${mem.stackStartMb} → peak ${mem.stackPeakMb} MB, runners peak ${mem.runnersPeakMb} MB`);
-      points.push({ x: items, status, values: { itemsPerSec, chunksDone: job.chunksDone, elapsedS: round(elapsedMs / 1000, 2), ...mem } });
+      points.push(curvePoint(items, status, { itemsPerSec, chunksDone: job.chunksDone, elapsedS: round(elapsedMs / 1000, 2), ...mem }));
     }
     const bounded = points.some((p) => p.status !== "ok");
     const rates = points.map((p) => p.values.itemsPerSec!);

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { python, runJob } from "../lib/job.ts";
 import { quiesce } from "../lib/quiesce.ts";
-import type { CurvePoint } from "../lib/report.ts";
+import { curvePoint, type CurvePoint } from "../lib/report.ts";
 import { startTarget } from "../lib/target.ts";
 import { PRIMES_EXPECTED, PRIMES_SOURCE, primeChunks } from "../workloads/primes.ts";
 import { plainBaseline } from "../workloads/w3-cpu.ts";
@@ -35,7 +35,7 @@ export const w3Nodes: Workload = {
         if (job.state === "done" && count !== PRIMES_EXPECTED) throw new Error(`W3-nodes counted ${count} primes on ${nodes} node(s), expected ${PRIMES_EXPECTED}`);
         const wallS = round((job.state === "done" ? job.times.results : job.times.final) / 1000, 2);
         log(`  W3-nodes ${nodes}: ${job.state}, ${wallS} s`);
-        points.push({ x: nodes, status: job.state === "done" ? "ok" : "bounded", values: { wallS, chunksDone: job.chunksDone }, wallS });
+        points.push({ ...curvePoint(nodes, job.state === "done" ? "ok" : "bounded", { wallS, chunksDone: job.chunksDone }), wallS });
       } finally {
         await stack.close();
       }

@@ -27,6 +27,10 @@ export const CurvePoint = z.object({
   values: z.record(z.string(), z.number()),
 });
 export type CurvePoint = z.infer<typeof CurvePoint>;
+/** A point with only the figures really measured: a p50 of no calls (NaN) is left out, not written as null. */
+export function curvePoint(x: number, status: CurvePoint["status"], values: Record<string, number>): CurvePoint {
+  return { x, status, values: Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v))) };
+}
 export const Curve = z.object({ xLabel: z.string(), points: z.array(CurvePoint) });
 export type Curve = z.infer<typeof Curve>;
 

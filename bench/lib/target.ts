@@ -3,6 +3,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { MedusaClient } from "@medusa/client";
 import { stackEnv, startStack } from "@medusa/stack";
+import Redis from "ioredis";
+import { dropPrefix } from "./redis-prefix.ts";
 
 /**
  * A Medusa deployment the workloads run against, reached only through the
@@ -51,6 +53,15 @@ export async function startTarget(name: TargetName, log: (msg: string) => void, 
     async close() {
       await stack.close();
       rmSync(dir, { recursive: true, force: true });
+      // Finished jobs stay in Redis for the retention period; a bench's (up to a million chunks) is dropped now.
+      if (name === "distributed" && urls) {
+        const redis = new Redis(urls.redis, { maxRetriesPerRequest: 1 });
+        try {
+          await dropPrefix(redis, env.MEDUSA_PREFIX!);
+        } finally {
+          redis.disconnect();
+        }
+      }
     },
   };
 }
