@@ -49,3 +49,21 @@ test("the curve script refuses a file that is not a bench run, saying which fiel
   expect(proc.exitCode).not.toBe(0);
   expect(proc.stderr.toString()).toContain("workloads");
 });
+
+test("with two runs, the later run's curve of a workload and target replaces the earlier one's", async () => {
+  const first = curvesRun();
+  const rerun = { ...curvesRun(), startedAt: "2026-12-03T14:00:00.000Z", workloads: curvesRun().workloads.filter((w) => w.id === "W1-scale" && w.target === "embedded") };
+  rerun.workloads[0]!.curve!.points[3]!.values.itemsPerSec = 1234;
+  await Bun.write(join(dir, "first.json"), JSON.stringify(first));
+  await Bun.write(join(dir, "rerun.json"), JSON.stringify(rerun));
+  const out = join(dir, "merged");
+  expect(plot(join(dir, "first.json"), join(dir, "rerun.json"), "--out", out).exitCode).toBe(0);
+  const rate = readFileSync(join(out, "w1-scale-rate.svg"), "utf8");
+  const points = pointLabels(rate);
+  expect(points).toHaveLength(8);
+  expect(points).toContain("chunks in the job: 1000000; items/s: 1234; target: embedded; point: ok");
+  expect(points).not.toContain("chunks in the job: 1000000; items/s: 2700; target: embedded; point: ok");
+  expect(rate).toContain("2026-12-03 13:00 + 2026-12-03 14:00 UTC");
+  // The other workloads still come from the first run.
+  expect(pointLabels(readFileSync(join(out, "w2-load.svg"), "utf8"))).toHaveLength(12);
+});

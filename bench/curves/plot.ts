@@ -3,9 +3,12 @@
  * W2-load and W3-nodes reports) as SVG files, one per chart, with Vega-Lite
  * specs rendered headless by Vega's SVG renderer (no browser, no canvas).
  *
- *   bun bench/curves/plot.ts bench/results/<run>.json [--out dir]
+ *   bun bench/curves/plot.ts bench/results/<run>.json [more.json …] [--out dir]
  *
- * Without --out the files go beside the JSON, in <run>-curves/. The copies
+ * With several runs, a later run's report of a workload on a target takes the
+ * place of an earlier one's (a curve re-run alone, say), and the subtitles
+ * name every run drawn. Without --out the files go beside the first JSON, in
+ * <run>-curves/. The copies
  * linked from bench/README.md live in bench/curves/ and are redrawn from a
  * run kept in bench/reference/ with --out bench/curves.
  */
@@ -27,11 +30,21 @@ function rows(run: BenchRun, id: WorkloadId): Row[] {
   return run.workloads.filter((w) => w.id === id && w.curve).flatMap((w) => w.curve!.points.map((p) => ({ target: w.target, x: p.x, status: p.status, ...p.values })));
 }
 
+/** One run made of several: the first run's machine, each workload and target from the last run that has it. */
+export function mergeRuns(runs: BenchRun[]): BenchRun {
+  if (runs.length === 0) throw new Error("mergeRuns needs at least one run");
+  const byKey = new Map<string, WorkloadReport>();
+  for (const run of runs) for (const w of run.workloads) byKey.set(`${w.id} ${w.target}`, w);
+  const commits = [...new Set(runs.map((r) => r.machine.commit))].join("+");
+  return { ...runs[0]!, startedAt: runs.map((r) => r.startedAt).join(" + "), machine: { ...runs[0]!.machine, commit: commits }, workloads: [...byKey.values()] };
+}
+
 /** The load each target's run of the workload saw, for the chart's subtitle: these figures move with it. */
 function loads(run: BenchRun, id: WorkloadId): string {
   const seen = run.workloads.filter((w): w is WorkloadReport & { machine: NonNullable<WorkloadReport["machine"]> } => w.id === id && w.machine !== undefined);
   const each = seen.map((w) => `${w.target} load ${w.machine.loadBefore[0]}→${w.machine.loadAfter[0]}`);
-  return [`commit ${run.machine.commit}, ${run.startedAt.slice(0, 16).replace("T", " ")} UTC, ${run.machine.cpus} cores`, ...each].join("; ");
+  const when = run.startedAt.split(" + ").map((t) => t.slice(0, 16).replace("T", " ")).join(" + ");
+  return [`commit ${run.machine.commit}, ${when} UTC, ${run.machine.cpus} cores`, ...each].join("; ");
 }
 
 const base = (title: string, subtitle: string) => ({
@@ -141,8 +154,8 @@ export async function writeCurves(run: BenchRun, outDir: string): Promise<string
 if (import.meta.main) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: "string" } } });
   const file = positionals[0];
-  if (!file) throw new Error("usage: bun bench/curves/plot.ts <bench/results/run.json> [--out dir]");
-  const run = BenchRun.parse(await Bun.file(file).json());
+  if (!file) throw new Error("usage: bun bench/curves/plot.ts <bench/results/run.json> [more.json …] [--out dir]");
+  const run = mergeRuns(await Promise.all(positionals.map(async (f) => BenchRun.parse(await Bun.file(f).json()))));
   const out = values.out ?? join(dirname(file), `${basename(file, ".json")}-curves`);
   const written = await writeCurves(run, out);
   console.log(written.length > 0 ? written.map((p) => `wrote ${p}`).join("\n") : `${file} holds no curves (W1-scale, W2-load, W3-nodes)`);
