@@ -1,7 +1,9 @@
+import { errorMessage } from "@medusa/core";
 import { INC, runJob } from "../lib/job.ts";
 import { quiesce } from "../lib/quiesce.ts";
 import { watchRss } from "../lib/rss.ts";
 import { curvePoint, type CurvePoint } from "../lib/report.ts";
+import type { Target } from "../lib/target.ts";
 import { round, type Measured, type Workload } from "../workloads/workload.ts";
 
 /**
@@ -31,29 +33,43 @@ export const w1Scale: Workload = {
     const warm = await runJob(target.client, { name: "bench-w1-scale", program: INC, input: { range: { start: 0, stop: 200 } }, chunkSize: 1 }, { budgetMs: WARMUP_BUDGET_MS });
     if (warm.state !== "done") throw new Error(`W1-scale warm-up ended ${warm.state}: ${warm.error ?? ""}`);
     const points: CurvePoint[] = [];
+    const failures: string[] = [];
     for (const { items, budgetMs } of steps) {
       await quiesce();
-      const rss = watchRss();
-      const job = await runJob(target.client, { name: "bench-w1-scale", program: INC, input: { range: { start: 0, stop: items } }, chunkSize: 1 }, { budgetMs });
-      const mem = rss.stop();
-      if (job.state !== "done" && job.state !== "over_budget") throw new Error(`W1-scale job of ${items} ended ${job.state}: ${job.error ?? ""}`);
-      if (job.state === "done" && (job.results.length !== items || job.results.some((v, i) => v !== i + 1))) {
-        throw new Error(`W1-scale job ${job.id} returned wrong results (${job.results.length} of ${items})`);
+      try {
+        points.push(await point(target, items, budgetMs, log));
+      } catch (err) {
+        // One point that fails (a job refused, say) must not throw away the points already measured.
+        failures.push(`${items}: ${errorMessage(err)}`);
+        log(`  W1-scale ${items}: failed: ${errorMessage(err)}`);
+        points.push(curvePoint(items, "failed", {}));
       }
-      const elapsedMs = job.state === "done" ? job.times.results : job.times.final;
-      const itemsPerSec = round((job.chunksDone / elapsedMs) * 1000);
-      const status = job.state === "done" ? "ok" : "bounded";
-      log(`  W1-scale ${items}: ${status}, ${job.chunksDone} chunks in ${round(elapsedMs / 1000, 1)} s = ${itemsPerSec} items/s; stack RSS ${mem.stackStartMb} → peak ${mem.stackPeakMb} MB, runners peak ${mem.runnersPeakMb} MB`);
-      points.push(curvePoint(items, status, { itemsPerSec, chunksDone: job.chunksDone, elapsedS: round(elapsedMs / 1000, 2), ...mem }));
     }
+    const measured = points.filter((p) => p.status !== "failed");
+    if (measured.length === 0) throw new Error(`W1-scale measured no point: ${failures.join("; ")}`);
     const bounded = points.some((p) => p.status !== "ok");
-    const rates = points.map((p) => p.values.itemsPerSec!);
+    const rates = measured.map((p) => p.values.itemsPerSec!);
     return {
-      status: bounded ? "bounded" : quick ? "reduced" : "ok",
-      headline: `items/s ${points.map((p) => `${p.x}: ${p.values.itemsPerSec}${p.status === "ok" ? "" : " (bounded)"}`).join(", ")}; stack peak RSS ${points.map((p) => p.values.stackPeakMb).join(" / ")} MB`,
-      note: `one rep per point after a 200-item warm-up; last point / first point items/s = ${round(rates.at(-1)! / rates[0]!, 2)}`,
-      metrics: Object.fromEntries(points.flatMap((p) => [[`itemsPerSec_${p.x}`, p.values.itemsPerSec!], [`stackPeakMb_${p.x}`, p.values.stackPeakMb!]])),
+      status: failures.length > 0 ? "failed" : bounded ? "bounded" : quick ? "reduced" : "ok",
+      headline: `items/s ${points.map((p) => `${p.x}: ${p.status === "failed" ? "failed" : p.values.itemsPerSec}${p.status === "bounded" ? " (bounded)" : ""}`).join(", ")}; stack peak RSS ${measured.map((p) => p.values.stackPeakMb).join(" / ")} MB`,
+      note: `one rep per point after a 200-item warm-up; last point / first point items/s = ${round(rates.at(-1)! / rates[0]!, 2)}${failures.length > 0 ? `; failed: ${failures.join("; ")}` : ""}`,
+      metrics: Object.fromEntries(measured.flatMap((p) => [[`itemsPerSec_${p.x}`, p.values.itemsPerSec!], [`stackPeakMb_${p.x}`, p.values.stackPeakMb!]])),
       curve: { xLabel: "chunks in the job", points },
     };
   },
 };
+
+async function point(target: Target, items: number, budgetMs: number, log: (msg: string) => void): Promise<CurvePoint> {
+  const rss = watchRss();
+  const job = await runJob(target.client, { name: "bench-w1-scale", program: INC, input: { range: { start: 0, stop: items } }, chunkSize: 1 }, { budgetMs });
+  const mem = rss.stop();
+  if (job.state !== "done" && job.state !== "over_budget") throw new Error(`W1-scale job of ${items} ended ${job.state}: ${job.error ?? ""}`);
+  if (job.state === "done" && (job.results.length !== items || job.results.some((v, i) => v !== i + 1))) {
+    throw new Error(`W1-scale job ${job.id} returned wrong results (${job.results.length} of ${items})`);
+  }
+  const elapsedMs = job.state === "done" ? job.times.results : job.times.final;
+  const itemsPerSec = round((job.chunksDone / elapsedMs) * 1000);
+  const status = job.state === "done" ? "ok" : "bounded";
+  log(`  W1-scale ${items}: ${status}, ${job.chunksDone} chunks in ${round(elapsedMs / 1000, 1)} s = ${itemsPerSec} items/s; stack RSS ${mem.stackStartMb} → peak ${mem.stackPeakMb} MB, runners peak ${mem.runnersPeakMb} MB`);
+  return curvePoint(items, status, { itemsPerSec, chunksDone: job.chunksDone, elapsedS: round(elapsedMs / 1000, 2), ...mem });
+}
