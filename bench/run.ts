@@ -60,6 +60,8 @@ for (const t of targets) if (t !== "embedded" && t !== "distributed") throw new 
 
 const log = (msg: string) => console.log(msg);
 const startedAt = new Date();
+// Read before the workloads: the tree's HEAD may move during a long run, and the figures belong to the code that started.
+const host = machine();
 const runStart = performance.now();
 const reports: WorkloadReport[] = [];
 const described: Array<{ name: string; describe: string }> = [];
@@ -110,7 +112,7 @@ if (runCold) {
   }
 }
 
-const run = BenchRun.parse({ startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - runStart), quick, machine: machine(), targets: described, workloads: reports });
+const run = BenchRun.parse({ startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - runStart), quick, machine: host, targets: described, workloads: reports });
 const dir = join(import.meta.dir, "results");
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);

@@ -41,7 +41,7 @@ export function mergeRuns(runs: BenchRun[]): BenchRun {
 
 /** The load each target's run of the workload saw, for the chart's subtitle: these figures move with it. */
 function loads(run: BenchRun, id: WorkloadId): string {
-  const seen = run.workloads.filter((w): w is WorkloadReport & { machine: NonNullable<WorkloadReport["machine"]> } => w.id === id && w.machine !== undefined);
+  const seen = run.workloads.filter((w): w is WorkloadReport & { machine: NonNullable<WorkloadReport["machine"]> } => w.id === id && w.curve !== undefined && w.machine !== undefined);
   const each = seen.map((w) => `${w.target} load ${w.machine.loadBefore[0]}→${w.machine.loadAfter[0]}`);
   const when = run.startedAt.split(" + ").map((t) => t.slice(0, 16).replace("T", " ")).join(" + ");
   return [`commit ${run.machine.commit}, ${when} UTC, ${run.machine.cpus} cores`, ...each].join("; ");
