@@ -11,12 +11,22 @@
  * that boot Python against runners restored from the node's snapshot) unless
  * --only leaves out `cold`; they write bench/results/cold-start-<timestamp>.json.
  *
+ * Then, per target, the curves of how cost grows (bench/curves/): W1 at
+ * 1k-1M chunks, W2 with 0-100 other jobs running, W3 on 1-4 local nodes.
+ * They are not skipped by the run's budget (each point bounds itself), and
+ * `--only curves` runs them alone. Their SVGs are drawn from the JSON into
+ * bench/results/<timestamp>-curves/.
+ *
  * --quick (or BENCH_QUICK=1) shrinks the counts for a smoke run.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage } from "@medusa/core";
+import { writeCurves } from "./curves/plot.ts";
+import { w1Scale } from "./curves/w1-scale.ts";
+import { w2Load } from "./curves/w2-load.ts";
+import { w3Nodes } from "./curves/w3-nodes.ts";
 import { coldStart, coldStartTable, writeColdStart } from "./cold-start.ts";
 import { machine, watchMachine } from "./lib/machine.ts";
 import { quiesce } from "./lib/quiesce.ts";
@@ -31,7 +41,8 @@ import { w4 } from "./workloads/w4-kmeans.ts";
 import { w5 } from "./workloads/w5-rounds.ts";
 import type { Workload } from "./workloads/workload.ts";
 
-const WORKLOADS: Workload[] = [w1, w2, w3, w3wasi, w4, w5];
+const CURVES: Workload[] = [w1Scale, w2Load, w3Nodes];
+const WORKLOADS: Workload[] = [w1, w2, w3, w3wasi, w4, w5, ...CURVES];
 /** Each workload bounds itself; past this, the ones not yet started are skipped so the run ends in about 15 minutes. */
 const RUN_BUDGET_MS = 12 * 60_000;
 
@@ -40,7 +51,7 @@ const { values: args } = parseArgs({
 });
 const quick = args.quick || process.env.BENCH_QUICK === "1";
 const byName = (s: string) => WorkloadId.options.find((id) => id.toUpperCase() === s.trim().toUpperCase()) ?? WorkloadId.parse(s.trim());
-const onlyNames = args.only?.split(",").map((s) => s.trim());
+const onlyNames = args.only?.split(",").flatMap((s) => (s.trim().toLowerCase() === "curves" ? CURVES.map((w) => w.id) : [s.trim()]));
 const runCold = !onlyNames || onlyNames.some((s) => s.toLowerCase() === "cold");
 const workloadNames = onlyNames?.filter((s) => s.toLowerCase() !== "cold");
 const only = workloadNames ? new Set(workloadNames.map(byName)) : undefined;
@@ -49,6 +60,8 @@ for (const t of targets) if (t !== "embedded" && t !== "distributed") throw new 
 
 const log = (msg: string) => console.log(msg);
 const startedAt = new Date();
+// Read before the workloads: the tree's HEAD may move during a long run, and the figures belong to the code that started.
+const host = machine();
 const runStart = performance.now();
 const reports: WorkloadReport[] = [];
 const described: Array<{ name: string; describe: string }> = [];
@@ -62,7 +75,7 @@ for (const name of only?.size === 0 ? [] : targets) {
     for (const workload of WORKLOADS) {
       if (only && !only.has(workload.id)) continue;
       log(`-- ${workload.id} ${workload.title}`);
-      if (performance.now() - runStart > RUN_BUDGET_MS) {
+      if (!CURVES.includes(workload) && performance.now() - runStart > RUN_BUDGET_MS) {
         const headline = `not run: the run's ${RUN_BUDGET_MS / 60_000}-minute budget was spent`;
         reports.push({ id: workload.id, title: workload.title, target: name, status: "not_run", headline, metrics: {}, durationMs: 0 });
         log(`   ${headline}`);
@@ -99,11 +112,12 @@ if (runCold) {
   }
 }
 
-const run = BenchRun.parse({ startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - runStart), quick, machine: machine(), targets: described, workloads: reports });
+const run = BenchRun.parse({ startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - runStart), quick, machine: host, targets: described, workloads: reports });
 const dir = join(import.meta.dir, "results");
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
 await Bun.write(file, JSON.stringify(run, null, 2) + "\n");
+const svgs = await writeCurves(run, file.replace(/\.json$/, "-curves")).catch((err) => [`curves not drawn: ${errorMessage(err)}`]);
 
 log("");
 log(`Medusa bench, ${run.startedAt}, commit ${run.machine.commit}, ${run.machine.cpus} × ${run.machine.cpuModel}, Bun ${run.machine.bun}`);
@@ -112,5 +126,6 @@ log("");
 log(table(reports));
 log("");
 if (cold) log(`${cold.text}\n\nwrote ${cold.file}\n`);
+for (const svg of svgs) log(svg.startsWith("curves not drawn") ? svg : `drew ${svg}`);
 log(`wrote ${file} (${Math.round(run.durationMs / 1000)} s)`);
 process.exit(reports.some((r) => r.status === "failed") ? 1 : 0);

@@ -3,6 +3,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { MedusaClient } from "@medusa/client";
 import { stackEnv, startStack } from "@medusa/stack";
+import Redis from "ioredis";
+import { dropPrefix } from "./redis-prefix.ts";
 
 /**
  * A Medusa deployment the workloads run against, reached only through the
@@ -32,12 +34,14 @@ export async function startTarget(name: TargetName, log: (msg: string) => void, 
   if (name === "distributed" && !urls) throw new Error("the distributed target needs MEDUSA_NATS_URL and MEDUSA_REDIS_URL");
   // A latency run submits jobs back to back (and the cold-start burst signs up 20 accounts), far past a public
   // deployment's limits: those limits are not what is measured.
-  const vars: Record<string, string> = { ...extra, MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_RATE_JOBS: "1000000/1m", MEDUSA_RATE_SIGNUPS: "1000000/1m" };
+  const vars: Record<string, string> = { ...extra, MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_RATE_JOBS: "1000000/1m", MEDUSA_RATE_SIGNUPS: "1000000/1m",
+    // W1-scale's 1M-chunk job alone holds 1M credits, past the 1M a sign-up gets: what a run spends is not what is measured.
+    MEDUSA_STARTER_CREDITS: "1000000000" };
   if (name === "distributed" && urls) {
     Object.assign(vars, { MEDUSA_NATS_URL: urls.nats, MEDUSA_REDIS_URL: urls.redis, MEDUSA_PREFIX: `bench-${crypto.randomUUID().slice(0, 8)}` });
   }
   // Only PATH-like variables pass through: a stray MEDUSA_* in the caller's shell must not change what is measured.
-  const env = stackEnv({ ...vars, MEDUSA_LOCAL_NODES: process.env.MEDUSA_LOCAL_NODES, MEDUSA_NODE_SLOTS: process.env.MEDUSA_NODE_SLOTS, MEDUSA_BACKUP_LEASES: process.env.MEDUSA_BACKUP_LEASES });
+  const env = stackEnv({ ...vars, MEDUSA_LOCAL_NODES: extra.MEDUSA_LOCAL_NODES ?? process.env.MEDUSA_LOCAL_NODES, MEDUSA_NODE_SLOTS: extra.MEDUSA_NODE_SLOTS ?? process.env.MEDUSA_NODE_SLOTS, MEDUSA_BACKUP_LEASES: process.env.MEDUSA_BACKUP_LEASES });
   const started = performance.now();
   const stack = await startStack(env, (m) => log(`  ${m}`));
   const anon = new MedusaClient(stack.url);
@@ -51,6 +55,15 @@ export async function startTarget(name: TargetName, log: (msg: string) => void, 
     async close() {
       await stack.close();
       rmSync(dir, { recursive: true, force: true });
+      // Finished jobs stay in Redis for the retention period; a bench's (up to a million chunks) is dropped now.
+      if (name === "distributed" && urls) {
+        const redis = new Redis(urls.redis, { maxRetriesPerRequest: 1 });
+        try {
+          await dropPrefix(redis, env.MEDUSA_PREFIX!);
+        } finally {
+          redis.disconnect();
+        }
+      }
     },
   };
 }

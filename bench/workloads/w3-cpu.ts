@@ -13,7 +13,7 @@ import { round, type Measured, type Workload } from "./workload.ts";
 const BUDGET_MS = 180_000;
 const PlainRun = z.object({ count: z.number(), loadMs: z.number(), countMs: z.number() });
 
-async function plainBaseline(): Promise<z.infer<typeof PlainRun>> {
+export async function plainBaseline(): Promise<z.infer<typeof PlainRun>> {
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "w3-plain.ts")], { stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   if ((await proc.exited) !== 0) throw new Error(`W3 plain baseline exited ${proc.exitCode}`);

@@ -9,7 +9,7 @@ export interface RunContext {
 }
 
 /** What a workload measured; the runner adds id, title, target, timing and machine load. */
-export type Measured = Pick<WorkloadReport, "status" | "headline" | "note" | "metrics" | "detail">;
+export type Measured = Pick<WorkloadReport, "status" | "headline" | "note" | "metrics" | "detail" | "curve">;
 
 export interface Workload {
   id: WorkloadId;
