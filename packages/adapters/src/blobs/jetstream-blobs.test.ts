@@ -106,8 +106,8 @@ describe.skipIf(!available)("JetStreamBlobStore", () => {
       const big = await roundTrip(450);
       const mib = (n: number) => (n / (1 << 20)).toFixed(0);
       console.log(`jetstream blobs: RSS +${mib(small - before)} MiB after 150 MiB in and out, +${mib(big - before)} MiB after 450 MiB more`);
-      // Holding the big one would add 450 MiB or more.
-      expect((big - small) / (1 << 20)).toBeLessThan(250);
+      // Holding the big one would add 450 MiB or more; streaming added 0–260 in the whole suite's one process.
+      expect((big - small) / (1 << 20)).toBeLessThan(350);
     } finally {
       clearInterval(sample);
       await s.close();
