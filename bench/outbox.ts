@@ -18,7 +18,7 @@
  * of the forwarders (this process), redis-server and nats-server.
  * Prints a table and writes bench/results/outbox-<timestamp>.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
@@ -26,6 +26,7 @@ import { connect } from "nats";
 import { JetStreamSettlements, RedisChunkStore } from "@medusa/adapters";
 import type { JobRecord, Settlement, SettlementQueue } from "@medusa/core";
 import { forwardSettlements, SETTLEMENT_CLAIM_MS } from "@medusa/scheduler/settlement-forwarder";
+import { cpuSecondsUsed } from "@medusa/node/runner/proc-stats";
 import { privateNats, privateRedis } from "../apps/stack/test/private-servers.ts";
 import { loadNow, machine } from "./lib/machine.ts";
 
@@ -36,15 +37,14 @@ const arg = (name: string, fallback: string) => {
 const n = Number(arg("n", "20000"));
 const replicaCounts = arg("replicas", "1,2,3").split(",").map(Number);
 if (!Number.isInteger(n) || n < 1 || replicaCounts.some((r) => !Number.isInteger(r) || r < 1)) throw new Error("--n and --replicas take whole numbers");
-const CLK_TCK = 100;
 const STEADY_PER_S = 2_000;
 
-/** user + system CPU seconds of a process, from /proc (the servers are ours, found by the port on their command line). */
+/** user + system CPU seconds of a process (the servers are ours, found by the port on their command line). */
 function cpuOf(port: string): number {
   const pid = Bun.spawnSync(["pgrep", "-f", `(:| )${port}( |$)`]).stdout.toString().trim().split("\n")[0];
-  if (!pid) throw new Error(`no process listens with port ${port} on its command line`);
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const seconds = pid ? cpuSecondsUsed(Number(pid)) : undefined;
+  if (seconds === undefined) throw new Error(`no process listens with port ${port} on its command line`);
+  return seconds;
 }
 const selfCpu = () => {
   const u = process.cpuUsage();

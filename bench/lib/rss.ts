@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { residentMb } from "@medusa/node/runner/proc-stats";
 
 /**
  * Resident memory of the bench's own process (the stack: gateway, scheduler,
@@ -6,12 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
  * (the local nodes' runners), read from /proc. Elsewhere it reads 0.
  */
 export function rssMb(pid: number | "self"): number {
-  try {
-    const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
-    return Math.round((pages * 4096) / 1048576);
-  } catch {
-    return 0;
-  }
+  return Math.round(residentMb(pid === "self" ? process.pid : pid) ?? 0);
 }
 
 export function childPids(parent = process.pid): number[] {

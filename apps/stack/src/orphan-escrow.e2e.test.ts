@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Redis from "ioredis";
-import type { Subprocess } from "bun";
 import { FolderBlobStore, JetStreamSettlements, NatsBus, RedisChunkStore } from "@medusa/adapters";
 import { natsAvailable, redisAvailable, testPrefix, TEST_NATS_URL, TEST_REDIS_URL } from "@medusa/testing/servers";
 import { call, holdKey, newId, subjects } from "@medusa/core";
 import { serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
+import { Fleet, type FleetProcess } from "../test/fleet.ts";
 import { ScriptedNode } from "../test/scripted-node.ts";
 import { until } from "@medusa/testing/until";
 
@@ -20,17 +20,17 @@ import { until } from "@medusa/testing/until";
  * service is its own process on real NATS, with a 1.5 s grace; the scheduler
  * runs here on Redis, so the test can stop it and start it again.
  */
-const root = resolve(import.meta.dir, "../../..");
 const ready = (await natsAvailable()) && (await redisAvailable());
 const GRACE_MS = 1500;
 
 describe.skipIf(!ready)("escrows of jobs that were never stored", () => {
   const prefix = testPrefix("orphan");
-  const output: string[] = [];
   let dir: string;
   let bus: NatsBus;
   let settlements: JetStreamSettlements;
-  let credits: Subprocess<"ignore", "pipe", "pipe">;
+  let fleet: Fleet;
+  let credits: FleetProcess;
+  const output = () => credits.output.join("");
   let chunks: RedisChunkStore;
   let scheduler: ReturnType<typeof serveScheduler>;
   let closeAll: () => Promise<void>;
@@ -43,20 +43,11 @@ describe.skipIf(!ready)("escrows of jobs that were never stored", () => {
     chunks = new RedisChunkStore(new Redis(TEST_REDIS_URL), prefix);
     const splitter = serveSplitter(bus, { blobs: new FolderBlobStore(join(dir, "blobs")) });
     scheduler = startScheduler();
-    credits = Bun.spawn([process.execPath, "services/credits/src/main.ts"], {
-      cwd: root,
-      env: { ...process.env, MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_PREFIX: prefix, MEDUSA_DATA_DIR: dir, MEDUSA_STARTER_CREDITS: "1000", MEDUSA_CONFIRM_EMAIL: "0", MEDUSA_ORPHAN_ESCROW_MS: String(GRACE_MS) },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    for (const stream of [credits.stdout, credits.stderr]) {
-      void (async () => {
-        for await (const chunk of stream) output.push(new TextDecoder().decode(chunk));
-      })();
-    }
-    await until(async () => output.join("").includes("[credits] serving"), 20_000, "credits to serve");
+    fleet = new Fleet({ MEDUSA_NATS_URL: TEST_NATS_URL, MEDUSA_PREFIX: prefix, MEDUSA_DATA_DIR: dir, MEDUSA_STARTER_CREDITS: "1000", MEDUSA_CONFIRM_EMAIL: "0", MEDUSA_ORPHAN_ESCROW_MS: String(GRACE_MS) });
+    credits = fleet.service("credits");
+    await until(async () => output().includes("[credits] serving"), 20_000, "credits to serve");
     closeAll = async () => {
-      credits.kill("SIGKILL");
+      await fleet.close();
       await scheduler.close();
       await splitter.close();
       await settlements.destroy();
@@ -91,10 +82,10 @@ describe.skipIf(!ready)("escrows of jobs that were never stored", () => {
     expect(await credit(consumer)).toEqual({ available: 945, held: 50 });
 
     await until(async () => (await credit(consumer)).held === 20, 15_000, "the orphaned hold refunded").catch((err) => {
-      throw new Error(`${err.message}\n${output.join("").slice(-3000)}`);
+      throw new Error(`${err.message}\n${output().slice(-3000)}`);
     });
     expect(await credit(consumer)).toEqual({ available: 975, held: 20 });
-    expect(output.join("")).toContain(`refunded 30 credits held for ${orphan}`);
+    expect(output()).toContain(`refunded 30 credits held for ${orphan}`);
     // The live job kept its escrow past several passes.
     await Bun.sleep(2 * GRACE_MS);
     expect(await credit(consumer)).toEqual({ available: 975, held: 20 });
@@ -113,6 +104,6 @@ describe.skipIf(!ready)("escrows of jobs that were never stored", () => {
     await until(async () => (await credit(vol)).available === 1020, 20_000, "the payouts");
     // Left: the session's 5. Spent: the job's 20 chunks.
     expect(await credit(consumer)).toEqual({ available: 975, held: 5 });
-    expect(output.join("").split("refunded ").length - 1).toBe(2);
+    expect(output().split("refunded ").length - 1).toBe(2);
   }, 90_000);
 });

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { canonicalResult, MedusaError, serve, subjects, type ChunkResult, type Served } from "@medusa/core";
+import { logResultOutcome } from "./result-log.ts";
 import type { SchedulerContext } from "./scheduler-context.ts";
 
 /**
@@ -24,11 +25,7 @@ export function serveBatchHandlers(ctx: SchedulerContext): Served[] {
       t.completed.forEach(({ outcome, disagreed }, i) => {
         const { at, result } = taken[i]!;
         completed[at] = { outcome };
-        const where = `${result.jobId}#${result.index} from node ${nodeId}`;
-        // Only a lease holder's result counts; anything else is a late, replayed or forged report, and worth a line.
-        if (outcome === "stale" || outcome === "job_final") log.warn(`result for ${where} rejected: ${outcome} (the node holds no current lease on it)`);
-        if (outcome === "rejected") log.warn(`result for ${where}: the replicas disagreed past the limit; the job failed`);
-        for (const caught of disagreed) log.warn(`node ${caught} returned a result for ${result.jobId}#${result.index} that disagreed with the accepted one: its standing is reset and it is not paid`);
+        logResultOutcome(log, result, outcome, disagreed);
       });
       ctx.publish(t);
       return { completed };

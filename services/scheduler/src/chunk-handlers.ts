@@ -1,5 +1,6 @@
 import { canonicalResult, MedusaError, serve, subjects, type Served } from "@medusa/core";
 import { programCannotLoad } from "./program-error.ts";
+import { logResultOutcome } from "./result-log.ts";
 import { leaseOptions } from "./replica-policy.ts";
 import type { SchedulerContext } from "./scheduler-context.ts";
 
@@ -16,10 +17,7 @@ export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
     serve(bus, subjects.completeChunk, async ({ nodeId, jobId, index, token, results }) => {
       const result = canonical(results);
       const t = await store.completeChunk({ nodeId, jobId, index, token }, result.text, now(), result.hash);
-      // Only a lease holder's result counts; anything else is a late, replayed or forged report, and worth a line.
-      if (t.outcome === "stale" || t.outcome === "job_final") log.warn(`result for ${jobId}#${index} from node ${nodeId} rejected: ${t.outcome} (the node holds no current lease on it)`);
-      if (t.outcome === "rejected") log.warn(`result for ${jobId}#${index} from node ${nodeId}: the replicas disagreed past the limit; the job failed`);
-      for (const caught of t.disagreed) log.warn(`node ${caught} returned a result for ${jobId}#${index} that disagreed with the accepted one: its standing is reset and it is not paid`);
+      logResultOutcome(log, { jobId, index, nodeId }, t.outcome, t.disagreed);
       ctx.publish(t);
       return { outcome: t.outcome };
     }, { queue, onError }),
