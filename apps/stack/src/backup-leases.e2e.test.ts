@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSettlements, FolderBlobStore, MemoryBus, SqliteAccountStore, SqliteChunkStore, SqliteLedgerStore } from "@medusa/adapters";
-import { call, subjects, type Bus } from "@medusa/core";
+import { BACKUP_NO_RESULT_MS, call, subjects, type Bus, type Logger } from "@medusa/core";
 import { serveCredits } from "@medusa/credits";
 import { serveScheduler } from "@medusa/scheduler";
 import { serveSplitter } from "@medusa/splitter";
@@ -13,11 +13,15 @@ import { ScriptedNode } from "../test/scripted-node.ts";
 /**
  * Backup leases end to end (scheduler, splitter, credits and the SQLite
  * ledger over the in-process bus; nodes played over the bus): at the queue's
- * end an idle node gets second leases on chunks another node holds; the
- * first result of each chunk is accepted and paid, the other is stale and
- * paid nothing; the results come back in input order and the books balance.
+ * end an idle node gets second leases on chunks another node has held past
+ * their straggler time (the scheduler's clock is the test's); the first
+ * result of each chunk is accepted and paid, the other is stale and paid
+ * nothing, and not a warning; the results come back in input order and the
+ * books balance.
  */
 let dir: string;
+let clock: number;
+let warned: string[];
 let bus: MemoryBus;
 let ledger: SqliteLedgerStore;
 let closeAll: () => Promise<void>;
@@ -32,7 +36,10 @@ function start(backupLeases: boolean) {
   const settlements = new DirectSettlements();
   const credits = serveCredits(bus, { store: accounts, ledger, settlements, starterCredits: 1000, loginTtlMs: 60_000, log: () => {} });
   const splitter = serveSplitter(bus, { blobs });
-  const scheduler = serveScheduler(bus, { store: chunks, blobs, settlements, pricePerChunk: 3, sweepMs: 50, replicaPolicy: { backupLeases } });
+  clock = Date.now();
+  warned = [];
+  const log: Logger = { debug: () => {}, info: () => {}, warn: (m) => warned.push(m), error: (m) => warned.push(m) };
+  const scheduler = serveScheduler(bus, { store: chunks, blobs, settlements, pricePerChunk: 3, sweepMs: 50, replicaPolicy: { backupLeases }, now: () => clock, log });
   closeAll = async () => {
     await scheduler.close();
     await splitter.close();
@@ -66,7 +73,9 @@ test("the first result of each chunk wins and is paid once; the loser's is stale
   const job = await submit(consumer);
   const held = await a.node.lease(4);
   expect(held.map((l) => l.index)).toEqual([0, 1, 2, 3]);
-  // The queue is empty: b's leases are backups of a's chunks, the newest first.
+  // The queue is empty, but a's leases are fresh: no backups until they straggle (no result yet: BACKUP_NO_RESULT_MS).
+  expect(await b.node.lease(2, 100)).toEqual([]);
+  clock += BACKUP_NO_RESULT_MS;
   const backups = await b.node.lease(2);
   expect(backups.map((l) => [l.index, l.attempt])).toEqual([[3, 2], [2, 2]]);
   expect((await b.node.complete(backups[0]!)).outcome).toBe("accepted");
@@ -83,6 +92,8 @@ test("the first result of each chunk wins and is paid once; the loser's is stale
   expect(await balance(consumer)).toEqual({ available: 988, held: 0 });
   expect((await call(bus, subjects.getJob, { owner: consumer, jobId: job.id })).credits).toEqual({ held: 0, spent: 12 });
   expect(await ledger.totals()).toEqual({ granted: 3000, accounts: 3000, escrow: 0 });
+  // The losers' reports came after their job was over: expected, below warn.
+  expect(warned).toEqual([]);
 });
 
 test("with backup leases off, an idle node gets nothing while the queue is empty", async () => {
@@ -93,5 +104,6 @@ test("with backup leases off, an idle node gets nothing while the queue is empty
   const b = await volunteer("b@example.com");
   await submit(consumer);
   expect(await a.node.lease(4)).toHaveLength(4);
+  clock += BACKUP_NO_RESULT_MS;
   expect(await b.node.lease(2, 100)).toEqual([]);
 });

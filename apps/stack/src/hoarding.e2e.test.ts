@@ -33,8 +33,9 @@ function hoarding(store: Record<string, string>) {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "medusa-hoarding-"));
-    // Backup leases off: with them the honest node backs up the hoarded chunks once the queue is empty and the job
-    // ends before any hoarded lease runs out, which is fine for the victim but leaves nothing of the rules under test.
+    // Backup leases off: a hoarded lease is a straggler once held twice the honest node's lease-to-result time, at
+    // least 100 ms (backupAfterMs), so with them the honest node backs the hoarded chunks up and the job ends before
+    // any hoarded lease runs out, which is fine for the victim but leaves nothing of the rules under test.
     const env = stackEnv({ ...store, MEDUSA_DATA_DIR: dir, MEDUSA_PORT: "0", MEDUSA_LOCAL_NODES: "0", MEDUSA_NODE_START_WINDOW: String(START_WINDOW), MEDUSA_BACKUP_LEASES: "0" });
     stack = await startStack(env, () => {});
   }, 60_000);

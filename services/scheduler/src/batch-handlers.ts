@@ -22,10 +22,10 @@ export function serveBatchHandlers(ctx: SchedulerContext): Served[] {
         else taken.push({ at, result: { jobId, index, token, nodeId, results: refused.text, hash: refused.hash } });
       });
       const t = await store.completeChunks(taken.map((x) => x.result), now());
-      t.completed.forEach(({ outcome, disagreed }, i) => {
+      t.completed.forEach((c, i) => {
         const { at, result } = taken[i]!;
-        completed[at] = { outcome };
-        logResultOutcome(log, result, outcome, disagreed);
+        completed[at] = { outcome: c.outcome };
+        logResultOutcome(log, result, c);
       });
       ctx.publish(t);
       return { completed };

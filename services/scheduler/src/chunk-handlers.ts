@@ -17,7 +17,7 @@ export function serveChunkHandlers(ctx: SchedulerContext): Served[] {
     serve(bus, subjects.completeChunk, async ({ nodeId, jobId, index, token, results }) => {
       const result = canonical(results);
       const t = await store.completeChunk({ nodeId, jobId, index, token }, result.text, now(), result.hash);
-      logResultOutcome(log, { jobId, index, nodeId }, t.outcome, t.disagreed);
+      logResultOutcome(log, { jobId, index, nodeId }, t);
       ctx.publish(t);
       return { outcome: t.outcome };
     }, { queue, onError }),

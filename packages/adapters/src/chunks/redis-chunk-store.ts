@@ -140,7 +140,7 @@ export class RedisChunkStore implements ChunkStore {
     ]);
     const { code, events, queued, rest } = decodeReply(reply);
     const result = resultOf(code, holder.jobId);
-    if (result !== "ok") return { events, queued, outcome: result, disagreed: [] };
+    if (result !== "ok") return { events, queued, outcome: result, disagreed: [], ...(rest[0] === "settled" ? { settled: true as const } : {}) };
     const [outcome, caught] = CompleteRest.parse(rest);
     return { events, queued, outcome, disagreed: z.array(z.string()).parse(JSON.parse(caught)) };
   }

@@ -26,7 +26,8 @@ export async function completeChunks(redis: Redis, prefix: string, keys: ChunkKe
     out.queued += queued;
     outcomes.forEach(([code, outcome, caught], i) => {
       const result = resultOf(code, batch[i]!.jobId);
-      out.completed.push(result === "ok" ? { outcome: Accepted.parse(outcome), disagreed: Caught.parse(JSON.parse(caught)) } : { outcome: result, disagreed: [] });
+      if (result === "ok") out.completed.push({ outcome: Accepted.parse(outcome), disagreed: Caught.parse(JSON.parse(caught)) });
+      else out.completed.push({ outcome: result, disagreed: [], ...(outcome === "settled" ? { settled: true as const } : {}) });
     });
   }
   return out;

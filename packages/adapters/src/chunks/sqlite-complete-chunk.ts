@@ -11,15 +11,16 @@ import { chunkRow, finishIfComplete, finishJob, queueReduceIfReady, requireJob, 
  * chunk wants another replica, or, past replicas + quorum results, fails its
  * job. Returns the outcome and the nodes caught disagreeing.
  */
-export function completeChunk(p: SqliteParts, tx: Tx, holder: LeaseHolder, results: string, now: number, hash: string): { outcome: CompleteOutcome; disagreed: string[] } {
+export function completeChunk(p: SqliteParts, tx: Tx, holder: LeaseHolder, results: string, now: number, hash: string): { outcome: CompleteOutcome; disagreed: string[]; settled?: true } {
   const held = heldChunk(p, holder);
+  if (held === "stale" && chunkRow(p, holder.jobId, holder.index)?.state === "done") return { outcome: held, disagreed: [], settled: true };
   if (held !== "ok") return { outcome: held, disagreed: [] };
-  p.replicas.answer(holder, hash, results);
+  const leaseUntil = p.replicas.answer(holder, hash, results);
   p.sql("UPDATE jobs SET running = running - 1 WHERE id = ?").run(holder.jobId);
   const c = chunkRow(p, holder.jobId, holder.index)!;
   const tally = p.replicas.tally(holder.jobId, holder.index);
   const agreeing = tally.groups.get(hash)!;
-  if (agreeing.length >= c.quorum) return { outcome: "accepted", disagreed: accept(p, tx, c, holder, hash, tally, now) };
+  if (agreeing.length >= c.quorum) return { outcome: "accepted", disagreed: accept(p, tx, c, holder, hash, tally, now, leaseUntil) };
   const job = requireJob(p, holder.jobId);
   const more = needsMore(tally, c.wanted, c.quorum, job.replicas + job.quorum);
   if (more === "give_up") {
@@ -38,14 +39,17 @@ export function completeChunk(p: SqliteParts, tx: Tx, holder: LeaseHolder, resul
  * result, leases still out on it go stale, agreeing nodes are paid (or, for
  * a result accepted alone in an "auto" job, owed) and, when the result was
  * compared at all, every answer counts for or against its node's record.
+ * The job's held_ms grows by the time the result took from its lease (what
+ * backupAfterMs judges stragglers by), in the update the job takes anyway.
  * Returns the nodes caught disagreeing.
  */
-function accept(p: SqliteParts, tx: Tx, c: ChunkRow, holder: LeaseHolder, hash: string, tally: Tally, now: number): string[] {
+function accept(p: SqliteParts, tx: Tx, c: ChunkRow, holder: LeaseHolder, hash: string, tally: Tally, now: number, leaseUntil: number | null): string[] {
   const { job_id: jobId, idx } = c;
   const job = requireJob(p, jobId);
   const text = p.replicas.resultText(jobId, idx, holder.nodeId);
   p.sql("UPDATE chunks SET state = 'done', results = ?, queue_pos = NULL WHERE job_id = ? AND idx = ?").run(text, jobId, idx);
-  p.sql("UPDATE jobs SET running = running - ?, done = done + 1 WHERE id = ?").run(tally.leased.length, jobId);
+  const held = leaseUntil === null ? 0 : Math.max(0, Math.floor(now - (leaseUntil - job.lease_ms)));
+  p.sql("UPDATE jobs SET running = running - ?, done = done + 1, held_ms = held_ms + ? WHERE id = ?").run(tally.leased.length, held, jobId);
   p.replicas.clearChunk(jobId, idx);
   const validated = c.quorum >= 2;
   const caught: string[] = [];

@@ -42,9 +42,11 @@ export class SqliteReplicas {
     this.sql("DELETE FROM replicas WHERE job_id = ? AND idx = ? AND node_id = ?").run(jobId, index, nodeId);
   }
 
-  answer(h: LeaseHolder, hash: string, results: string): void {
-    this.sql("UPDATE replicas SET state = 'done', token = NULL, expires_at = NULL, hash = ?, results = ? WHERE job_id = ? AND idx = ? AND node_id = ?")
-      .run(hash, results, h.jobId, h.index, h.nodeId);
+  /** Returns the lease's cap (its start plus the job's lease_ms; null for a lease from before caps). */
+  answer(h: LeaseHolder, hash: string, results: string): number | null {
+    const row = this.sql("UPDATE replicas SET state = 'done', token = NULL, expires_at = NULL, hash = ?, results = ? WHERE job_id = ? AND idx = ? AND node_id = ? RETURNING lease_until")
+      .get(hash, results, h.jobId, h.index, h.nodeId) as { lease_until: number | null };
+    return row.lease_until;
   }
 
   tally(jobId: string, index: number): Tally {

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   spent INTEGER NOT NULL DEFAULT 0,
   quorum INTEGER NOT NULL DEFAULT 1,
   adaptive INTEGER NOT NULL DEFAULT 0,
-  min_reputation INTEGER NOT NULL DEFAULT 0
+  min_reputation INTEGER NOT NULL DEFAULT 0,
+  held_ms INTEGER NOT NULL DEFAULT 0 -- lease-to-result ms of its accepted results, summed (see backupAfterMs)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
 -- The retention sweep's index: final jobs by when they finished.
@@ -172,6 +173,7 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "settlements", column: "claimed_until", ddl: "ALTER TABLE settlements ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0" },
   { table: "replicas", column: "lease_until", ddl: "ALTER TABLE replicas ADD COLUMN lease_until REAL" },
   { table: "lease_expiries", column: "expired_at", ddl: "ALTER TABLE lease_expiries ADD COLUMN expired_at REAL NOT NULL DEFAULT 0" },
+  { table: "jobs", column: "held_ms", ddl: "ALTER TABLE jobs ADD COLUMN held_ms INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**
@@ -209,6 +211,7 @@ export interface JobRow {
   timeout_ms: number;
   max_attempts: number;
   min_reputation: number;
+  held_ms: number;
   replicas: number;
   created_at: number;
   finished_at: number | null;

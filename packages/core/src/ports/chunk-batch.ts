@@ -10,7 +10,8 @@ export interface ChunkResult extends LeaseHolder {
 
 /** Each result's own outcome, in the order given, and the transition they made together. */
 export interface BatchTransition extends Transition {
-  completed: Array<{ outcome: CompleteOutcome; disagreed: string[] }>;
+  /** `settled` as in CompleteTransition. */
+  completed: Array<{ outcome: CompleteOutcome; disagreed: string[]; settled?: true }>;
 }
 
 /** A node reports many results per runner call: the store takes them as one transition, not one each. */

@@ -106,6 +106,8 @@ export interface CompleteTransition extends Transition {
   outcome: CompleteOutcome;
   /** Nodes whose earlier results lost to the accepted one: caught, their standing reset. */
   disagreed: string[];
+  /** With "stale": the chunk was done already, so this is a backup's or an extra replica's late answer, not a lost lease. */
+  settled?: true;
 }
 
 /**

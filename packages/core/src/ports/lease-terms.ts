@@ -34,3 +34,28 @@ export function leaseMsFor(timeoutMs: number): number {
 export function leaseWindow(rep: Pick<NodeReputation, "accepted" | "expired">, start: number): number {
   return Math.max(1, start + rep.accepted - start * rep.expired);
 }
+
+/**
+ * When a lease counts as a straggler and may get a backup lease (MapReduce's
+ * backup tasks, Hadoop's speculative execution): once it has been held twice
+ * as long as the job's accepted results took on average from lease to
+ * result, and never sooner than BACKUP_FLOOR_MS. A job with no accepted
+ * result yet has no evidence, so its leases wait BACKUP_NO_RESULT_MS, longer
+ * than a first chunk's program load on a cold runner (bench/cold-start.md),
+ * far shorter than the lease cap a stalled node would hold it for. Twin in
+ * backups.lua (backupAfter) and sqlite-backups.ts.
+ *
+ * Twice the mean, not more: lease-to-result already includes the time a
+ * chunk waits in its node's prefetch queue, so a lease held twice that is
+ * late on any node. The floor: below about 100 ms a lease's age on a loaded
+ * box is scheduling noise (event-loop lag, bus hops), not evidence.
+ */
+export const BACKUP_AFTER_MEAN = 2;
+export const BACKUP_FLOOR_MS = 100;
+export const BACKUP_NO_RESULT_MS = 5_000;
+
+/** How long a lease of a job with `done` accepted results, `heldMs` of lease-to-result time in all, is held before it may get a backup. */
+export function backupAfterMs(done: number, heldMs: number): number {
+  if (done <= 0) return BACKUP_NO_RESULT_MS;
+  return Math.max(BACKUP_FLOOR_MS, (BACKUP_AFTER_MEAN * heldMs) / done);
+}

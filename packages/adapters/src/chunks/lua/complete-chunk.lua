@@ -23,6 +23,7 @@
                                              caught: nodes whose answers lost, sorted
     {-2, "[]", 0}  job is final: results dropped (the lease is cleared)
     {-3, "[]", 0}  the caller does not hold a lease on the chunk (or no such job)
+    {-3, "[]", 0, "settled"}  the same, and the chunk is done already (a backup's or replica's loser)
 ]]
 --- @include "job-state"
 --- @include "replicas"
@@ -30,6 +31,8 @@
 local k = { job = KEYS[1], chunk = KEYS[2], queue = KEYS[3], leases = KEYS[4] }
 local r = { jobId = ARGV[2], index = tonumber(ARGV[3]), nodeId = ARGV[4], token = ARGV[5], text = ARGV[6], hash = ARGV[9] }
 local events = {}
-local code, outcome, caught = completeResult(k, ARGV[1], r, tonumber(ARGV[7]), tonumber(ARGV[8]), events)
+local code, outcome, caught, held = completeResult(k, ARGV[1], r, tonumber(ARGV[7]), tonumber(ARGV[8]), events)
+if code ~= 0 and outcome then return reply(code, {}, outcome) end
 if code ~= 0 then return reply(code, {}) end
+if held then redis.call("HINCRBY", KEYS[1], "heldMs", held) end
 return reply(0, events, outcome, caught)

@@ -19,18 +19,22 @@
   Output:
     { 0, events JSON, queued, outcomes JSON }  outcomes: per result, in order,
       [code, outcome, caught JSON]: code 0 with "accepted" | "pending" | "rejected",
-      -2 (job final) or -3 (not the lease holder) with "" and "[]"
+      -2 (job final) or -3 (not the lease holder; "settled": the chunk is done) with "" or "settled", and "[]"
+
+  Each job's heldMs (see complete.lua) grows once per batch, not per result.
 ]]
 --- @include "job-state"
 --- @include "replicas"
 --- @include "complete"
 local prefix, nodeId, now, maxEvents = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local events, outcomes = {}, {}
+local events, outcomes, held = {}, {}, {}
 for i = 5, #ARGV, 5 do
   local jobId, index = ARGV[i], tonumber(ARGV[i + 1])
   local k = { job = jobKey(prefix, jobId), chunk = chunkKey(prefix, jobId, index), queue = KEYS[1], leases = KEYS[2] }
   local r = { jobId = jobId, index = index, nodeId = nodeId, token = ARGV[i + 2], text = ARGV[i + 3], hash = ARGV[i + 4] }
-  local code, outcome, caught = completeResult(k, prefix, r, now, maxEvents, events)
+  local code, outcome, caught, ms = completeResult(k, prefix, r, now, maxEvents, events)
   outcomes[#outcomes + 1] = { code, outcome or "", caught or "[]" }
+  if ms then held[jobId] = (held[jobId] or 0) + ms end
 end
+for jobId, ms in pairs(held) do redis.call("HINCRBY", jobKey(prefix, jobId), "heldMs", ms) end
 return reply(0, events, cjson.encode(outcomes))

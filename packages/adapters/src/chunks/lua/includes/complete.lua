@@ -7,10 +7,13 @@
 -- finishes the job. Needs job-state and replicas.
 --
 -- k: { job, chunk, queue, leases } keys; r: { jobId, index, nodeId, token, text, hash }.
--- Appends its events to `events`. Returns code, outcome, caught JSON:
---   0, "accepted" | "pending" | "rejected", caught (nodes whose answers lost, sorted)
+-- Appends its events to `events`. Returns code, outcome, caught JSON, held:
+--   0, "accepted" | "pending" | "rejected", caught (nodes whose answers lost, sorted),
+--      and for "accepted" the ms the result took from its lease (for the job's
+--      heldMs, which backups.lua judges stragglers by; the caller adds it up)
 --  -2  job is final: results dropped (the lease is cleared)
---  -3  the caller does not hold a lease on the chunk (or no such job)
+--  -3  the caller does not hold a lease on the chunk (or no such job); outcome
+--      "settled" when the chunk is done already (a backup's or replica's loser)
 
 -- Done with this result: the chunk's leases still out go stale, agreeing
 -- nodes are paid (or, for a result accepted alone in an "auto" job, owed),
@@ -20,7 +23,8 @@ local function acceptChunk(k, prefix, r, reps, t, maxEvents, now, events)
   local jobId, index, hash = r.jobId, r.index, r.hash
   local c = redis.call("HMGET", k.chunk, "quorum", "task")
   local quorum, task = tonumber(c[1] or "1"), c[2]
-  local adaptive = redis.call("HGET", k.job, "adaptive") == "1"
+  local j = redis.call("HMGET", k.job, "adaptive", "leaseMs")
+  local adaptive = j[1] == "1"
   redis.call("HSET", k.chunk, "state", "done", "results", redis.call("HGET", k.chunk, "text:" .. r.nodeId))
   for other in pairs(reps) do dropReplica(prefix, jobId, index, other, k.leases) end
   if #t.leased > 0 then redis.call("HINCRBY", k.job, "running", -#t.leased) end
@@ -48,7 +52,9 @@ local function acceptChunk(k, prefix, r, reps, t, maxEvents, now, events)
     maxEvents, events)
   if task == "map" then queueReduceIfReady(prefix, jobId, k.queue) end
   finishIfComplete(prefix, jobId, now, maxEvents, events)
-  return caught
+  -- until:<nodeId> is the lease's start plus the job's leaseMs (lease-chunks); a lease from before caps has none.
+  local held = r.leasedUntil and math.max(0, math.floor(now - (tonumber(r.leasedUntil) - tonumber(j[2])))) or 0
+  return caught, held
 end
 
 local function completeResult(k, prefix, r, now, maxEvents, events)
@@ -60,7 +66,10 @@ local function completeResult(k, prefix, r, now, maxEvents, events)
     if holds then dropReplica(prefix, jobId, index, nodeId, k.leases) end
     return -2
   end
-  if not holds then return -3 end
+  if not holds then
+    if redis.call("HGET", k.chunk, "state") == "done" then return -3, "settled" end
+    return -3
+  end
 
   local owner = string.match(redis.call("HGET", replicasKey(prefix, jobId, index), nodeId), "^L|([^|]*)|")
   redis.call("HSET", replicasKey(prefix, jobId, index), nodeId, "D|" .. owner .. "|" .. hash)
@@ -71,12 +80,13 @@ local function completeResult(k, prefix, r, now, maxEvents, events)
 
   local reps = readReplicas(prefix, jobId, index)
   local t = tally(reps)
-  local c = redis.call("HMGET", k.chunk, "quorum", "wanted", "task")
+  local c = redis.call("HMGET", k.chunk, "quorum", "wanted", "task", "until:" .. nodeId)
   local quorum, wanted = tonumber(c[1] or "1"), tonumber(c[2] or "1")
   if #t.groups[hash] >= quorum then
-    local caught = acceptChunk(k, prefix, r, reps, t, maxEvents, now, events)
-    if #caught == 0 then return 0, "accepted", "[]" end
-    return 0, "accepted", cjson.encode(caught)
+    r.leasedUntil = c[4]
+    local caught, held = acceptChunk(k, prefix, r, reps, t, maxEvents, now, events)
+    if #caught == 0 then return 0, "accepted", "[]", held end
+    return 0, "accepted", cjson.encode(caught), held
   end
   local j = redis.call("HMGET", k.job, "replicas", "quorum")
   local maxResults = tonumber(j[1]) + tonumber(j[2] or "1")
