@@ -50,7 +50,8 @@ if (mode === "w3") {
 } else {
   for (let i = 0; i < count; i++) {
     const start = performance.now();
-    jobs.push({ ...(await runJob(target.client, { program: INC, input: { items: [i] }, chunkSize: 1 })), t0: start });
+    // As W2 measures it: submit and wait (client.run), no events socket.
+    jobs.push({ ...(await runJob(target.client, { program: INC, input: { items: [i] }, chunkSize: 1 }, { waitBy: "results" })), t0: start });
   }
 }
 const wallMs = performance.now() - t0;
