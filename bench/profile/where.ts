@@ -78,7 +78,7 @@ function timeline(job: FinishedJob & { t0: number }) {
     nodeGotChunk: first("pool", "run", "start"),
     runnerReady: first("pool", "runnerFor"),
     ran: first("runner", "run"),
-    completed: first("bus", "chunk.complete"),
+    completed: first("bus", "chunks.complete"),
     doneEvent: Math.round(job.times.final * 10) / 10,
     resultsRead: Math.round(job.times.results * 10) / 10,
   };
