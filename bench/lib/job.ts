@@ -4,7 +4,7 @@ import type { z } from "zod";
 
 /** Milliseconds from the start of the submit request to each step the client sees. */
 export interface JobTimes {
-  /** POST /v1/jobs answered (job created, splitting started). */
+  /** POST /v1/jobs answered (job created, splitting started; by `waitBy: "results"`, the job ended and its results came with it, unless it outlasted the wait). */
   accepted: number;
   /** First `chunk` event on the events socket; NaN if none arrived. */
   firstChunk: number;
@@ -30,8 +30,9 @@ export interface RunJobOptions {
   budgetMs?: number;
   /**
    * How the client waits: `events`, the events socket until the job ends and
-   * then the results; `results`, one `GET /results?wait=` held until the job
-   * ends (submit and wait, as a small job's caller would; no events seen).
+   * then the results; `results`, submit and wait (`client.run`: one
+   * `POST /v1/jobs?wait=` held until the job ends, the results route only if
+   * it outlasts that), as a small job's caller would; no events seen.
    */
   waitBy?: "events" | "results";
 }
@@ -44,9 +45,9 @@ export async function runJob(client: MedusaClient, spec: z.input<typeof JobSpec>
   const budgetMs = opts.budgetMs ?? 600_000;
   const t0 = performance.now();
   const since = () => performance.now() - t0;
+  if (opts.waitBy === "results") return submitAndWait(client, spec, t0, budgetMs);
   const job = await client.submit(spec);
   const accepted = since();
-  if (opts.waitBy === "results") return awaitResults(client, job.id, t0, accepted, budgetMs);
   let firstChunk = Number.NaN;
   let chunksDone = 0;
   type Final = Extract<JobEvent, { type: "done" | "failed" | "cancelled" }>;
@@ -83,21 +84,16 @@ export async function runJob(client: MedusaClient, spec: z.input<typeof JobSpec>
   return { id: job.id, state: "done", chunksDone, results, times: { ...times, results: since() } };
 }
 
-/** Submit-and-wait: the results request is held until the job ends; a job that ended otherwise, or ran past the budget, says so. */
-async function awaitResults(client: MedusaClient, id: string, t0: number, accepted: number, budgetMs: number): Promise<FinishedJob> {
-  const wait = Math.max(1, Math.floor((budgetMs - accepted) / 1000));
-  try {
-    const results = await client.results(id, { wait });
-    const at = performance.now() - t0;
-    return { id, state: "done", chunksDone: 1, results, times: { accepted, firstChunk: Number.NaN, final: at, results: at } };
-  } catch (err) {
-    const status = await client.job(id).catch(() => undefined);
-    const at = performance.now() - t0;
-    const times = { accepted, firstChunk: Number.NaN, final: at, results: Number.NaN };
-    if (status?.state === "failed" || status?.state === "cancelled") return { id, state: status.state, error: status.error, chunksDone: status.chunks.done, results: [], times };
-    await client.cancel(id).catch(() => {});
-    return { id, state: "over_budget", chunksDone: status?.chunks.done ?? 0, results: [], times, error: String(err) };
-  }
+/** Submit-and-wait (`client.run`); a job that ended otherwise, or ran past the budget, says so. */
+async function submitAndWait(client: MedusaClient, spec: z.input<typeof JobSpec>, t0: number, budgetMs: number): Promise<FinishedJob> {
+  const run = await client.run(spec, { wait: Math.max(1, Math.floor(budgetMs / 1000)) });
+  const at = performance.now() - t0;
+  const times = { accepted: at, firstChunk: Number.NaN, final: at, results: Number.NaN };
+  const base = { id: run.id, chunksDone: run.chunks.done, results: [] as unknown[], times };
+  if (run.state === "done") return { ...base, state: "done", results: run.results ?? [run.reduce], times: { ...times, results: at } };
+  if (run.state === "failed" || run.state === "cancelled") return { ...base, state: run.state, error: run.error };
+  await client.cancel(run.id).catch(() => {});
+  return { ...base, state: "over_budget" };
 }
 
 export const python = (source: string) => ({ runtime: "python" as const, source });

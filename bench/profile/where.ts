@@ -50,7 +50,8 @@ if (mode === "w3") {
 } else {
   for (let i = 0; i < count; i++) {
     const start = performance.now();
-    jobs.push({ ...(await runJob(target.client, { program: INC, input: { items: [i] }, chunkSize: 1 })), t0: start });
+    // As W2 measures it: submit and wait (client.run), no events socket.
+    jobs.push({ ...(await runJob(target.client, { program: INC, input: { items: [i] }, chunkSize: 1 }, { waitBy: "results" })), t0: start });
   }
 }
 const wallMs = performance.now() - t0;
@@ -77,7 +78,7 @@ function timeline(job: FinishedJob & { t0: number }) {
     nodeGotChunk: first("pool", "run", "start"),
     runnerReady: first("pool", "runnerFor"),
     ran: first("runner", "run"),
-    completed: first("bus", "chunk.complete"),
+    completed: first("bus", "chunks.complete"),
     doneEvent: Math.round(job.times.final * 10) / 10,
     resultsRead: Math.round(job.times.results * 10) / 10,
   };

@@ -6,9 +6,10 @@ import { round, type Workload } from "./workload.ts";
  * W2 latency: a one-item job submitted and awaited serially, 50 warm-up
  * calls, then 1,000 measured; nearest-rank p50/p90/p99 of submit → result
  * read (peers: one `inc` submitted and its result blocked on). The client
- * submits and then blocks on `GET /results?wait=`, as Celery's `.get()`
- * blocks; 200 more calls that wait on the events socket instead (the path
- * a client watching progress takes) are reported beside it.
+ * submits and waits in one request (`client.run`: `POST /v1/jobs?wait=`), as
+ * Celery's `.delay().get()` blocks; 200 more calls that wait on the events
+ * socket instead (the path a client watching progress takes) are reported
+ * beside it.
  *
  * Today every job takes a fresh runner, and a node replaces a taken warm
  * runner by loading Pyodide again (~3.5 s CPU), so a call can take seconds.

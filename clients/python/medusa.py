@@ -253,6 +253,55 @@ class Client:
         """`POST /v1/jobs` with a job spec (see the API docs); returns its status."""
         return self.request("POST", "/v1/jobs", spec)
 
+    def run(self, spec, wait=300, submit_wait=None):
+        """
+        Submits a job and waits for it to end, in one request for a job that
+        ends within the gateway's wait (`POST /v1/jobs?wait=`). Returns its
+        status (a dict) with "results" (one per input item, in input order; a
+        failed job's with {"error", "chunk"} in place of each chunk that did
+        not finish) or a reduce's "reduce". Not ended when the gateway's wait
+        runs out (202), it goes on with the results route; past `wait` seconds
+        in all, the status alone comes back and the job goes on.
+        `submit_wait` holds the submit itself for less (behind a proxy that
+        cuts quiet requests sooner).
+        """
+        deadline = time.monotonic() + wait
+        hold = min(wait, wait if submit_wait is None else submit_wait)
+        conn, res = self._http.open("POST", f"/v1/jobs?wait={hold:g}", spec, timeout=max(self._http.timeout, hold + 60))
+        try:
+            ended, run = res.status == 200, json.loads(res.read())
+        except (OSError, http.client.HTTPException) as e:
+            raise ApiError(0, "unreachable", f"lost the connection to {self.url} while waiting for the job: {e}") from None
+        finally:
+            conn.close()
+        if ended and ("results" in run or "reduce" in run or run["state"] == "cancelled"):
+            return run
+        job_id = run["id"]
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return run
+            try:
+                conn, res = self._http.open("GET", f"/v1/jobs/{_q(job_id)}/results?wait={left:.3f}", timeout=max(self._http.timeout, left + 60))
+            except ApiError as e:
+                if e.status != 409:  # 409: still running when that wait ran out, or cancelled
+                    raise
+                run = self.job(job_id)
+                if run["state"] == "cancelled":
+                    return run
+                continue
+            try:
+                reduce = "ndjson" not in (res.getheader("content-type") or "")
+                raw = res.read()
+            finally:
+                conn.close()
+            final = self.job(job_id)
+            if reduce:
+                final["reduce"] = json.loads(raw)
+            else:
+                final["results"] = [json.loads(line) for line in raw.splitlines() if line.strip()]
+            return final
+
     def cancel(self, job_id):
         """Cancels a job; the credits it has not spent go back to the account."""
         return self.request("POST", f"/v1/jobs/{_q(job_id)}/cancel")

@@ -59,6 +59,22 @@ describe("@medusa/client", () => {
     expect((await alice.files()).files.map((f) => f.path)).toContain("data/blob.bin");
   });
 
+  test("run(spec, {wait}) submits and waits in one request; a job that outlasts the submit's wait is finished on the results route", async () => {
+    const inc = { runtime: "python" as const, source: "def map(x):\n    if x < 0:\n        raise ValueError('negative')\n    if x == 99:\n        import time\n        time.sleep(2)\n    return x + 1\n" };
+    const done = await alice.run({ program: inc, input: { items: [1, 2, 3] }, chunkSize: 2 }, { wait: 120 });
+    expect([done.state, done.results, done.chunks.done]).toEqual(["done", [2, 3, 4], 2]);
+
+    const failed = await alice.run({ program: inc, input: { items: [1, -1] }, chunkSize: 1, maxAttempts: 1 }, { wait: 120 });
+    expect(failed.state).toBe("failed");
+    expect(failed.results![0]).toBe(2);
+    expect(failed.results![1]).toMatchObject({ chunk: 1, error: expect.stringContaining("negative") });
+
+    const started = Date.now();
+    const slow = await alice.run({ program: inc, input: { items: [99] }, chunkSize: 1 }, { wait: 120, submitWait: 0.5 });
+    expect([slow.state, slow.results]).toEqual(["done", [100]]);
+    expect(Date.now() - started).toBeGreaterThan(1_500);
+  }, 150_000);
+
   test("results(…, {wait}) and resultItems stream a job's results without polling", async () => {
     const job = await alice.submit({ program: { runtime: "python", source: "def map(x):\n    return x + 1\n" }, input: { range: { stop: 50 } }, chunkSize: 10 });
     const items: unknown[] = [];

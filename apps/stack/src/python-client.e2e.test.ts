@@ -97,6 +97,14 @@ describe("the Python client against the embedded stack", () => {
     expect(Math.abs(Number(result.losses[49]) - 6)).toBeLessThan(0.2);
   }, 300_000);
 
+  test("Client.run submits and waits in one request, and finishes a job that outlasts the submit's wait on the results route", async () => {
+    const { result } = await scenario("run_job");
+    expect(result.done).toEqual([2, 3, 4]);
+    expect(result.failed).toContain("negative");
+    expect(result.slow).toEqual([100]);
+    expect(result.chunks).toMatchObject({ total: 2, done: 2 });
+  }, 150_000);
+
   test("a bad API key is an ApiError 401 with the gateway's message", async () => {
     const { result } = await scenario("bad_key");
     expect(result).toEqual({ status: 401, code: "unauthorized", message: "invalid or expired credentials" });

@@ -55,3 +55,20 @@ test("results?partial=1&wait= streams chunks in input order as they land, then t
   expect(stateAtFirst).toBe("running");
   expect((await alice.job(job.id)).state).toBe("failed");
 }, 150_000);
+
+test("POST /v1/jobs?wait= answers a small job's results with its status in one request; one that outlasts the wait is the plain 202", async () => {
+  const post = (query: string, spec: unknown) => fetch(`${stack.url}/v1/jobs?${query}`, { method: "POST", headers: { authorization: `Bearer ${alice.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(spec) });
+  const res = await post("wait=120", { program: { runtime: "python", source: "def map(x):\n    return x * 3\n" }, input: { items: [1, 2] }, chunkSize: 1 });
+  expect(res.status).toBe(200);
+  expect((await res.json()) as object).toMatchObject({ state: "done", chunks: { total: 2, done: 2 }, results: [3, 6] });
+
+  const slow = await post("wait=0.5", { program: { runtime: "python", source: "import time\ndef map(x):\n    time.sleep(3)\n    return x\n" }, input: { items: [7] }, chunkSize: 1 });
+  expect(slow.status).toBe(202);
+  const status = (await slow.json()) as { id: string; state: string };
+  expect(["queued", "running"]).toContain(status.state);
+  expect(lines(await (await alice.request("GET", `/v1/jobs/${status.id}/results?wait=120`)).text())).toEqual([7]);
+
+  const bad = await post("wait=later", { program: { runtime: "python", source: "def map(x):\n    return x\n" }, input: { items: [1] } });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: { message: string } }).error.message).toStartWith("wait: ");
+}, 150_000);

@@ -190,5 +190,25 @@ def files():
     out(uploaded=uploaded, listed=listed, me=client.me()["email"], url=client.url)
 
 
+def run_job():
+    client = medusa.Client()
+    source = "import time\ndef map(x):\n    if x < 0:\n        raise ValueError('negative')\n    if x == 99:\n        time.sleep(2)\n    return x + 1\n"
+    program = {"runtime": "python", "source": source}
+    done = client.run({"program": program, "input": {"items": [1, 2, 3]}, "chunkSize": 2}, wait=120)
+    assert done["state"] == "done" and done["results"] == [2, 3, 4], done
+    failed = client.run({"program": program, "input": {"items": [1, -1]}, "chunkSize": 1, "maxAttempts": 1}, wait=120)
+    assert failed["state"] == "failed" and failed["results"][0] == 2 and failed["results"][1]["chunk"] == 1, failed
+    started = time.monotonic()
+    slow = client.run({"program": program, "input": {"items": [99]}, "chunkSize": 1}, wait=120, submit_wait=0.5)
+    waited = time.monotonic() - started
+    assert slow["results"] == [100] and waited > 1.5, (slow, waited)
+    try:
+        client.run({"program": program, "input": {"items": [1]}}, wait=-1)
+        raise AssertionError("no ApiError for a negative wait")
+    except medusa.ApiError as e:
+        assert (e.status, e.field) == (400, "wait"), e
+    out(done=done["results"], failed=failed["results"][1]["error"], slow=slow["results"], chunks=done["chunks"])
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]]()

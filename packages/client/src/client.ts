@@ -1,12 +1,10 @@
 import type { z } from "zod";
-import { JobEvent, type JobSpec, type OperationName, type SessionSpec } from "@medusa/core";
+import { JobEvent, JobRun, JobStatus, type JobSpec, type OperationName, type SessionSpec } from "@medusa/core";
 import { ApiError } from "./api-error.ts";
 import { callJson, send, type CallArgs, type RawBody, type Reply } from "./operations.ts";
 import { jsonLines } from "./results.ts";
 import { SessionSocket } from "./session-socket.ts";
 import { uploadResumable, type UploadOptions } from "./upload.ts";
-
-type JobStatus = Reply<"getJob">;
 
 /**
  * Medusa's API v1 from TypeScript: the CLI, the demo, the examples, the
@@ -81,6 +79,52 @@ export class MedusaClient {
   submit(spec: z.input<typeof JobSpec>) {
     return this.call("submitJob", { body: spec });
   }
+  /**
+   * Submits `spec` and waits for the job to end, in one request for a job
+   * that ends within the gateway's wait (`POST /v1/jobs?wait=`): its status
+   * with `results` (one per input item, in input order; a failed job's with
+   * `{error, chunk}` in place of each chunk that did not finish) or a
+   * reduce's `reduce`. Not ended when the gateway's wait runs out (202), or
+   * with results too big for one answer, it goes on with the results route.
+   * Past `wait` seconds in all (default 300) the status comes back without
+   * results: the job goes on, read it later. `submitWait` holds the submit
+   * for less than that (behind a proxy that cuts quiet requests sooner).
+   */
+  async run(spec: z.input<typeof JobSpec>, opts: { wait?: number; submitWait?: number } = {}): Promise<JobRun> {
+    const wait = opts.wait ?? 300;
+    const deadline = Date.now() + wait * 1000;
+    const res = await send(this.url, this.apiKey, "submitJob", { body: spec, query: { wait: Math.min(wait, opts.submitWait ?? wait) } });
+    if (res.status === 200) {
+      const run = JobRun.parse(await res.json());
+      if (run.results !== undefined || run.reduce !== undefined || run.state === "cancelled") return run;
+      return this.awaitRun(run, deadline);
+    }
+    return this.awaitRun(JobStatus.parse(await res.json()), deadline);
+  }
+
+  /** `run`'s way on: the results route held until the job ends or `deadline` (ms) passes. */
+  private async awaitRun(status: JobStatus, deadline: number): Promise<JobRun> {
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return status;
+      let res: Response;
+      try {
+        res = await send(this.url, this.apiKey, "jobResults", { path: { id: status.id }, query: { wait: left / 1000 } });
+      } catch (err) {
+        // 409: still running when that wait ran out, or cancelled (no results to read).
+        if (!(err instanceof ApiError && err.status === 409)) throw err;
+        status = await this.job(status.id);
+        if (status.state === "cancelled") return status;
+        continue;
+      }
+      const reduce = res.headers.get("content-type")?.startsWith("application/json");
+      const text = await res.text();
+      const final = await this.job(status.id);
+      if (reduce) return { ...final, reduce: JSON.parse(text) };
+      return { ...final, results: text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l)) };
+    }
+  }
+
   /** A page of the caller's jobs, newest first; pass `next` as `before` for the following page. */
   jobs(query: { limit?: number; before?: string } = {}) {
     return this.call("listJobs", { query });

@@ -122,6 +122,17 @@ export const JobStatus = z.object({
 });
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/**
+ * `POST /v1/jobs?wait=`'s answer for a job that ended within the wait: its
+ * status and what `GET /v1/jobs/{id}/results` would answer, as JSON, when
+ * that fits one answer (see the route's description in http-api/jobs.ts).
+ */
+export const JobRun = JobStatus.extend({
+  results: z.array(z.unknown()).optional().describe("done: one result per input item, in input order; failed: what finished, with {error, chunk} in place of each chunk that did not. Absent for a cancelled job, a done job with a reduce, and results too big for one answer (read those from GET /v1/jobs/{id}/results)"),
+  reduce: z.unknown().optional().describe("a done job with a reduce: the value it returned"),
+});
+export type JobRun = z.infer<typeof JobRun>;
+
 /** A page of `GET /v1/jobs`, newest first; `next` is the `before` of the following page, null after the last. */
 export const JobsPage = z.object({ jobs: z.array(JobStatus), next: z.string().nullable() });
 export type JobsPage = z.infer<typeof JobsPage>;

@@ -24,7 +24,7 @@ export const limits = {
   inlineItems: 1_000_000,
   /** Items a `range` input may name. */
   rangeItems: 1_000_000_000,
-  /** The longest `GET /v1/jobs/{id}/results?wait=` may hold a request open for the job to end. */
+  /** The longest `GET /v1/jobs/{id}/results?wait=` or `POST /v1/jobs?wait=` may hold a request open for the job to end. */
   resultsWaitSeconds: 300,
   /** Items in one chunk. */
   chunkSize: 100_000,

@@ -50,8 +50,13 @@ export const subjects = {
   starterCredits: defineRequest("credits.config.starter", z.object({}), z.object({ starterCredits: z.number().int() })),
 
   // scheduler: jobs
-  /** `packageSet`: the spec's packages and wheels as the gateway pinned them. */
-  createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec, packageSet: PackageSet.optional() }), JobStatus),
+  /**
+   * `packageSet`: the spec's packages and wheels as the gateway pinned them.
+   * `jobId`: a fresh `newId("job")` the gateway chose, so it can listen to the
+   * job's events before the job exists (submit-and-wait); an id in use is a
+   * `conflict` and moves nothing. Without it the scheduler names the job.
+   */
+  createJob: defineRequest("scheduler.job.create", Owned.extend({ spec: JobSpec, packageSet: PackageSet.optional(), jobId: z.string().regex(/^job_[A-Za-z0-9_-]{16}$/).optional() }), JobStatus),
   /** What createJob would hold for `spec`, moving nothing; without an owner, only inputs that name no file. */
   quoteJob: defineRequest("scheduler.job.quote", z.object({ owner: z.string().optional(), spec: JobSpec }), JobQuote),
   getJob: defineRequest("scheduler.job.get", OwnedJob, JobStatus),
@@ -72,6 +77,8 @@ export const subjects = {
       reduce: z.string().nullable(),
       /** Why the job failed, when it did. */
       error: z.string().optional(),
+      /** The job's status as of this page (read with it), so a reader needs no getJob beside it; absent from older schedulers. */
+      status: JobStatus.optional(),
     }),
   ),
   jobEvents: defineRequest("scheduler.job.events", OwnedJob.extend({ after: z.number().int().min(0) }), z.object({ events: z.array(JobEvent) })),

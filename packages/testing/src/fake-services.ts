@@ -28,7 +28,7 @@ export const BOB = { key: "key-bob", id: "acc_bob", email: "bob@example.com", pa
 export const FAKE_CONFIRM_TOKEN = "ct_fake";
 export const NODE = { token: "node-token-1", id: "node_1", owner: ALICE.id };
 
-interface FakeJob {
+export interface FakeJob {
   status: JobStatus;
   owner: string;
   spec: JobSpec;
@@ -57,6 +57,8 @@ export class FakeServices {
   readonly presence = new Map<string, NodePresence>();
   /** When set, completeChunks refuses each result it gives a reason for, as the scheduler refuses one over a limit. */
   refuseResult: ((results: string) => string | undefined) | undefined;
+  /** Runs inside the createJob handler after the job is added, before it answers (with the status as added), to stage what a job does meanwhile. */
+  onCreateJob: ((job: FakeJob) => void) | undefined;
   /** Runs inside the jobEvents handler before it answers, to stage races. */
   beforeJobEvents: ((jobId: string) => void) | undefined;
   private readonly served: Served[] = [];
@@ -95,7 +97,13 @@ export class FakeServices {
     on("listNodes", ({ ownerId }) => ({
       nodes: ownerId === NODE.owner ? [{ nodeId: NODE.id, name: "laptop", chunksDone: 7, creditsEarned: 3.5, createdAt: "2025-01-01T00:00:00.000Z" }] : [],
     }));
-    on("createJob", ({ owner, spec }) => this.addJob(owner, { spec }).status);
+    on("createJob", ({ owner, spec, jobId }) => {
+      if (jobId !== undefined && this.jobs.has(jobId)) throw new MedusaError("conflict", `job ${jobId} already exists`);
+      const job = this.addJob(owner, { spec, id: jobId });
+      const status = job.status;
+      this.onCreateJob?.(job);
+      return status;
+    });
     on("quoteJob", () => ({ chunks: 4, exact: true, reduce: false, replicas: 1, pricePerChunk: 1, worstCase: 4, held: 4 }));
     on("getJob", ({ owner, jobId }) => this.job(owner, jobId).status);
     on("listJobs", ({ owner }) => ({ jobs: [...this.jobs.values()].filter((j) => j.owner === owner).map((j) => j.status), next: null }));
@@ -113,7 +121,7 @@ export class FakeServices {
         const cut = chunks.findIndex((c, i) => (size += c.results.length) > this.resultsPageChars! && i > 0);
         if (cut > 0) [chunks, through] = [chunks.slice(0, cut), chunks[cut]!.index];
       }
-      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, ...(through === undefined ? {} : { through }), reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}) };
+      return { state: job.status.state, hasReduce: job.hasReduce, total: job.results.length, chunks, ...(through === undefined ? {} : { through }), reduce: job.reduce, ...(job.status.error ? { error: job.status.error } : {}), status: job.status };
     });
     on("jobEvents", ({ owner, jobId, after }) => {
       const job = this.job(owner, jobId);
@@ -143,8 +151,8 @@ export class FakeServices {
     on("nodeReputations", ({ nodeIds }) => ({ reputations: Object.fromEntries(nodeIds.map((id: string) => [id, { agreed: 4, disagreed: 1, streak: 2, accepted: 5, expired: 0 }])) }));
   }
 
-  addJob(owner: string, opts: { spec?: JobSpec; state?: JobState; results?: Array<unknown[] | null>; reduce?: unknown; events?: JobEvent[]; error?: string } = {}): FakeJob {
-    const id = `job_${++this.nextJob}`;
+  addJob(owner: string, opts: { id?: string; spec?: JobSpec; state?: JobState; results?: Array<unknown[] | null>; reduce?: unknown; events?: JobEvent[]; error?: string } = {}): FakeJob {
+    const id = opts.id ?? `job_${++this.nextJob}`;
     const spec = opts.spec ?? ({ name: "job", program: { runtime: "python", source: "def map(x):\n  return x\n" }, input: { items: [] }, chunkSize: 1, replicas: 1, timeoutMs: 5000, maxAttempts: 3 } as JobSpec);
     const job: FakeJob = {
       owner,

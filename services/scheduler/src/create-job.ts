@@ -12,8 +12,8 @@ import type { SchedulerContext } from "./scheduler-context.ts";
  */
 export function serveCreateJob(ctx: SchedulerContext): Served {
   const { bus, store, now } = ctx;
-  return serve(bus, subjects.createJob, async ({ owner, spec, packageSet }) => {
-    const id = newId("job");
+  return serve(bus, subjects.createJob, async ({ owner, spec, packageSet, jobId }) => {
+    const id = jobId ?? newId("job");
     const quote = await quoteJob(spec, owner, ctx.blobs, ctx.defaultPrice);
     if (quote.refused) throw new MedusaError("payment_required", quote.refused, { field: "maxCredits", worstCase: quote.worstCase, maxCredits: spec.maxCredits });
     await ctx.programs.freeze(id, owner, spec.program);
@@ -42,8 +42,10 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       const split = inline ? undefined : { request: JSON.stringify({ jobId: id, owner, spec }), dueMs: ctx.splitLeaseMs };
       ctx.publish(await store.createJob(job, now(), split));
     } catch (err) {
-      // No job exists to refund through the outbox: hand the hold back directly.
-      if (quote.held > 0) {
+      // No job exists to refund through the outbox: hand the hold back directly. A
+      // conflict is an id already in use (a gateway's named id, sent twice): the hold,
+      // idempotent by that id, moved nothing this time, and the job that has it keeps it.
+      if (quote.held > 0 && !(err instanceof MedusaError && err.code === "conflict")) {
         await ctx.settlements
           .publish([{ v: 1, kind: "refund", key: refundKey(id), jobId: id, owner, amount: quote.held }])
           .catch(() => ctx.log.error(`refund of ${id}'s hold could not be queued`));

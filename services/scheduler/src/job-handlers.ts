@@ -28,10 +28,12 @@ export function serveJobHandlers(ctx: SchedulerContext): Served[] {
     serve(bus, subjects.jobResults, async ({ jobId, owner, from, limit }) => {
       const job = await ctx.ownedJob(jobId, owner);
       const reduce = job.hasReduce ? await store.readReduceResult(jobId) : null;
-      // One bus message: the page is cut short rather than grow past the result limit (and room for the reduce value).
-      const { chunks, through } = await resultsPage(store, jobId, from, limit, Math.max(1, limits.resultBytes - (reduce?.length ?? 0)));
       const total = job.chunks.total - (job.hasReduce && job.sealed ? 1 : 0);
-      return { state: job.state, hasReduce: job.hasReduce, total, chunks, ...(through === undefined ? {} : { through }), reduce, ...(job.error === undefined ? {} : { error: job.error }) };
+      // Only chunks the job has are read: a one-chunk job's page is one store read, not one per batch of `limit`.
+      const upTo = Math.min(limit, Math.max(0, total - from));
+      // One bus message: the page is cut short rather than grow past the result limit (and room for the reduce value).
+      const { chunks, through } = await resultsPage(store, jobId, from, upTo, Math.max(1, limits.resultBytes - (reduce?.length ?? 0)));
+      return { state: job.state, hasReduce: job.hasReduce, total, chunks, ...(through === undefined ? {} : { through }), reduce, ...(job.error === undefined ? {} : { error: job.error }), status: jobStatus(job) };
     }, { queue, onError }),
     serve(bus, subjects.jobEvents, async ({ jobId, owner, after }) => {
       await ctx.ownedJob(jobId, owner);

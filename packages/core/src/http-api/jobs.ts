@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { JobQuote, JobsPage, JobSpec, JobStatus } from "../api.ts";
+import { JobQuote, JobRun, JobsPage, JobSpec, JobStatus } from "../api.ts";
 import { JobEvent } from "../job.ts";
 import { SessionRoundBody, SessionRoundResult, SessionSpec, SessionStatus } from "../session.ts";
-import { EventsQuery, JobListQuery, ResultsQuery } from "./queries.ts";
+import { EventsQuery, JobListQuery, ResultsQuery, SubmitQuery } from "./queries.ts";
 import { named, type Operation } from "./operation.ts";
 
 const jobParam = { id: "The job's id, as `POST /v1/jobs` answered it" };
@@ -21,9 +21,16 @@ export const jobOperations = {
   },
   submitJob: {
     method: "post", path: "/v1/jobs", tag: "jobs", auth: "account", summary: "Submit a job",
-    description: "Holds the job's worst case (chunks × replicas × price, or `maxCredits`) in escrow; what is not spent is refunded when it ends.",
+    description:
+      "Holds the job's worst case (chunks × replicas × price, or `maxCredits`) in escrow; what is not spent is refunded when it ends. " +
+      "`wait` (seconds, capped at 300) submits and waits in one request, for small jobs: the answer is held until the job ends, then it is 200 with the job's status and its results. " +
+      "If the wait runs out first, the answer is the plain 202 with the job's status: read the results from `GET /v1/jobs/{id}/results?wait=`.",
+    query: SubmitQuery,
     body: { json: named("JobSpec", JobSpec) },
-    responses: { 202: { description: "Accepted: the job's status", json: jobStatus } },
+    responses: {
+      200: { description: "With `wait`: the job ended (done, failed or cancelled) within it; its status and results", json: named("JobRun", JobRun) },
+      202: { description: "Accepted: the job's status (with `wait`: it had not ended when the wait ran out)", json: jobStatus },
+    },
     errors: [402, 403, 422, 429],
   },
   listJobs: {

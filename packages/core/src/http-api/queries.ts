@@ -6,12 +6,18 @@ export const JobListQuery = z.object({ limit: z.coerce.number().int().min(1).max
 
 export const EventsQuery = z.object({ from: z.coerce.number().int().min(0).default(0) });
 
-/** `wait` is seconds, capped at `limits.resultsWaitSeconds`; `offset` (items to skip) only means something with `partial`. */
+/** Seconds a request may be held open for a job to end, capped at `limits.resultsWaitSeconds`. */
+const WaitSeconds = z.coerce.number().min(0).default(0).transform((s) => Math.min(s, limits.resultsWaitSeconds));
+
+/** `offset` (items to skip) only means something with `partial`. */
 export const ResultsQuery = z.object({
-  wait: z.coerce.number().min(0).default(0).transform((s) => Math.min(s, limits.resultsWaitSeconds)),
+  wait: WaitSeconds,
   partial: z.enum(["0", "1", "false", "true"]).default("0").transform((p) => p === "1" || p === "true"),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** `POST /v1/jobs?wait=`: submit and hold the answer until the job ends. */
+export const SubmitQuery = z.object({ wait: WaitSeconds });
 
 /** The token in the link a sign-up email carries. */
 export const ConfirmQuery = z.object({ token: z.string().min(1).max(200) });

@@ -78,7 +78,7 @@ export async function partialResultsBody(bus: Bus, owner: string, jobId: string,
           if (stop) return end(JSON.stringify({ error: stop, chunk: index }) + "\n");
           const left = opts.deadline - Date.now();
           if (left <= 0) return end();
-          watch ??= await JobWatch.open(bus, jobId);
+          watch ??= JobWatch.open(bus, jobId);
           await watch.next(Math.min(left, RECHECK_MS));
           fresh = false;
         }

@@ -44,7 +44,11 @@ describe("GET /v1/openapi.json", () => {
     expect(Object.keys(results.responses["200"].content)).toEqual(["application/json", "application/x-ndjson"]);
     const submit = doc.paths["/v1/jobs"].post;
     expect(submit.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/JobSpec" });
-    expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(["202", "400", "401", "402", "413", "415", "500"]));
+    expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(["200", "202", "400", "401", "402", "413", "415", "500"]));
+    // Submit and wait: `wait` in the query, the job's status with its results when it ended within it.
+    expect(submit.parameters.map((p: any) => p.name)).toEqual(["wait"]);
+    expect(submit.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/JobRun" });
+    expect(Object.keys(doc.components.schemas.JobRun.properties)).toEqual(expect.arrayContaining(["id", "state", "chunks", "results", "reduce"]));
     expect(submit.security).toEqual([{ apiKey: [] }]);
     expect(doc.paths["/v1/accounts"].post.security).toEqual([]);
     expect(doc.components.schemas.Error.properties.error.required).toEqual(["code", "message"]);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
-import { accountFileKey, call, EventsQuery, JobListQuery, ResultsQuery, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, type BlobStore, type Bus } from "@medusa/core";
+import { accountFileKey, call, EventsQuery, JobListQuery, ResultsQuery, checkFilePath, isFinal, JobSpec, MedusaError, parseOrThrow, subjects, SubmitQuery, type BlobStore, type Bus } from "@medusa/core";
 import { accountIfAny, requireAccount, type TokenVerifier } from "../http/auth.ts";
 import { jsonBody } from "../http/json-body.ts";
 import type { RateLimits } from "../http/rate-limits.ts";
@@ -8,6 +8,7 @@ import type { HttpEnv, Log } from "../http/types.ts";
 import { keepOpen } from "../http/long-request.ts";
 import { jobEventsSse } from "../jobs/event-sse.ts";
 import { JobEventStream } from "../jobs/event-stream.ts";
+import { submitAndWait } from "../jobs/job-run.ts";
 import { waitUntilFinal } from "../jobs/job-watch.ts";
 import { partialResultsBody } from "../jobs/partial-results.ts";
 import { jobResultsBody } from "../jobs/results-stream.ts";
@@ -63,11 +64,15 @@ export function jobRoutes(deps: JobRoutesDeps) {
     .use(requireAccount({ verifier: deps.verifier }))
     .post("/", deps.rates.limit("jobs"), jsonBody({ maxBytes: deps.maxJsonBytes }), async (c) => {
       const owner = c.var.account.accountId;
+      const { wait } = parseOrThrow(SubmitQuery, c.req.query(), "query");
       const spec = parseOrThrow(JobSpec, c.var.body);
       if (spec.program.runtime === "wasi") await fileExists(owner, spec.program.module, "program.module");
       if ("file" in spec.input) await fileExists(owner, spec.input.file, "input.file");
       const packageSet = await deps.packages.pin(owner, spec);
-      return c.json(await call(bus, subjects.createJob, { owner, spec, ...(packageSet ? { packageSet } : {}) }), 202);
+      if (wait === 0) return c.json(await call(bus, subjects.createJob, { owner, spec, ...(packageSet ? { packageSet } : {}) }), 202);
+      keepOpen(c);
+      const answer = await submitAndWait(bus, { owner, spec, packageSet, deadline: Date.now() + wait * 1000, signal: c.req.raw.signal });
+      return answer.ended ? c.json(answer.run, 200) : c.json(answer.status, 202);
     })
     .get("/", async (c) => {
       const { limit, before } = parseOrThrow(JobListQuery, c.req.query(), "query");
@@ -85,7 +90,7 @@ export function jobRoutes(deps: JobRoutesDeps) {
         const { state, body } = await partialResultsBody(bus, owner, jobId, { offset, deadline });
         return new Response(body, { headers: { "content-type": "application/x-ndjson", "x-medusa-job-state": state } });
       }
-      if (wait > 0) await waitUntilFinal(bus, owner, jobId, deadline, c.req.raw.signal);
+      if (wait > 0) await waitUntilFinal(bus, owner, jobId, deadline, { signal: c.req.raw.signal });
       const { contentType, body } = await jobResultsBody(bus, owner, jobId);
       return new Response(body, { headers: { "content-type": contentType } });
     })
