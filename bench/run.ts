@@ -5,7 +5,7 @@
  * Prints a table and writes bench/results/<timestamp>.json (gitignored;
  * bench/README.md holds the curated figures).
  *
- *   bun bench/run.ts [--quick] [--only W1,W3,cold] [--target embedded|distributed]
+ *   bun bench/run.ts [--quick] [--only W1,W3,cold] [--target embedded|distributed] [--help]
  *
  * After the workloads, the cold-start figures (bench/cold-start.ts: runners
  * that boot Python against runners restored from the node's snapshot) unless
@@ -46,11 +46,28 @@ const WORKLOADS: Workload[] = [w1, w2, w3, w3wasi, w4, w5, ...CURVES];
 /** Each workload bounds itself; past this, the ones not yet started are skipped so the run ends in about 15 minutes. */
 const RUN_BUDGET_MS = 12 * 60_000;
 
-const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, target: { type: "string", multiple: true } },
-});
+const USAGE = `usage: bun bench/run.ts [--quick] [--only W1,W2,W3,W3-wasi,W4,W5,cold,curves] [--target embedded|distributed]...
+  NATS + Redis (the distributed target) run too when MEDUSA_NATS_URL and MEDUSA_REDIS_URL are set.`;
+const parsed = (() => {
+  try {
+    return parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, target: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } } });
+  } catch (err) {
+    console.error(`${errorMessage(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+const args = parsed.values;
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const quick = args.quick || process.env.BENCH_QUICK === "1";
-const byName = (s: string) => WorkloadId.options.find((id) => id.toUpperCase() === s.trim().toUpperCase()) ?? WorkloadId.parse(s.trim());
+const byName = (s: string) => {
+  const id = WorkloadId.options.find((w) => w.toUpperCase() === s.trim().toUpperCase());
+  if (id) return id;
+  console.error(`--only: no workload ${JSON.stringify(s.trim())}; the workloads are ${WorkloadId.options.join(", ")}, and cold and curves\n${USAGE}`);
+  process.exit(2);
+};
 const onlyNames = args.only?.split(",").flatMap((s) => (s.trim().toLowerCase() === "curves" ? CURVES.map((w) => w.id) : [s.trim()]));
 const runCold = !onlyNames || onlyNames.some((s) => s.toLowerCase() === "cold");
 const workloadNames = onlyNames?.filter((s) => s.toLowerCase() !== "cold");
