@@ -15,7 +15,12 @@ sessionStoreContract("sqlite", async () => {
   // The session store first: it must work on a file the chunk store has not made yet.
   const sessions = new SqliteSessionStore(path);
   const chunks = new SqliteChunkStore(path);
-  return { sessions, chunks, close: async () => (await sessions.close(), await chunks.close(), rmSync(dir, { recursive: true, force: true })) };
+  return {
+    sessions,
+    chunks,
+    reopen: async () => new SqliteSessionStore(path),
+    close: async () => (await sessions.close(), await chunks.close(), rmSync(dir, { recursive: true, force: true })),
+  };
 });
 
 if (await redisAvailable()) {
@@ -27,6 +32,7 @@ if (await redisAvailable()) {
     return {
       sessions,
       chunks,
+      reopen: async () => new RedisSessionStore(new Redis(TEST_REDIS_URL), prefix),
       close: async () => {
         const keys = await redis.keys(`${prefix}:*`);
         if (keys.length > 0) await redis.del(...keys);

@@ -22,6 +22,19 @@ type Step<T> = (r: SessionRecord) => { record?: SessionRecord; settlements?: Set
 const final = (r: SessionRecord) => r.state === "ended" || r.state === "failed";
 
 /**
+ * A round's payouts: one per node, for `price` times the partitions it
+ * answered. One entry per partition made a round of 20 partitions 20 outbox
+ * entries for the forwarder and the ledger to carry, and their passes (every
+ * 100 ms, a thousand entries at W5's pace) stalled the rounds behind them.
+ */
+export function roundPayouts(sessionId: string, round: number, holders: string[], price: number): Settlement[] {
+  if (price <= 0) return [];
+  const shares = new Map<string, number>();
+  for (const nodeId of holders) shares.set(nodeId, (shares.get(nodeId) ?? 0) + 1);
+  return [...shares].map(([nodeId, n]) => ({ v: 1, kind: "payout", key: roundPayoutKey(sessionId, round, nodeId), jobId: sessionId, nodeId, amount: price * n }));
+}
+
+/**
  * Every session transition, once for both adapters: read, decide, write if
  * nobody wrote in between, else decide again. Sessions are written a few
  * times per round, by one host at a time, so a conflict is rare and one
@@ -64,8 +77,7 @@ export class CasSessionStore implements SessionStore {
       if (result.round !== r.rounds + 1) return { result: "stale" };
       const cost = r.price * r.partitions;
       if (r.spent + cost > r.held) return { result: "spent" };
-      const settlements: Settlement[] =
-        r.price > 0 ? holders.map((nodeId, p) => ({ v: 1, kind: "payout", key: roundPayoutKey(id, result.round, p, nodeId), jobId: id, nodeId, amount: r.price })) : [];
+      const settlements = roundPayouts(id, result.round, holders, r.price);
       return { record: { ...r, rounds: result.round, spent: r.spent + cost, last: result, activeAt: now }, settlements, result: "ok" };
     });
   }
