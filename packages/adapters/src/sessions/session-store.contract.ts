@@ -115,6 +115,22 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
       expect(await f.sessions.endSession("ses_nope", "ended", "x", T0)).toBeNull();
     });
 
+    test("an end racing a round refunds exactly what the round left: the books add up to the escrow", async () => {
+      for (let i = 0; i < 10; i++) await f.sessions.createSession(record({ id: `ses_race_${i}` }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          Promise.all([f.sessions.endSession(`ses_race_${i}`, "ended", "race", T0), f.sessions.completeRound(`ses_race_${i}`, "gw-a", round(1), ["n1", "n2"], T0)]),
+        ),
+      );
+      const settled = await f.chunks.claimSettlements(1_000, T0, 10_000);
+      for (let i = 0; i < 10; i++) {
+        const id = `ses_race_${i}`;
+        const paid = settled.filter((s) => s.jobId === id).reduce((sum, s) => sum + s.amount, 0);
+        expect(paid).toBe(12);
+        expect(outcomes[i]![1] === "ok").toBe(settled.some((s) => s.jobId === id && s.kind === "payout"));
+      }
+    });
+
     test("two hosts racing for one round: exactly one write takes it", async () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0)));
       expect(results.filter((r) => r === "ok")).toHaveLength(1);
