@@ -55,8 +55,8 @@ export type Settlement = z.infer<typeof Settlement>;
  * for a job's.
  */
 export const payoutKey = (jobId: string, index: number, nodeId: string) => `payout:${jobId}:${index}:${nodeId}`;
-/** A session's partition answered a round: paid once per round, partition and node. */
-export const roundPayoutKey = (sessionId: string, round: number, partition: number, nodeId: string) => `payout:${sessionId}:${round}:${partition}:${nodeId}`;
+/** A session's round paid a node for all the partitions it answered: once per round and node. */
+export const roundPayoutKey = (sessionId: string, round: number, nodeId: string) => `payout:${sessionId}:round-${round}:${nodeId}`;
 export const refundKey = (jobId: string) => `refund:${jobId}`;
 export const holdKey = (jobId: string) => `hold:${jobId}`;
 export const starterGrantKey = (accountId: string) => `grant:starter:${accountId}`;

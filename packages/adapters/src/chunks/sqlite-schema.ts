@@ -176,16 +176,21 @@ export const ADDED_COLUMNS: Array<{ table: string; column: string; ddl: string }
   { table: "jobs", column: "held_ms", ddl: "ALTER TABLE jobs ADD COLUMN held_ms INTEGER NOT NULL DEFAULT 0" },
 ];
 
+/** Adds each column a table made by an older release lacks (the sessions' table, in the same file, uses it too). */
+export function addMissingColumns(db: Database, added: Array<{ table: string; column: string; ddl: string }>): void {
+  for (const { table, column, ddl } of added) {
+    const columns = db.query(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(ddl);
+  }
+}
+
 /**
  * Brings a data folder made by an older release up to date: adds the columns
  * it lacks, and puts back chunks leased under the one-lease-per-chunk model
  * (their leases lived on the chunk row, which no longer holds any).
  */
 export function migrateSchema(db: Database): void {
-  for (const { table, column, ddl } of ADDED_COLUMNS) {
-    const columns = db.query(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === column)) db.exec(ddl);
-  }
+  addMissingColumns(db, ADDED_COLUMNS);
   db.transaction(() => {
     const { n } = db.query("SELECT count(*) AS n FROM chunks WHERE state = 'leased'").get() as { n: number };
     if (n === 0) return;

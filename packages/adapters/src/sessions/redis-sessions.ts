@@ -1,35 +1,19 @@
 import type Redis from "ioredis";
-import { SessionRecord, type Settlement } from "@medusa/core";
-import { CasSessionStore, type SessionCells } from "./session-transitions.ts";
+import type { SessionRecord, SessionRoundResult, SessionWrite, Settlement } from "@medusa/core";
+import { defineSessionScripts, runSessionScript } from "./redis-session-scripts.ts";
+import { sessionFromStore, storedSession } from "./round-fields.ts";
+import { CasSessionStore, roundShares, type SessionCells } from "./session-transitions.ts";
 
-/**
- * Writes a session record if it is still at the version read, with the
- * settlements it earned, in one step.
+const ROUND_WRITES = new Set(["ok", "not_host", "final", "stale", "spent", "missing", "unmigrated"]);
 
-  KEYS[1] the session's hash (version, record)
-  KEYS[2] hosting leases zset, score = hostUntil (absent once final)
-  KEYS[3] the chunk store's settlement outbox hash
-  KEYS[4] its claims zset
-  ARGV[1] version read     ARGV[2] record JSON     ARGV[3] session id
-  ARGV[4] hostUntil, or "" when final
-  ARGV[5..] settlement key, JSON, key, JSON, …
-  Returns 1 when written, 0 when the version moved on.
- */
-const WRITE = `
-if tonumber(redis.call('HGET', KEYS[1], 'version') or '0') ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'record', ARGV[2])
-if ARGV[4] == '' then redis.call('ZREM', KEYS[2], ARGV[3]) else redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3]) end
-for i = 5, #ARGV, 2 do
-  if redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1]) == 1 then redis.call('ZADD', KEYS[4], 0, ARGV[i]) end
-end
-return 1`;
-
-const INSERT = `
-if redis.call('HSETNX', KEYS[1], 'version', 1) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'record', ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-return 1`;
+/** A record as its hash's fields (field, value, …): see redis-session-scripts.ts. */
+function hashFields(record: SessionRecord): string[] {
+  const s = storedSession(record);
+  const fields = ["record", s.terms, "host", s.host, "final", s.final ? "1" : "0", "price", String(s.price), "held", String(s.held)];
+  fields.push("partitions", String(s.partitions), "rounds", String(s.rounds), "spent", String(s.spent), "activeAt", String(s.activeAt));
+  if (s.last !== undefined) fields.push("last", s.last);
+  return fields;
+}
 
 /**
  * Sessions in Redis beside the chunk store, under its prefix, writing to its
@@ -49,6 +33,7 @@ class RedisSessionCells implements SessionCells {
     this.hosts = `${prefix}:sessions:hosts`;
     this.settlements = `${prefix}:settlements`;
     this.claims = `${prefix}:settlements:claims`;
+    defineSessionScripts(redis);
   }
 
   private key(id: string): string {
@@ -56,19 +41,31 @@ class RedisSessionCells implements SessionCells {
   }
 
   async read(id: string): Promise<{ version: number; record: SessionRecord } | null> {
-    const [version, record] = await this.redis.hmget(this.key(id), "version", "record");
-    return version && record ? { version: Number(version), record: SessionRecord.parse(JSON.parse(record)) } : null;
+    const [version, terms, rounds, spent, activeAt, last] = await this.redis.hmget(this.key(id), "version", "record", "rounds", "spent", "activeAt", "last");
+    if (!version || !terms) return null;
+    const round = rounds === null ? null : { rounds: Number(rounds), spent: Number(spent), activeAt: Number(activeAt), last };
+    return { version: Number(version), record: sessionFromStore(terms, round) };
   }
 
   async insert(record: SessionRecord): Promise<void> {
-    await this.redis.eval(INSERT, 2, this.key(record.id), this.hosts, JSON.stringify(record), record.hostUntil, record.id);
+    await runSessionScript(this.redis, "medusaSessionInsert", [this.key(record.id), this.hosts], [record.id, record.hostUntil, ...hashFields(record)]);
   }
 
   async write(record: SessionRecord, version: number, settlements: Settlement[]): Promise<boolean> {
     const hostUntil = record.state === "ended" || record.state === "failed" ? "" : String(record.hostUntil);
+    const fields = hashFields(record);
     const pairs = settlements.flatMap((s) => [s.key, JSON.stringify(s)]);
-    const written = await this.redis.eval(WRITE, 4, this.key(record.id), this.hosts, this.settlements, this.claims, version, JSON.stringify(record), record.id, hostUntil, ...pairs);
+    const keys = [this.key(record.id), this.hosts, this.settlements, this.claims];
+    const written = await runSessionScript(this.redis, "medusaSessionWrite", keys, [version, record.id, hostUntil, fields.length / 2, ...fields, ...pairs]);
     return written === 1;
+  }
+
+  async completeRound(id: string, gateway: string, result: SessionRoundResult, holders: string[], now: number): Promise<SessionWrite | "missing" | "unmigrated"> {
+    const shares = roundShares(id, result.round, holders).flatMap((s) => [s.key, s.nodeId, s.partitions]);
+    const keys = [this.key(id), this.settlements, this.claims];
+    const reply = await runSessionScript(this.redis, "medusaSessionCompleteRound", keys, [gateway, result.round, JSON.stringify(result), now, id, ...shares]);
+    if (typeof reply !== "string" || !ROUND_WRITES.has(reply)) throw new Error(`session ${id}: the round script answered ${String(reply)}`);
+    return reply as SessionWrite | "missing" | "unmigrated";
   }
 
   orphans(now: number, limit: number): Promise<string[]> {

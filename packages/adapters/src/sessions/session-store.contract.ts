@@ -5,6 +5,8 @@ export interface SessionFixture {
   sessions: SessionStore;
   /** The chunk store sharing the outbox: what the scheduler forwards from. */
   chunks: ChunkStore;
+  /** A second store on the same data, as another scheduler replica opens it. */
+  reopen(): Promise<SessionStore>;
   close(): Promise<void>;
 }
 
@@ -63,20 +65,42 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
       expect((await f.sessions.getSession("ses_2"))?.state).toBe("ready");
     });
 
-    test("a round is taken once, in order, pays each partition's node through the outbox, and stops at the escrow", async () => {
+    test("a round is taken once, in order, pays each node once for its partitions through the outbox, and stops at the escrow", async () => {
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(2), ["n1", "n2"], T0)).toBe("stale");
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0 + 5)).toBe("ok");
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0 + 6)).toBe("stale");
-      expect(await f.sessions.completeRound("ses_1", "gw-a", round(2), ["n1", "n3"], T0 + 7)).toBe("ok");
+      expect(await f.sessions.completeRound("ses_1", "gw-a", round(2), ["n3", "n3"], T0 + 7)).toBe("ok");
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(3), ["n1", "n2"], T0 + 8)).toBe("spent");
       expect(await f.sessions.getSession("ses_1")).toMatchObject({ rounds: 2, spent: 12, last: round(2), activeAt: T0 + 7 });
       const claimed = await f.chunks.claimSettlements(100, T0, 10_000);
-      expect(claimed.map((s) => [s.key, s.kind, s.amount]).sort()).toEqual([
-        ["payout:ses_1:1:0:n1", "payout", 3],
-        ["payout:ses_1:1:1:n2", "payout", 3],
-        ["payout:ses_1:2:0:n1", "payout", 3],
-        ["payout:ses_1:2:1:n3", "payout", 3],
+      expect(claimed.map((s) => [s.key, s.kind, s.kind === "payout" && s.nodeId, s.amount]).sort()).toEqual([
+        ["payout:ses_1:round-1:n1", "payout", "n1", 3],
+        ["payout:ses_1:round-1:n2", "payout", "n2", 3],
+        ["payout:ses_1:round-2:n3", "payout", "n3", 6],
       ]);
+    });
+
+    test("a round replayed after it was taken (a retry, a second host) pays nothing again and leaves the record as it was", async () => {
+      expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0 + 5)).toBe("ok");
+      const once = await f.chunks.claimSettlements(100, T0, 10_000);
+      await f.chunks.ackSettlements(once.map((s) => s.key));
+      expect(await f.sessions.completeRound("ses_1", "gw-a", { ...round(1), partials: ["again"] }, ["n1", "n2"], T0 + 9)).toBe("stale");
+      expect(await f.sessions.completeRound("ses_1", "gw-b", round(2), ["n1", "n2"], T0 + 9)).toBe("not_host");
+      expect(await f.chunks.claimSettlements(100, T0 + 20_000, 10_000)).toEqual([]);
+      expect(await f.sessions.getSession("ses_1")).toEqual(record({ rounds: 1, spent: 6, last: round(1), activeAt: T0 + 5 }));
+    });
+
+    test("after a round, the whole record reads the same through another connection (another gateway's scheduler)", async () => {
+      expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0 + 5)).toBe("ok");
+      const other = await f.reopen();
+      try {
+        expect(await other.getSession("ses_1")).toEqual(record({ rounds: 1, spent: 6, last: round(1), activeAt: T0 + 5 }));
+        expect((await other.hostSession("ses_1", "gw-b", T0 + 3_001, 3_000))?.rounds).toBe(1);
+        expect(await other.completeRound("ses_1", "gw-b", round(2), ["n1", "n2"], T0 + 3_002)).toBe("ok");
+        expect(await f.sessions.getSession("ses_1")).toMatchObject({ host: "gw-b", rounds: 2, spent: 12, last: round(2), activeAt: T0 + 3_002 });
+      } finally {
+        await other.close();
+      }
     });
 
     test("ending refunds held − spent once, whoever ends it, and takes the session out of the orphans", async () => {
@@ -89,6 +113,22 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
       const refunds = (await f.chunks.claimSettlements(100, T0, 10_000)).filter((s) => s.kind === "refund");
       expect(refunds).toEqual([{ v: 1, kind: "refund", key: "refund:ses_1", jobId: "ses_1", owner: "acct_1", amount: 6 }]);
       expect(await f.sessions.endSession("ses_nope", "ended", "x", T0)).toBeNull();
+    });
+
+    test("an end racing a round refunds exactly what the round left: the books add up to the escrow", async () => {
+      for (let i = 0; i < 10; i++) await f.sessions.createSession(record({ id: `ses_race_${i}` }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          Promise.all([f.sessions.endSession(`ses_race_${i}`, "ended", "race", T0), f.sessions.completeRound(`ses_race_${i}`, "gw-a", round(1), ["n1", "n2"], T0)]),
+        ),
+      );
+      const settled = await f.chunks.claimSettlements(1_000, T0, 10_000);
+      for (let i = 0; i < 10; i++) {
+        const id = `ses_race_${i}`;
+        const paid = settled.filter((s) => s.jobId === id).reduce((sum, s) => sum + s.amount, 0);
+        expect(paid).toBe(12);
+        expect(outcomes[i]![1] === "ok").toBe(settled.some((s) => s.jobId === id && s.kind === "payout"));
+      }
     });
 
     test("two hosts racing for one round: exactly one write takes it", async () => {

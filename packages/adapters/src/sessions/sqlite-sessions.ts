@@ -1,6 +1,30 @@
 import { Database } from "bun:sqlite";
-import { SessionRecord, type Settlement } from "@medusa/core";
-import { CasSessionStore, type SessionCells } from "./session-transitions.ts";
+import type { SessionRecord, SessionRoundResult, SessionWrite, Settlement } from "@medusa/core";
+import { addMissingColumns } from "../chunks/sqlite-schema.ts";
+import { sessionFromStore, storedSession } from "./round-fields.ts";
+import { CasSessionStore, roundPayouts, type SessionCells } from "./session-transitions.ts";
+
+/** The round's fields (round-fields.ts), added after the first release; NULL `rounds`: the row is still as that release wrote it. */
+const ROUND_COLUMNS = [
+  ["host", "TEXT"],
+  ["price", "INTEGER"],
+  ["held", "INTEGER"],
+  ["partitions", "INTEGER"],
+  ["rounds", "INTEGER"],
+  ["spent", "INTEGER"],
+  ["active_at", "REAL"],
+  ["last", "TEXT"],
+].map(([column, type]) => ({ table: "sessions", column: column!, ddl: `ALTER TABLE sessions ADD COLUMN ${column} ${type}` }));
+
+interface RoundRow {
+  host: string | null;
+  host_until: number | null;
+  price: number;
+  held: number;
+  partitions: number;
+  rounds: number | null;
+  spent: number;
+}
 
 /**
  * Sessions in the chunk store's SQLite file (its own connection, its own
@@ -23,29 +47,66 @@ class SqliteSessionCells implements SessionCells {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS settlements (key TEXT PRIMARY KEY, body TEXT NOT NULL, claimed_until REAL NOT NULL DEFAULT 0);
       -- host_until: the host's lease, NULL once the session is final (the orphan sweep's index).
-      CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, version INTEGER NOT NULL, host_until REAL, record TEXT NOT NULL);
+      -- record: the record but for its round fields, the columns after it (sessions/round-fields.ts).
+      CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, version INTEGER NOT NULL, host_until REAL, record TEXT NOT NULL,
+        host TEXT, price INTEGER, held INTEGER, partitions INTEGER, rounds INTEGER, spent INTEGER, active_at REAL, last TEXT);
       CREATE INDEX IF NOT EXISTS sessions_host_until ON sessions (host_until);
     `);
+    addMissingColumns(this.db, ROUND_COLUMNS);
   }
 
   async read(id: string): Promise<{ version: number; record: SessionRecord } | null> {
-    const row = this.db.query<{ version: number; record: string }, [string]>("SELECT version, record FROM sessions WHERE id = ?").get(id);
-    return row ? { version: row.version, record: SessionRecord.parse(JSON.parse(row.record)) } : null;
+    const row = this.db
+      .query<{ version: number; record: string; rounds: number | null; spent: number; active_at: number; last: string | null }, [string]>(
+        "SELECT version, record, rounds, spent, active_at, last FROM sessions WHERE id = ?",
+      )
+      .get(id);
+    if (!row) return null;
+    const round = row.rounds === null ? null : { rounds: row.rounds, spent: row.spent, activeAt: row.active_at, last: row.last };
+    return { version: row.version, record: sessionFromStore(row.record, round) };
   }
 
   async insert(record: SessionRecord): Promise<void> {
-    this.db.query("INSERT OR IGNORE INTO sessions (id, version, host_until, record) VALUES (?, 1, ?, ?)").run(record.id, record.hostUntil, JSON.stringify(record));
+    const s = storedSession(record);
+    this.db
+      .query("INSERT OR IGNORE INTO sessions (id, version, host_until, record, host, price, held, partitions, rounds, spent, active_at, last) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(record.id, s.final ? null : record.hostUntil, s.terms, s.host, s.price, s.held, s.partitions, s.rounds, s.spent, s.activeAt, s.last ?? null);
   }
 
   async write(record: SessionRecord, version: number, settlements: Settlement[]): Promise<boolean> {
-    const hostUntil = record.state === "ended" || record.state === "failed" ? null : record.hostUntil;
+    const s = storedSession(record);
     return this.db.transaction(() => {
-      const { changes } = this.db.query("UPDATE sessions SET version = version + 1, host_until = ?, record = ? WHERE id = ? AND version = ?").run(hostUntil, JSON.stringify(record), record.id, version);
+      const { changes } = this.db
+        .query(
+          `UPDATE sessions SET version = version + 1, host_until = ?, record = ?, host = ?, price = ?, held = ?, partitions = ?, rounds = ?, spent = ?, active_at = ?, last = ?
+           WHERE id = ? AND version = ?`,
+        )
+        .run(s.final ? null : record.hostUntil, s.terms, s.host, s.price, s.held, s.partitions, s.rounds, s.spent, s.activeAt, s.last ?? null, record.id, version);
       if (changes === 0) return false;
-      const put = this.db.query("INSERT OR IGNORE INTO settlements (key, body) VALUES (?, ?)");
-      for (const s of settlements) put.run(s.key, JSON.stringify(s));
+      this.put(settlements);
       return true;
     })();
+  }
+
+  async completeRound(id: string, gateway: string, result: SessionRoundResult, holders: string[], now: number): Promise<SessionWrite | "missing" | "unmigrated"> {
+    // Immediate: it reads before it writes, and a deferred read lock could not be upgraded past the chunk store's writes.
+    return this.db.transaction((): SessionWrite | "missing" | "unmigrated" => {
+      const r = this.db
+        .query<RoundRow, [string]>("SELECT host, host_until, price, held, partitions, rounds, spent FROM sessions WHERE id = ?")
+        .get(id);
+      if (!r) return "missing";
+      if (r.rounds === null) return "unmigrated";
+      if (r.host_until === null) return "final";
+      if (r.host !== gateway) return "not_host";
+      if (result.round !== r.rounds + 1) return "stale";
+      const spent = r.spent + r.price * r.partitions;
+      if (spent > r.held) return "spent";
+      this.db
+        .query("UPDATE sessions SET version = version + 1, rounds = ?, spent = ?, active_at = ?, last = ? WHERE id = ?")
+        .run(result.round, spent, now, JSON.stringify(result), id);
+      this.put(roundPayouts(id, result.round, holders, r.price));
+      return "ok";
+    }).immediate();
   }
 
   async orphans(now: number, limit: number): Promise<string[]> {
@@ -54,6 +115,11 @@ class SqliteSessionCells implements SessionCells {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  private put(settlements: Settlement[]): void {
+    const put = this.db.query("INSERT OR IGNORE INTO settlements (key, body) VALUES (?, ?)");
+    for (const s of settlements) put.run(s.key, JSON.stringify(s));
   }
 }
 

@@ -29,8 +29,9 @@ export interface SessionStore {
   /**
    * Round `result.round` completed: taken only when it is the next round
    * (else `stale`) and the escrow covers it (else `spent`); pays each
-   * partition's node `price` through the outbox, adds to `spent`, keeps the
-   * result as `last`, and marks the session active at `now`.
+   * node `price` times the partitions it answered (`holders`: per partition,
+   * its node), one outbox entry per node, adds to `spent`, keeps the result
+   * as `last`, and marks the session active at `now`.
    */
   completeRound(id: string, gateway: string, result: SessionRoundResult, holders: string[], now: number): Promise<SessionWrite>;
   /** Ends the session (once; any caller): records the refund of `held − spent` in the outbox. The record as it is now, or null when unknown. */
