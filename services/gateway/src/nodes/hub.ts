@@ -63,6 +63,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private readonly ticker: ReturnType<typeof setInterval>;
   private sessions: SessionSink | null = null;
   private nextFed = 0;
+  workAnnounced = 0;
   private readonly currentNodeVersion: () => string | null;
   /** This gateway process, in the shared presence. */
   readonly gatewayId = randomUUID();
@@ -83,7 +84,10 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.currentNodeVersion = options.currentNodeVersion ?? (() => null);
     const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
     this.listeners = [
-      listen(this.bus, events.workAvailable, ({ chunks }) => this.feedHungry(chunks), { onError }),
+      listen(this.bus, events.workAvailable, ({ chunks }) => {
+        this.workAnnounced++;
+        this.feedHungry(chunks);
+      }, { onError }),
       listen(this.bus, events.jobStopped, ({ jobId }) => this.stopJob(jobId), { onError }),
     ];
     this.ticker = setInterval(() => this.feedHungry(), options.tickMs ?? 1_000);

@@ -1,0 +1,36 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { emit, events } from "@medusa/core";
+import { ALICE, lease, NODE } from "@medusa/testing/fake-services";
+import { connectNodeSocket } from "../../test/node-socket.ts";
+import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
+
+/** Bus requests a one-chunk job costs the hub: each is a hop on W2's path (bench/README.md). */
+let t: TestGateway;
+let server: ReturnType<typeof listen>;
+beforeEach(() => {
+  t = testGateway({ nodeTickMs: 60_000 });
+  server = listen(t);
+});
+afterEach(async () => {
+  server.server.stop(true);
+  await t.close();
+});
+
+const connectNode = () => connectNodeSocket(server.ws(`/v1/nodes/ws?token=${NODE.token}`));
+
+describe("leasing for a hungry node", () => {
+  test("a one-chunk job costs one lease once the node is hungry: a short lease is not asked again", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 8 });
+    await t.fakes.called("leaseChunks");
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [7] }));
+    emit(t.bus, events.workAvailable, { chunks: 1 });
+    await node.next("job");
+    await node.next("chunk");
+    await Bun.sleep(50);
+    // One lease found the queue empty, one got the chunk (1 of 8): a third would find it empty again.
+    expect(t.fakes.calls.leaseChunks).toHaveLength(2);
+  });
+});
