@@ -33,4 +33,19 @@ describe("leasing for a hungry node", () => {
     // One lease found the queue empty, one got the chunk (1 of 8): a third would find it empty again.
     expect(t.fakes.calls.leaseChunks).toHaveLength(2);
   });
+
+
+  test("a job announced with its program goes to the node without asking the scheduler for it", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 1 });
+    await t.fakes.called("leaseChunks");
+    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [7] }));
+    const program = { runtime: "python" as const, source: "def map(x):\n    return -x\n" };
+    emit(t.bus, events.workAvailable, { chunks: 1, programs: [{ jobId: job.status.id, owner: ALICE.id, program, timeoutMs: 9_000 }] });
+    expect(await node.next("job")).toMatchObject({ jobId: job.status.id, program, timeoutMs: 9_000 });
+    expect((await node.next("chunk")).chunk.items).toEqual([7]);
+    expect(t.fakes.calls.jobProgram ?? []).toEqual([]);
+  });
 });
