@@ -51,6 +51,8 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** Every request's subject name, in the order they arrived. */
+  readonly order: string[] = [];
   /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
   resultsPageChars: number | undefined;
   /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
@@ -69,6 +71,7 @@ export class FakeServices {
       this.served.push(
         serve(bus, subjects[name] as any, async (req: unknown) => {
           (this.calls[name] ??= []).push(req);
+          this.order.push(name);
           return handler(req);
         }),
       );

@@ -48,4 +48,21 @@ describe("leasing for a hungry node", () => {
     expect((await node.next("chunk")).chunk.items).toEqual([7]);
     expect(t.fakes.calls.jobProgram ?? []).toEqual([]);
   });
+
+  test("a want sent with a result leases after the result has gone to the scheduler: an empty lease must not hold up the job's end", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    const jobId = job.status.id;
+    t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1] }));
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 1 });
+    await node.next("job");
+    await node.next("chunk");
+    // As a node's work queue does: the result, then at once a want for the slot it freed.
+    node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [2] });
+    node.send({ type: "want", n: 1 });
+    await t.fakes.called("leaseChunks", 2);
+    await t.fakes.called("completeChunks");
+    expect(t.fakes.order.filter((name) => name === "leaseChunks" || name === "completeChunks")).toEqual(["leaseChunks", "completeChunks", "leaseChunks"]);
+  });
 });
