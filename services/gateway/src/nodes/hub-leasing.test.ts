@@ -49,13 +49,14 @@ describe("leasing for a hungry node", () => {
     expect(t.fakes.calls.jobProgram ?? []).toEqual([]);
   });
 
-  test("a want sent with a result leases after the result has gone to the scheduler: an empty lease must not hold up the job's end", async () => {
+  test("a hungry node's want sent with a result leases after the result has gone to the scheduler: an empty lease must not hold up the job's end", async () => {
     const job = t.fakes.addJob(ALICE.id);
     const jobId = job.status.id;
     t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1] }));
     const node = await connectNode();
     await node.next("welcome");
-    node.send({ type: "want", n: 1 });
+    // 1 of 2: the queue had no more, the node is hungry.
+    node.send({ type: "want", n: 2 });
     await node.next("job");
     await node.next("chunk");
     // As a node's work queue does: the result, then at once a want for the slot it freed.

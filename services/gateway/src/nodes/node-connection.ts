@@ -76,9 +76,7 @@ export class NodeConnection {
     this.results = new ResultBatch(hub.bus, nodeId);
   }
 
-  private get log(): Log {
-    return this.hub.log;
-  }
+  private get log(): Log { return this.hub.log; }
 
   get outstanding(): number {
     return this.demand;
@@ -195,7 +193,8 @@ export class NodeConnection {
       this.log.warn("a node asked for more chunks than its slots can run", { nodeId: this.nodeId, slots, held, asked: n });
       this.send({ type: "error", code: "rate_limited", message: `want: a node with ${slots} slot(s) holds at most ${this.cap} chunks; it holds or asked for ${held}, so ${n - room} of ${n} were refused`, refused: n - room });
     }
-    // Leases after this turn's results have gone (ResultBatch sends them on setImmediate): a node wants again as it reports, and a lease ahead of the result would hold up the job's end.
+    if (!this.hungry) return this.pump();
+    // The queue had no more for this node: lease after this turn's results have gone (ResultBatch sends them on setImmediate); an empty lease must not hold up a job's end.
     return new Promise((resolve) => setImmediate(() => resolve(this.pump())));
   }
 
