@@ -51,6 +51,8 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** Runs as a lease is answered, after its leases were taken: what happens while the reply is on its way. */
+  duringLease: (() => void) | undefined;
   /** Every request's subject name, in the order they arrived. */
   readonly order: string[] = [];
   /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
@@ -136,7 +138,11 @@ export class FakeServices {
       if (!job) throw notFound(`job ${jobId}`);
       return { owner: job.owner, program: job.spec.program, timeoutMs: 5_000 };
     });
-    on("leaseChunks", ({ max }) => ({ leases: this.leaseQueue.splice(0, max) }));
+    on("leaseChunks", ({ max }) => {
+      const leases = this.leaseQueue.splice(0, max);
+      this.duringLease?.();
+      return { leases };
+    });
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("completeChunks", ({ results }) => ({ completed: results.map((r: { results: string }) => ((refused) => (refused ? { refused } : { outcome: "accepted" }))(this.refuseResult?.(r.results))) }));
     on("failChunk", () => ({ outcome: "accepted" }));

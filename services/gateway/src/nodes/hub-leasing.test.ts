@@ -66,4 +66,20 @@ describe("leasing for a hungry node", () => {
     await t.fakes.called("completeChunks");
     expect(t.fakes.order.filter((name) => name === "leaseChunks" || name === "completeChunks")).toEqual(["leaseChunks", "completeChunks", "leaseChunks"]);
   });
+
+  test("new chunks announced while a lease is out are leased at once, though that lease came back empty", async () => {
+    const job = t.fakes.addJob(ALICE.id);
+    t.fakes.duringLease = () => {
+      t.fakes.duringLease = undefined;
+      t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [5] }));
+      emit(t.bus, events.workAvailable, { chunks: 1 });
+    };
+    const node = await connectNode();
+    await node.next("welcome");
+    node.send({ type: "want", n: 4 });
+    // The node was not hungry yet when the event came, so the hub woke nobody: only the connection itself can notice it.
+    await node.next("job");
+    expect((await node.next("chunk")).chunk.items).toEqual([5]);
+    expect(t.fakes.calls.leaseChunks).toHaveLength(2);
+  });
 });
