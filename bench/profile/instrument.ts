@@ -43,8 +43,9 @@ function wrap(target: object, name: string, kind: Span["kind"], tag: (args: unkn
 
 const jobIdIn = (data: unknown): string | undefined => {
   try {
-    const body = JSON.parse(decoder.decode(data as Uint8Array)) as { data?: { jobId?: string } };
-    return body.data?.jobId;
+    // A batch of results (chunks.complete) names its jobs per result.
+    const body = JSON.parse(decoder.decode(data as Uint8Array)) as { data?: { jobId?: string; results?: Array<{ jobId?: string }> } };
+    return body.data?.jobId ?? body.data?.results?.[0]?.jobId;
   } catch {
     return undefined;
   }

@@ -109,6 +109,9 @@ console.log(`\n${mode}${whatIfs.length ? ` (what-if: ${whatIfs.join(", ")})` : "
 console.log(`${"span".padEnd(22)} ${"n".padStart(6)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"mean ms".padStart(9)} ${"total ms".padStart(9)}`);
 for (const kind of ["bus", "store", "pool", "runner"] as const) for (const [name, s] of Object.entries(report[kind])) console.log(row(`${kind}.${name}`, s));
 console.log(`events published: ${JSON.stringify(report.events)}`);
+// A lease reply that names no job came back empty.
+const leases = spans.filter((s) => s.kind === "bus" && s.name === "chunk.lease");
+if (mode === "w2") console.log(`per job: ${(leases.length / count).toFixed(2)} lease requests, ${(leases.filter((s) => !s.jobId).length / count).toFixed(2)} of them empty; ${((report.bus["job.program"]?.n ?? 0) / count).toFixed(2)} program requests`);
 if (report.timelines) {
   const keys = Object.keys(report.timelines[0]!) as Array<keyof ReturnType<typeof timeline>>;
   console.log(`\nW2 timeline, ms since submit (p50 over ${report.timelines.length} calls; fast = runner was loaded):`);

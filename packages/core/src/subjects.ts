@@ -120,11 +120,19 @@ export const subjects = {
   splitJob: defineRequest("splitter.job.split", z.object({ jobId: z.string(), owner: z.string(), spec: JobSpec }), Ok),
 } as const;
 
+/** A new job's program, as jobProgram would answer it, told with its first chunks. */
+export const AnnouncedProgram = z.object({ jobId: z.string(), owner: z.string(), program: RunnableProgram, timeoutMs: z.number().int() });
+export type AnnouncedProgram = z.infer<typeof AnnouncedProgram>;
+
 export const events = {
   /** A job's events as one transition appended them, in id order: one message for a node's whole batch of results, not one per event. */
   jobEvents: defineEvent((jobId: string) => `job.events.${jobId}`, "job.events.*", z.array(JobEvent).min(1)),
-  /** New chunks were queued: gateways retry leasing for their idle nodes. */
-  workAvailable: defineEvent(() => "scheduler.work.available", "scheduler.work.available", z.object({ chunks: z.number().int() })),
+  /**
+   * New chunks were queued: gateways retry leasing for their idle nodes. A new
+   * job's first chunks come with its program when it is small (`programs`, as
+   * jobProgram answers), so a gateway sends the chunk without asking for it.
+   */
+  workAvailable: defineEvent(() => "scheduler.work.available", "scheduler.work.available", z.object({ chunks: z.number().int(), programs: z.array(AnnouncedProgram).optional() })),
   /** A job ended early (cancelled or failed): gateways tell nodes to drop its chunks. */
   jobStopped: defineEvent(() => "scheduler.job.stopped", "scheduler.job.stopped", z.object({ jobId: z.string(), state: z.string() })),
 } as const;

@@ -51,6 +51,10 @@ export class FakeServices {
   /** Leases handed out on the next leaseChunks calls, first come first served. */
   readonly leaseQueue: ChunkLease[] = [];
   readonly calls: Record<string, unknown[]> = {};
+  /** Runs as a lease is answered, after its leases were taken: what happens while the reply is on its way. */
+  duringLease: (() => void) | undefined;
+  /** Every request's subject name, in the order they arrived. */
+  readonly order: string[] = [];
   /** When set, jobResults cuts a page short past this many characters of results and says `through`, as the scheduler does to fit one bus message. */
   resultsPageChars: number | undefined;
   /** What the gateway heartbeated, by node id (the scheduler's presence store, without expiry). */
@@ -69,6 +73,7 @@ export class FakeServices {
       this.served.push(
         serve(bus, subjects[name] as any, async (req: unknown) => {
           (this.calls[name] ??= []).push(req);
+          this.order.push(name);
           return handler(req);
         }),
       );
@@ -133,7 +138,11 @@ export class FakeServices {
       if (!job) throw notFound(`job ${jobId}`);
       return { owner: job.owner, program: job.spec.program, timeoutMs: 5_000 };
     });
-    on("leaseChunks", ({ max }) => ({ leases: this.leaseQueue.splice(0, max) }));
+    on("leaseChunks", ({ max }) => {
+      const leases = this.leaseQueue.splice(0, max);
+      this.duringLease?.();
+      return { leases };
+    });
     on("completeChunk", () => ({ outcome: "accepted" }));
     on("completeChunks", ({ results }) => ({ completed: results.map((r: { results: string }) => ((refused) => (refused ? { refused } : { outcome: "accepted" }))(this.refuseResult?.(r.results))) }));
     on("failChunk", () => ({ outcome: "accepted" }));

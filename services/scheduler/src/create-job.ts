@@ -1,5 +1,5 @@
 import { call, definesReduce, errorMessage, holdKey, MedusaError, newId, quorumOf, refundKey, serve, subjects, type JobRecord, type Served } from "@medusa/core";
-import { inlineChunks, splitInline } from "./inline-split.ts";
+import { announcedProgram, inlineChunks, splitInline } from "./inline-split.ts";
 import { jobStatus } from "./job-status.ts";
 import { quoteJob } from "./pricing.ts";
 import type { SchedulerContext } from "./scheduler-context.ts";
@@ -53,7 +53,7 @@ export function serveCreateJob(ctx: SchedulerContext): Served {
       throw err;
     }
     try {
-      if (inline) await splitInline(ctx, id, inline);
+      if (inline) await splitInline(ctx, id, inline, announcedProgram(job));
       else await call(bus, subjects.splitJob, { jobId: id, owner, spec });
     } catch (err) {
       const message = errorMessage(err);

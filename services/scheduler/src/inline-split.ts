@@ -1,4 +1,4 @@
-import { inputChunks, inputKind, measureChunks, type JobSpec, type NewChunk } from "@medusa/core";
+import { inputChunks, inputKind, measureChunks, type AnnouncedProgram, type JobRecord, type JobSpec, type NewChunk } from "@medusa/core";
 import type { SchedulerContext } from "./scheduler-context.ts";
 
 /**
@@ -22,9 +22,22 @@ export async function inlineChunks(ctx: SchedulerContext, jobId: string, owner: 
   return { chunks, items };
 }
 
-/** Stores the chunks and seals the job, as a splitter would, with no split task to claim. */
-export async function splitInline(ctx: SchedulerContext, jobId: string, split: { chunks: NewChunk[]; items: number }): Promise<void> {
+/** Stores the chunks and seals the job, as a splitter would, with no split task to claim; the chunks are announced with the job's program (`program`, see announcedProgram). */
+export async function splitInline(ctx: SchedulerContext, jobId: string, split: { chunks: NewChunk[]; items: number }, program?: AnnouncedProgram): Promise<void> {
   const { store, now } = ctx;
-  if (split.chunks.length > 0) ctx.publish(await store.addChunks(jobId, split.chunks));
+  if (split.chunks.length > 0) ctx.publish(await store.addChunks(jobId, split.chunks), program);
   ctx.publish(await store.sealJob(jobId, split.items, now()));
+}
+
+/** Largest program, as JSON text, told to every gateway with a new job's chunks; a bigger one (or a WASI module, read from blobs) is asked for by the gateway that leases a chunk. */
+export const ANNOUNCED_PROGRAM_CHARS = 16 * 1024;
+
+/**
+ * A new job's program as the gateways' jobProgram would answer it, when it is
+ * small enough to go with every announcement of its chunks: the gateway that
+ * leases the first chunk then sends it to its node without a request first.
+ */
+export function announcedProgram(job: JobRecord): AnnouncedProgram | undefined {
+  if (job.program.runtime !== "python" || JSON.stringify(job.program).length > ANNOUNCED_PROGRAM_CHARS) return undefined;
+  return { jobId: job.id, owner: job.owner, program: job.program, timeoutMs: job.timeoutMs };
 }

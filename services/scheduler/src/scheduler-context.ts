@@ -1,4 +1,4 @@
-import { emit, events, MedusaError, notFound, type BlobStore, type Bus, type ChunkStore, type JobRecord, type Logger, type JobEvent, type SettlementQueue, type StoredEvent, type Transition } from "@medusa/core";
+import { emit, events, MedusaError, type AnnouncedProgram, notFound, type BlobStore, type Bus, type ChunkStore, type JobRecord, type Logger, type JobEvent, type SettlementQueue, type StoredEvent, type Transition } from "@medusa/core";
 import { dropJobBlobs } from "./job-blobs.ts";
 import { logJobEnd } from "./job-end-log.ts";
 import type { ProgramSource } from "./program-source.ts";
@@ -26,9 +26,9 @@ export interface SchedulerContext {
    * may have recorded a payout or a refund, each job's events go out on its
    * subject as one message (a job that stopped early is also announced to gateways; a job's
    * end gets a log line), and the chunks it queued are announced as work for
-   * idle nodes.
+   * idle nodes, with `program` when it is a new job's (see announcedProgram).
    */
-  publish(t: Transition): void;
+  publish(t: Transition, program?: AnnouncedProgram): void;
   /** How long a lease a gateway will renew lasts between renewals (MEDUSA_LEASE_MS). */
   leaseMs: number;
   /** A splitter's lease on a split, and how long a split sent to the splitters waits to be claimed (MEDUSA_SPLIT_LEASE_MS). */
@@ -43,7 +43,7 @@ export function schedulerContext(parts: Omit<SchedulerContext, "publish" | "owne
   const { bus, store } = parts;
   return {
     ...parts,
-    publish(t) {
+    publish(t, program) {
       if (t.events.some((e) => e.event.type === "chunk" || e.event.type === "done" || e.event.type === "failed" || e.event.type === "cancelled")) outbox.kick();
       for (const [jobId, batch] of byJob(t.events)) emit(bus, events.jobEvents, batch, jobId);
       for (const { jobId, event } of t.events) {
@@ -54,7 +54,7 @@ export function schedulerContext(parts: Omit<SchedulerContext, "publish" | "owne
         }
         if (event.type === "done" || event.type === "failed" || event.type === "cancelled") void logJobEnd(store, parts.log, jobId, event);
       }
-      if (t.queued > 0) emit(bus, events.workAvailable, { chunks: t.queued });
+      if (t.queued > 0) emit(bus, events.workAvailable, { chunks: t.queued, ...(program ? { programs: [program] } : {}) });
     },
     async ownedJob(jobId, owner) {
       const job = await store.getJob(jobId);

@@ -15,6 +15,8 @@ export interface HubServices {
   log: Log;
   /** Chunks any one node may hold, whatever its slots. */
   maxNodeChunks: number;
+  /** How many new-chunks announcements (workAvailable) this gateway has heard: a connection whose lease came back short leases again only if this moved meanwhile. */
+  readonly workAnnounced: number;
   program(jobId: string): Promise<JobProgram>;
   chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]>;
   /** After a connection closed: hands its chunks back unless the node has already reconnected. */

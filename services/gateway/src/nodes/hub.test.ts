@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { emit, events, type GatewayMessage } from "@medusa/core";
+import { emit, events } from "@medusa/core";
 import { ALICE, auth, lease, NODE } from "@medusa/testing/fake-services";
+import { connectNodeSocket } from "../../test/node-socket.ts";
 import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
 
 let t: TestGateway;
@@ -14,38 +15,7 @@ afterEach(async () => {
   await t.close();
 });
 
-/** A node's side of the socket: frames in arrival order, awaited by type. */
-async function connectNode(token = NODE.token) {
-  const socket = new WebSocket(server.ws(`/v1/nodes/ws?token=${token}`));
-  const frames: GatewayMessage[] = [];
-  const waiters: Array<() => void> = [];
-  socket.onmessage = (m) => {
-    frames.push(JSON.parse(String(m.data)));
-    for (const w of waiters.splice(0)) w();
-  };
-  const closed = new Promise<number>((resolve) => (socket.onclose = (e) => resolve(e.code)));
-  await new Promise<void>((resolve, reject) => {
-    socket.onopen = () => resolve();
-    socket.onerror = () => reject(new Error("socket error"));
-  });
-  let seen = 0;
-  /** The next frame not yet taken; it must be of `type`. */
-  const next = async <T extends GatewayMessage["type"]>(type: T, timeoutMs = 2_000): Promise<Extract<GatewayMessage, { type: T }>> => {
-    const until = Date.now() + timeoutMs;
-    while (frames.length <= seen) {
-      if (Date.now() > until) throw new Error(`no ${type} frame within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    const frame = frames[seen++]!;
-    expect(frame.type).toBe(type);
-    return frame as Extract<GatewayMessage, { type: T }>;
-  };
-  const send = (message: object) => socket.send(JSON.stringify({ v: 1, ...message }));
-  return { socket, frames, next, send, closed, pending: () => frames.length - seen };
-}
+const connectNode = (token = NODE.token) => connectNodeSocket(server.ws(`/v1/nodes/ws?token=${token}`));
 
 const nodesOf = async () => ((await (await t.app.request("/v1/nodes", auth(ALICE.key))).json()) as any).nodes;
 

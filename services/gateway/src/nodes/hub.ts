@@ -63,6 +63,7 @@ export class NodeHub implements HubServices, SessionNodeSource {
   private readonly ticker: ReturnType<typeof setInterval>;
   private sessions: SessionSink | null = null;
   private nextFed = 0;
+  workAnnounced = 0;
   private readonly currentNodeVersion: () => string | null;
   /** This gateway process, in the shared presence. */
   readonly gatewayId = randomUUID();
@@ -83,7 +84,11 @@ export class NodeHub implements HubServices, SessionNodeSource {
     this.currentNodeVersion = options.currentNodeVersion ?? (() => null);
     const onError = (err: unknown) => this.log.warn("node hub: bad event skipped", errorFields(err));
     this.listeners = [
-      listen(this.bus, events.workAvailable, ({ chunks }) => this.feedHungry(chunks), { onError }),
+      listen(this.bus, events.workAvailable, ({ chunks, programs }) => {
+        for (const p of programs ?? []) this.remember(p.jobId, Promise.resolve(withAffinity(p)));
+        this.workAnnounced++;
+        this.feedHungry(chunks);
+      }, { onError }),
       listen(this.bus, events.jobStopped, ({ jobId }) => this.stopJob(jobId), { onError }),
     ];
     this.ticker = setInterval(() => this.feedHungry(), options.tickMs ?? 1_000);
@@ -179,15 +184,16 @@ export class NodeHub implements HubServices, SessionNodeSource {
     return [...this.connections.values()].filter((c) => !c.closed && c.runtimes.length > 0).length;
   }
 
+  /** The job's program: as a new job's chunks were announced with it, else asked for once and kept. */
   program(jobId: string): Promise<JobProgram> {
-    let cached = this.programs.get(jobId);
-    if (!cached) {
-      if (this.programs.size >= this.programCacheSize) this.programs.delete(this.programs.keys().next().value!);
-      cached = call(this.bus, subjects.jobProgram, { jobId }).then((p) => ({ ...p, affinity: sha256Hex(`${p.owner}\n${JSON.stringify(p.program)}`) }));
-      cached.catch(() => this.programs.delete(jobId));
-      this.programs.set(jobId, cached);
-    }
-    return cached;
+    return this.programs.get(jobId) ?? this.remember(jobId, call(this.bus, subjects.jobProgram, { jobId }).then(withAffinity));
+  }
+
+  private remember(jobId: string, program: Promise<JobProgram>): Promise<JobProgram> {
+    if (!this.programs.has(jobId) && this.programs.size >= this.programCacheSize) this.programs.delete(this.programs.keys().next().value!);
+    program.catch(() => this.programs.delete(jobId));
+    this.programs.set(jobId, program);
+    return program;
   }
 
   chunkItems(job: { jobId: string; owner: string }, input: ChunkInput): Promise<unknown[]> {
@@ -273,4 +279,5 @@ export class NodeHub implements HubServices, SessionNodeSource {
   }
 }
 
+const withAffinity = (p: Omit<JobProgram, "affinity">): JobProgram => ({ owner: p.owner, program: p.program, timeoutMs: p.timeoutMs, affinity: sha256Hex(`${p.owner}\n${JSON.stringify(p.program)}`) });
 const statusOf = (p: NodePresence): NodeStatus => ({ state: "online", since: new Date(p.since).toISOString(), chunksDone: p.chunksDone, sandbox: p.sandbox, slots: p.slots });

@@ -21,6 +21,7 @@ import {
   type SandboxLevel,
 } from "@medusa/core";
 import type { Log } from "../http/types.ts";
+import { chunkKey, parseChunkKey } from "./chunk-key.ts";
 import type { HubServices } from "./hub-services.ts";
 import { ResultBatch, type ResultReply } from "./result-batch.ts";
 import { resultText, tooLargeForBus } from "./result-limits.ts";
@@ -75,9 +76,7 @@ export class NodeConnection {
     this.results = new ResultBatch(hub.bus, nodeId);
   }
 
-  private get log(): Log {
-    return this.hub.log;
-  }
+  private get log(): Log { return this.hub.log; }
 
   get outstanding(): number {
     return this.demand;
@@ -194,20 +193,25 @@ export class NodeConnection {
       this.log.warn("a node asked for more chunks than its slots can run", { nodeId: this.nodeId, slots, held, asked: n });
       this.send({ type: "error", code: "rate_limited", message: `want: a node with ${slots} slot(s) holds at most ${this.cap} chunks; it holds or asked for ${held}, so ${n - room} of ${n} were refused`, refused: n - room });
     }
-    return this.pump();
+    if (!this.hungry) return this.pump();
+    // The queue had no more for this node: lease after this turn's results have gone (ResultBatch sends them on setImmediate); an empty lease must not hold up a job's end.
+    return new Promise((resolve) => setImmediate(() => resolve(this.pump())));
   }
 
+  /**
+   * Leases until the demand is met. A short lease (fewer than asked) got all the store had for this node now (queue, backups
+   * due, lease window): asking again would come back empty, so the connection goes hungry, unless new chunks were announced
+   * while the lease was out (the hub wakes only hungry connections: this one would not have heard of them).
+   */
   private async leaseWhileWanted(): Promise<void> {
     while (this.demand > 0 && !this.closed) {
+      const announced = this.hub.workAnnounced;
+      const max = Math.min(this.demand, 1000);
       let leases: ChunkLease[];
       try {
-        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max: Math.min(this.demand, 1000), renewed: true, ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
+        ({ leases } = await call(this.hub.bus, subjects.leaseChunks, { nodeId: this.nodeId, owner: this.ownerId, origin: this.origin, max, renewed: true, ...(this.sandbox ? { runtimes: this.runtimes } : {}) }));
       } catch (err) {
         this.log.warn("leasing failed; retrying on the next tick", { nodeId: this.nodeId, ...errorFields(err) });
-        this.hungry = true;
-        return;
-      }
-      if (leases.length === 0) {
         this.hungry = true;
         return;
       }
@@ -218,6 +222,7 @@ export class NodeConnection {
       }
       // Leases granted while the socket was closing would otherwise wait out their expiry.
       if (this.closed) return this.hub.releaseOrphans(this.nodeId);
+      if (leases.length < max && this.hub.workAnnounced === announced) return void (this.hungry = true);
     }
   }
 
@@ -291,6 +296,3 @@ export class NodeConnection {
 
 /** How much deeper than a result a frame may nest: the frame itself, and a session's partials around their values. */
 const FRAME_LEVELS = 3;
-
-const chunkKey = (ref: { jobId: string; index: number }) => `${ref.jobId}#${ref.index}`;
-const parseChunkKey = (key: string) => ({ jobId: key.slice(0, key.lastIndexOf("#")), index: Number(key.slice(key.lastIndexOf("#") + 1)) });
