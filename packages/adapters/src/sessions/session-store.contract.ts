@@ -11,7 +11,8 @@ export interface SessionFixture {
 }
 
 const T0 = 1_000_000;
-const record = (over: Partial<SessionRecord> = {}): SessionRecord => ({
+/** A ready two-partition session hosted by gw-a; `over` changes what a test needs. */
+export const sessionRecord = (over: Partial<SessionRecord> = {}): SessionRecord => ({
   id: "ses_1",
   owner: "acct_1",
   name: "s",
@@ -39,13 +40,13 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
     let f: SessionFixture;
     beforeEach(async () => {
       f = await open();
-      await f.sessions.createSession(record());
+      await f.sessions.createSession(sessionRecord());
     });
     afterEach(async () => f.close());
 
     test("a created session reads back whole; a second create of the id changes nothing", async () => {
-      await f.sessions.createSession(record({ owner: "someone else" }));
-      expect(await f.sessions.getSession("ses_1")).toEqual(record());
+      await f.sessions.createSession(sessionRecord({ owner: "someone else" }));
+      expect(await f.sessions.getSession("ses_1")).toEqual(sessionRecord());
       expect(await f.sessions.getSession("ses_nope")).toBeNull();
     });
 
@@ -60,7 +61,7 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0)).toBe("not_host");
       expect(await f.sessions.placeSession("ses_1", "gw-b", [null, { nodeId: "n3", connection: "c3" }])).toBe("ok");
       expect((await f.sessions.getSession("ses_1"))?.placement).toEqual([null, { nodeId: "n3", connection: "c3" }]);
-      await f.sessions.createSession(record({ id: "ses_2", state: "starting" }));
+      await f.sessions.createSession(sessionRecord({ id: "ses_2", state: "starting" }));
       expect(await f.sessions.placeSession("ses_2", "gw-a", [null, null], true)).toBe("ok");
       expect((await f.sessions.getSession("ses_2"))?.state).toBe("ready");
     });
@@ -87,14 +88,14 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
       expect(await f.sessions.completeRound("ses_1", "gw-a", { ...round(1), partials: ["again"] }, ["n1", "n2"], T0 + 9)).toBe("stale");
       expect(await f.sessions.completeRound("ses_1", "gw-b", round(2), ["n1", "n2"], T0 + 9)).toBe("not_host");
       expect(await f.chunks.claimSettlements(100, T0 + 20_000, 10_000)).toEqual([]);
-      expect(await f.sessions.getSession("ses_1")).toEqual(record({ rounds: 1, spent: 6, last: round(1), activeAt: T0 + 5 }));
+      expect(await f.sessions.getSession("ses_1")).toEqual(sessionRecord({ rounds: 1, spent: 6, last: round(1), activeAt: T0 + 5 }));
     });
 
     test("after a round, the whole record reads the same through another connection (another gateway's scheduler)", async () => {
       expect(await f.sessions.completeRound("ses_1", "gw-a", round(1), ["n1", "n2"], T0 + 5)).toBe("ok");
       const other = await f.reopen();
       try {
-        expect(await other.getSession("ses_1")).toEqual(record({ rounds: 1, spent: 6, last: round(1), activeAt: T0 + 5 }));
+        expect(await other.getSession("ses_1")).toEqual(sessionRecord({ rounds: 1, spent: 6, last: round(1), activeAt: T0 + 5 }));
         expect((await other.hostSession("ses_1", "gw-b", T0 + 3_001, 3_000))?.rounds).toBe(1);
         expect(await other.completeRound("ses_1", "gw-b", round(2), ["n1", "n2"], T0 + 3_002)).toBe("ok");
         expect(await f.sessions.getSession("ses_1")).toMatchObject({ host: "gw-b", rounds: 2, spent: 12, last: round(2), activeAt: T0 + 3_002 });
@@ -116,7 +117,7 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionFi
     });
 
     test("an end racing a round refunds exactly what the round left: the books add up to the escrow", async () => {
-      for (let i = 0; i < 10; i++) await f.sessions.createSession(record({ id: `ses_race_${i}` }));
+      for (let i = 0; i < 10; i++) await f.sessions.createSession(sessionRecord({ id: `ses_race_${i}` }));
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           Promise.all([f.sessions.endSession(`ses_race_${i}`, "ended", "race", T0), f.sessions.completeRound(`ses_race_${i}`, "gw-a", round(1), ["n1", "n2"], T0)]),

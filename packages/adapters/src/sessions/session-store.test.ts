@@ -9,7 +9,7 @@ import { redisAvailable, testPrefix, TEST_REDIS_URL } from "@medusa/testing/serv
 import { RedisChunkStore } from "../chunks/redis-chunk-store.ts";
 import { SqliteChunkStore } from "../chunks/sqlite-chunk-store.ts";
 import { RedisSessionStore } from "./redis-sessions.ts";
-import { sessionStoreContract } from "./session-store.contract.ts";
+import { sessionRecord, sessionStoreContract } from "./session-store.contract.ts";
 import { SqliteSessionStore } from "./sqlite-sessions.ts";
 
 sessionStoreContract("sqlite", async () => {
@@ -47,26 +47,15 @@ if (await redisAvailable()) {
 }
 
 /** A record as the release before round fields wrote it: whole, one round in. */
-const OLDER: SessionRecord = {
+const OLDER: SessionRecord = sessionRecord({
   id: "ses_old",
-  owner: "acct_1",
-  name: "s",
-  program: { runtime: "python", source: "def setup(items): return items\ndef step(state, params): return 1\n" },
-  timeoutMs: 5_000,
-  idleTimeoutMs: 60_000,
-  partitions: 2,
-  price: 3,
-  held: 12,
   spent: 6,
-  state: "ready",
   rounds: 1,
   last: { round: 1, partials: [1, 10], ms: 1 },
-  placement: [{ nodeId: "n1", connection: "c1" }, { nodeId: "n2", connection: "c2" }],
-  host: "gw-a",
   hostUntil: Date.now() + 60_000,
   createdAt: 1,
   activeAt: 2,
-};
+});
 
 /** What a data folder an older release left behind must still do: read whole, take its next round once, pay it once. */
 async function olderRecordCarriesOn(sessions: SessionStore, chunks: ChunkStore): Promise<void> {

@@ -1,29 +1,20 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { emit, events } from "@medusa/core";
 import { ALICE, auth, lease, NODE } from "@medusa/testing/fake-services";
 import { connectNodeSocket } from "../../test/node-socket.ts";
-import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
+import { gatewayEachTest, listen, testGateway } from "../../test/test-gateway.ts";
 
-let t: TestGateway;
-let server: ReturnType<typeof listen>;
-beforeEach(() => {
-  t = testGateway({ nodeTickMs: 60_000 });
-  server = listen(t);
-});
-afterEach(async () => {
-  server.server.stop(true);
-  await t.close();
-});
+const g = gatewayEachTest();
 
-const connectNode = (token = NODE.token) => connectNodeSocket(server.ws(`/v1/nodes/ws?token=${token}`));
+const connectNode = (token = NODE.token) => connectNodeSocket(g.server.ws(`/v1/nodes/ws?token=${token}`));
 
-const nodesOf = async () => ((await (await t.app.request("/v1/nodes", auth(ALICE.key))).json()) as any).nodes;
+const nodesOf = async () => ((await (await g.t.app.request("/v1/nodes", auth(ALICE.key))).json()) as any).nodes;
 
 describe("node socket", () => {
   test("want → job then chunk with items resolved; result → completeChunk; close → releaseNode", async () => {
-    const job = t.fakes.addJob(ALICE.id);
+    const job = g.t.fakes.addJob(ALICE.id);
     const jobId = job.status.id;
-    t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "range", start: 0, stop: 10, step: 3 }), lease(jobId, 1, { kind: "items", items: ["a", { b: 1 }] }));
+    g.t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "range", start: 0, stop: 10, step: 3 }), lease(jobId, 1, { kind: "items", items: ["a", { b: 1 }] }));
     const node = await connectNode();
     expect((await node.next("welcome")).nodeId).toBe(NODE.id);
     node.send({ type: "hello", slots: 2, sandbox: "wasi-only", runtimes: ["python"], version: "test" });
@@ -38,14 +29,14 @@ describe("node socket", () => {
     expect(second.chunk.items).toEqual(["a", { b: 1 }]);
     // The lease names the node's owner, so the scheduler can keep one owner's nodes off the same chunk,
     // and the runtimes its hello listed, so it gets no chunk it cannot run.
-    expect(t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"], renewed: true });
+    expect(g.t.fakes.calls.leaseChunks![0]).toEqual({ nodeId: NODE.id, owner: NODE.owner, origin: "127.0.0.0/24", max: 2, runtimes: ["python"], renewed: true });
 
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [0, 9, 36, 81] });
-    const [complete] = (await t.fakes.called("completeChunks")) as any[];
+    const [complete] = (await g.t.fakes.called("completeChunks")) as any[];
     expect(complete).toEqual({ nodeId: NODE.id, results: [{ jobId, index: 0, token: `lease-${jobId}-0`, results: "[0,9,36,81]" }] });
 
     node.send({ type: "error", jobId, index: 1, token: `lease-${jobId}-1`, error: { message: "boom", itemIndex: 1 } });
-    const [fail] = (await t.fakes.called("failChunk")) as any[];
+    const [fail] = (await g.t.fakes.called("failChunk")) as any[];
     expect(fail).toEqual({ jobId, index: 1, token: `lease-${jobId}-1`, nodeId: NODE.id, error: { message: "boom", itemIndex: 1 } });
 
     const online = await nodesOf();
@@ -55,14 +46,14 @@ describe("node socket", () => {
 
     node.socket.close();
     // Once as it opened (what it held came from an older connection, maybe on another gateway), once as it closed.
-    expect(await t.fakes.called("releaseNode", 2)).toEqual([{ nodeId: NODE.id }, { nodeId: NODE.id }]);
+    expect(await g.t.fakes.called("releaseNode", 2)).toEqual([{ nodeId: NODE.id }, { nodeId: NODE.id }]);
     expect((await nodesOf())[0].state).toBe("offline");
   });
 
   test("a map result whose length differs from the chunk's items is failed, a reduce value is taken as is", async () => {
-    const job = t.fakes.addJob(ALICE.id);
+    const job = g.t.fakes.addJob(ALICE.id);
     const jobId = job.status.id;
-    t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1, 2, 3] }), { ...lease(jobId, 1, { kind: "items", items: [7] }), task: "reduce" as const });
+    g.t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1, 2, 3] }), { ...lease(jobId, 1, { kind: "items", items: [7] }), task: "reduce" as const });
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "want", n: 2 });
@@ -71,10 +62,10 @@ describe("node socket", () => {
     await node.next("chunk");
     node.send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [1, 4] });
     expect((await node.next("error")).message).toContain("one result per item (3)");
-    const [fail] = (await t.fakes.called("failChunk")) as any[];
+    const [fail] = (await g.t.fakes.called("failChunk")) as any[];
     expect(fail.error.message).toBe("the node returned 2 results for 3 items");
     node.send({ type: "result", jobId, index: 1, token: `lease-${jobId}-1`, results: 42 });
-    const [complete] = (await t.fakes.called("completeChunks")) as any[];
+    const [complete] = (await g.t.fakes.called("completeChunks")) as any[];
     expect(complete.results.map((r: any) => r.results)).toEqual(["42"]);
   });
 
@@ -82,13 +73,13 @@ describe("node socket", () => {
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "result", jobId: "job_someone_else", index: 3, token: "lease_guessed", nodeId: "node_other", results: [1] });
-    const [complete] = (await t.fakes.called("completeChunks")) as any[];
+    const [complete] = (await g.t.fakes.called("completeChunks")) as any[];
     expect(complete).toEqual({ nodeId: NODE.id, results: [{ jobId: "job_someone_else", index: 3, token: "lease_guessed", results: "[1]" }] });
   });
 
   test("a bad frame gets an error frame and the socket stays usable", async () => {
-    const job = t.fakes.addJob(ALICE.id);
-    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
+    const job = g.t.fakes.addJob(ALICE.id);
+    g.t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
     const node = await connectNode();
     await node.next("welcome");
     node.socket.send("{nope");
@@ -106,8 +97,8 @@ describe("node socket", () => {
   });
 
   test("a frame of another protocol version is refused as such and not acted on", async () => {
-    const job = t.fakes.addJob(ALICE.id);
-    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
+    const job = g.t.fakes.addJob(ALICE.id);
+    g.t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
     const node = await connectNode();
     await node.next("welcome");
     node.socket.send(JSON.stringify({ v: 2, type: "want", n: 1 }));
@@ -115,7 +106,7 @@ describe("node socket", () => {
     expect(refused).toEqual({ v: 1, type: "error", code: "unsupported", message: "protocol version 2 is not understood here (this gateway speaks 1)" });
     node.socket.send(JSON.stringify({ type: "want", n: 1 }));
     expect((await node.next("error")).message).toBe("protocol version missing is not understood here (this gateway speaks 1)");
-    expect(t.fakes.calls.leaseChunks ?? []).toEqual([]);
+    expect(g.t.fakes.calls.leaseChunks ?? []).toEqual([]);
 
     node.send({ type: "want", n: 1 });
     await node.next("job");
@@ -123,64 +114,61 @@ describe("node socket", () => {
   });
 
   test("a hungry node gets work when workAvailable arrives", async () => {
-    const job = t.fakes.addJob(ALICE.id);
+    const job = g.t.fakes.addJob(ALICE.id);
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "want", n: 1 });
-    await t.fakes.called("leaseChunks");
+    await g.t.fakes.called("leaseChunks");
     await Bun.sleep(20);
     expect(node.pending()).toBe(0);
 
-    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [42] }));
-    emit(t.bus, events.workAvailable, { chunks: 1 });
+    g.t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [42] }));
+    emit(g.t.bus, events.workAvailable, { chunks: 1 });
     await node.next("job");
     expect((await node.next("chunk")).chunk.items).toEqual([42]);
   });
 
   test("a stopped job is cancelled on the connections that got it", async () => {
-    const job = t.fakes.addJob(ALICE.id);
-    const other = t.fakes.addJob(ALICE.id);
-    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
+    const job = g.t.fakes.addJob(ALICE.id);
+    const other = g.t.fakes.addJob(ALICE.id);
+    g.t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "items", items: [1] }));
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "want", n: 1 });
     await node.next("job");
     await node.next("chunk");
-    emit(t.bus, events.jobStopped, { jobId: other.status.id, state: "cancelled" });
-    emit(t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
+    emit(g.t.bus, events.jobStopped, { jobId: other.status.id, state: "cancelled" });
+    emit(g.t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
     expect(await node.next("cancel")).toMatchObject({ jobId: job.status.id });
     await Bun.sleep(20);
     expect(node.pending()).toBe(0);
   });
 
   test("demand is capped by the declared slots: more is refused with an error frame; a cancelled job's chunks stop counting", async () => {
-    const job = t.fakes.addJob(ALICE.id);
-    for (let i = 0; i < 40; i++) t.fakes.leaseQueue.push(lease(job.status.id, i, { kind: "items", items: [i] }));
+    const job = g.t.fakes.addJob(ALICE.id);
+    for (let i = 0; i < 40; i++) g.t.fakes.leaseQueue.push(lease(job.status.id, i, { kind: "items", items: [i] }));
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "hello", slots: 1, sandbox: "process", runtimes: ["python"], version: "test" });
     node.send({ type: "want", n: 1000 });
     expect(await node.next("error")).toMatchObject({ code: "rate_limited", message: "want: a node with 1 slot(s) holds at most 32 chunks; it holds or asked for 0, so 968 of 1000 were refused" });
     // The node's network goes with every lease request, so replicas go to distinct ones.
-    expect((await t.fakes.called("leaseChunks"))[0]).toMatchObject({ max: 32, origin: "127.0.0.0/24" });
+    expect((await g.t.fakes.called("leaseChunks"))[0]).toMatchObject({ max: 32, origin: "127.0.0.0/24" });
     await node.next("job");
     for (let i = 0; i < 32; i++) await node.next("chunk");
     node.send({ type: "want", n: 1 });
     expect((await node.next("error")).message).toContain("it holds or asked for 32, so 1 of 1 were refused");
-    emit(t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
+    emit(g.t.bus, events.jobStopped, { jobId: job.status.id, state: "cancelled" });
     await node.next("cancel");
     node.send({ type: "want", n: 2 });
-    await t.fakes.called("leaseChunks", 2);
-    expect(t.fakes.calls.leaseChunks!.at(-1)).toMatchObject({ max: 2 });
+    await g.t.fakes.called("leaseChunks", 2);
+    expect(g.t.fakes.calls.leaseChunks!.at(-1)).toMatchObject({ max: 2 });
     await node.next("job");
     expect([(await node.next("chunk")).chunk.index, (await node.next("chunk")).chunk.index]).toEqual([32, 33]);
   });
 
   test("the server's cap holds whatever slots a node declares", async () => {
-    await t.close();
-    server.server.stop(true);
-    t = testGateway({ nodeTickMs: 60_000, maxNodeChunks: 5 });
-    server = listen(t);
+    await g.restart({ maxNodeChunks: 5 });
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "hello", slots: 256, sandbox: "process", runtimes: ["python"], version: "test" });
@@ -195,33 +183,33 @@ describe("node socket", () => {
     await second.next("welcome");
     expect(await first.closed).toBe(4000);
     // Each socket put the node's older leases back as it opened; the newer one is still the node's.
-    expect(await t.fakes.called("releaseNode", 2)).toHaveLength(2);
-    expect(t.gateway.hub.status(NODE.id)?.state).toBe("online");
+    expect(await g.t.fakes.called("releaseNode", 2)).toHaveLength(2);
+    expect(g.t.gateway.hub.status(NODE.id)?.state).toBe("online");
     second.socket.close();
-    await t.fakes.called("releaseNode", 3);
+    await g.t.fakes.called("releaseNode", 3);
   });
 
   test("presence is shared: the gateway heartbeats its nodes, and lists a node another gateway holds as online", async () => {
     const node = await connectNode();
     await node.next("welcome");
-    const heartbeat = async () => ((await t.fakes.called("presenceHeartbeat")) as any[]).at(-1);
+    const heartbeat = async () => ((await g.t.fakes.called("presenceHeartbeat")) as any[]).at(-1);
     const mine = (await heartbeat()).nodes.find((n: any) => n.nodeId === NODE.id);
-    expect(mine).toMatchObject({ nodeId: NODE.id, gateway: t.gateway.hub.gatewayId });
+    expect(mine).toMatchObject({ nodeId: NODE.id, gateway: g.t.gateway.hub.gatewayId });
     node.socket.close();
-    await t.fakes.called("presenceLeave");
-    expect(t.fakes.presence.has(NODE.id)).toBe(false);
+    await g.t.fakes.called("presenceLeave");
+    expect(g.t.fakes.presence.has(NODE.id)).toBe(false);
     // Another gateway's heartbeat: this one has no socket for the node, yet shows it online.
-    t.fakes.presence.set(NODE.id, { nodeId: NODE.id, gateway: "other-gateway", connection: "c-elsewhere", since: Date.parse("2026-01-01T00:00:00Z"), chunksDone: 12, sandbox: "os-sandbox", slots: 3 });
+    g.t.fakes.presence.set(NODE.id, { nodeId: NODE.id, gateway: "other-gateway", connection: "c-elsewhere", since: Date.parse("2026-01-01T00:00:00Z"), chunksDone: 12, sandbox: "os-sandbox", slots: 3 });
     expect((await nodesOf())[0]).toMatchObject({ state: "online", sandbox: "os-sandbox", session: { since: "2026-01-01T00:00:00.000Z", chunksDone: 12 } });
   });
 
   test("a chunk the gateway cannot prepare is handed back with failChunk", async () => {
-    const job = t.fakes.addJob(ALICE.id);
-    t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "blob", key: "jobs/x/chunks/0.json", format: "json" }));
+    const job = g.t.fakes.addJob(ALICE.id);
+    g.t.fakes.leaseQueue.push(lease(job.status.id, 0, { kind: "blob", key: "jobs/x/chunks/0.json", format: "json" }));
     const node = await connectNode();
     await node.next("welcome");
     node.send({ type: "want", n: 1 });
-    const [fail] = (await t.fakes.called("failChunk")) as any[];
+    const [fail] = (await g.t.fakes.called("failChunk")) as any[];
     expect(fail.error.message).toContain("missing");
     expect(fail.nodeId).toBe(NODE.id);
   });

@@ -1,33 +1,24 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { GatewayMessage } from "@medusa/core";
 import { ALICE, lease, NODE } from "@medusa/testing/fake-services";
 import { until } from "@medusa/testing/until";
-import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
+import { gatewayEachTest } from "../../test/test-gateway.ts";
 
 /**
  * The gateway renews the leases of the chunks its nodes hold (sent and not
  * reported), on the node's behalf, while the node's socket is open: a
  * reported chunk's lease is renewed no more, nor a closed socket's.
  */
-let t: TestGateway;
-let server: ReturnType<typeof listen>;
-beforeEach(() => {
-  t = testGateway({ nodeTickMs: 60_000, leaseRenewMs: 50 });
-  server = listen(t);
-});
-afterEach(async () => {
-  server.server.stop(true);
-  await t.close();
-});
+const g = gatewayEachTest({ leaseRenewMs: 50 });
 
 type Renewal = { leases: Array<{ jobId: string; index: number; token: string; nodeId: string }> };
-const renewals = () => (t.fakes.calls.renewLeases ?? []) as Renewal[];
+const renewals = () => (g.t.fakes.calls.renewLeases ?? []) as Renewal[];
 const renewedSince = (from: number) => renewals().slice(from).flatMap((r) => r.leases.map((l) => `${l.index}:${l.token}:${l.nodeId}`));
 
 test("the leases of chunks a node holds are renewed until it reports them or its socket closes", async () => {
-  const jobId = t.fakes.addJob(ALICE.id).status.id;
-  t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1] }), lease(jobId, 1, { kind: "items", items: [2] }));
-  const socket = new WebSocket(server.ws(`/v1/nodes/ws?token=${NODE.token}`));
+  const jobId = g.t.fakes.addJob(ALICE.id).status.id;
+  g.t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1] }), lease(jobId, 1, { kind: "items", items: [2] }));
+  const socket = new WebSocket(g.server.ws(`/v1/nodes/ws?token=${NODE.token}`));
   const chunks: number[] = [];
   socket.onmessage = (m) => {
     const frame = GatewayMessage.parse(JSON.parse(String(m.data)));
@@ -42,7 +33,7 @@ test("the leases of chunks a node holds are renewed until it reports them or its
   let from = renewals().length;
   await until(async () => renewedSince(from).includes(`1:lease-${jobId}-1:${NODE.id}`) && renewedSince(from).includes(`0:lease-${jobId}-0:${NODE.id}`), 5_000, "both leases renewed");
   send({ type: "result", jobId, index: 0, token: `lease-${jobId}-0`, results: [1] });
-  await t.fakes.called("completeChunks");
+  await g.t.fakes.called("completeChunks");
   // A pass or two may have gathered the leases before the result came; after that only chunk 1 is renewed.
   await until(async () => renewals().length >= from + 3, 5_000, "more renewals");
   from = renewals().length;
@@ -50,7 +41,7 @@ test("the leases of chunks a node holds are renewed until it reports them or its
   expect(new Set(renewedSince(from))).toEqual(new Set([`1:lease-${jobId}-1:${NODE.id}`]));
 
   socket.close();
-  await t.fakes.called("releaseNode");
+  await g.t.fakes.called("releaseNode");
   await Bun.sleep(100);
   from = renewals().length;
   await Bun.sleep(300);

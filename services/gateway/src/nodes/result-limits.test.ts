@@ -1,29 +1,20 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { limits, type GatewayMessage } from "@medusa/core";
 import { ALICE, lease, NODE } from "@medusa/testing/fake-services";
 import { until } from "@medusa/testing/until";
-import { listen, testGateway, type TestGateway } from "../../test/test-gateway.ts";
+import { gatewayEachTest } from "../../test/test-gateway.ts";
 
 /**
  * A node's result as the gateway takes it: whatever a node sends, a result
  * over the depth or size limit fails that chunk's attempt with the limit
  * named, the node hears why, and its socket stays open.
  */
-let t: TestGateway;
-let server: ReturnType<typeof listen>;
-beforeEach(() => {
-  t = testGateway({ nodeTickMs: 60_000 });
-  server = listen(t);
-});
-afterEach(async () => {
-  server.server.stop(true);
-  await t.close();
-});
+const g = gatewayEachTest();
 
 async function nodeWithChunk() {
-  const jobId = t.fakes.addJob(ALICE.id).status.id;
-  t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1] }));
-  const socket = new WebSocket(server.ws(`/v1/nodes/ws?token=${NODE.token}`));
+  const jobId = g.t.fakes.addJob(ALICE.id).status.id;
+  g.t.fakes.leaseQueue.push(lease(jobId, 0, { kind: "items", items: [1] }));
+  const socket = new WebSocket(g.server.ws(`/v1/nodes/ws?token=${NODE.token}`));
   const frames: GatewayMessage[] = [];
   let closedWith: number | undefined;
   socket.onmessage = (m) => frames.push(JSON.parse(String(m.data)));
@@ -44,11 +35,11 @@ async function nodeWithChunk() {
 test("a 100,000-deep result: the chunk's attempt fails with the depth error, the node is told, the socket stays open", async () => {
   const node = await nodeWithChunk();
   node.sendResult(`[${"[".repeat(100_000)}${"]".repeat(100_000)}]`);
-  const [fail] = (await t.fakes.called("failChunk", 1, 5_000)) as any[];
+  const [fail] = (await g.t.fakes.called("failChunk", 1, 5_000)) as any[];
   expect(fail).toEqual({ jobId: node.jobId, index: 0, token: node.token, nodeId: NODE.id, error: { message: "result nests deeper than 64 levels" } });
   await until(() => node.errors().length > 0, 5_000, "an error frame");
   expect(node.errors()).toEqual(["frame: result nests deeper than 64 levels"]);
-  expect(t.fakes.calls.completeChunks).toBeUndefined();
+  expect(g.t.fakes.calls.completeChunks).toBeUndefined();
   expect(node.closed()).toBeUndefined();
   node.socket.close();
 });
@@ -56,7 +47,7 @@ test("a 100,000-deep result: the chunk's attempt fails with the depth error, the
 test("a result just past the depth limit (65 levels) fails the same way, caught on the value rather than the frame", async () => {
   const node = await nodeWithChunk();
   node.sendResult(`[${"[".repeat(64)}${"]".repeat(64)}]`);
-  const [fail] = (await t.fakes.called("failChunk", 1, 5_000)) as any[];
+  const [fail] = (await g.t.fakes.called("failChunk", 1, 5_000)) as any[];
   expect(fail.error).toEqual({ message: "result nests deeper than 64 levels" });
   await until(() => node.errors().length > 0, 5_000, "an error frame");
   expect(node.errors()).toEqual(["results: result nests deeper than 64 levels"]);
@@ -67,9 +58,9 @@ test("a result over the 16 MiB limit in a 17 MiB frame: the socket is not droppe
   const node = await nodeWithChunk();
   // One item's result of 16 MiB + 100 bytes: over Bun's default frame cap, within the gateway's.
   node.sendResult(`["${"x".repeat(limits.resultBytes + 100)}"]`);
-  const [fail] = (await t.fakes.called("failChunk", 1, 10_000)) as any[];
+  const [fail] = (await g.t.fakes.called("failChunk", 1, 10_000)) as any[];
   expect(fail.error.message).toBe(`result is 16.0 MiB (${limits.resultBytes + 104} bytes), over the limit of 16 MiB`);
-  expect(t.fakes.calls.completeChunks).toBeUndefined();
+  expect(g.t.fakes.calls.completeChunks).toBeUndefined();
   expect(node.closed()).toBeUndefined();
   node.socket.close();
 });
